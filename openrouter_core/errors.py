@@ -1,0 +1,212 @@
+"""Errors that openrouter-core returns inside ``Failure``; nothing here is raised by the SDK itself.
+
+Every error is an ``Exception`` subclass (so ``result.unwrap()`` and ``raise err`` work), an attrs
+class (so its fields are plain, comparable values), and picklable: it holds no live httpx object.
+No message, repr or field ever contains the API key.
+
+OpenRouterCoreError                   base of everything below
+├── InvalidRequestError               bad params or config; the network was never touched
+├── APIConnectionError                the connection could not be made or broke before a response
+│   └── APITimeoutError               connect, read, write or pool timeout
+├── ResponseValidationError           a response arrived but is not what the contract says
+├── APIStatusError                    the server answered with an error (4XX, 5XX, or an error body)
+│   ├── ChatError                     a documented status with OpenRouter's JSON error body
+│   └── OpenRouterDefaultError        any other status, or an error body that is not OpenRouter JSON
+└── StreamError                       a stream broke after it started; ``partial`` holds what arrived
+    ├── ChatStreamError               the server reported an error inside the stream
+    ├── StreamTruncatedError          the stream ended without ``[DONE]`` or a finish reason
+    ├── StreamTimeoutError            a read timeout or a stream watchdog fired mid-stream
+    ├── StreamConnectionError         the connection broke mid-stream
+    └── StreamDecodeError             an event's data is not a valid chunk
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from openrouter_core.models import ChatResponse
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "ChatError",
+    "ChatStreamError",
+    "InvalidRequestError",
+    "OpenRouterCoreError",
+    "OpenRouterDefaultError",
+    "ResponseValidationError",
+    "StreamConnectionError",
+    "StreamDecodeError",
+    "StreamError",
+    "StreamTimeoutError",
+    "StreamTruncatedError",
+    "DOCUMENTED_STATUSES",
+]
+
+#: Statuses the API documents with OpenRouter's JSON error body; these become ``ChatError``.
+DOCUMENTED_STATUSES: frozenset[int] = frozenset(
+    {400, 401, 402, 403, 404, 408, 413, 422, 429, 500, 502, 503, 524, 529}
+)
+
+_BODY_PREVIEW = 500
+
+
+def _rebuild(cls: type[OpenRouterCoreError], state: dict[str, Any]) -> OpenRouterCoreError:
+    return cls(**state)
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class OpenRouterCoreError(Exception):
+    """Base class of every error openrouter-core returns."""
+
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # BaseException pickles ``args``; attrs fields are keyword-only, so rebuild from fields.
+        state = {f.name: getattr(self, f.name) for f in attrs.fields(type(self)) if f.init}
+        return (_rebuild, (type(self), state))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(
+            getattr(self, f.name) == getattr(other, f.name) for f in attrs.fields(type(self))
+        )
+
+    __hash__ = Exception.__hash__
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class InvalidRequestError(OpenRouterCoreError):
+    """The params or the configuration are invalid; nothing was sent.
+
+    ``path`` names the offending field (``messages[2].role``), empty for a whole-request problem.
+    """
+
+    path: str = ""
+    problem: str = ""
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class APIConnectionError(OpenRouterCoreError):
+    """No response: DNS, refused or reset connection, TLS failure, protocol error.
+
+    ``cause`` is the name of the underlying exception class with its text, not the object.
+    """
+
+    cause: str = ""
+    attempts: int = 1
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class APITimeoutError(APIConnectionError):
+    """The request timed out (connect, read, write or waiting for a pooled connection)."""
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class ResponseValidationError(OpenRouterCoreError):
+    """A response arrived but its body is not valid JSON or does not match the contract."""
+
+    status_code: int | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    body: str = ""
+    path: str = ""
+    problem: str = ""
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class APIStatusError(OpenRouterCoreError):
+    """The server answered with an error.
+
+    ``code`` is OpenRouter's ``error.code`` (a number or a string, as sent), ``metadata`` its
+    ``error.metadata`` object, ``body`` the raw response text, ``retry_after`` the delay in seconds
+    the server asked for (when it did), ``generation_id`` the request id when the server sent one.
+    """
+
+    status_code: int
+    code: int | str | None = None
+    metadata: dict[str, Any] | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict)
+    body: str = ""
+    generation_id: str | None = None
+    retry_after: float | None = None
+    user_id: str | None = None
+    openrouter_metadata: dict[str, Any] | None = None
+    attempts: int = 1
+
+    @property
+    def provider_name(self) -> str | None:
+        """The upstream provider named in ``metadata``, when there is one."""
+        value = (self.metadata or {}).get("provider_name")
+        return value if isinstance(value, str) else None
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class ChatError(APIStatusError):
+    """A documented error status (see ``DOCUMENTED_STATUSES``) with OpenRouter's JSON body.
+
+    A 200 whose body is an error object, or whose choice reports ``finish_reason: "error"``,
+    is a ``ChatError`` too, with ``status_code`` 200.
+    """
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class OpenRouterDefaultError(APIStatusError):
+    """Any other error status, or an error whose body is not OpenRouter's JSON (an HTML 502)."""
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class StreamError(OpenRouterCoreError):
+    """A stream failed after it started. ``partial`` is what was received before the failure."""
+
+    generation_id: str | None = None
+    partial: ChatResponse | None = None
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class ChatStreamError(StreamError):
+    """The server reported an error inside the stream (an ``error`` chunk or an error finish)."""
+
+    code: int | str | None = None
+    metadata: dict[str, Any] | None = None
+    provider: str | None = None
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class StreamTruncatedError(StreamError):
+    """The stream ended without ``[DONE]`` and without a finish reason."""
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class StreamTimeoutError(StreamError):
+    """No bytes within the read timeout, or a watchdog fired (first content, gap between chunks)."""
+
+    watchdog: str = "read"
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class StreamConnectionError(StreamError):
+    """The connection broke after the stream started."""
+
+    cause: str = ""
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True)
+class StreamDecodeError(StreamError):
+    """An event could not be decoded into a chunk (bad JSON or a chunk that breaks the contract)."""
+
+    data: str = ""
+
+
+def body_preview(body: str) -> str:
+    """Shorten a body for use inside an error message."""
+    text = body.strip()
+    return text if len(text) <= _BODY_PREVIEW else text[:_BODY_PREVIEW] + "..."
