@@ -106,8 +106,10 @@ def _convert_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _check_timeout(_: Any, attribute: attrs.Attribute[Any], value: float | httpx.Timeout) -> None:
-    if isinstance(value, httpx.Timeout):
+def _check_timeout(
+    _: Any, attribute: attrs.Attribute[Any], value: float | httpx.Timeout | None
+) -> None:
+    if value is None or isinstance(value, httpx.Timeout):
         return
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
         raise ValueError(f"{attribute.name} must be a positive number or an httpx.Timeout")
@@ -136,7 +138,9 @@ class OpenRouterCore:
 
     api_key: str | None = attrs.field(factory=_env_key)
     server_url: str = attrs.field(factory=_env_url, converter=_convert_url)
-    timeout: float | httpx.Timeout = attrs.field(default=DEFAULT_TIMEOUT, validator=_check_timeout)
+    #: Seconds or an ``httpx.Timeout``; ``None`` means ``DEFAULT_TIMEOUT`` for the core's own pool
+    #: and the injected client's own setting for a caller's client.
+    timeout: float | httpx.Timeout | None = attrs.field(default=None, validator=_check_timeout)
     retry_config: RetryConfig = attrs.field(factory=RetryConfig)
     http_referer: str | None = attrs.field(default=None, validator=_validate_optional_header)
     app_title: str | None = attrs.field(default=None, validator=_validate_optional_header)
@@ -148,6 +152,8 @@ class OpenRouterCore:
     first_content_timeout: float | None = attrs.field(default=None, validator=_non_negative)
     #: Longest gap in seconds between two content chunks of a stream; ``None`` for no limit.
     chunk_gap_timeout: float | None = attrs.field(default=None, validator=_non_negative)
+    #: Log request and response bodies at DEBUG (off by default: bodies hold user data).
+    log_bodies: bool = False
     client: SyncHTTPClient | None = None
     async_client: AsyncHTTPClient | None = None
     _pools: _Pools = attrs.field(factory=_Pools, init=False, repr=False, eq=False)
@@ -204,7 +210,7 @@ class OpenRouterCore:
                 client = pools.sync_client
                 if client is None:
                     client = pools.sync_client = httpx.Client(
-                        timeout=self.timeout, follow_redirects=True
+                        timeout=self.timeout or DEFAULT_TIMEOUT, follow_redirects=True
                     )
         return client
 
@@ -219,7 +225,9 @@ class OpenRouterCore:
             with pools.lock:
                 client = pools.async_clients.get(loop)
                 if client is None:
-                    client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=True)
+                    client = httpx.AsyncClient(
+                        timeout=self.timeout or DEFAULT_TIMEOUT, follow_redirects=True
+                    )
                     pools.async_clients[loop] = client
         return client
 

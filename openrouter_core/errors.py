@@ -9,10 +9,10 @@ OpenRouterCoreError                   base of everything below
 ├── APIConnectionError                the connection could not be made or broke before a response
 │   └── APITimeoutError               connect, read, write or pool timeout
 ├── ResponseValidationError           a response arrived but is not what the contract says
-├── APIStatusError                    the server answered with an error (4XX, 5XX, or an error body)
+├── APIStatusError                    the server answered with an error (4XX, 5XX, error body)
 │   ├── ChatError                     a documented status with OpenRouter's JSON error body
 │   └── OpenRouterDefaultError        any other status, or an error body that is not OpenRouter JSON
-└── StreamError                       a stream broke after it started; ``partial`` holds what arrived
+└── StreamError                       a stream broke after it started; ``partial`` has what came
     ├── ChatStreamError               the server reported an error inside the stream
     ├── StreamTruncatedError          the stream ended without ``[DONE]`` or a finish reason
     ├── StreamTimeoutError            a read timeout or a stream watchdog fired mid-stream

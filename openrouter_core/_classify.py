@@ -1,0 +1,298 @@
+"""Pure classification of an HTTP exchange: a response, a retryable error or a final error.
+
+Nothing here does I/O; the sync and async drivers feed it status, headers and body bytes, or the
+exception the HTTP client raised, and act on the verdict.
+"""
+
+from __future__ import annotations
+
+import json
+import ssl
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from returns.result import Failure
+
+from openrouter_core._retry import is_retryable_status, parse_retry_after
+from openrouter_core.errors import (
+    DOCUMENTED_STATUSES,
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    ChatError,
+    OpenRouterCoreError,
+    OpenRouterDefaultError,
+    ResponseValidationError,
+    body_preview,
+)
+
+if TYPE_CHECKING:
+    from openrouter_core.models import ChatResponse
+
+__all__ = [
+    "Verdict",
+    "classify_exception",
+    "classify_response",
+    "decode_json",
+    "header_getter",
+    "headers_dict",
+    "stamp_attempts",
+]
+
+#: Header names a request id may arrive in, most specific first.
+_ID_HEADERS = ("x-generation-id", "x-request-id", "request-id", "cf-ray")
+
+
+@attrs.frozen
+class Verdict:
+    """The outcome of one attempt: exactly one of ``response`` and ``error`` is set."""
+
+    response: ChatResponse | None = None
+    error: OpenRouterCoreError | None = None
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+def header_getter(headers: Any) -> Callable[[str], str | None]:
+    """A case-insensitive lookup over httpx-style headers (``.get`` is case-insensitive)."""
+    return headers.get
+
+
+def headers_dict(headers: Any) -> dict[str, str]:
+    """Response headers as a plain dict (lower-case names), for storing inside errors."""
+    try:
+        return {str(k).lower(): str(v) for k, v in headers.items()}
+    except Exception:  # a caller's client may hand over something odd; keep what we can
+        return {}
+
+
+def decode_json(body: bytes) -> tuple[Any, str | None]:
+    """``(value, None)`` for a JSON body, ``(None, problem)`` otherwise. Never raises."""
+    try:
+        return json.loads(body), None
+    except RecursionError:
+        return None, "JSON nested too deeply"
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+        return None, f"invalid JSON: {exc}"
+
+
+def _text(body: bytes) -> str:
+    return body.decode("utf-8", errors="replace")
+
+
+def _is_json(content_type: str | None) -> bool:
+    return content_type is None or "json" in content_type.lower()
+
+
+def _error_fields(obj: Any) -> tuple[int | str | None, str | None, dict[str, Any] | None] | None:
+    """``(code, message, metadata)`` of an OpenRouter error body, or None if it is not one."""
+    if not isinstance(obj, dict):
+        return None
+    err = obj.get("error")
+    if isinstance(err, str):
+        return None, err, None
+    if not isinstance(err, dict):
+        return None
+    code = err.get("code")
+    if isinstance(code, bool) or not isinstance(code, (int, str)):
+        code = None
+    message = err.get("message")
+    metadata = err.get("metadata")
+    return (
+        code,
+        message if isinstance(message, str) else None,
+        metadata if isinstance(metadata, dict) else None,
+    )
+
+
+def _generation_id(get: Callable[[str], str | None], obj: Any) -> str | None:
+    for name in _ID_HEADERS:
+        value = get(name)
+        if value:
+            return value
+    if isinstance(obj, dict):
+        value = obj.get("id")
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def _status_error(
+    status: int,
+    headers: Any,
+    body: bytes,
+    obj: Any,
+    fields: tuple[int | str | None, str | None, dict[str, Any] | None] | None,
+    content_type: str | None,
+    now: float,
+) -> Verdict:
+    get = header_getter(headers)
+    retry_after = parse_retry_after(get, now)
+    text = _text(body)
+    common: dict[str, Any] = {
+        "status_code": status,
+        "headers": headers_dict(headers),
+        "body": text,
+        "generation_id": _generation_id(get, obj),
+        "retry_after": retry_after,
+    }
+    err: APIStatusError
+    if fields is not None and _is_json(content_type):
+        code, message, metadata = fields
+        extra_user = obj.get("user_id")
+        extra_meta = obj.get("openrouter_metadata")
+        cls = (
+            ChatError if status in DOCUMENTED_STATUSES or status == 200 else OpenRouterDefaultError
+        )
+        err = cls(
+            message=f"{status} {message or 'error'}" + (f" (code {code})" if code else ""),
+            code=code,
+            metadata=metadata,
+            user_id=extra_user if isinstance(extra_user, str) else None,
+            openrouter_metadata=extra_meta if isinstance(extra_meta, dict) else None,
+            **common,
+        )
+    else:
+        kind = f"[Content-Type {content_type}]" if content_type else "[no Content-Type]"
+        err = OpenRouterDefaultError(
+            message=f"API error: status {status} {kind}. Body: {body_preview(text)!r}",
+            **common,
+        )
+    code = err.code
+    return Verdict(error=err, retryable=is_retryable_status(status, code), retry_after=retry_after)
+
+
+def _choice_error(
+    obj: dict[str, Any],
+) -> tuple[int | str | None, str, dict[str, Any] | None] | None:
+    choices = obj.get("choices")
+    if not isinstance(choices, list):
+        return None
+    for choice in choices:
+        if not isinstance(choice, dict):
+            continue
+        err = choice.get("error")
+        if isinstance(err, dict):
+            fields = _error_fields({"error": err})
+            if fields is not None:
+                code, message, metadata = fields
+                return code, message or "the provider reported an error", metadata
+        if choice.get("finish_reason") == "error":
+            return None, "the generation ended with finish_reason 'error'", None
+    return None
+
+
+def classify_response(
+    status: int, headers: Any, body: bytes, *, now: float | None = None
+) -> Verdict:
+    """Classify a complete non-streaming response. Total: any input gives a Verdict."""
+    from openrouter_core.models import ChatResponse
+
+    when = time.time() if now is None else now
+    content_type = header_getter(headers)("content-type")
+    obj, problem = decode_json(body) if body.strip() else (None, "empty body")
+    if status >= 400 or status < 200:
+        return _status_error(status, headers, body, obj, _error_fields(obj), content_type, when)
+    if 300 <= status < 400:
+        return Verdict(
+            error=OpenRouterDefaultError(
+                message=f"unexpected redirect status {status} (Location: "
+                f"{header_getter(headers)('location')!r})",
+                status_code=status,
+                headers=headers_dict(headers),
+                body=_text(body),
+            )
+        )
+    if problem is not None:
+        return Verdict(error=_invalid(status, headers, body, "", problem))
+    if isinstance(obj, dict) and "error" in obj and "choices" not in obj:
+        fields = _error_fields(obj)
+        if fields is not None:
+            return _status_error(status, headers, body, obj, fields, content_type, when)
+    if isinstance(obj, dict):
+        choice_error = _choice_error(obj)
+        if choice_error is not None:
+            code, message, metadata = choice_error
+            get = header_getter(headers)
+            return Verdict(
+                error=ChatError(
+                    message=f"{status} {message}" + (f" (code {code})" if code else ""),
+                    status_code=status,
+                    code=code,
+                    metadata=metadata,
+                    headers=headers_dict(headers),
+                    body=_text(body),
+                    generation_id=_generation_id(get, obj),
+                )
+            )
+    result = ChatResponse.from_dict(obj)
+    if isinstance(result, Failure):
+        return Verdict(
+            error=attrs.evolve(
+                result.failure(),
+                status_code=status,
+                headers=headers_dict(headers),
+                body=_text(body),
+            )
+        )
+    return Verdict(response=result.unwrap())
+
+
+def _invalid(
+    status: int, headers: Any, body: bytes, path: str, problem: str
+) -> ResponseValidationError:
+    return ResponseValidationError(
+        message=f"{path}: {problem}" if path else f"response body: {problem}",
+        status_code=status,
+        headers=headers_dict(headers),
+        body=_text(body),
+        path=path,
+        problem=problem,
+    )
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in seen and len(seen) < 16:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen
+
+
+def _names(exc: BaseException) -> set[str]:
+    return {cls.__name__ for cls in type(exc).__mro__}
+
+
+#: Client exception names that no retry can fix.
+_PERMANENT = {"UnsupportedProtocol", "InvalidURL", "LocalProtocolError", "TooManyRedirects"}
+
+
+def classify_exception(exc: Exception, *, attempts: int = 1) -> Verdict:
+    """Turn an exception raised by the HTTP client (httpx, httpx2 or other) into a Verdict."""
+    chain = _chain(exc)
+    cause = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    is_timeout = any("TimeoutException" in _names(e) or isinstance(e, TimeoutError) for e in chain)
+    if is_timeout:
+        return Verdict(
+            error=APITimeoutError(
+                message=f"request timed out ({cause})", cause=cause, attempts=attempts
+            ),
+            retryable=True,
+        )
+    cert_failure = any(isinstance(e, ssl.SSLCertVerificationError) for e in chain)
+    permanent = cert_failure or bool(_names(exc) & _PERMANENT)
+    what = "TLS certificate verification failed" if cert_failure else "connection failed"
+    return Verdict(
+        error=APIConnectionError(message=f"{what} ({cause})", cause=cause, attempts=attempts),
+        retryable=not permanent,
+    )
+
+
+def stamp_attempts(error: OpenRouterCoreError, attempts: int) -> OpenRouterCoreError:
+    """The error with its ``attempts`` count set, for error types that carry one."""
+    if isinstance(error, (APIStatusError, APIConnectionError)) and error.attempts != attempts:
+        return attrs.evolve(error, attempts=attempts)
+    return error

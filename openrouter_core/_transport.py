@@ -1,0 +1,342 @@
+"""The two thin I/O drivers (sync and async) over the pure parts.
+
+``prepare`` turns params and per-call options into the exact bytes and headers to send (pure).
+``send_sync`` / ``send_async`` run the attempt loop: send, hand the response to the classifier,
+sleep as the retry policy says, and return a Result. Only cancellation escapes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import httpx
+from returns.result import Failure, Result, Success
+
+from openrouter_core._classify import (
+    Verdict,
+    classify_exception,
+    classify_response,
+    header_getter,
+    stamp_attempts,
+)
+from openrouter_core._retry import next_delay
+from openrouter_core.core import OpenRouterCore, RetryConfig
+from openrouter_core.errors import APIStatusError, InvalidRequestError, OpenRouterCoreError
+
+if TYPE_CHECKING:
+    from openrouter_core.models import ChatGenerationParams, ChatResponse
+    from openrouter_core.streaming import AsyncChatStream, ChatStream
+
+logger = logging.getLogger("openrouter_core")
+
+TimeoutArg = float | httpx.Timeout | None
+RetriesArg = RetryConfig | int | None
+
+_MISSING_KEY = (
+    "no API key: pass OpenRouterCore(api_key=...) or set the OPENROUTER_API_KEY environment "
+    "variable (keys are at https://openrouter.ai/keys)"
+)
+
+
+@attrs.frozen
+class Prepared:
+    """Everything one call sends, computed once before the first attempt."""
+
+    url: str
+    headers: dict[str, str]
+    content: bytes
+    stream: bool
+    timeout: tuple[float | None, float | None, float | None, float | None] | None
+    retry: RetryConfig
+    first_content_timeout: float | None
+    chunk_gap_timeout: float | None
+    log_body: bool
+
+
+def _timeout_tuple(
+    value: float | httpx.Timeout,
+) -> tuple[float | None, float | None, float | None, float | None]:
+    # A plain 4-tuple is understood by httpx and httpx2 alike, unlike either's Timeout class.
+    if isinstance(value, httpx.Timeout):
+        return (value.connect, value.read, value.write, value.pool)
+    return (value, value, value, value)
+
+
+def _invalid(path: str, problem: str) -> Failure[InvalidRequestError]:
+    return Failure(
+        InvalidRequestError(
+            message=f"{path}: {problem}" if path else problem, path=path, problem=problem
+        )
+    )
+
+
+def _check_headers(extra: Mapping[str, str]) -> str | None:
+    for key, value in extra.items():
+        if not isinstance(key, str) or not isinstance(value, str):
+            return f"extra_headers must map str to str; got {key!r}: {type(value).__name__}"
+        if not (key.isascii() and value.isascii()) or "\n" in value or "\r" in value:
+            return f"extra_headers[{key!r}] must be ASCII without line breaks"
+    return None
+
+
+def prepare(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ChatGenerationParams,
+    *,
+    stream: bool | None,
+    timeout: TimeoutArg,
+    retries: RetriesArg,
+    extra_headers: Mapping[str, str] | None,
+    extra_body: Mapping[str, Any] | None,
+    first_content_timeout: float | None,
+    chunk_gap_timeout: float | None,
+) -> Result[Prepared, InvalidRequestError]:
+    """Validate params and options and build the request. Pure; never raises."""
+    from openrouter_core.models import ChatGenerationParams
+
+    if not core.api_key:
+        return _invalid("api_key", _MISSING_KEY)
+    if isinstance(params, ChatGenerationParams):
+        model = params
+    elif isinstance(params, Mapping):
+        parsed = ChatGenerationParams.from_dict(params)
+        if isinstance(parsed, Failure):
+            return parsed
+        model = parsed.unwrap()
+    else:
+        return _invalid(
+            "", f"params must be a mapping or ChatGenerationParams, not {type(params).__name__}"
+        )
+    body = model.to_dict()
+    if extra_body:
+        body.update(extra_body)
+    wants_stream = body.get("stream") is True
+    if stream is not None:
+        if "stream" in body and bool(body["stream"]) != stream:
+            return _invalid(
+                "stream", f"params say {body['stream']!r} but stream={stream!r} was passed"
+            )
+        wants_stream = stream
+    body["stream"] = wants_stream
+    try:
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return _invalid("", f"params are not JSON-serialisable: {exc}")
+    headers = dict(core.base_headers)
+    if wants_stream:
+        headers["Accept"] = "text/event-stream"
+    if extra_headers:
+        problem = _check_headers(extra_headers)
+        if problem is not None:
+            return _invalid("extra_headers", problem)
+        headers.update(extra_headers)
+    if timeout is not None and (
+        not isinstance(timeout, httpx.Timeout)
+        and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0)
+    ):
+        return _invalid("timeout", f"must be a positive number or httpx.Timeout, not {timeout!r}")
+    effective = timeout if timeout is not None else core.timeout
+    if isinstance(retries, bool) or (isinstance(retries, int) and retries < 0):
+        return _invalid("retries", f"must be a RetryConfig or a count >= 0, not {retries!r}")
+    if retries is None:
+        retry = core.retry_config
+    elif isinstance(retries, RetryConfig):
+        retry = retries
+    else:
+        retry = attrs.evolve(core.retry_config, max_retries=retries)
+    return Success(
+        Prepared(
+            url=core.chat_url,
+            headers=headers,
+            content=content.encode("utf-8"),
+            stream=wants_stream,
+            timeout=_timeout_tuple(effective) if effective is not None else None,
+            retry=retry,
+            first_content_timeout=(
+                first_content_timeout
+                if first_content_timeout is not None
+                else core.first_content_timeout
+            ),
+            chunk_gap_timeout=(
+                chunk_gap_timeout if chunk_gap_timeout is not None else core.chunk_gap_timeout
+            ),
+            log_body=core.log_bodies,
+        )
+    )
+
+
+def _is_event_stream(status: int, headers: Any) -> bool:
+    if status != 200:
+        return False
+    content_type = header_getter(headers)("content-type") or ""
+    return content_type.lower().lstrip().startswith("text/event-stream")
+
+
+def _build(client: Any, prepared: Prepared) -> Any:
+    if prepared.timeout is None:
+        return client.build_request(
+            "POST", prepared.url, content=prepared.content, headers=prepared.headers
+        )
+    return client.build_request(
+        "POST",
+        prepared.url,
+        content=prepared.content,
+        headers=prepared.headers,
+        timeout=prepared.timeout,
+    )
+
+
+def _log_attempt(
+    prepared: Prepared, attempt: int, status: int | str, started: float, clock: Callable[[], float]
+) -> None:
+    logger.debug(
+        "POST %s attempt=%d status=%s elapsed=%.3fs",
+        prepared.url,
+        attempt,
+        status,
+        clock() - started,
+    )
+
+
+def _log_body(prepared: Prepared, body: bytes) -> None:
+    if prepared.log_body:
+        logger.debug("request body: %s", prepared.content.decode("utf-8", "replace"))
+        logger.debug("response body: %s", body.decode("utf-8", "replace"))
+
+
+def _delay_after(
+    verdict: Verdict, prepared: Prepared, attempt: int, elapsed: float, rand: Callable[[], float]
+) -> float | None:
+    if not verdict.retryable:
+        return None
+    if not _is_status(verdict) and not prepared.retry.retry_connection_errors:
+        return None
+    return next_delay(
+        prepared.retry,
+        retries_done=attempt - 1,
+        elapsed=elapsed,
+        retry_after=verdict.retry_after,
+        rand=rand(),
+    )
+
+
+def _is_status(verdict: Verdict) -> bool:
+    return isinstance(verdict.error, APIStatusError)
+
+
+def _final(verdict: Verdict, attempts: int) -> Failure[OpenRouterCoreError]:
+    assert verdict.error is not None
+    return Failure(stamp_attempts(verdict.error, attempts))
+
+
+def send_sync(
+    core: OpenRouterCore,
+    prepared: Prepared,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rand: Callable[[], float] = random.random,
+) -> Result[ChatResponse | ChatStream, OpenRouterCoreError]:
+    """Run the attempt loop on the sync client."""
+    client = core.sync_client()
+    started = clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        attempt_started = clock()
+        try:
+            response = client.send(_build(client, prepared), stream=True)
+        except Exception as exc:
+            verdict = classify_exception(exc, attempts=attempt)
+            _log_attempt(prepared, attempt, type(exc).__name__, attempt_started, clock)
+        else:
+            status = response.status_code
+            _log_attempt(prepared, attempt, status, attempt_started, clock)
+            if _is_event_stream(status, response.headers):
+                from openrouter_core.streaming import ChatStream
+
+                stream = ChatStream(
+                    response,
+                    first_content_timeout=prepared.first_content_timeout,
+                    chunk_gap_timeout=prepared.chunk_gap_timeout,
+                    started_at=started,
+                )
+                if prepared.stream:
+                    return Success(stream)
+                return stream.collect()
+            try:
+                body = response.read()
+            except Exception as exc:
+                verdict = classify_exception(exc, attempts=attempt)
+            else:
+                _log_body(prepared, body)
+                verdict = classify_response(status, response.headers, body)
+            finally:
+                response.close()
+        if verdict.response is not None:
+            return Success(verdict.response)
+        delay = _delay_after(verdict, prepared, attempt, clock() - started, rand)
+        if delay is None:
+            return _final(verdict, attempt)
+        logger.debug("retrying in %.3fs after %s", delay, type(verdict.error).__name__)
+        sleep(delay)
+
+
+async def send_async(
+    core: OpenRouterCore,
+    prepared: Prepared,
+    *,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rand: Callable[[], float] = random.random,
+) -> Result[ChatResponse | AsyncChatStream, OpenRouterCoreError]:
+    """Run the attempt loop on the async client of the running event loop."""
+    client = core.async_client_for_loop()
+    started = clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        attempt_started = clock()
+        try:
+            response = await client.send(_build(client, prepared), stream=True)
+        except Exception as exc:
+            verdict = classify_exception(exc, attempts=attempt)
+            _log_attempt(prepared, attempt, type(exc).__name__, attempt_started, clock)
+        else:
+            status = response.status_code
+            _log_attempt(prepared, attempt, status, attempt_started, clock)
+            if _is_event_stream(status, response.headers):
+                from openrouter_core.streaming import AsyncChatStream
+
+                stream = AsyncChatStream(
+                    response,
+                    first_content_timeout=prepared.first_content_timeout,
+                    chunk_gap_timeout=prepared.chunk_gap_timeout,
+                    started_at=started,
+                )
+                if prepared.stream:
+                    return Success(stream)
+                return await stream.collect()
+            try:
+                body = await response.aread()
+            except Exception as exc:
+                verdict = classify_exception(exc, attempts=attempt)
+            else:
+                _log_body(prepared, body)
+                verdict = classify_response(status, response.headers, body)
+            finally:
+                await response.aclose()
+        if verdict.response is not None:
+            return Success(verdict.response)
+        delay = _delay_after(verdict, prepared, attempt, clock() - started, rand)
+        if delay is None:
+            return _final(verdict, attempt)
+        logger.debug("retrying in %.3fs after %s", delay, type(verdict.error).__name__)
+        await sleep(delay)
