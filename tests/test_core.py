@@ -1,0 +1,174 @@
+"""OpenRouterCore: configuration, environment fallbacks, secrecy, header checks, pools."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+
+import attrs
+import httpx
+import pytest
+
+from openrouter_core import OpenRouterCore, RetryConfig
+from openrouter_core.core import DEFAULT_SERVER_URL, USER_AGENT
+from openrouter_core.errors import ChatError, InvalidRequestError
+
+SECRET = "sk-or-v1-0123456789abcdef-secret"
+
+
+def test_key_and_url_fall_back_to_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENROUTER_API_KEY", SECRET)
+    monkeypatch.setenv("OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1/")
+    core = OpenRouterCore()
+    assert core.api_key == SECRET
+    assert core.chat_url == "http://127.0.0.1:9/api/v1/chat/completions"
+
+
+def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENROUTER_API_KEY", raising=False)
+    monkeypatch.delenv("OPENROUTER_BASE_URL", raising=False)
+    core = OpenRouterCore()
+    assert core.api_key is None
+    assert core.server_url == DEFAULT_SERVER_URL
+    assert core.retry_config == RetryConfig()
+
+
+def test_repr_and_str_never_show_the_key() -> None:
+    core = OpenRouterCore(api_key=SECRET)
+    assert SECRET not in repr(core)
+    assert SECRET not in str(core)
+    assert "<set>" in repr(core)
+
+
+def test_core_is_immutable_and_evolvable() -> None:
+    core = OpenRouterCore(api_key=SECRET, app_title="App")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        core.app_title = "Other"  # type: ignore[misc]
+    other = attrs.evolve(core, app_title="Other")
+    assert other.base_headers["X-OpenRouter-Title"] == "Other"
+    assert core.base_headers["X-OpenRouter-Title"] == "App"
+
+
+def test_base_headers() -> None:
+    core = OpenRouterCore(
+        api_key=SECRET,
+        http_referer="https://example.com",
+        app_title="My App",
+        app_categories=["cli-agent", "cloud-agent"],
+        default_headers={"X-Custom": "1", "Accept": "application/json"},
+    )
+    headers = core.base_headers
+    assert headers["Authorization"] == f"Bearer {SECRET}"
+    assert headers["HTTP-Referer"] == "https://example.com"
+    assert headers["X-OpenRouter-Title"] == "My App"
+    assert headers["X-OpenRouter-Categories"] == "cli-agent,cloud-agent"
+    assert headers["User-Agent"] == USER_AGENT
+    assert headers["X-Custom"] == "1"
+
+
+def test_bearer_prefix_is_not_doubled() -> None:
+    core = OpenRouterCore(api_key=f"Bearer {SECRET}")
+    assert core.base_headers["Authorization"] == f"Bearer {SECRET}"
+
+
+@pytest.mark.parametrize("field", ["app_title", "http_referer", "app_categories"])
+def test_non_ascii_header_values_are_refused_at_config_time(field: str) -> None:
+    with pytest.raises(ValueError, match=f"{field} must be ASCII"):
+        OpenRouterCore(api_key=SECRET, **{field: "Café ☕"})
+
+
+def test_header_injection_is_refused() -> None:
+    with pytest.raises(ValueError, match="line breaks"):
+        OpenRouterCore(api_key=SECRET, app_title="x\r\nEvil: 1")
+
+
+def test_non_ascii_key_error_does_not_echo_the_key() -> None:
+    bad = SECRET + "é"
+    with pytest.raises(ValueError, match="api_key must be ASCII") as info:
+        OpenRouterCore(api_key=bad)
+    assert bad not in str(info.value)
+
+
+@pytest.mark.parametrize("value", [0, -1.0, "5", True])
+def test_timeout_is_checked(value: object) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        OpenRouterCore(api_key=SECRET, timeout=value)  # type: ignore[arg-type]
+
+
+def test_one_pooled_client_per_core_and_close() -> None:
+    core = OpenRouterCore(api_key=SECRET)
+    first = core.sync_client()
+    assert core.sync_client() is first
+    core.close()
+    assert isinstance(first, httpx.Client)
+    assert first.is_closed
+    second = core.sync_client()
+    assert second is not first
+    with core:
+        pass
+    assert isinstance(second, httpx.Client)
+    assert second.is_closed
+
+
+def test_injected_clients_are_never_closed() -> None:
+    client = httpx.Client()
+    async_client = httpx.AsyncClient()
+    core = OpenRouterCore(api_key=SECRET, client=client, async_client=async_client)
+    assert core.sync_client() is client
+
+    async def use() -> None:
+        assert core.async_client_for_loop() is async_client
+        async with core:
+            pass
+
+    asyncio.run(use())
+    assert not client.is_closed
+    assert not async_client.is_closed
+    client.close()
+    asyncio.run(async_client.aclose())
+
+
+def test_async_pool_per_event_loop() -> None:
+    core = OpenRouterCore(api_key=SECRET)
+    seen: list[object] = []
+
+    async def use() -> None:
+        client = core.async_client_for_loop()
+        assert core.async_client_for_loop() is client
+        seen.append(client)
+
+    asyncio.run(use())
+    asyncio.run(use())
+    # A pool cannot outlive its loop, so the second loop gets its own.
+    assert seen[0] is not seen[1]
+
+    async def close() -> None:
+        client = core.async_client_for_loop()
+        await core.aclose()
+        assert isinstance(client, httpx.AsyncClient)
+        assert client.is_closed
+
+    asyncio.run(close())
+
+
+def test_errors_are_picklable_values_without_live_objects() -> None:
+    err = ChatError(
+        message="429 slow down",
+        status_code=429,
+        code=429,
+        metadata={"provider_name": "X"},
+        headers={"retry-after": "1"},
+        body='{"error": {}}',
+        retry_after=1.0,
+    )
+    clone = pickle.loads(pickle.dumps(err))
+    assert clone == err
+    assert clone.provider_name == "X"
+    assert str(clone) == "429 slow down"
+    with pytest.raises(ChatError):
+        raise clone
+
+
+def test_invalid_request_error_names_path() -> None:
+    err = InvalidRequestError(message="messages[0].role: bad", path="messages[0].role")
+    assert pickle.loads(pickle.dumps(err)).path == "messages[0].role"
