@@ -1,0 +1,272 @@
+"""Shared pieces of the benchmark scripts: settings, the local server, rows and the table."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+# Variant names, used as row labels and as the keys of the ratio columns.
+RAW_HTTPX = "raw httpx"
+RAW_HTTPX2 = "raw httpx2"
+OURS = "openrouter-core"
+OURS_HTTPX2 = "openrouter-core + httpx2"
+OPENAI = "openai"
+OPENROUTER = "openrouter"
+PEERS = (OPENAI, OPENROUTER)
+
+#: The request every client sends (the same JSON body, up to key order).
+MODEL = "openai/gpt-4o-mini"
+MESSAGES = [
+    {"role": "system", "content": "You are a terse assistant."},
+    {"role": "user", "content": "Say hello in one short sentence."},
+]
+PARAMS: dict[str, object] = {
+    "model": MODEL,
+    "messages": MESSAGES,
+    "temperature": 0.2,
+    "max_completion_tokens": 64,
+}
+API_KEY = "sk-or-v1-benchmark"
+
+
+def stream_model(n: int) -> str:
+    """The model name that makes the bench server stream ``n`` content chunks."""
+    return f"bench/stream-{n}"
+
+
+def project_on_path() -> None:
+    """Make ``openrouter_core`` / ``funcs`` importable from the checkout."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    parts = [str(ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    os.environ["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(parts))
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+@dataclass
+class Config:
+    calls: int = 2000
+    concurrency: int = 50
+    stream_chunks: int = 20000
+    import_runs: int = 15
+    reps: int = 5
+    warmup: int = 30
+    figures: tuple[str, ...] = ("import", "coldstart", "calls", "stream", "decoder")
+
+
+@dataclass
+class Row:
+    """One line of the table: a figure measured for one variant."""
+
+    figure: str
+    variant: str
+    value: float | None  # None: variant not available
+    unit: str
+    higher_is_better: bool
+    floor: str  # the variant the "vs floor" column divides by
+    note: str = ""
+    target: str = ""  # human text, e.g. "<= 1.10x floor"
+    check: Callable[[Row, dict[str, Row]], bool | None] | None = field(default=None, repr=False)
+
+
+class Server:
+    """The bench server in its own process, on an ephemeral port of 127.0.0.1."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(HERE / "server.py"), "--port", "0"],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline().split()
+        if len(line) != 2 or line[0] != "PORT":
+            self.proc.kill()
+            raise RuntimeError(f"bench server did not start: {line!r}")
+        self.port = int(line[1])
+        self.base_url = f"http://127.0.0.1:{self.port}/api/v1"
+        self.url = f"{self.base_url}/chat/completions"
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server process has used so far (Linux)."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return float("nan")
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def close(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ServerLoad:
+    """Measure how busy the server was (CPU share of one core) over a block of work."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.samples: list[float] = []
+
+    def __enter__(self) -> ServerLoad:
+        self._cpu = self.server.cpu_seconds()
+        self._wall = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        wall = time.perf_counter() - self._wall
+        if wall > 0:
+            self.samples.append((self.server.cpu_seconds() - self._cpu) / wall)
+
+
+def machine_info() -> list[str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or "unknown"
+    return [
+        f"- date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+        f"- machine: nproc={os.cpu_count()}, CPU {cpu}, {platform.system()} {platform.release()}",
+        f"- python: {platform.python_implementation()} {platform.python_version()}"
+        f" ({sys.executable})",
+    ]
+
+
+def versions() -> str:
+    from importlib import metadata
+
+    names = [
+        "httpx",
+        "httpx2",
+        "attrs",
+        "cattrs",
+        "returns",
+        "openai",
+        "openrouter",
+        "httpx-sse",
+        "pydantic",
+    ]
+    found = []
+    for name in names:
+        try:
+            found.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} absent")
+    return "- packages: " + ", ".join(found)
+
+
+def _fmt_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "n/a"
+    if value >= 100:
+        return f"{value:,.0f} {unit}"
+    if value >= 10:
+        return f"{value:.1f} {unit}"
+    return f"{value:.2f} {unit}"
+
+
+def _ratio(row: Row, ref: Row | None) -> str:
+    if row.value is None or ref is None or ref.value in (None, 0):
+        return "n/a"
+    assert ref.value is not None
+    return f"{row.value / ref.value:.2f}x"
+
+
+def render_table(rows: Sequence[Row]) -> tuple[str, list[str]]:
+    """The markdown table and the list of failed targets."""
+    by_figure: dict[str, dict[str, Row]] = {}
+    for row in rows:
+        by_figure.setdefault(row.figure, {})[row.variant] = row
+    lines = [
+        "| Figure | Variant | Value | vs floor | vs openai | vs openrouter | Target | Met |",
+        "|---|---|---:|---:|---:|---:|---|---|",
+    ]
+    failed: list[str] = []
+    for row in rows:
+        group = by_figure[row.figure]
+        verdict = ""
+        if row.check is not None:
+            ok = None if row.value is None else row.check(row, group)
+            verdict = "n/a" if ok is None else ("yes" if ok else "**NO**")
+            if ok is False:
+                failed.append(f"{row.figure} / {row.variant}: target {row.target}")
+        variant = f"{row.variant} ({row.note})" if row.note else row.variant
+        lines.append(
+            f"| {row.figure} | {variant} | {_fmt_value(row.value, row.unit)} | "
+            f"{_ratio(row, group.get(row.floor))} | {_ratio(row, group.get(OPENAI))} | "
+            f"{_ratio(row, group.get(OPENROUTER))} | {row.target} | {verdict} |"
+        )
+    return "\n".join(lines), failed
+
+
+def ratio_at_most(
+    limit: float, ref: str | None = None
+) -> Callable[[Row, dict[str, Row]], bool | None]:
+    """A check: value / value(ref or the row's floor) <= limit (lower is better)."""
+
+    def check(row: Row, group: dict[str, Row]) -> bool | None:
+        other = group.get(ref or row.floor)
+        if row.value is None or other is None or not other.value:
+            return None
+        return row.value / other.value <= limit
+
+    return check
+
+
+def ratio_at_least(
+    limit: float, refs: Sequence[str] | None = None
+) -> Callable[[Row, dict[str, Row]], bool | None]:
+    """A check: value / max(value of refs, default the floor) >= limit (higher is better)."""
+
+    def check(row: Row, group: dict[str, Row]) -> bool | None:
+        values = [
+            r.value
+            for name in (refs or [row.floor])
+            if (r := group.get(name)) is not None and r.value
+        ]
+        if row.value is None or not values:
+            return None
+        return row.value / max(values) >= limit
+
+    return check
+
+
+def absolute_at_most(limit: float) -> Callable[[Row, dict[str, Row]], bool | None]:
+    def check(row: Row, group: dict[str, Row]) -> bool | None:
+        return None if row.value is None else row.value <= limit
+
+    return check
+
+
+def rotated(items: Sequence[str], i: int) -> list[str]:
+    """``items`` rotated by ``i``, so each variant takes its turn at every position."""
+    if not items:
+        return []
+    k = i % len(items)
+    return [*items[k:], *items[:k]]

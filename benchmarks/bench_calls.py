@@ -1,0 +1,165 @@
+"""Figure 2: non-streaming chat completions per second (sync, async at concurrency 1 and N).
+
+Every variant does ``calls`` calls in total, split into ``reps`` blocks; the blocks of the
+variants alternate (rotating order), and the figure is the median of the per-block rates. Each
+client is built once, warmed up, and kept (pooled connections), as an application would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+from _common import (
+    OURS,
+    OURS_HTTPX2,
+    RAW_HTTPX,
+    RAW_HTTPX2,
+    Config,
+    Row,
+    Server,
+    ServerLoad,
+    median,
+    ratio_at_least,
+    rotated,
+)
+from clients import ALL_CALL_VARIANTS, async_caller, describe, sync_caller
+
+SYNC_FIGURE = "sync calls"
+ASYNC1_FIGURE = "async calls, concurrency 1"
+
+
+def async_n_figure(n: int) -> str:
+    return f"async calls, concurrency {n}"
+
+
+def _rows(
+    figure: str,
+    rates: dict[str, list[float]],
+    missing: dict[str, str],
+    target: tuple[str, Callable[..., bool | None]] | None,
+) -> list[Row]:
+    rows = []
+    for variant in ALL_CALL_VARIANTS:
+        value = median(rates[variant]) if rates.get(variant) else None
+        row = Row(
+            figure=figure,
+            variant=variant,
+            value=value,
+            unit="calls/s",
+            higher_is_better=True,
+            floor=RAW_HTTPX,
+            note=missing.get(variant, "")[:60] if value is None else "",
+        )
+        if target is not None and variant in (OURS, OURS_HTTPX2):
+            row.target, row.check = target
+        rows.append(row)
+    return rows
+
+
+def run_sync(cfg: Config, server: Server, load: ServerLoad) -> list[Row]:
+    callers: dict[str, Callable[[], object]] = {}
+    closers: list[Callable[[], None]] = []
+    missing: dict[str, str] = {}
+    for variant in ALL_CALL_VARIANTS:
+        try:
+            call, close = sync_caller(variant, server)
+            for _ in range(cfg.warmup):
+                call()
+        except Exception as exc:
+            missing[variant] = describe(exc)
+            continue
+        callers[variant] = call
+        closers.append(close)
+    block = max(1, cfg.calls // cfg.reps)
+    rates: dict[str, list[float]] = {name: [] for name in callers}
+    try:
+        for rep in range(cfg.reps):
+            for variant in rotated(list(callers), rep):
+                call = callers[variant]
+                with load if variant == RAW_HTTPX else _NoLoad():
+                    start = time.perf_counter()
+                    for _ in range(block):
+                        call()
+                    elapsed = time.perf_counter() - start
+                rates[variant].append(block / elapsed)
+    finally:
+        for close in closers:
+            close()
+    target = ("≥ 0.90x raw httpx", ratio_at_least(0.9, [RAW_HTTPX]))
+    return _rows(SYNC_FIGURE, rates, missing, target)
+
+
+class _NoLoad:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+async def _run_async_block(call: Callable[[], Awaitable[object]], calls: int, conc: int) -> float:
+    if conc <= 1:
+        start = time.perf_counter()
+        for _ in range(calls):
+            await call()
+        return calls / (time.perf_counter() - start)
+    remaining = calls
+
+    async def worker() -> None:
+        nonlocal remaining
+        while remaining > 0:
+            remaining -= 1
+            await call()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(conc)))
+    return calls / (time.perf_counter() - start)
+
+
+async def _run_async(
+    cfg: Config, server: Server, load: ServerLoad
+) -> tuple[dict[int, dict[str, list[float]]], dict[str, str]]:
+    callers: dict[str, Callable[[], Awaitable[object]]] = {}
+    closers: list[Callable[[], Awaitable[None]]] = []
+    missing: dict[str, str] = {}
+    for variant in ALL_CALL_VARIANTS:
+        try:
+            call, close = await async_caller(variant, server)
+            # Warm up at the high concurrency too, so every pool holds its connections.
+            await _run_async_block(call, cfg.warmup, 1)
+            await _run_async_block(call, max(cfg.warmup, cfg.concurrency), cfg.concurrency)
+        except Exception as exc:
+            missing[variant] = describe(exc)
+            continue
+        callers[variant] = call
+        closers.append(close)
+    block = max(1, cfg.calls // cfg.reps)
+    results: dict[int, dict[str, list[float]]] = {
+        1: {name: [] for name in callers},
+        cfg.concurrency: {name: [] for name in callers},
+    }
+    try:
+        for rep in range(cfg.reps):
+            for conc in (1, cfg.concurrency):
+                for variant in rotated(list(callers), rep):
+                    measured = variant == RAW_HTTPX and conc > 1
+                    with load if measured else _NoLoad():
+                        rate = await _run_async_block(callers[variant], block, conc)
+                    results[conc][variant].append(rate)
+    finally:
+        for close in closers:
+            await close()
+    return results, missing
+
+
+def run_async(cfg: Config, server: Server, load: ServerLoad) -> list[Row]:
+    results, missing = asyncio.run(_run_async(cfg, server, load))
+    target = (
+        "≥ 0.90x faster raw transport",
+        ratio_at_least(0.9, [RAW_HTTPX, RAW_HTTPX2]),
+    )
+    rows = _rows(ASYNC1_FIGURE, results[1], missing, None)
+    rows += _rows(async_n_figure(cfg.concurrency), results[cfg.concurrency], missing, target)
+    return rows

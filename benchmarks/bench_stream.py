@@ -1,0 +1,201 @@
+"""Figure 3: streamed chunks per second, end to end and decoder only.
+
+End to end: one ``n``-chunk stream per repetition and variant (variants alternate, rotating
+order), the figure is the median rate. Every variant reads the same ``n + 2`` data events
+(content chunks, the finish chunk, the usage chunk) and stops at ``[DONE]``.
+
+Decoder only: the same SSE bytes, cut where the server's HTTP chunks end, fed to our
+``openrouter_core._sse`` decoder, to httpx-sse's decoders (as ``EventSource.iter_sse`` drives
+them) and to a bare ``bytes.split`` floor. No JSON parsing here.
+"""
+
+from __future__ import annotations
+
+import codecs
+import inspect
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from _common import (
+    OURS,
+    OURS_HTTPX2,
+    RAW_HTTPX,
+    RAW_HTTPX2,
+    Config,
+    Row,
+    Server,
+    median,
+    ratio_at_least,
+    rotated,
+)
+from clients import (
+    ALL_STREAM_VARIANTS,
+    OURS_COLLECT,
+    OURS_HTTPX2_COLLECT,
+    RAW_STREAM_ITER_LINES,
+    UnavailableError,
+    describe,
+    stream_consumer,
+)
+
+STREAM_FIGURE = "stream chunks"
+DECODER_FIGURE = "SSE decoder only"
+OURS_TARGETED = (OURS, OURS_COLLECT, OURS_HTTPX2, OURS_HTTPX2_COLLECT)
+
+
+def run_stream(cfg: Config, server: Server) -> list[Row]:
+    n = cfg.stream_chunks
+    events = n + 2
+    consumers: dict[str, Callable[[], object]] = {}
+    closers: list[Callable[[], None]] = []
+    missing: dict[str, str] = {}
+    warm = max(10, min(200, n // 10))
+    for variant in ALL_STREAM_VARIANTS:
+        try:
+            consume, close = stream_consumer(variant, server, n)
+            warm_consume, warm_close = stream_consumer(variant, server, warm)
+            warm_consume()
+            warm_close()
+        except Exception as exc:
+            missing[variant] = describe(exc)
+            continue
+        consumers[variant] = consume
+        closers.append(close)
+    rates: dict[str, list[float]] = {name: [] for name in consumers}
+    reps = max(1, min(cfg.reps, 5))
+    try:
+        for rep in range(reps):
+            for variant in rotated(list(consumers), rep):
+                start = time.perf_counter()
+                consumers[variant]()
+                rates[variant].append(events / (time.perf_counter() - start))
+    finally:
+        for close in closers:
+            close()
+    rows = []
+    for variant in ALL_STREAM_VARIANTS:
+        value = median(rates[variant]) if rates.get(variant) else None
+        note = {
+            RAW_HTTPX: "iter_bytes, split, json.loads",
+            RAW_HTTPX2: "iter_bytes, split, json.loads",
+            RAW_STREAM_ITER_LINES: "json.loads per data line",
+            OURS: "iterate",
+            OURS_HTTPX2: "iterate",
+        }.get(variant, "")
+        if value is None:
+            note = missing.get(variant, "n/a")[:60]
+        row = Row(STREAM_FIGURE, variant, value, "chunks/s", True, RAW_HTTPX, note=note)
+        if variant in OURS_TARGETED:
+            row.target = "≥ 0.60x floor"
+            row.check = ratio_at_least(0.6)
+        rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------------- decoder only
+
+
+def _floor_decoder(pieces: Iterable[bytes]) -> int:
+    count = 0
+    tail = b""
+    for piece in pieces:
+        events = (tail + piece).split(b"\n\n")
+        tail = events.pop()
+        for event in events:
+            if event.startswith(b"data: "):
+                count += 1
+    return count
+
+
+def _httpx_sse_decoder() -> Callable[[Iterable[bytes]], int]:
+    try:
+        from httpx_sse._decoders import SSEDecoder, SSELineDecoder
+    except ImportError as exc:
+        raise UnavailableError(f"httpx-sse not importable: {exc}") from None
+
+    def decode(pieces: Iterable[bytes]) -> int:
+        text = codecs.getincrementaldecoder("utf-8")()
+        lines = SSELineDecoder()
+        sse = SSEDecoder()
+        count = 0
+        for piece in pieces:
+            for line in lines.decode(text.decode(piece)):
+                if sse.decode(line) is not None:
+                    count += 1
+        for line in lines.flush():
+            if sse.decode(line) is not None:
+                count += 1
+        return count
+
+    return decode
+
+
+def _ours_decoder() -> Callable[[Iterable[bytes]], int]:
+    """Adapt to ``openrouter_core._sse``: a class with ``feed(bytes)`` (or ``decode``)."""
+    try:
+        import openrouter_core._sse as sse_mod
+    except ImportError as exc:
+        raise UnavailableError(f"openrouter_core._sse not importable: {exc}") from None
+    for name, obj in vars(sse_mod).items():
+        if name.startswith("_") or not inspect.isclass(obj) or obj.__module__ != sse_mod.__name__:
+            continue
+        method = next((m for m in ("feed", "decode", "receive_data") if hasattr(obj, m)), None)
+        if method is None:
+            continue
+        try:
+            obj()
+        except TypeError:
+            continue
+        cls: Any = obj
+        flush = next((m for m in ("flush", "close", "end", "feed_eof") if hasattr(obj, m)), None)
+
+        def decode(
+            pieces: Iterable[bytes],
+            cls: Any = cls,
+            method: str = method,
+            flush: str | None = flush,
+        ) -> int:
+            decoder = cls()
+            feed = getattr(decoder, method)
+            count = 0
+            for piece in pieces:
+                count += len(feed(piece))
+            if flush is not None:
+                rest = getattr(decoder, flush)()
+                count += len(rest or ())
+            return count
+
+        return decode
+    raise UnavailableError("no decoder class with feed()/decode() in openrouter_core._sse")
+
+
+def run_decoder(cfg: Config) -> list[Row]:
+    from server import sse_events
+
+    pieces = sse_events(cfg.stream_chunks)
+    events = cfg.stream_chunks + 2
+    decoders: dict[str, Callable[[Iterable[bytes]], int]] = {"bytes.split": _floor_decoder}
+    missing: dict[str, str] = {}
+    for name, factory in (("httpx-sse", _httpx_sse_decoder), (OURS, _ours_decoder)):
+        try:
+            decoders[name] = factory()
+            decoders[name](pieces[:50])
+        except Exception as exc:
+            missing[name] = describe(exc)
+    rates: dict[str, list[float]] = {name: [] for name in decoders}
+    for rep in range(max(3, cfg.reps)):
+        for name in rotated(list(decoders), rep):
+            start = time.perf_counter()
+            decoders[name](pieces)
+            rates[name].append(events / (time.perf_counter() - start))
+    rows = []
+    for name, what in (
+        ("bytes.split", "floor: split on blank line"),
+        ("httpx-sse", "codecs + SSELineDecoder + SSEDecoder"),
+        (OURS, "openrouter_core._sse"),
+    ):
+        value = median(rates[name]) if rates.get(name) else None
+        note = what if value is not None else missing.get(name, "n/a")[:60]
+        rows.append(Row(DECODER_FIGURE, name, value, "events/s", True, "bytes.split", note=note))
+    return rows

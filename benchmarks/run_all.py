@@ -1,0 +1,209 @@
+"""Run every benchmark in one go and print one markdown table of ratios.
+
+openrouter-core beside the floor (raw ``httpx`` / ``httpx2`` + ``json.loads``) and the peers
+(``openai``, the official ``openrouter`` package), all against the same local server
+(``benchmarks/server.py``, its own process on 127.0.0.1) on the same machine.
+
+The peers are benchmark-only dependencies: unless ``--no-venv`` is given, this script creates
+``.bench-venv`` with the exact versions of ``benchmarks/requirements.txt`` plus the project
+(editable), and re-executes itself there. A variant whose package is missing prints "n/a".
+
+    python benchmarks/run_all.py                 # full run (what ``make bench`` does)
+    python benchmarks/run_all.py --quick --no-venv --output -   # seconds, current interpreter
+
+Sizes: ``--calls`` (BENCH_CALLS), ``--concurrency`` (BENCH_CONCURRENCY), ``--stream-chunks``
+(BENCH_STREAM_CHUNKS), ``--import-runs`` (BENCH_IMPORT_RUNS), ``--reps`` (BENCH_REPS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+VENV = ROOT / ".bench-venv"
+REQUIREMENTS = HERE / "requirements.txt"
+RESULTS = HERE / "results.md"
+FIGURES = ("import", "coldstart", "calls", "stream", "decoder")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="openrouter-core vs raw httpx/httpx2, openai and openrouter, on one machine."
+    )
+    parser.add_argument("--calls", type=int, default=_env_int("BENCH_CALLS", 2000))
+    parser.add_argument("--concurrency", type=int, default=_env_int("BENCH_CONCURRENCY", 50))
+    parser.add_argument("--stream-chunks", type=int, default=_env_int("BENCH_STREAM_CHUNKS", 20000))
+    parser.add_argument("--import-runs", type=int, default=_env_int("BENCH_IMPORT_RUNS", 15))
+    parser.add_argument("--reps", type=int, default=_env_int("BENCH_REPS", 5))
+    parser.add_argument(
+        "--quick", action="store_true", help="tiny sizes: a smoke run of every path in seconds"
+    )
+    parser.add_argument(
+        "--only",
+        default=",".join(FIGURES),
+        help=f"comma-separated subset of {','.join(FIGURES)}",
+    )
+    parser.add_argument(
+        "--no-venv",
+        "--in-place",
+        dest="no_venv",
+        action="store_true",
+        help="run with the current interpreter; skip .bench-venv",
+    )
+    parser.add_argument(
+        "--output",
+        default=str(RESULTS),
+        help="where to write the markdown (default benchmarks/results.md; '-' for nowhere)",
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.calls, args.concurrency, args.stream_chunks = 40, 4, 200
+        args.import_runs, args.reps = 2, 2
+    unknown = set(args.only.split(",")) - set(FIGURES)
+    if unknown:
+        parser.error(f"unknown figure(s) in --only: {sorted(unknown)}")
+    return args
+
+
+# --------------------------------------------------------------------------- .bench-venv
+
+
+def _venv_python() -> Path:
+    return VENV / "bin" / "python"
+
+
+def _in_bench_venv() -> bool:
+    return Path(sys.prefix).resolve() == VENV.resolve()
+
+
+def ensure_venv_and_reexec(argv: list[str]) -> None:
+    """Create / refresh .bench-venv from the pins, then replace this process with its python."""
+    stamp_text = hashlib.sha256(
+        REQUIREMENTS.read_bytes() + (ROOT / "pyproject.toml").read_bytes()
+    ).hexdigest()
+    stamp = VENV / ".bench-installed"
+    python = _venv_python()
+    if not python.exists():
+        print(f"creating {VENV} ...", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
+    if not stamp.exists() or stamp.read_text() != stamp_text:
+        print(f"installing {REQUIREMENTS.name} + the project into {VENV} ...", file=sys.stderr)
+        pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        subprocess.run([*pip, "-r", str(REQUIREMENTS)], check=True)
+        # Editable, without touching the pinned dependencies already installed.
+        subprocess.run([*pip, "--no-deps", "-e", str(ROOT)], check=True)
+        stamp.write_text(stamp_text)
+    os.execv(str(python), [str(python), str(Path(__file__).resolve()), *argv])
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    if not args.no_venv and not _in_bench_venv():
+        ensure_venv_and_reexec(argv)
+
+    import _common
+    from _common import Config, Server, ServerLoad, machine_info, render_table, versions
+
+    _common.project_on_path()
+    cfg = Config(
+        calls=args.calls,
+        concurrency=args.concurrency,
+        stream_chunks=args.stream_chunks,
+        import_runs=args.import_runs,
+        reps=args.reps,
+        warmup=5 if args.quick else 30,
+        figures=tuple(args.only.split(",")),
+    )
+    import bench_calls
+    import bench_import
+    import bench_stream
+
+    rows = []
+    started = time.perf_counter()
+    load_notes: list[str] = []
+
+    def step(name: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f}s] {name} ...", file=sys.stderr, flush=True)
+
+    if "import" in cfg.figures:
+        step("cold import")
+        rows += bench_import.run_import(cfg)
+    with Server() as server:
+        if "coldstart" in cfg.figures:
+            step("cold start to first response")
+            rows += bench_import.run_coldstart(cfg, server)
+        gc.collect()
+        if "calls" in cfg.figures:
+            load = ServerLoad(server)
+            step(f"sync calls ({cfg.calls} per variant)")
+            rows += bench_calls.run_sync(cfg, server, load)
+            if load.samples:
+                load_notes.append(
+                    f"sync raw httpx: server used {max(load.samples):.0%} of one core at most"
+                )
+            load = ServerLoad(server)
+            step(f"async calls ({cfg.calls} per variant, concurrency 1 and {cfg.concurrency})")
+            rows += bench_calls.run_async(cfg, server, load)
+            if load.samples:
+                load_notes.append(
+                    f"async raw httpx at concurrency {cfg.concurrency}: server used "
+                    f"{max(load.samples):.0%} of one core at most"
+                )
+        if "stream" in cfg.figures:
+            step(f"streaming ({cfg.stream_chunks} chunks)")
+            rows += bench_stream.run_stream(cfg, server)
+    if "decoder" in cfg.figures:
+        step("SSE decoder only")
+        rows += bench_stream.run_decoder(cfg)
+    step("done")
+
+    table, failed = render_table(rows)
+    command = "python benchmarks/run_all.py " + " ".join(argv)
+    parts = [
+        "## Benchmarks",
+        "",
+        f"Command: `{command.strip()}` (`make bench` runs it without flags)",
+        "",
+        *machine_info(),
+        versions(),
+        f"- sizes: calls={cfg.calls} (in {cfg.reps} alternating blocks), "
+        f"concurrency={cfg.concurrency}, stream chunks={cfg.stream_chunks}, "
+        f"import runs={cfg.import_runs}",
+        *(f"- {note}" for note in load_notes),
+        "",
+        table,
+        "",
+        "Ratios are value / value of the reference row, so above 1 is better for rates "
+        "(calls/s, chunks/s, events/s) and worse for times and memory. The floor is "
+        "raw httpx (for imports: the runtime dependencies httpx, attrs, cattrs, returns; "
+        "for the decoder: a bare bytes.split). Medians of alternating runs.",
+        "",
+        "Failed targets: " + ("; ".join(failed) if failed else "none"),
+        "",
+    ]
+    text = "\n".join(parts)
+    print(text)
+    if args.output != "-":
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"(written to {args.output})", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

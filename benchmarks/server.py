@@ -1,0 +1,234 @@
+"""A tiny, fast fake of OpenRouter's POST /api/v1/chat/completions for the benchmarks.
+
+A raw asyncio ``Protocol`` speaking just enough HTTP/1.1 (keep-alive, Content-Length request
+bodies). Every answer is precomputed bytes, so the server costs a few microseconds per request
+and is never what the benchmark measures.
+
+- ``"stream": true`` absent: a realistic JSON ChatResponse (id, provider, model, usage ...).
+- ``"stream": true``: an SSE stream, one HTTP chunk per event (chunked transfer encoding, the
+  connection stays open), ``N`` content chunks, a ``finish_reason`` chunk, a usage chunk with
+  empty ``choices``, then ``data: [DONE]``. ``N`` comes from the ``X-Bench-Chunks`` header or a
+  model name ending in ``stream-N`` (e.g. ``"bench/stream-20000"``), else 100.
+
+Run: ``python benchmarks/server.py [--port 0]``; the first line on stdout is ``PORT <n>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import re
+import signal
+import sys
+
+CREATED = 1_763_769_600
+GEN_ID = "gen-1763769600-Zq3bKf9XwP2mR7tLcY1A"
+MODEL = "openai/gpt-4o-mini"
+DEFAULT_CHUNKS = 100
+
+_STREAM_RE = re.compile(rb'"stream"\s*:\s*true')
+_MODEL_N_RE = re.compile(rb'stream-(\d+)"')
+
+_USAGE = {
+    "prompt_tokens": 27,
+    "completion_tokens": 12,
+    "total_tokens": 39,
+    "cost": 0.0000112,
+    "is_byok": False,
+    "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+    "cost_details": {
+        "upstream_inference_cost": None,
+        "upstream_inference_prompt_cost": 0.00000405,
+        "upstream_inference_completions_cost": 0.0000072,
+    },
+    "completion_tokens_details": {"reasoning_tokens": 0, "image_tokens": 0},
+}
+
+
+def chat_response_body() -> bytes:
+    """The canned non-streaming ChatResponse, shaped like a live OpenRouter answer."""
+    body = {
+        "id": GEN_ID,
+        "provider": "OpenAI",
+        "model": MODEL,
+        "object": "chat.completion",
+        "created": CREATED,
+        "choices": [
+            {
+                "logprobs": None,
+                "finish_reason": "stop",
+                "native_finish_reason": "stop",
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": "Hello! How can I help you with your project today?",
+                    "refusal": None,
+                    "reasoning": None,
+                },
+            }
+        ],
+        "system_fingerprint": "fp_560af6e559",
+        "usage": _USAGE,
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def _chunk(choices: list[dict[str, object]], **extra: object) -> bytes:
+    chunk: dict[str, object] = {
+        "id": GEN_ID,
+        "provider": "OpenAI",
+        "model": MODEL,
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "choices": choices,
+        "system_fingerprint": "fp_560af6e559",
+        **extra,
+    }
+    return json.dumps(chunk, separators=(",", ":")).encode()
+
+
+def _http_chunk(payload: bytes) -> bytes:
+    return b"%x\r\n%s\r\n" % (len(payload), payload)
+
+
+def sse_events(n: int) -> list[bytes]:
+    """The SSE events (each ending in a blank line) of an ``n``-chunk stream."""
+    events = [b": OPENROUTER PROCESSING\n\n"]
+    words = ["Hello", " there", ",", " how", " can", " I", " help", " you", " today", "?"]
+    for i in range(n):
+        delta: dict[str, object] = {"content": words[i % len(words)]}
+        if i == 0:
+            delta = {"role": "assistant", **delta}
+        choice = {
+            "index": 0,
+            "delta": delta,
+            "finish_reason": None,
+            "native_finish_reason": None,
+            "logprobs": None,
+        }
+        events.append(b"data: " + _chunk([choice]) + b"\n\n")
+    final = {
+        "index": 0,
+        "delta": {"role": "assistant", "content": ""},
+        "finish_reason": "stop",
+        "native_finish_reason": "stop",
+        "logprobs": None,
+    }
+    events.append(b"data: " + _chunk([final]) + b"\n\n")
+    events.append(b"data: " + _chunk([], usage=_USAGE) + b"\n\n")
+    events.append(b"data: [DONE]\n\n")
+    return events
+
+
+def sse_body(n: int) -> bytes:
+    """The raw SSE body (without HTTP framing) of an ``n``-chunk stream."""
+    return b"".join(sse_events(n))
+
+
+_JSON_BODY = chat_response_body()
+_JSON_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\n"
+    b"Content-Type: application/json\r\n"
+    b"X-Generation-Id: " + GEN_ID.encode() + b"\r\n"
+    b"Content-Length: " + str(len(_JSON_BODY)).encode() + b"\r\n"
+    b"\r\n" + _JSON_BODY
+)
+_NOT_FOUND = (
+    b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 53\r\n\r\n"
+    b'{"error":{"code":404,"message":"Resource not found"}}'
+)
+_STREAM_HEAD = (
+    b"HTTP/1.1 200 OK\r\n"
+    b"Content-Type: text/event-stream\r\n"
+    b"Cache-Control: no-cache\r\n"
+    b"X-Generation-Id: " + GEN_ID.encode() + b"\r\n"
+    b"Transfer-Encoding: chunked\r\n"
+    b"\r\n"
+)
+_stream_cache: dict[int, bytes] = {}
+
+
+def stream_response(n: int) -> bytes:
+    """Head plus chunked body of an ``n``-chunk stream, built once per ``n``."""
+    cached = _stream_cache.get(n)
+    if cached is None:
+        body = b"".join(_http_chunk(event) for event in sse_events(n))
+        cached = _STREAM_HEAD + body + b"0\r\n\r\n"
+        _stream_cache[n] = cached
+    return cached
+
+
+class ChatServer(asyncio.Protocol):
+    """One connection: parse requests as they complete, answer each with canned bytes."""
+
+    def __init__(self) -> None:
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self.buffer += data
+        while True:
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head = bytes(self.buffer[:end])
+            length = 0
+            chunks_header = None
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                lname = name.strip().lower()
+                if lname == b"content-length":
+                    length = int(value)
+                elif lname == b"x-bench-chunks":
+                    chunks_header = int(value)
+            total = end + 4 + length
+            if len(self.buffer) < total:
+                return
+            body = bytes(self.buffer[end + 4 : total])
+            del self.buffer[:total]
+            self.respond(head, body, chunks_header)
+
+    def respond(self, head: bytes, body: bytes, chunks_header: int | None) -> None:
+        assert self.transport is not None
+        request_line = head.split(b"\r\n", 1)[0]
+        if not request_line.startswith(b"POST /api/v1/chat/completions"):
+            self.transport.write(_NOT_FOUND)
+            return
+        if _STREAM_RE.search(body) is None:
+            self.transport.write(_JSON_RESPONSE)
+            return
+        n = chunks_header
+        if n is None:
+            match = _MODEL_N_RE.search(body)
+            n = int(match.group(1)) if match else DEFAULT_CHUNKS
+        self.transport.write(stream_response(n))
+
+
+async def serve(host: str, port: int) -> None:
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(ChatServer, host, port, backlog=1024)
+    bound = server.sockets[0].getsockname()[1]
+    print(f"PORT {bound}", flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with server:
+        await stop.wait()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    asyncio.run(serve(args.host, args.port))
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""Smoke test of the benchmark scripts: a tiny run in this venv, peers possibly absent."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_ALL = ROOT / "benchmarks" / "run_all.py"
+
+FIGURES = (
+    "import time",
+    "memory after import",
+    "cold start to 1st response",
+    "sync calls",
+    "async calls, concurrency 1",
+    "async calls, concurrency 4",
+    "stream chunks",
+)
+VARIANTS = ("raw httpx", "openrouter-core", "openai", "openrouter")
+
+
+def _table_rows(output: str) -> dict[tuple[str, str], str]:
+    """(figure, variant without its note) -> value cell, for every row of the table."""
+    rows: dict[tuple[str, str], str] = {}
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 8 or cells[0] in ("Figure", "---"):
+            continue
+        variant = re.sub(r" \(.*\)$", "", cells[1])
+        rows[(cells[0], variant)] = cells[2]
+    return rows
+
+
+def test_quick_run_prints_the_whole_table() -> None:
+    proc = subprocess.run(
+        [sys.executable, str(RUN_ALL), "--quick", "--no-venv", "--output", "-"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert ".bench-venv" not in proc.stderr  # --no-venv: no venv created or entered
+    rows = _table_rows(proc.stdout)
+    for figure in FIGURES:
+        for variant in VARIANTS:
+            assert (figure, variant) in rows, f"missing row {figure} / {variant}\n{proc.stdout}"
+    # The floor itself always runs: httpx is a runtime dependency.
+    for figure in ("sync calls", "async calls, concurrency 4", "stream chunks"):
+        assert rows[(figure, "raw httpx")] != "n/a", proc.stdout
+    assert ("SSE decoder only", "bytes.split") in rows
+    assert "Failed targets:" in proc.stdout
+    assert "nproc=" in proc.stdout
