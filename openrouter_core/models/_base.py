@@ -1,0 +1,37 @@
+"""The base class of every wire model, and the private error used while converting.
+
+Kept free of cattrs so that importing the models stays cheap; the converter is built on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import attrs
+
+__all__ = ["WireModel"]
+
+
+@attrs.define(kw_only=True)
+class WireModel:
+    """Base of every model: an attrs class whose attribute names are the wire (JSON) names.
+
+    ``extras`` holds the object's wire fields that the model does not know, keyed by wire name.
+    The reader fills it; :meth:`to_dict` merges it back (an ``extras`` key wins over a typed
+    field of the same name), so unknown fields round-trip unchanged. Building a request with
+    ``extras`` is the explicit way to send a field the models do not know yet.
+    """
+
+    #: Whether unknown keys are accepted even when reading strictly (a request). Request-side
+    #: classes whose schema allows additional properties set this to ``True``.
+    _open: ClassVar[bool] = False
+    #: Nullable fields the schema requires: written as ``null`` when ``None`` instead of omitted.
+    _always_emit: ClassVar[frozenset[str]] = frozenset()
+
+    extras: dict[str, Any] = attrs.field(factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire JSON object: unset (``None``) fields omitted, ``extras`` merged back."""
+        from openrouter_core.models._converter import unstructure
+
+        return unstructure(self)
