@@ -78,11 +78,17 @@ def run_sync(cfg: Config, server: Server, load: ServerLoad) -> list[Row]:
         for rep in range(cfg.reps):
             for variant in rotated(list(callers), rep):
                 call = callers[variant]
-                with load if variant == RAW_HTTPX else _NoLoad():
-                    start = time.perf_counter()
-                    for _ in range(block):
-                        call()
-                    elapsed = time.perf_counter() - start
+                try:
+                    with load if variant == RAW_HTTPX else _NoLoad():
+                        start = time.perf_counter()
+                        for _ in range(block):
+                            call()
+                        elapsed = time.perf_counter() - start
+                except Exception as exc:
+                    missing[variant] = describe(exc)
+                    del callers[variant]
+                    rates.pop(variant)
+                    continue
                 rates[variant].append(block / elapsed)
     finally:
         for close in closers:
@@ -145,8 +151,15 @@ async def _run_async(
             for conc in (1, cfg.concurrency):
                 for variant in rotated(list(callers), rep):
                     measured = variant == RAW_HTTPX and conc > 1
-                    with load if measured else _NoLoad():
-                        rate = await _run_async_block(callers[variant], block, conc)
+                    try:
+                        with load if measured else _NoLoad():
+                            rate = await _run_async_block(callers[variant], block, conc)
+                    except Exception as exc:
+                        missing[variant] = describe(exc)
+                        del callers[variant]
+                        for per_conc in results.values():
+                            per_conc.pop(variant, None)
+                        continue
                     results[conc][variant].append(rate)
     finally:
         for close in closers:

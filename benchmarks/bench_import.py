@@ -154,6 +154,8 @@ def run_import(cfg: Config) -> list[Row]:
     rows: list[Row] = []
     for figure, index, unit in ((IMPORT_TIME, 0, "ms"), (IMPORT_MEM, 1, "MiB")):
         for name, (_, what) in IMPORTS.items():
+            if name == BARE and figure == IMPORT_TIME:
+                continue  # nothing imported: only its memory is of interest
             note = what
             if name in samples:
                 values = [sample[index] for sample in samples[name]]

@@ -33,7 +33,7 @@ AsyncPair = tuple[Callable[[], Awaitable[object]], Callable[[], Awaitable[None]]
 
 HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 # Raw floors additionally parse the JSON body themselves.
-RAW_STREAM_ITER_LINES = "raw httpx iter_lines"
+RAW_STREAM_SPLIT = "raw httpx bytes split"
 
 ALL_CALL_VARIANTS = (RAW_HTTPX, RAW_HTTPX2, OURS, OURS_HTTPX2, OPENAI, OPENROUTER)
 
@@ -195,7 +195,7 @@ OURS_COLLECT = "openrouter-core collect()"
 OURS_HTTPX2_COLLECT = "openrouter-core + httpx2 collect()"
 ALL_STREAM_VARIANTS = (
     RAW_HTTPX,
-    RAW_STREAM_ITER_LINES,
+    RAW_STREAM_SPLIT,
     RAW_HTTPX2,
     OURS,
     OURS_COLLECT,
@@ -206,20 +206,26 @@ ALL_STREAM_VARIANTS = (
 )
 
 
-def stream_consumer(variant: str, server: Server, n: int) -> SyncPair:
-    """``consume()`` reads one ``n``-chunk stream through ``variant`` and returns a count."""
+StreamPair = tuple[Callable[[int], object], Callable[[], None]]
+
+
+def stream_consumer(variant: str, server: Server) -> StreamPair:
+    """``consume(n)`` reads one ``n``-chunk stream through ``variant`` and returns a count."""
     url = server.url
-    body = {**PARAMS, "model": stream_model(n), "stream": True}
     messages = _messages()
-    if variant in (RAW_HTTPX, RAW_HTTPX2, RAW_STREAM_ITER_LINES):
+
+    def body(n: int) -> dict[str, object]:
+        return {**PARAMS, "model": stream_model(n), "stream": True}
+
+    if variant in (RAW_HTTPX, RAW_HTTPX2, RAW_STREAM_SPLIT):
         mod = _need("httpx2" if variant == RAW_HTTPX2 else "httpx")
         client = mod.Client()
         loads = json.loads
         headers = {**HEADERS, "Accept": "text/event-stream"}
 
-        def consume_split() -> object:
+        def consume_split(n: int) -> object:
             count = 0
-            with client.stream("POST", url, json=body, headers=headers) as response:
+            with client.stream("POST", url, json=body(n), headers=headers) as response:
                 tail = b""
                 for data in response.iter_bytes():
                     events = (tail + data).split(b"\n\n")
@@ -233,9 +239,9 @@ def stream_consumer(variant: str, server: Server, n: int) -> SyncPair:
                             count += 1
             return count
 
-        def consume_lines() -> object:
+        def consume_lines(n: int) -> object:
             count = 0
-            with client.stream("POST", url, json=body, headers=headers) as response:
+            with client.stream("POST", url, json=body(n), headers=headers) as response:
                 for line in response.iter_lines():
                     if line.startswith("data: "):
                         payload = line[6:]
@@ -245,7 +251,7 @@ def stream_consumer(variant: str, server: Server, n: int) -> SyncPair:
                         count += 1
             return count
 
-        consume = consume_lines if variant == RAW_STREAM_ITER_LINES else consume_split
+        consume = consume_split if variant == RAW_STREAM_SPLIT else consume_lines
         return consume, client.close
     if variant in (OURS, OURS_HTTPX2, OURS_COLLECT, OURS_HTTPX2_COLLECT):
         chat_send = _chat_send().chat_send
@@ -253,17 +259,17 @@ def stream_consumer(variant: str, server: Server, n: int) -> SyncPair:
         base = OURS_HTTPX2 if variant in (OURS_HTTPX2, OURS_HTTPX2_COLLECT) else OURS
         core, injected = _ours(base, server, sync=True)
 
-        def consume_ours() -> object:
+        def consume_ours(n: int) -> object:
             count = 0
-            with chat_send(core, body).unwrap() as stream:
+            with chat_send(core, body(n)).unwrap() as stream:
                 for item in stream:
                     if isinstance(item, failure_type):
                         raise item.failure()
                     count += 1
             return count
 
-        def collect_ours() -> object:
-            with chat_send(core, body).unwrap() as stream:
+        def collect_ours(n: int) -> object:
+            with chat_send(core, body(n)).unwrap() as stream:
                 return stream.collect().unwrap()
 
         def close_ours() -> None:
@@ -277,7 +283,7 @@ def stream_consumer(variant: str, server: Server, n: int) -> SyncPair:
         client = _need("openai").OpenAI(base_url=server.base_url, api_key=API_KEY)
         create = client.chat.completions.create
 
-        def consume_openai() -> object:
+        def consume_openai(n: int) -> object:
             count = 0
             with create(model=stream_model(n), messages=messages, stream=True) as stream:
                 for _chunk in stream:
@@ -289,7 +295,7 @@ def stream_consumer(variant: str, server: Server, n: int) -> SyncPair:
         sdk = _need("openrouter").OpenRouter(api_key=API_KEY, server_url=server.base_url)
         send = sdk.chat.send
 
-        def consume_openrouter() -> object:
+        def consume_openrouter(n: int) -> object:
             count = 0
             with send(model=stream_model(n), messages=messages, stream=True) as stream:
                 for _chunk in stream:
