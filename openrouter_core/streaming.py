@@ -1,0 +1,649 @@
+"""Streamed chat completions: ``ChatStream`` (sync) and ``AsyncChatStream`` (async).
+
+A stream is a context manager and an iterator of Results, one per chunk::
+
+    with stream:
+        for item in stream:
+            match item:
+                case Success(chunk): ...
+                case Failure(error): ...   # a StreamError; the stream ends after it
+
+or ``stream.collect()`` for the whole ``ChatResponse``. Iteration never raises; only cancellation
+(``KeyboardInterrupt``, ``asyncio.CancelledError``, ``GeneratorExit``) passes through, after the
+HTTP response was closed. Leaving the ``with`` block, breaking out of the loop or dropping the
+stream also closes the response, so the server sees the client go away.
+
+Both drivers are thin loops around ``_StreamMachine``, which is pure: it takes the bytes (or the
+end, or the exception) that a read produced and returns the items to hand out.
+
+Watchdogs: besides the HTTP client's read timeout (which any byte resets, keep-alive comments
+included), ``first_content_timeout`` limits the time from the start of the call to the first
+event with data, and ``chunk_gap_timeout`` the time between two such events. Comments do not
+count, so a server that only sends keep-alives still fails in bounded time. The async stream
+enforces them with a timer around each read; the sync stream checks them whenever bytes arrive,
+so against a completely silent server only the read timeout applies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import time
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from returns.result import Failure, Result, Success
+
+from openrouter_core._accumulate import StreamAccumulator
+from openrouter_core._classify import (
+    _choice_error,
+    _error_fields,
+    classify_exception,
+    header_getter,
+    headers_dict,
+)
+from openrouter_core._sse import ServerSentEvent, SSEDecoder
+from openrouter_core.errors import (
+    APITimeoutError,
+    ChatStreamError,
+    StreamConnectionError,
+    StreamDecodeError,
+    StreamError,
+    StreamTimeoutError,
+    StreamTruncatedError,
+)
+from openrouter_core.models import ChatResponse, ChatStreamChunk
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from openrouter_core._client import AsyncResponse, SyncResponse
+
+__all__ = ["AsyncChatStream", "ChatStream", "StreamItem"]
+
+#: What a stream yields: a chunk, or the error that ended the stream.
+StreamItem = Result[ChatStreamChunk, StreamError]
+
+#: After ``[DONE]`` the rest of the body (normally only the chunked-encoding terminator) is read
+#: so that the connection can go back to the pool; at most this many bytes ...
+_DRAIN_BYTES = 64 * 1024
+#: ... and, on the async stream, for at most this many seconds.
+_DRAIN_SECONDS = 1.0
+
+_DONE = "[DONE]"
+_ID_HEADER = "x-generation-id"
+_OTHER_ID_HEADERS = ("x-request-id", "request-id", "cf-ray")
+
+
+def _header(headers: Any, name: str) -> str | None:
+    try:
+        value = header_getter(headers)(name)
+    except Exception:  # a caller's client may hand over odd headers; an id is optional
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+class _StreamMachine:
+    """The sans-I/O core of a stream: read outcomes in, items out."""
+
+    __slots__ = (
+        "_chunk_gap",
+        "_first_content",
+        "_last_content",
+        "_started_at",
+        "acc",
+        "closed_early",
+        "decoder",
+        "ended",
+        "failure",
+        "got_done",
+        "header_id",
+        "other_id",
+    )
+
+    def __init__(
+        self,
+        headers: Any,
+        *,
+        first_content_timeout: float | None,
+        chunk_gap_timeout: float | None,
+        started_at: float,
+    ) -> None:
+        self.decoder = SSEDecoder()
+        self.acc = StreamAccumulator()
+        self.header_id = _header(headers, _ID_HEADER)
+        self.other_id = next(
+            (v for v in (_header(headers, n) for n in _OTHER_ID_HEADERS) if v), None
+        )
+        self._first_content = first_content_timeout
+        self._chunk_gap = chunk_gap_timeout
+        self._started_at = started_at
+        self._last_content: float | None = None
+        #: Nothing more will be read: ``[DONE]``, a failure, the end of the body, or closed.
+        self.ended = False
+        self.got_done = False
+        self.closed_early = False
+        self.failure: StreamError | None = None
+
+    @property
+    def generation_id(self) -> str | None:
+        return self.header_id or self.acc.id or self.other_id
+
+    def deadline(self) -> tuple[float, str] | None:
+        """When the running watchdog fires, and its name; None when none applies."""
+        if self._last_content is None:
+            if self._first_content is None:
+                return None
+            return self._started_at + self._first_content, "first_content"
+        if self._chunk_gap is None:
+            return None
+        return self._last_content + self._chunk_gap, "chunk_gap"
+
+    def receive(self, data: bytes, now: float) -> list[StreamItem]:
+        """Bytes arrived at ``now``."""
+        items: list[StreamItem] = []
+        for event in self.decoder.feed(data):
+            self._event(event, now, items)
+            if self.ended:
+                return items
+        limit = self.deadline()
+        if limit is not None and now >= limit[0]:
+            items += self.watchdog(limit[1])
+        return items
+
+    def eof(self, now: float) -> list[StreamItem]:
+        """The body ended."""
+        items: list[StreamItem] = []
+        for event in self.decoder.flush():
+            self._event(event, now, items)
+            if self.ended:
+                return items
+        return items + self._end(
+            StreamTruncatedError,
+            "the stream ended without [DONE] and without a finish reason",
+        )
+
+    def error(self, exc: Exception) -> list[StreamItem]:
+        """A read raised ``exc``."""
+        verdict = classify_exception(exc)
+        cause = getattr(verdict.error, "cause", "") or f"{type(exc).__name__}: {exc}"
+        if isinstance(verdict.error, APITimeoutError):
+            return self._end(
+                StreamTimeoutError, f"no data within the read timeout ({cause})", watchdog="read"
+            )
+        names = {cls.__name__ for cls in type(exc).__mro__}
+        if "RemoteProtocolError" in names:
+            # The server closed the connection in the middle of the body (FIN, not RST).
+            return self._end(StreamTruncatedError, f"the stream was cut off ({cause})")
+        return self._end(
+            StreamConnectionError, f"the connection broke mid-stream ({cause})", cause=cause
+        )
+
+    def watchdog(self, which: str) -> list[StreamItem]:
+        """The watchdog ``which`` fired."""
+        if which == "first_content":
+            what = f"no content within {self._first_content}s of the request"
+        else:
+            what = f"no content for {self._chunk_gap}s after the previous chunk"
+        return self._end(StreamTimeoutError, f"{what} (stream watchdog)", watchdog=which)
+
+    def close(self) -> None:
+        """The caller closed the stream."""
+        if not self.ended:
+            self.ended = True
+            self.closed_early = True
+
+    def partial(self) -> ChatResponse | None:
+        """What arrived so far, or None if no chunk did."""
+        if not self.acc.chunks:
+            return None
+        return self.acc.build(generation_id=self.generation_id)
+
+    def result(self) -> Result[ChatResponse, StreamError]:
+        """The outcome of ``collect()`` once no item is left."""
+        if self.failure is not None:
+            return Failure(self.failure)
+        if self.closed_early and not self.acc.finished:
+            return Failure(
+                StreamTruncatedError(
+                    message="the stream was closed before it ended",
+                    generation_id=self.generation_id,
+                    partial=self.partial(),
+                )
+            )
+        return Success(self.acc.build(generation_id=self.generation_id))
+
+    def _end(self, kind: type[StreamError], message: str, **fields: Any) -> list[StreamItem]:
+        """End the stream: cleanly if every choice already finished, else with a failure."""
+        if self.ended:
+            return []
+        self.ended = True
+        if self.acc.finished:
+            # The content is complete; only [DONE] (and maybe usage) is missing.
+            return []
+        return [self._fail(kind(message=message, **fields))]
+
+    def _fail(self, error: StreamError) -> StreamItem:
+        self.ended = True
+        error.generation_id = self.generation_id
+        error.partial = self.partial()
+        self.failure = error
+        return Failure(error)
+
+    def _event(self, event: ServerSentEvent, now: float, items: list[StreamItem]) -> None:
+        text = event.data
+        if text == _DONE:
+            self.ended = self.got_done = True
+            return
+        self._last_content = now
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            items.append(self._decode_error(f"event data is not JSON ({exc})", text))
+            return
+        reported = self._reported_error(obj)
+        parsed = ChatStreamChunk.from_dict(obj)
+        if isinstance(parsed, Failure):
+            if reported is None:
+                problem = parsed.failure().message
+                items.append(self._decode_error(f"event is not a valid chunk ({problem})", text))
+                return
+            chunk = None
+        else:
+            chunk = parsed.unwrap()
+            # An error chunk may still carry content; it belongs in the partial response.
+            self.acc.feed(chunk)
+        if reported is not None:
+            items.append(self._stream_error(obj, *reported))
+        elif chunk is not None:
+            items.append(Success(chunk))
+
+    def _decode_error(self, problem: str, text: str) -> StreamItem:
+        return self._fail(StreamDecodeError(message=f"bad stream event: {problem}", data=text))
+
+    @staticmethod
+    def _reported_error(
+        obj: Any,
+    ) -> tuple[int | str | None, str | None, dict[str, Any] | None] | None:
+        if not isinstance(obj, dict):
+            return None
+        if obj.get("error") is not None:
+            fields = _error_fields(obj)
+            if fields is not None:
+                return fields
+        return _choice_error(obj)
+
+    def _stream_error(
+        self,
+        obj: dict[str, Any],
+        code: int | str | None,
+        message: str | None,
+        metadata: dict[str, Any] | None,
+    ) -> StreamItem:
+        provider = self.acc.provider or obj.get("provider")
+        if not isinstance(provider, str) and metadata is not None:
+            provider = metadata.get("provider_name")
+        provider = provider if isinstance(provider, str) else None
+        text = f"the stream reported an error: {message or 'unknown error'}"
+        if code is not None:
+            text += f" (code {code})"
+        if provider:
+            text += f" [provider {provider}]"
+        return self._fail(
+            ChatStreamError(message=text, code=code, metadata=metadata, provider=provider)
+        )
+
+
+def _close_quietly(response: SyncResponse) -> None:
+    # Closing is best effort; it must never raise, least of all from a finalizer.
+    with contextlib.suppress(Exception):
+        response.close()
+
+
+class ChatStream:
+    """A streamed chat completion (sync): iterate for ``Result`` items, or ``collect()``.
+
+    ``ChatStream(response, first_content_timeout=..., chunk_gap_timeout=..., started_at=...)``
+    wraps a response opened with ``send(..., stream=True)``; ``chat_send`` builds it.
+    """
+
+    def __init__(
+        self,
+        response: SyncResponse,
+        *,
+        first_content_timeout: float | None,
+        chunk_gap_timeout: float | None,
+        started_at: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._response = response
+        self._clock = clock
+        self._machine = _StreamMachine(
+            response.headers,
+            first_content_timeout=first_content_timeout,
+            chunk_gap_timeout=chunk_gap_timeout,
+            started_at=started_at,
+        )
+        self._items: deque[StreamItem] = deque()
+        self._chunks: Iterator[bytes] | None = None
+        self._closed = False
+        # Closes the response if the stream is dropped without being closed; holds no self.
+        self._finalizer = weakref.finalize(self, _close_quietly, response)
+
+    @property
+    def generation_id(self) -> str | None:
+        """The generation id: the ``X-Generation-Id`` header, else the first chunk's ``id``."""
+        return self._machine.generation_id
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (lower-case names)."""
+        return headers_dict(self._response.headers)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the HTTP response has been closed."""
+        return self._closed
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[StreamItem]:
+        return self._iterate()
+
+    def _iterate(self) -> Iterator[StreamItem]:
+        # A generator, so that a loop left early (break, an exception) closes the response
+        # when the generator is dropped, not only when the stream object is.
+        try:
+            while (item := self._next()) is not None:
+                yield item
+        finally:
+            self.close()
+
+    def __next__(self) -> StreamItem:
+        item = self._next()
+        if item is None:
+            raise StopIteration
+        return item
+
+    def collect(self) -> Result[ChatResponse, StreamError]:
+        """Read the rest and return the whole response (chunks already iterated included).
+
+        On a failure the error's ``partial`` holds what arrived before it.
+        """
+        try:
+            while (item := self._next()) is not None:
+                if isinstance(item, Failure):
+                    return Failure(item.failure())
+        finally:
+            self.close()
+        return self._machine.result()
+
+    def close(self) -> None:
+        """Close the HTTP response (idempotent). A stream closed before its end stays ended."""
+        if self._closed:
+            return
+        self._closed = True
+        self._machine.close()
+        chunks, self._chunks = self._chunks, None
+        close_chunks = getattr(chunks, "close", None)
+        if close_chunks is not None:
+            # A generator that is already finished or broken needs nothing more.
+            with contextlib.suppress(Exception):
+                close_chunks()
+        self._finalizer.detach()
+        _close_quietly(self._response)
+
+    def _next(self) -> StreamItem | None:
+        items = self._items
+        machine = self._machine
+        while not items:
+            if machine.ended or self._closed:
+                self._finish()
+                return None
+            try:
+                if self._chunks is None:
+                    self._chunks = iter(self._response.iter_bytes())
+                data = next(self._chunks)
+            except StopIteration:
+                items += machine.eof(self._clock())
+            except Exception as exc:
+                items += machine.error(exc)
+            except BaseException:
+                self.close()
+                raise
+            else:
+                items += machine.receive(data, self._clock())
+            if machine.ended and not machine.got_done:
+                self.close()
+        return items.popleft()
+
+    def _finish(self) -> None:
+        if self._closed:
+            return
+        if self._machine.got_done and self._chunks is not None:
+            received = 0
+            try:
+                for data in self._chunks:
+                    received += len(data)
+                    if received > _DRAIN_BYTES:
+                        break
+            except Exception:  # the stream is complete; a failing tail only costs the connection
+                pass
+            except BaseException:
+                self.close()
+                raise
+        self.close()
+
+
+#: Tasks closing dropped async streams; referenced so they are not collected mid-way.
+_closing: set[asyncio.Task[None]] = set()
+
+
+async def _aclose_quietly(response: AsyncResponse) -> None:
+    with contextlib.suppress(Exception):  # best effort, as for the sync stream
+        await response.aclose()
+
+
+def _aclose_later(response: AsyncResponse, loop: asyncio.AbstractEventLoop | None) -> None:
+    """Finalizer of a dropped async stream: schedule ``aclose`` on its loop, if it still runs."""
+    if loop is None or loop.is_closed():
+        return
+
+    def start() -> None:
+        task = loop.create_task(_aclose_quietly(response))
+        _closing.add(task)
+        task.add_done_callback(_closing.discard)
+
+    with contextlib.suppress(RuntimeError):  # the loop closed in between
+        loop.call_soon_threadsafe(start)
+
+
+class _WatchdogExpiredError(Exception):
+    """A watchdog's timer ran out during a read."""
+
+
+if sys.version_info >= (3, 11):
+
+    async def _next_within(chunks: AsyncIterator[bytes], seconds: float) -> bytes:
+        try:
+            async with asyncio.timeout(seconds) as scope:
+                return await chunks.__anext__()
+        except TimeoutError:
+            if scope.expired():
+                raise _WatchdogExpiredError from None
+            raise
+
+else:  # pragma: no cover - exercised on Python 3.10 only
+
+    async def _next_within(chunks: AsyncIterator[bytes], seconds: float) -> bytes:
+        try:
+            return await asyncio.wait_for(chunks.__anext__(), seconds)
+        except asyncio.TimeoutError:
+            raise _WatchdogExpiredError from None
+
+
+class AsyncChatStream:
+    """A streamed chat completion (async): ``async for`` over ``Result`` items, or
+    ``await collect()``. Use ``async with`` to close it; dropping it closes it as well, as soon
+    as its event loop gets to it."""
+
+    def __init__(
+        self,
+        response: AsyncResponse,
+        *,
+        first_content_timeout: float | None,
+        chunk_gap_timeout: float | None,
+        started_at: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._response = response
+        self._clock = clock
+        self._machine = _StreamMachine(
+            response.headers,
+            first_content_timeout=first_content_timeout,
+            chunk_gap_timeout=chunk_gap_timeout,
+            started_at=started_at,
+        )
+        self._items: deque[StreamItem] = deque()
+        self._chunks: AsyncIterator[bytes] | None = None
+        self._closed = False
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        self._finalizer = weakref.finalize(self, _aclose_later, response, loop)
+
+    @property
+    def generation_id(self) -> str | None:
+        """The generation id: the ``X-Generation-Id`` header, else the first chunk's ``id``."""
+        return self._machine.generation_id
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (lower-case names)."""
+        return headers_dict(self._response.headers)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the HTTP response has been closed."""
+        return self._closed
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[StreamItem]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[StreamItem]:
+        # Dropping an async generator makes asyncio run its ``aclose()``, which closes the
+        # response when a loop is left early.
+        try:
+            while (item := await self._next()) is not None:
+                yield item
+        finally:
+            await self.aclose()
+
+    async def __anext__(self) -> StreamItem:
+        item = await self._next()
+        if item is None:
+            raise StopAsyncIteration
+        return item
+
+    async def collect(self) -> Result[ChatResponse, StreamError]:
+        """Read the rest and return the whole response (chunks already iterated included).
+
+        On a failure the error's ``partial`` holds what arrived before it.
+        """
+        try:
+            while (item := await self._next()) is not None:
+                if isinstance(item, Failure):
+                    return Failure(item.failure())
+        finally:
+            await self.aclose()
+        return self._machine.result()
+
+    async def aclose(self) -> None:
+        """Close the HTTP response (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._machine.close()
+        self._finalizer.detach()
+        chunks, self._chunks = self._chunks, None
+        close_chunks = getattr(chunks, "aclose", None)
+        try:
+            if close_chunks is not None:
+                with contextlib.suppress(Exception):  # already finished or broken
+                    await close_chunks()
+        finally:
+            await _aclose_quietly(self._response)
+
+    async def _next(self) -> StreamItem | None:
+        items = self._items
+        machine = self._machine
+        while not items:
+            if machine.ended or self._closed:
+                await self._finish()
+                return None
+            if self._chunks is None:
+                self._chunks = self._response.aiter_bytes()
+            limit = machine.deadline()
+            try:
+                if limit is None:
+                    data = await self._chunks.__anext__()
+                else:
+                    data = await _next_within(self._chunks, limit[0] - self._clock())
+            except StopAsyncIteration:
+                items += machine.eof(self._clock())
+            except _WatchdogExpiredError:
+                assert limit is not None
+                items += machine.watchdog(limit[1])
+            except Exception as exc:
+                items += machine.error(exc)
+            except BaseException:
+                await self.aclose()
+                raise
+            else:
+                items += machine.receive(data, self._clock())
+            if machine.ended and not machine.got_done:
+                await self.aclose()
+        return items.popleft()
+
+    async def _finish(self) -> None:
+        if self._closed:
+            return
+        chunks = self._chunks
+        if self._machine.got_done and chunks is not None:
+            received = 0
+            until = self._clock() + _DRAIN_SECONDS
+            try:
+                while received <= _DRAIN_BYTES:
+                    received += len(await _next_within(chunks, until - self._clock()))
+            except Exception:  # the end (StopAsyncIteration), the grace period, or a broken tail
+                pass
+            except BaseException:
+                await self.aclose()
+                raise
+        await self.aclose()
