@@ -57,7 +57,8 @@ class Verdict:
 
 def header_getter(headers: Any) -> Callable[[str], str | None]:
     """A case-insensitive lookup over httpx-style headers (``.get`` is case-insensitive)."""
-    return headers.get
+    getter: Callable[[str], str | None] = headers.get
+    return getter
 
 
 def headers_dict(headers: Any) -> dict[str, str]:

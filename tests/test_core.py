@@ -74,7 +74,7 @@ def test_bearer_prefix_is_not_doubled() -> None:
 @pytest.mark.parametrize("field", ["app_title", "http_referer", "app_categories"])
 def test_non_ascii_header_values_are_refused_at_config_time(field: str) -> None:
     with pytest.raises(ValueError, match=f"{field} must be ASCII"):
-        OpenRouterCore(api_key=SECRET, **{field: "Café ☕"})
+        OpenRouterCore(api_key=SECRET, **{field: "Café ☕"})  # type: ignore[arg-type]
 
 
 def test_header_injection_is_refused() -> None:
