@@ -18,12 +18,11 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from returns.result import Failure, Result
 
 if TYPE_CHECKING:
-    from openrouter_core.models import ChatGenerationParams, ChatResponse
-    from openrouter_core.streaming import AsyncChatStream, ChatStream
-
     from openrouter_core._transport import RetriesArg, TimeoutArg
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
+    from openrouter_core.models import ChatGenerationParams, ChatResponse
+    from openrouter_core.streaming import AsyncChatStream, ChatStream
 
     Params = Mapping[str, Any] | ChatGenerationParams
 
