@@ -45,11 +45,11 @@ def main(argv: list[str]) -> int:
 
             units = args.calls
         else:
-            call, close = stream_consumer(args.variant, server, args.chunks)
-            call()
+            consume, close = stream_consumer(args.variant, server)
+            consume(args.chunks)  # also makes the server build the body once
 
             def work() -> None:
-                call()
+                consume(args.chunks)
 
             units = args.chunks + 2
         try:
