@@ -69,7 +69,7 @@ def test_generated_responses_parse_and_round_trip(wire: Any) -> None:
     _round_trip(ChatResponse, "response", wire)
 
 
-@CONFORMANCE
+@settings(CONFORMANCE, max_examples=80)
 @given(_strategy("stream_chunk"))
 def test_generated_stream_chunks_parse_and_round_trip(wire: Any) -> None:
     _round_trip(ChatStreamChunk, "stream_chunk", wire)
