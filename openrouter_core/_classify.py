@@ -10,7 +10,7 @@ import json
 import ssl
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
 from returns.result import Failure
@@ -27,9 +27,7 @@ from openrouter_core.errors import (
     ResponseValidationError,
     body_preview,
 )
-
-if TYPE_CHECKING:
-    from openrouter_core.models import ChatResponse
+from openrouter_core.models import ChatResponse
 
 __all__ = [
     "Verdict",
@@ -189,34 +187,23 @@ def classify_response(
     status: int, headers: Any, body: bytes, *, now: float | None = None
 ) -> Verdict:
     """Classify a complete non-streaming response. Total: any input gives a Verdict."""
-    from openrouter_core.models import ChatResponse
-
-    when = time.time() if now is None else now
-    content_type = header_getter(headers)("content-type")
-    obj, problem = decode_json(body) if body.strip() else (None, "empty body")
-    if status >= 400 or status < 200:
-        return _status_error(status, headers, body, obj, _error_fields(obj), content_type, when)
-    if 300 <= status < 400:
-        return Verdict(
-            error=OpenRouterDefaultError(
-                message=f"unexpected redirect status {status} (Location: "
-                f"{header_getter(headers)('location')!r})",
-                status_code=status,
-                headers=headers_dict(headers),
-                body=_text(body),
-            )
-        )
+    if not 200 <= status < 300:
+        return _unsuccessful(status, headers, body, now)
+    obj, problem = decode_json(body)
     if problem is not None:
+        if not body.strip():
+            problem = "empty body"
         return Verdict(error=_invalid(status, headers, body, "", problem))
-    if isinstance(obj, dict) and "error" in obj and "choices" not in obj:
-        fields = _error_fields(obj)
-        if fields is not None:
-            return _status_error(status, headers, body, obj, fields, content_type, when)
-    if isinstance(obj, dict):
+    if type(obj) is dict:
+        if obj.get("error") is not None:
+            fields = _error_fields(obj)
+            if fields is not None:
+                content_type = header_getter(headers)("content-type")
+                when = time.time() if now is None else now
+                return _status_error(status, headers, body, obj, fields, content_type, when)
         choice_error = _choice_error(obj)
         if choice_error is not None:
             code, message, metadata = choice_error
-            get = header_getter(headers)
             return Verdict(
                 error=ChatError(
                     message=f"{status} {message}" + (f" (code {code})" if code else ""),
@@ -225,7 +212,7 @@ def classify_response(
                     metadata=metadata,
                     headers=headers_dict(headers),
                     body=_text(body),
-                    generation_id=_generation_id(get, obj),
+                    generation_id=_generation_id(header_getter(headers), obj),
                 )
             )
     result = ChatResponse.from_dict(obj)
@@ -239,6 +226,22 @@ def classify_response(
             )
         )
     return Verdict(response=result.unwrap())
+
+
+def _unsuccessful(status: int, headers: Any, body: bytes, now: float | None) -> Verdict:
+    get = header_getter(headers)
+    if 300 <= status < 400:
+        return Verdict(
+            error=OpenRouterDefaultError(
+                message=f"unexpected redirect status {status} (Location: {get('location')!r})",
+                status_code=status,
+                headers=headers_dict(headers),
+                body=_text(body),
+            )
+        )
+    obj, _ = decode_json(body)
+    when = time.time() if now is None else now
+    return _status_error(status, headers, body, obj, _error_fields(obj), get("content-type"), when)
 
 
 def _invalid(
