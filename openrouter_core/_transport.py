@@ -29,9 +29,10 @@ from openrouter_core._classify import (
 from openrouter_core._retry import next_delay
 from openrouter_core.core import OpenRouterCore, RetryConfig
 from openrouter_core.errors import APIStatusError, InvalidRequestError, OpenRouterCoreError
+from openrouter_core.models import ChatGenerationParams
 
 if TYPE_CHECKING:
-    from openrouter_core.models import ChatGenerationParams, ChatResponse
+    from openrouter_core.models import ChatResponse
     from openrouter_core.streaming import AsyncChatStream, ChatStream
 
 logger = logging.getLogger("openrouter_core")
@@ -45,7 +46,7 @@ _MISSING_KEY = (
 )
 
 
-@attrs.frozen
+@attrs.define
 class Prepared:
     """Everything one call sends, computed once before the first attempt."""
 
@@ -99,8 +100,6 @@ def prepare(
     chunk_gap_timeout: float | None,
 ) -> Result[Prepared, InvalidRequestError]:
     """Validate params and options and build the request. Pure; never raises."""
-    from openrouter_core.models import ChatGenerationParams
-
     if not core.api_key:
         return _invalid("api_key", _MISSING_KEY)
     if isinstance(params, ChatGenerationParams):
