@@ -220,7 +220,11 @@ class _Choice:
             tool_calls=[call.build() for call in self.tool_calls] or None,
             images=list(self.images) if self.images else None,
             annotations=list(self.annotations) if self.annotations else None,
-            audio=attrs.evolve(self.audio) if self.audio is not None else None,
+            audio=(
+                attrs.evolve(self.audio, extras=dict(self.audio.extras))
+                if self.audio is not None
+                else None
+            ),
             extras=dict(self.message_extras),
         )
         logprobs = None
