@@ -1,0 +1,107 @@
+"""The README's examples do what the README says (run against the fake, no network)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+from returns.result import Failure
+
+from funcs.chat_send import chat_send
+from openrouter_core import InvalidRequestError, OpenRouterCore
+from openrouter_core.models import (
+    ChatContentImage,
+    ChatContentText,
+    ChatFunctionTool,
+    ChatGenerationParams,
+    ChatSystemMessage,
+    ChatUserMessage,
+    FunctionDefinition,
+    ImageUrl,
+)
+from openrouter_core.testing import FakeOpenRouter
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_shows_both_commands_on_first_screen() -> None:
+    first_screen = "\n".join(README.splitlines()[:20])
+    assert "make test" in first_screen
+    assert "make demo" in first_screen
+
+
+def test_unknown_role_example() -> None:
+    result = chat_send(
+        OpenRouterCore(api_key="k"), {"messages": [{"role": "wizard", "content": "hi"}]}
+    )
+    assert isinstance(result, Failure)
+    err = result.failure()
+    assert isinstance(err, InvalidRequestError)
+    assert err.message == "messages[0].role: unknown role 'wizard'"
+    assert err.message in README
+
+
+def test_typed_params_example() -> None:
+    params = ChatGenerationParams(
+        model="openai/gpt-4o-mini",
+        messages=[
+            ChatSystemMessage(content="Answer briefly."),
+            ChatUserMessage(
+                content=[
+                    ChatContentText(text="What is in this picture?"),
+                    ChatContentImage(image_url=ImageUrl(url="https://example.com/cat.png")),
+                ]
+            ),
+        ],
+        tools=[
+            ChatFunctionTool(
+                function=FunctionDefinition(name="lookup", parameters={"type": "object"})
+            )
+        ],
+        temperature=0.2,
+    )
+    fake = FakeOpenRouter()
+    assert chat_send(fake.core(), params).unwrap() is not None
+    sent = fake.requests[0].json
+    assert sent["messages"][1]["content"][1] == {
+        "type": "image_url",
+        "image_url": {"url": "https://example.com/cat.png"},
+    }
+    assert sent["tools"][0]["function"]["name"] == "lookup"
+    again = ChatGenerationParams.from_dict(params.to_dict()).unwrap()
+    assert again.to_dict() == params.to_dict()
+
+
+def test_fake_example() -> None:
+    params: dict[str, Any] = {"model": "m", "messages": [{"role": "user", "content": "Hi"}]}
+    fake = (
+        FakeOpenRouter()
+        .reply_error(429, "slow down")
+        .reply("Hi there")
+        .reply_stream(["Hel", "lo"], split=7)
+        .fail_with(httpx.ConnectError("refused"))
+    )
+    core = fake.core()
+    assert chat_send(core, params).unwrap().choices[0].message.content == "Hi there"  # type: ignore[union-attr]
+    assert fake.requests[0].json["messages"] == params["messages"]
+
+
+def test_demo_runs_offline() -> None:
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "quickstart.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+        check=True,
+    ).stdout
+    lines = out.splitlines()
+    assert "fake" in lines[0]
+    assert any(line.startswith("reply: ") for line in lines)
+    assert any(line.startswith("usage: ") and "tokens" in line for line in lines)
+    assert "stream: Streaming works too." in lines
