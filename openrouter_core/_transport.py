@@ -24,11 +24,17 @@ from openrouter_core._classify import (
     classify_exception,
     classify_response,
     header_getter,
+    headers_dict,
     stamp_attempts,
 )
 from openrouter_core._retry import next_delay
 from openrouter_core.core import OpenRouterCore, RetryConfig
-from openrouter_core.errors import APIStatusError, InvalidRequestError, OpenRouterCoreError
+from openrouter_core.errors import (
+    APIStatusError,
+    InvalidRequestError,
+    OpenRouterCoreError,
+    ResponseValidationError,
+)
 from openrouter_core.models import ChatGenerationParams
 
 if TYPE_CHECKING:
@@ -210,6 +216,28 @@ def _log_body(prepared: Prepared, body: bytes) -> None:
         logger.debug("response body: %s", body.decode("utf-8", "replace"))
 
 
+def _classify(prepared: Prepared, status: int, headers: Any, body: bytes) -> Verdict:
+    """``classify_response``, except that a streaming request must not get a plain response."""
+    verdict = classify_response(status, headers, body)
+    if prepared.stream and verdict.response is not None:
+        content_type = header_getter(headers)("content-type")
+        problem = (
+            "a streaming request got a complete response instead of an event stream "
+            f"(Content-Type {content_type!r}, expected 'text/event-stream')"
+        )
+        return Verdict(
+            error=ResponseValidationError(
+                message=problem,
+                status_code=status,
+                headers=headers_dict(headers),
+                body=body.decode("utf-8", "replace"),
+                path="",
+                problem=problem,
+            )
+        )
+    return verdict
+
+
 def _delay_after(
     verdict: Verdict, prepared: Prepared, attempt: int, elapsed: float, rand: Callable[[], float]
 ) -> float | None:
@@ -276,7 +304,7 @@ def send_sync(
                 verdict = classify_exception(exc, attempts=attempt)
             else:
                 _log_body(prepared, body)
-                verdict = classify_response(status, response.headers, body)
+                verdict = _classify(prepared, status, response.headers, body)
             finally:
                 response.close()
         if verdict.response is not None:
@@ -329,7 +357,7 @@ async def send_async(
                 verdict = classify_exception(exc, attempts=attempt)
             else:
                 _log_body(prepared, body)
-                verdict = classify_response(status, response.headers, body)
+                verdict = _classify(prepared, status, response.headers, body)
             finally:
                 await response.aclose()
         if verdict.response is not None:

@@ -183,6 +183,45 @@ def sse(
     return act
 
 
+def pieces(
+    parts: Iterable[bytes], *, finish: str = "close", hold: float = MAX_WAIT, delay: float = 0.0
+) -> Action:
+    """Write ``parts`` exactly as given (a whole raw response, cut anywhere), one write each,
+    ``delay`` seconds apart.
+
+    ``finish``: ``close`` (FIN), ``reset`` (RST), ``hold`` (say nothing more until the client
+    leaves or ``hold`` seconds pass) or ``keep`` (read the next request on this connection).
+    """
+    parts = list(parts)
+
+    def act(conn: Conn, req: RecordedRequest) -> bool:
+        for index, part in enumerate(parts):
+            if index and delay and conn.server.stopping.wait(delay):
+                return False
+            if part and not conn.send(part):
+                return False
+        if finish == "keep":
+            return True
+        if finish == "reset":
+            conn.reset()
+        elif finish == "hold":
+            conn.wait_for_client_close(hold)
+        return False
+
+    return act
+
+
+def patient(action: Action, limit: float = MAX_WAIT) -> Action:
+    """``action`` with ``limit`` seconds for its writes (the default allows 50 ms per write,
+    too little for a body of many megabytes to a busy client)."""
+
+    def act(conn: Conn, req: RecordedRequest) -> bool:
+        conn.sock.settimeout(limit)
+        return action(conn, req)
+
+    return act
+
+
 def redirect(location: str, status: int = 307) -> Action:
     """Redirect to ``location``."""
     return raw(status, b"", [("Location", location)], content_type=None)
