@@ -1,0 +1,500 @@
+"""Property: whatever a server sends, every call returns a Result and nothing raises.
+
+A loopback server answers each example with a random raw HTTP response: status lines (sane,
+odd and garbage), headers (content types, retry hints, encodings, redirects), bodies (valid,
+mutated, truncated, random bytes, SSE streams with odd line ends and junk events, gzip), framing
+(right, short and long Content-Length, chunked, broken chunked, close-delimited), all cut into
+writes at random points and ended by a close, a reset, a stall or a kept-alive connection.
+
+For every example, sync and async, streaming and not: ``chat_send`` returns a ``Success`` of the
+promised type or a ``Failure`` of an ``OpenRouterCoreError``; a stream yields only Results (a
+``Failure`` only as its last item), ``collect()`` returns a Result, and the stream ends closed.
+
+``tests/fuzz_escapes.py`` runs the same checks on 10,000 examples and counts the escapes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import gzip
+import itertools
+import json
+import ssl
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from returns.result import Failure, Result, Success
+
+from funcs.chat_send import chat_send, chat_send_async
+from openrouter_core import OpenRouterCore, RetryConfig
+from openrouter_core.errors import OpenRouterCoreError, StreamError
+from openrouter_core.models import ChatResponse, ChatStreamChunk
+from openrouter_core.streaming import AsyncChatStream, ChatStream
+from openrouter_core.testing import completion_body, error_body, stream_chunks
+from tests.loopback import LoopbackServer, pieces
+
+pytestmark = pytest.mark.timeout(120)
+
+SECRET = "sk-or-v1-reliability-fuzz-secret"
+PARAMS: dict[str, Any] = {
+    "model": "openai/gpt-4o-mini",
+    "messages": [{"role": "user", "content": "Hello"}],
+}
+#: Read/connect timeout of every fuzzed call: stalls end quickly.
+CALL_TIMEOUT = 0.25
+#: At most one quick retry; a server's Retry-After above 50 ms ends the retries.
+FUZZ_RETRY = RetryConfig(
+    max_retries=1, initial_delay=0.0, max_delay=0.0, retry_after_cap=0.05, max_elapsed=2.0
+)
+#: One SSL context shared by every per-example client: building one costs ~50 ms.
+_SHARED_SSL = ssl.create_default_context()
+#: How long a stalling server waits for the client to give up.
+HOLD = 5.0
+#: A call slower than this counts as an escape (a hang) in the fuzz script.
+SLOW = 10.0
+
+MODES = ("sync", "sync-stream", "async", "async-stream")
+
+# --------------------------------------------------------------------------- strategies
+
+_KEYS = [
+    "id",
+    "object",
+    "created",
+    "model",
+    "provider",
+    "choices",
+    "index",
+    "delta",
+    "message",
+    "role",
+    "content",
+    "finish_reason",
+    "tool_calls",
+    "function",
+    "arguments",
+    "usage",
+    "prompt_tokens",
+    "error",
+    "code",
+    "metadata",
+]
+
+json_values: st.SearchStrategy[Any] = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.sampled_from(_KEYS) | st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=10,
+)
+
+
+def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield prefix
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _paths(value, (*prefix, key))
+    elif isinstance(obj, list):
+        for index, value in enumerate(obj):
+            yield from _paths(value, (*prefix, index))
+
+
+@st.composite
+def mutated(draw: st.DrawFn, obj: Any) -> Any:
+    """``obj`` with up to three of its values replaced by random JSON or removed."""
+    obj = copy.deepcopy(obj)
+    for _ in range(draw(st.integers(0, 3))):
+        path = draw(st.sampled_from(list(_paths(obj))))
+        if not path:
+            return draw(json_values)
+        parent = obj
+        for step in path[:-1]:
+            parent = parent[step]
+        if draw(st.booleans()) and isinstance(parent, dict):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = draw(json_values)
+    return obj
+
+
+_SSE_EXTRAS = st.one_of(
+    st.just(b": OPENROUTER PROCESSING"),
+    st.just(b"data: [DONE]"),
+    st.just(b'data: {"error": {"code": 502, "message": "provider down"}}'),
+    st.just(b"event: ping"),
+    st.just(b"retry: 10"),
+    st.just(b"id: 7"),
+    st.just(b"data"),
+    st.just(b""),
+    st.binary(max_size=24).map(lambda b: b"data: " + b),
+    json_values.map(lambda v: b"data: " + json.dumps(v).encode()),
+)
+
+
+@st.composite
+def sse_body(draw: st.DrawFn) -> bytes:
+    """A chat stream with mutated chunks, junk events, dropped events and odd line ends."""
+    texts = draw(st.lists(st.text(max_size=8), max_size=4))
+    finish = draw(st.sampled_from(["stop", "length", "error", "brand_new"]))
+    events: list[bytes] = []
+    for chunk in stream_chunks(texts, finish_reason=finish):
+        sent = draw(mutated(chunk)) if draw(st.integers(0, 5)) == 0 else chunk
+        events.append(b"data: " + json.dumps(sent).encode())
+    for extra in draw(st.lists(_SSE_EXTRAS, max_size=3)):
+        events.insert(draw(st.integers(0, len(events))), extra)
+    if events and draw(st.integers(0, 3)) == 0:
+        del events[draw(st.integers(0, len(events) - 1))]
+    if draw(st.booleans()):
+        events.append(b"data: [DONE]")
+    eol = draw(st.sampled_from([b"\n", b"\r\n", b"\r"]))
+    return b"".join(event + eol + eol for event in events)
+
+
+@st.composite
+def json_body(draw: st.DrawFn) -> bytes:
+    kind = draw(st.sampled_from(["completion", "mutated", "error", "value", "truncated"]))
+    if kind == "completion":
+        obj: Any = completion_body(draw(st.text(max_size=20)))
+    elif kind == "mutated":
+        obj = draw(mutated(completion_body("x")))
+    elif kind == "error":
+        code = draw(st.one_of(st.integers(0, 600), st.text(max_size=5), json_values))
+        obj = error_body(draw(st.text(max_size=20)), code=code)
+    else:
+        obj = draw(json_values)
+    data = json.dumps(obj).encode()
+    if kind == "truncated":
+        data = json.dumps(completion_body("cut short")).encode()
+        data = data[: draw(st.integers(0, len(data)))]
+    return data
+
+
+@st.composite
+def response_bytes(draw: st.DrawFn) -> bytes:
+    """One whole raw HTTP response, sane or not."""
+    kind = draw(st.sampled_from(["json", "json", "sse", "sse", "sse", "binary"]))
+    body = {
+        "json": lambda: draw(json_body()),
+        "sse": lambda: draw(sse_body()),
+        "binary": lambda: draw(st.binary(max_size=120)),
+    }[kind]()
+    prefix = draw(st.sampled_from([b"", b"", b"", b"\xef\xbb\xbf", b" \r\n\t"]))
+    body = prefix + body
+    headers: list[tuple[bytes, bytes]] = []
+    matching = b"text/event-stream" if kind == "sse" else b"application/json"
+    content_type = draw(
+        st.one_of(
+            st.just(matching),
+            st.sampled_from(
+                [
+                    None,
+                    b"",
+                    b"application/json; charset=utf-8",
+                    b"text/event-stream; charset=utf-8",
+                    b"TEXT/EVENT-STREAM",
+                    b"text/html",
+                    b"application/octet-stream",
+                ]
+            ),
+        )
+    )
+    if content_type is not None:
+        headers.append((b"Content-Type", content_type))
+    encoding = draw(st.sampled_from([None, None, None, "gzip", "fake-gzip", "br", "identity"]))
+    if encoding == "gzip":
+        body = gzip.compress(body)
+    if encoding is not None:
+        headers.append((b"Content-Encoding", b"gzip" if encoding == "fake-gzip" else b"identity"))
+    names = [b"Retry-After", b"retry-after-ms", b"X-Generation-Id", b"Location", b"Connection"]
+    values = [
+        b"0",
+        b"0.01",
+        b"3600",
+        b"-1",
+        b"1e309",
+        b"nan",
+        b"Wed, 21 Oct 2015 07:28:00 GMT",
+        b"Mon, 01 Jan 99999 00:00:00 GMT",
+        b"/api/v1/chat/completions",
+        b"/elsewhere",
+        b"http://127.0.0.1:1/x",
+        b"http://[::1",
+        b"close",
+        b"keep-alive",
+        b"\xff\xfe",
+    ]
+    for _ in range(draw(st.integers(0, 3))):
+        headers.append((draw(st.sampled_from(names)), draw(st.sampled_from(values))))
+    framing = draw(
+        st.sampled_from(["length", "length", "chunked", "chunked", "short", "long", "none", "bad"])
+    )
+    if framing == "length":
+        headers.append((b"Content-Length", str(len(body)).encode()))
+    elif framing in ("short", "long"):
+        delta = draw(st.integers(1, 20))
+        size = max(0, len(body) - delta) if framing == "short" else len(body) + delta
+        headers.append((b"Content-Length", str(size).encode()))
+    elif framing in ("chunked", "bad"):
+        headers.append((b"Transfer-Encoding", b"chunked"))
+        body = _chunked(body, draw(st.lists(st.integers(0, len(body)), max_size=4)))
+        if framing == "bad":
+            at = draw(st.integers(0, len(body)))
+            body = body[:at] + draw(st.sampled_from([b"zz\r\n", b"\r\n", b"-1\r\n"])) + body[at:]
+        elif draw(st.integers(0, 4)) == 0:
+            body = body.removesuffix(b"0\r\n\r\n")
+    status = draw(st.sampled_from([200] * 24 + [201, 204, 302, 307, 400, 401, 404, 429, 500]))
+    if draw(st.integers(0, 10)) == 0:
+        status = draw(st.integers(100, 999))
+    if draw(st.integers(0, 15)) == 0:
+        status_line = draw(st.binary(max_size=30)) + b"\r\n"
+    else:
+        status_line = b"HTTP/1.1 %d %s\r\n" % (status, draw(st.sampled_from([b"OK", b"", b"?"])))
+    head = status_line + b"".join(k + b": " + v + b"\r\n" for k, v in headers) + b"\r\n"
+    return head + body
+
+
+def _chunked(body: bytes, cuts: list[int]) -> bytes:
+    points = [0, *sorted(set(cuts)), len(body)]
+    out = b"".join(
+        b"%x\r\n%s\r\n" % (end - start, body[start:end])
+        for start, end in itertools.pairwise(points)
+        if end > start
+    )
+    return out + b"0\r\n\r\n"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One fuzz example: what the server writes and how the caller consumes the result."""
+
+    mode: str
+    parts: tuple[bytes, ...]
+    finish: str
+    delay: float
+    consume: str
+    take: int
+    retries: int
+    first_content_timeout: float | None
+    chunk_gap_timeout: float | None
+
+    @property
+    def stream(self) -> bool:
+        return self.mode.endswith("stream")
+
+
+@st.composite
+def scenarios(draw: st.DrawFn, mode: str | None = None) -> Scenario:
+    data = draw(response_bytes()) if draw(st.integers(0, 20)) else b""
+    cuts = sorted(set(draw(st.lists(st.integers(0, len(data)), max_size=6))))
+    points = [0, *cuts, len(data)]
+    parts = tuple(data[a:b] for a, b in itertools.pairwise(points))
+    return Scenario(
+        mode=mode or draw(st.sampled_from(MODES)),
+        parts=parts,
+        finish=draw(st.sampled_from(["close"] * 4 + ["reset", "reset", "keep", "hold"])),
+        delay=draw(st.sampled_from([0.0, 0.0, 0.002])),
+        consume=draw(st.sampled_from(["iterate", "collect", "some_then_collect", "break"])),
+        take=draw(st.integers(0, 3)),
+        retries=draw(st.integers(0, 1)),
+        first_content_timeout=draw(st.sampled_from([None, None, 0.05, 0.3])),
+        chunk_gap_timeout=draw(st.sampled_from([None, None, 0.05, 0.3])),
+    )
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _options(sc: Scenario) -> dict[str, Any]:
+    return {
+        "stream": sc.stream,
+        "timeout": CALL_TIMEOUT,
+        "retries": FUZZ_RETRY if sc.retries else 0,
+        "first_content_timeout": sc.first_content_timeout,
+        "chunk_gap_timeout": sc.chunk_gap_timeout,
+    }
+
+
+def _check_result(result: object, what: str) -> list[str]:
+    if isinstance(result, Failure):
+        err = result.failure()
+        if not isinstance(err, OpenRouterCoreError):
+            return [f"{what}: Failure holds {type(err).__name__}, not an OpenRouterCoreError"]
+        return []
+    if not isinstance(result, Success):
+        return [f"{what}: returned {type(result).__name__}, not a Result"]
+    return []
+
+
+def _check_items(items: list[object]) -> list[str]:
+    problems: list[str] = []
+    for index, item in enumerate(items):
+        problems += _check_result(item, f"stream item {index}")
+        if isinstance(item, Success) and not isinstance(item.unwrap(), ChatStreamChunk):
+            problems.append(f"stream item {index}: Success of {type(item.unwrap()).__name__}")
+        if isinstance(item, Failure):
+            if not isinstance(item.failure(), StreamError):
+                problems.append(f"stream item {index}: Failure of a non-StreamError")
+            if index != len(items) - 1:
+                problems.append(f"stream item {index}: a Failure that is not the last item")
+    return problems
+
+
+def _check_collected(result: Result[ChatResponse, StreamError]) -> list[str]:
+    problems = _check_result(result, "collect()")
+    if isinstance(result, Success) and not isinstance(result.unwrap(), ChatResponse):
+        problems.append("collect(): Success of something other than a ChatResponse")
+    return problems
+
+
+def consume_sync(stream: ChatStream, sc: Scenario) -> list[str]:
+    problems: list[str] = []
+    if sc.consume == "collect":
+        problems += _check_collected(stream.collect())
+    elif sc.consume == "iterate":
+        with stream:
+            problems += _check_items(list(stream))
+    elif sc.consume == "some_then_collect":
+        items: list[object] = []
+        for item in stream:
+            items.append(item)
+            if len(items) > sc.take:
+                break
+        problems += _check_items(items)
+        problems += _check_collected(stream.collect())
+    else:
+        with stream:
+            for index, item in enumerate(stream):
+                problems += _check_result(item, f"stream item {index}")
+                if index >= sc.take:
+                    break
+    if not stream.closed:
+        problems.append("the stream is still open after it was consumed")
+    return problems
+
+
+async def consume_async(stream: AsyncChatStream, sc: Scenario) -> list[str]:
+    problems: list[str] = []
+    if sc.consume == "collect":
+        problems += _check_collected(await stream.collect())
+    elif sc.consume == "iterate":
+        async with stream:
+            problems += _check_items([item async for item in stream])
+    elif sc.consume == "some_then_collect":
+        items: list[object] = []
+        while len(items) <= sc.take:
+            try:
+                items.append(await stream.__anext__())
+            except StopAsyncIteration:
+                break
+        problems += _check_items(items)
+        problems += _check_collected(await stream.collect())
+    else:
+        async with stream:
+            index = 0
+            async for item in stream:
+                problems += _check_result(item, f"stream item {index}")
+                if index >= sc.take:
+                    break
+                index += 1
+    if not stream.closed:
+        problems.append("the stream is still open after it was consumed")
+    return problems
+
+
+def _check_success(value: object, sc: Scenario, stream_type: type) -> list[str]:
+    expected = stream_type if sc.stream else ChatResponse
+    if not isinstance(value, expected):
+        return [f"chat_send: Success of {type(value).__name__}, expected {expected.__name__}"]
+    return []
+
+
+def run_sync(server: LoopbackServer, sc: Scenario) -> list[str]:
+    """Drive one sync example; the problems found (empty when every promise held)."""
+    server.default = pieces(sc.parts, finish=sc.finish, hold=HOLD, delay=sc.delay)
+    problems: list[str] = []
+    client = httpx.Client(verify=_SHARED_SSL, follow_redirects=True)
+    core = OpenRouterCore(api_key=SECRET, server_url=server.base_url, client=client)
+    try:
+        with client:
+            result = chat_send(core, PARAMS, **_options(sc))
+            problems += _check_result(result, "chat_send")
+            if isinstance(result, Success):
+                value = result.unwrap()
+                problems += _check_success(value, sc, ChatStream)
+                if isinstance(value, ChatStream):
+                    problems += consume_sync(value, sc)
+    except Exception as exc:
+        problems.append(f"raised {type(exc).__name__}: {exc}")
+    return problems
+
+
+async def run_async(server: LoopbackServer, sc: Scenario) -> list[str]:
+    """Drive one async example; the problems found."""
+    server.default = pieces(sc.parts, finish=sc.finish, hold=HOLD, delay=sc.delay)
+    problems: list[str] = []
+    client = httpx.AsyncClient(verify=_SHARED_SSL, follow_redirects=True)
+    core = OpenRouterCore(api_key=SECRET, server_url=server.base_url, async_client=client)
+    try:
+        async with client:
+            result = await chat_send_async(core, PARAMS, **_options(sc))
+            problems += _check_result(result, "chat_send_async")
+            if isinstance(result, Success):
+                value = result.unwrap()
+                problems += _check_success(value, sc, AsyncChatStream)
+                if isinstance(value, AsyncChatStream):
+                    problems += await consume_async(value, sc)
+    except Exception as exc:
+        problems.append(f"raised {type(exc).__name__}: {exc}")
+    return problems
+
+
+def run_one(server: LoopbackServer, loop: asyncio.AbstractEventLoop, sc: Scenario) -> list[str]:
+    """Run one example in its mode; a slow one counts as a problem too."""
+    started = time.monotonic()
+    if sc.mode.startswith("async"):
+        problems = loop.run_until_complete(run_async(server, sc))
+    else:
+        problems = run_sync(server, sc)
+    elapsed = time.monotonic() - started
+    if elapsed > SLOW:
+        problems.append(f"took {elapsed:.1f}s")
+    return problems
+
+
+# --------------------------------------------------------------------------- the CI run
+
+FUZZ_SETTINGS = settings(
+    max_examples=75,
+    deadline=None,
+    database=None,
+    phases=[Phase.explicit, Phase.generate, Phase.shrink],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_any_server_behaviour_gives_a_result(mode: str) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        with LoopbackServer() as server:
+
+            @FUZZ_SETTINGS
+            @given(sc=scenarios(mode))
+            def check(sc: Scenario) -> None:
+                assert run_one(server, loop, sc) == []
+
+            check()
+    finally:
+        loop.close()
