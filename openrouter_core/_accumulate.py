@@ -145,10 +145,19 @@ class _Choice:
 
     def add(self, choice: ChatStreamChoice) -> None:
         delta = choice.delta
-        self.role = self.role or delta.role
-        self.content = _append(self.content, delta.content)
-        self.reasoning = _append(self.reasoning, delta.reasoning)
-        self.refusal = _append(self.refusal, delta.refusal)
+        if delta.role is not None and self.role is None:
+            self.role = delta.role
+        # Most chunks carry only content: append it in place, without a helper call.
+        content = delta.content
+        if content is not None:
+            if self.content is None:
+                self.content = [content]
+            else:
+                self.content.append(content)
+        if delta.reasoning is not None:
+            self.reasoning = _append(self.reasoning, delta.reasoning)
+        if delta.refusal is not None:
+            self.refusal = _append(self.refusal, delta.refusal)
         if delta.reasoning_details:
             self._add_details(delta.reasoning_details)
         if delta.tool_calls:
@@ -164,8 +173,10 @@ class _Choice:
             self.message_extras.update(delta.extras)
         if choice.logprobs is not None:
             self._add_logprobs(choice.logprobs)
-        self.finish_reason = choice.finish_reason or self.finish_reason
-        self.native_finish_reason = choice.native_finish_reason or self.native_finish_reason
+        if choice.finish_reason is not None:
+            self.finish_reason = choice.finish_reason
+        if choice.native_finish_reason is not None:
+            self.native_finish_reason = choice.native_finish_reason
         if choice.extras:
             self.extras.update(choice.extras)
 
@@ -307,18 +318,25 @@ class StreamAccumulator:
         self._count += 1
         if self._id is None:
             self._id, self._created, self._model = chunk.id, chunk.created, chunk.model
-        self._model = self._model or chunk.model
-        self._provider = chunk.provider or self._provider
-        self._system_fingerprint = chunk.system_fingerprint or self._system_fingerprint
-        self._service_tier = chunk.service_tier or self._service_tier
-        self._usage = chunk.usage or self._usage
-        self._metadata = chunk.openrouter_metadata or self._metadata
+        elif not self._model:
+            self._model = chunk.model
+        if chunk.provider is not None:
+            self._provider = chunk.provider
+        if chunk.system_fingerprint is not None:
+            self._system_fingerprint = chunk.system_fingerprint
+        if chunk.service_tier is not None:
+            self._service_tier = chunk.service_tier
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+        if chunk.openrouter_metadata is not None:
+            self._metadata = chunk.openrouter_metadata
         if chunk.extras:
             self._extras.update(chunk.extras)
+        choices = self._choices
         for choice in chunk.choices:
-            state = self._choices.get(choice.index)
+            state = choices.get(choice.index)
             if state is None:
-                state = self._choices[choice.index] = _Choice(index=choice.index)
+                state = choices[choice.index] = _Choice(index=choice.index)
             state.add(choice)
 
     def build(self, *, generation_id: str | None = None) -> ChatResponse:

@@ -96,6 +96,7 @@ class _StreamMachine:
         "_first_content",
         "_last_content",
         "_started_at",
+        "_watching",
         "acc",
         "closed_early",
         "decoder",
@@ -123,6 +124,7 @@ class _StreamMachine:
         self._first_content = first_content_timeout
         self._chunk_gap = chunk_gap_timeout
         self._started_at = started_at
+        self._watching = first_content_timeout is not None or chunk_gap_timeout is not None
         self._last_content: float | None = None
         #: Nothing more will be read: ``[DONE]``, a failure, the end of the body, or closed.
         self.ended = False
@@ -151,9 +153,10 @@ class _StreamMachine:
             self._event(event, now, items)
             if self.ended:
                 return items
-        limit = self.deadline()
-        if limit is not None and now >= limit[0]:
-            items += self.watchdog(limit[1])
+        if self._watching:
+            limit = self.deadline()
+            if limit is not None and now >= limit[0]:
+                items += self.watchdog(limit[1])
         return items
 
     def eof(self, now: float) -> list[StreamItem]:
@@ -246,7 +249,9 @@ class _StreamMachine:
         except (ValueError, RecursionError) as exc:
             items.append(self._decode_error(f"event data is not JSON ({exc})", text))
             return
-        reported = self._reported_error(obj)
+        # Only an event whose text says "error" (or that uses escapes, which could spell it)
+        # can report one; skipping the scan otherwise keeps the common chunk cheap.
+        reported = self._reported_error(obj) if "error" in text or "\\u" in text else None
         parsed = ChatStreamChunk.from_dict(obj)
         if isinstance(parsed, Failure):
             if reported is None:
