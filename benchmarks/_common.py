@@ -78,6 +78,7 @@ class Row:
     higher_is_better: bool
     floor: str  # the variant the "vs floor" column divides by
     note: str = ""
+    cpu_us: float | None = None  # client CPU time per unit (call, chunk), microseconds
     target: str = ""  # human text, e.g. "<= 1.10x floor"
     check: Callable[[Row, dict[str, Row]], bool | None] | None = field(default=None, repr=False)
 
@@ -141,6 +142,14 @@ class ServerLoad:
             self.samples.append((self.server.cpu_seconds() - self._cpu) / wall)
 
 
+def loadavg() -> str:
+    """The 1-minute load average (other processes compete for the same cores)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
 def machine_info() -> list[str]:
     cpu = "unknown"
     try:
@@ -151,7 +160,7 @@ def machine_info() -> list[str]:
     except OSError:
         cpu = platform.processor() or "unknown"
     return [
-        f"- date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, load average at start: {loadavg()}",
         f"- machine: nproc={os.cpu_count()}, CPU {cpu}, {platform.system()} {platform.release()}",
         f"- python: {platform.python_implementation()} {platform.python_version()}"
         f" ({sys.executable})",
@@ -191,6 +200,10 @@ def _fmt_value(value: float | None, unit: str) -> str:
     return f"{value:.2f} {unit}"
 
 
+def _fmt_cpu(cpu_us: float | None) -> str:
+    return "" if cpu_us is None else f"{cpu_us:,.1f} µs"
+
+
 def _ratio(row: Row, ref: Row | None) -> str:
     if row.value is None or ref is None or ref.value in (None, 0):
         return "n/a"
@@ -204,8 +217,9 @@ def render_table(rows: Sequence[Row]) -> tuple[str, list[str]]:
     for row in rows:
         by_figure.setdefault(row.figure, {})[row.variant] = row
     lines = [
-        "| Figure | Variant | Value | vs floor | vs openai | vs openrouter | Target | Met |",
-        "|---|---|---:|---:|---:|---:|---|---|",
+        "| Figure | Variant | Value | vs floor | vs openai | vs openrouter | client CPU/unit "
+        "| Target | Met |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]
     failed: list[str] = []
     for row in rows:
@@ -220,7 +234,8 @@ def render_table(rows: Sequence[Row]) -> tuple[str, list[str]]:
         lines.append(
             f"| {row.figure} | {variant} | {_fmt_value(row.value, row.unit)} | "
             f"{_ratio(row, group.get(row.floor))} | {_ratio(row, group.get(OPENAI))} | "
-            f"{_ratio(row, group.get(OPENROUTER))} | {row.target} | {verdict} |"
+            f"{_ratio(row, group.get(OPENROUTER))} | {_fmt_cpu(row.cpu_us)} | "
+            f"{row.target} | {verdict} |"
         )
     return "\n".join(lines), failed
 

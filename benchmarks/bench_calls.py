@@ -1,8 +1,12 @@
 """Figure 2: non-streaming chat completions per second (sync, async at concurrency 1 and N).
 
-Every variant does ``calls`` calls in total, split into ``reps`` blocks; the blocks of the
-variants alternate (rotating order), and the figure is the median of the per-block rates. Each
-client is built once, warmed up, and kept (pooled connections), as an application would.
+Every variant does ``calls`` calls in total, split into blocks of about ``BLOCK`` calls (at
+least ``reps`` blocks); the blocks of the variants alternate (rotating order), and the figure is
+the median of the per-block rates. Short alternating blocks keep a burst of load from another
+process from landing on one variant only. Each client is built once, warmed up, and kept
+(pooled connections), as an application would. The client's own CPU time per call
+(``time.process_time``) is reported beside the rate: it is what the client costs, and it is
+much less disturbed by other processes than the wall clock.
 """
 
 from __future__ import annotations
@@ -34,15 +38,27 @@ def async_n_figure(n: int) -> str:
     return f"async calls, concurrency {n}"
 
 
+BLOCK = 200
+Sample = tuple[float, float]  # (calls per second, client CPU microseconds per call)
+
+
+def _blocks(cfg: Config) -> tuple[int, int]:
+    """(number of blocks, calls per block)."""
+    blocks = max(cfg.reps, cfg.calls // BLOCK, 1)
+    return blocks, max(1, cfg.calls // blocks)
+
+
 def _rows(
     figure: str,
-    rates: dict[str, list[float]],
+    rates: dict[str, list[Sample]],
     missing: dict[str, str],
     target: tuple[str, Callable[..., bool | None]] | None,
 ) -> list[Row]:
     rows = []
     for variant in ALL_CALL_VARIANTS:
-        value = median(rates[variant]) if rates.get(variant) else None
+        samples = rates.get(variant)
+        value = median([rate for rate, _ in samples]) if samples else None
+        cpu = median([cpu for _, cpu in samples]) if samples else None
         row = Row(
             figure=figure,
             variant=variant,
@@ -51,6 +67,7 @@ def _rows(
             higher_is_better=True,
             floor=RAW_HTTPX,
             note=missing.get(variant, "")[:60] if value is None else "",
+            cpu_us=cpu,
         )
         if target is not None and variant in (OURS, OURS_HTTPX2):
             row.target, row.check = target
@@ -72,24 +89,26 @@ def run_sync(cfg: Config, server: Server, load: ServerLoad) -> list[Row]:
             continue
         callers[variant] = call
         closers.append(close)
-    block = max(1, cfg.calls // cfg.reps)
-    rates: dict[str, list[float]] = {name: [] for name in callers}
+    blocks, block = _blocks(cfg)
+    rates: dict[str, list[Sample]] = {name: [] for name in callers}
     try:
-        for rep in range(cfg.reps):
+        for rep in range(blocks):
             for variant in rotated(list(callers), rep):
                 call = callers[variant]
                 try:
                     with load if variant == RAW_HTTPX else _NoLoad():
+                        cpu = time.process_time()
                         start = time.perf_counter()
                         for _ in range(block):
                             call()
                         elapsed = time.perf_counter() - start
+                        cpu = time.process_time() - cpu
                 except Exception as exc:
                     missing[variant] = describe(exc)
                     del callers[variant]
                     rates.pop(variant)
                     continue
-                rates[variant].append(block / elapsed)
+                rates[variant].append((block / elapsed, cpu * 1e6 / block))
     finally:
         for close in closers:
             close()
@@ -105,12 +124,19 @@ class _NoLoad:
         return None
 
 
-async def _run_async_block(call: Callable[[], Awaitable[object]], calls: int, conc: int) -> float:
+async def _run_async_block(call: Callable[[], Awaitable[object]], calls: int, conc: int) -> Sample:
+    cpu = time.process_time()
+    start = time.perf_counter()
     if conc <= 1:
-        start = time.perf_counter()
         for _ in range(calls):
             await call()
-        return calls / (time.perf_counter() - start)
+    else:
+        await _run_workers(call, calls, conc)
+    elapsed = time.perf_counter() - start
+    return calls / elapsed, (time.process_time() - cpu) * 1e6 / calls
+
+
+async def _run_workers(call: Callable[[], Awaitable[object]], calls: int, conc: int) -> None:
     remaining = calls
 
     async def worker() -> None:
@@ -119,14 +145,12 @@ async def _run_async_block(call: Callable[[], Awaitable[object]], calls: int, co
             remaining -= 1
             await call()
 
-    start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(conc)))
-    return calls / (time.perf_counter() - start)
 
 
 async def _run_async(
     cfg: Config, server: Server, load: ServerLoad
-) -> tuple[dict[int, dict[str, list[float]]], dict[str, str]]:
+) -> tuple[dict[int, dict[str, list[Sample]]], dict[str, str]]:
     callers: dict[str, Callable[[], Awaitable[object]]] = {}
     closers: list[Callable[[], Awaitable[None]]] = []
     missing: dict[str, str] = {}
@@ -141,26 +165,26 @@ async def _run_async(
             continue
         callers[variant] = call
         closers.append(close)
-    block = max(1, cfg.calls // cfg.reps)
-    results: dict[int, dict[str, list[float]]] = {
+    blocks, block = _blocks(cfg)
+    results: dict[int, dict[str, list[Sample]]] = {
         1: {name: [] for name in callers},
         cfg.concurrency: {name: [] for name in callers},
     }
     try:
-        for rep in range(cfg.reps):
+        for rep in range(blocks):
             for conc in (1, cfg.concurrency):
                 for variant in rotated(list(callers), rep):
                     measured = variant == RAW_HTTPX and conc > 1
                     try:
                         with load if measured else _NoLoad():
-                            rate = await _run_async_block(callers[variant], block, conc)
+                            sample = await _run_async_block(callers[variant], block, conc)
                     except Exception as exc:
                         missing[variant] = describe(exc)
                         del callers[variant]
                         for per_conc in results.values():
                             per_conc.pop(variant, None)
                         continue
-                    results[conc][variant].append(rate)
+                    results[conc][variant].append(sample)
     finally:
         for close in closers:
             await close()

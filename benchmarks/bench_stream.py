@@ -62,15 +62,18 @@ def run_stream(cfg: Config, server: Server) -> list[Row]:
         closers.append(close)
     if consumers:  # the server builds an n-chunk body once; keep that out of the timings
         next(iter(consumers.values()))(n)
-    rates: dict[str, list[float]] = {name: [] for name in consumers}
+    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in consumers}
     reps = max(1, min(cfg.reps, 5))
     try:
         for rep in range(reps):
             for variant in rotated(list(consumers), rep):
                 try:
+                    cpu = time.process_time()
                     start = time.perf_counter()
                     consumers[variant](n)
-                    rates[variant].append(events / (time.perf_counter() - start))
+                    elapsed = time.perf_counter() - start
+                    cpu = time.process_time() - cpu
+                    rates[variant].append((events / elapsed, cpu * 1e6 / events))
                 except Exception as exc:
                     missing[variant] = describe(exc)
                     del consumers[variant]
@@ -80,7 +83,9 @@ def run_stream(cfg: Config, server: Server) -> list[Row]:
             close()
     rows = []
     for variant in ALL_STREAM_VARIANTS:
-        value = median(rates[variant]) if rates.get(variant) else None
+        samples = rates.get(variant)
+        value = median([rate for rate, _ in samples]) if samples else None
+        cpu_us = median([cpu for _, cpu in samples]) if samples else None
         note = {
             RAW_HTTPX: "iter_lines, json.loads per data line",
             RAW_HTTPX2: "iter_lines, json.loads per data line",
@@ -90,7 +95,9 @@ def run_stream(cfg: Config, server: Server) -> list[Row]:
         }.get(variant, "")
         if value is None:
             note = missing.get(variant, "n/a")[:60]
-        row = Row(STREAM_FIGURE, variant, value, "chunks/s", True, RAW_HTTPX, note=note)
+        row = Row(
+            STREAM_FIGURE, variant, value, "chunks/s", True, RAW_HTTPX, note=note, cpu_us=cpu_us
+        )
         if variant in OURS_TARGETED:
             row.target = "≥ 0.60x floor"
             row.check = ratio_at_least(0.6)

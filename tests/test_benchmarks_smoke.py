@@ -27,7 +27,7 @@ def _table_rows(output: str) -> dict[tuple[str, str], str]:
     rows: dict[tuple[str, str], str] = {}
     for line in output.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) != 8 or cells[0] in ("Figure", "---"):
+        if len(cells) != 9 or cells[0] in ("Figure", "---"):
             continue
         variant = re.sub(r" \(.*\)$", "", cells[1])
         rows[(cells[0], variant)] = cells[2]
