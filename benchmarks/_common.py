@@ -201,7 +201,11 @@ def _fmt_value(value: float | None, unit: str) -> str:
 
 
 def _fmt_cpu(cpu_us: float | None) -> str:
-    return "" if cpu_us is None else f"{cpu_us:,.1f} µs"
+    if cpu_us is None:
+        return ""
+    if cpu_us >= 10_000:
+        return f"{cpu_us / 1000:,.1f} ms"
+    return f"{cpu_us:,.1f} µs"
 
 
 def _ratio(row: Row, ref: Row | None) -> str:
@@ -217,7 +221,7 @@ def render_table(rows: Sequence[Row]) -> tuple[str, list[str]]:
     for row in rows:
         by_figure.setdefault(row.figure, {})[row.variant] = row
     lines = [
-        "| Figure | Variant | Value | vs floor | vs openai | vs openrouter | client CPU/unit "
+        "| Figure | Variant | Value | vs floor | vs openai | vs openrouter | client CPU per unit "
         "| Target | Met |",
         "|---|---|---:|---:|---:|---:|---:|---|---|",
     ]

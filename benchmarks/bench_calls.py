@@ -42,7 +42,7 @@ BLOCK = 200
 Sample = tuple[float, float]  # (calls per second, client CPU microseconds per call)
 
 
-def _blocks(cfg: Config) -> tuple[int, int]:
+def block_plan(cfg: Config) -> tuple[int, int]:
     """(number of blocks, calls per block)."""
     blocks = max(cfg.reps, cfg.calls // BLOCK, 1)
     return blocks, max(1, cfg.calls // blocks)
@@ -89,7 +89,7 @@ def run_sync(cfg: Config, server: Server, load: ServerLoad) -> list[Row]:
             continue
         callers[variant] = call
         closers.append(close)
-    blocks, block = _blocks(cfg)
+    blocks, block = block_plan(cfg)
     rates: dict[str, list[Sample]] = {name: [] for name in callers}
     try:
         for rep in range(blocks):
@@ -165,7 +165,7 @@ async def _run_async(
             continue
         callers[variant] = call
         closers.append(close)
-    blocks, block = _blocks(cfg)
+    blocks, block = block_plan(cfg)
     results: dict[int, dict[str, list[Sample]]] = {
         1: {name: [] for name in callers},
         cfg.concurrency: {name: [] for name in callers},

@@ -52,9 +52,11 @@ IMPORTS = {
 # at fork time does not leak into the child's figure.
 _PROBE = """\
 import time
+_c0 = time.process_time()
 _t0 = time.perf_counter()
 {stmt}
 _t1 = time.perf_counter()
+_c1 = time.process_time()
 def _peak_kib():
     try:
         with open("/proc/self/status") as f:
@@ -65,7 +67,7 @@ def _peak_kib():
         pass
     import resource
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print("RESULT", _t1 - _t0, _peak_kib())
+print("RESULT", _t1 - _t0, _peak_kib(), _c1 - _c0)
 """
 
 _COLD = {
@@ -102,8 +104,8 @@ client.chat.send(**PARAMS)
 }
 
 
-def _run_child(code: str, env: dict[str, str]) -> tuple[float, float] | str:
-    """(seconds, max RSS MiB) printed by the child, or the child's error text."""
+def _run_child(code: str, env: dict[str, str]) -> tuple[float, float, float] | str:
+    """(seconds, max RSS MiB, CPU seconds) printed by the child, or the child's error text."""
     proc = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -115,8 +117,8 @@ def _run_child(code: str, env: dict[str, str]) -> tuple[float, float] | str:
     )
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
-            _, seconds, rss_kib = line.split()
-            return float(seconds), int(rss_kib) / 1024
+            _, seconds, rss_kib, cpu = line.split()
+            return float(seconds), int(rss_kib) / 1024, float(cpu)
     lines = (proc.stderr or proc.stdout or f"exit {proc.returncode}").strip().splitlines()
     return lines[-1] if lines else f"exit {proc.returncode}"
 
@@ -130,7 +132,7 @@ def _env() -> dict[str, str]:
 
 def _measure(
     programs: dict[str, str], runs: int
-) -> tuple[dict[str, list[tuple[float, float]]], dict[str, str]]:
+) -> tuple[dict[str, list[tuple[float, float, float]]], dict[str, str]]:
     env = _env()
     missing: dict[str, str] = {}
     for name, code in programs.items():  # untimed: writes .pyc, finds the broken ones
@@ -138,7 +140,7 @@ def _measure(
         if isinstance(result, str):
             missing[name] = result
     names = [name for name in programs if name not in missing]
-    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in names}
+    samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
     for run in range(runs):
         for name in rotated(names, run):
             result = _run_child(programs[name], env)
@@ -157,12 +159,15 @@ def run_import(cfg: Config) -> list[Row]:
             if name == BARE and figure == IMPORT_TIME:
                 continue  # nothing imported: only its memory is of interest
             note = what
+            cpu_us = None
             if name in samples:
                 values = [sample[index] for sample in samples[name]]
                 value: float | None = median(values) * (1000 if index == 0 else 1)
+                if figure == IMPORT_TIME:
+                    cpu_us = median([sample[2] for sample in samples[name]]) * 1e6
             else:
                 value, note = None, missing.get(name, "n/a")[:60]
-            row = Row(figure, name, value, unit, False, DEPS, note=note)
+            row = Row(figure, name, value, unit, False, DEPS, note=note, cpu_us=cpu_us)
             if name == OURS and figure == IMPORT_TIME:
                 row.target, row.check = "≤ 1.10x runtime deps", ratio_at_most(1.1)
             if name == OURS and figure == IMPORT_MEM:
@@ -177,10 +182,12 @@ def run_coldstart(cfg: Config, server: Server) -> list[Row]:
     samples, missing = _measure(programs, max(3, cfg.import_runs // 2))
     rows = []
     for name in _COLD:
+        cpu_us = None
         if name in samples:
             value: float | None = median([s[0] for s in samples[name]]) * 1000
+            cpu_us = median([s[2] for s in samples[name]]) * 1e6
             note = ""
         else:
             value, note = None, missing.get(name, "n/a")[:60]
-        rows.append(Row(COLD_START, name, value, "ms", False, RAW_HTTPX, note=note))
+        rows.append(Row(COLD_START, name, value, "ms", False, RAW_HTTPX, note=note, cpu_us=cpu_us))
     return rows

@@ -182,9 +182,11 @@ def main(argv: list[str]) -> int:
         "",
         *machine_info(),
         versions(),
-        f"- sizes: calls={cfg.calls} (in {cfg.reps} alternating blocks), "
-        f"concurrency={cfg.concurrency}, stream chunks={cfg.stream_chunks}, "
-        f"import runs={cfg.import_runs}",
+        f"- sizes: calls={cfg.calls} per variant and figure (in "
+        f"{bench_calls.block_plan(cfg)[0]} alternating blocks), "
+        f"concurrency={cfg.concurrency}, stream chunks={cfg.stream_chunks} "
+        f"({max(1, min(cfg.reps, 5))} streams per variant), import runs={cfg.import_runs} "
+        f"(cold start: {max(3, cfg.import_runs // 2)})",
         *(f"- {note}" for note in load_notes),
         "",
         table,
@@ -192,7 +194,10 @@ def main(argv: list[str]) -> int:
         "Ratios are value / value of the reference row, so above 1 is better for rates "
         "(calls/s, chunks/s, events/s) and worse for times and memory. The floor is "
         "raw httpx (for imports: the runtime dependencies httpx, attrs, cattrs, returns; "
-        "for the decoder: a bare bytes.split). Medians of alternating runs.",
+        "for the decoder: a bare bytes.split). Medians of alternating runs. "
+        "Client CPU per unit is the measuring process's own CPU time (time.process_time; for "
+        "imports and cold starts, the child's) per call, chunk or import: what the client "
+        "costs, and less disturbed than the wall clock when other processes share the cores.",
         "",
         "Failed targets: " + ("; ".join(failed) if failed else "none"),
         "",
