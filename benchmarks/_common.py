@@ -64,7 +64,7 @@ class Config:
     import_runs: int = 15
     reps: int = 5
     warmup: int = 30
-    figures: tuple[str, ...] = ("import", "coldstart", "calls", "stream", "decoder")
+    figures: tuple[str, ...] = ("import", "coldstart", "calls", "stream", "astream", "decoder")
 
 
 @dataclass

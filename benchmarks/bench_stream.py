@@ -11,10 +11,11 @@ them) and to a bare ``bytes.split`` floor. No JSON parsing here.
 
 from __future__ import annotations
 
+import asyncio
 import codecs
 import inspect
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from _common import (
@@ -30,16 +31,19 @@ from _common import (
     rotated,
 )
 from clients import (
+    ALL_ASYNC_STREAM_VARIANTS,
     ALL_STREAM_VARIANTS,
     OURS_COLLECT,
     OURS_HTTPX2_COLLECT,
     RAW_STREAM_SPLIT,
     UnavailableError,
+    async_stream_consumer,
     describe,
     stream_consumer,
 )
 
 STREAM_FIGURE = "stream chunks"
+ASYNC_STREAM_FIGURE = "async stream chunks"
 DECODER_FIGURE = "SSE decoder only"
 OURS_TARGETED = (OURS, OURS_COLLECT, OURS_HTTPX2, OURS_HTTPX2_COLLECT)
 
@@ -63,9 +67,8 @@ def run_stream(cfg: Config, server: Server) -> list[Row]:
     if consumers:  # the server builds an n-chunk body once; keep that out of the timings
         next(iter(consumers.values()))(n)
     rates: dict[str, list[tuple[float, float]]] = {name: [] for name in consumers}
-    reps = max(1, min(cfg.reps, 5))
     try:
-        for rep in range(reps):
+        for rep in range(stream_reps(cfg)):
             for variant in rotated(list(consumers), rep):
                 try:
                     cpu = time.process_time()
@@ -103,6 +106,81 @@ def run_stream(cfg: Config, server: Server) -> list[Row]:
             row.check = ratio_at_least(0.6)
         rows.append(row)
     return rows
+
+
+async def _run_async_stream(
+    cfg: Config, server: Server
+) -> tuple[dict[str, list[tuple[float, float]]], dict[str, str]]:
+    n = cfg.stream_chunks
+    events = n + 2
+    consumers: dict[str, Callable[[int], Awaitable[object]]] = {}
+    closers: list[Callable[[], Awaitable[None]]] = []
+    missing: dict[str, str] = {}
+    for variant in ALL_ASYNC_STREAM_VARIANTS:
+        try:
+            consume, close = await async_stream_consumer(variant, server)
+            await consume(max(10, min(500, n // 10)))
+        except Exception as exc:
+            missing[variant] = describe(exc)
+            continue
+        consumers[variant] = consume
+        closers.append(close)
+    if consumers:
+        await next(iter(consumers.values()))(n)
+    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in consumers}
+    try:
+        for rep in range(stream_reps(cfg)):
+            for variant in rotated(list(consumers), rep):
+                try:
+                    cpu = time.process_time()
+                    start = time.perf_counter()
+                    await consumers[variant](n)
+                    elapsed = time.perf_counter() - start
+                    cpu = time.process_time() - cpu
+                    rates[variant].append((events / elapsed, cpu * 1e6 / events))
+                except Exception as exc:
+                    missing[variant] = describe(exc)
+                    del consumers[variant]
+                    rates.pop(variant, None)
+    finally:
+        for close in closers:
+            await close()
+    return rates, missing
+
+
+def run_async_stream(cfg: Config, server: Server) -> list[Row]:
+    """The async twin of ``run_stream`` (``aiter_lines`` floor, ``async for`` everywhere)."""
+    rates, missing = asyncio.run(_run_async_stream(cfg, server))
+    rows = []
+    for variant in ALL_ASYNC_STREAM_VARIANTS:
+        samples = rates.get(variant)
+        value = median([rate for rate, _ in samples]) if samples else None
+        cpu_us = median([cpu for _, cpu in samples]) if samples else None
+        note = {RAW_HTTPX: "aiter_lines, json.loads", RAW_HTTPX2: "aiter_lines, json.loads"}.get(
+            variant, "async for" if variant in (OURS, OURS_HTTPX2) else ""
+        )
+        if value is None:
+            note = missing.get(variant, "n/a")[:60]
+        row = Row(
+            ASYNC_STREAM_FIGURE,
+            variant,
+            value,
+            "chunks/s",
+            True,
+            RAW_HTTPX,
+            note=note,
+            cpu_us=cpu_us,
+        )
+        if variant in OURS_TARGETED:
+            row.target = "≥ 0.60x floor"
+            row.check = ratio_at_least(0.6)
+        rows.append(row)
+    return rows
+
+
+def stream_reps(cfg: Config) -> int:
+    """Streams per variant: each one is long, so a few are enough."""
+    return max(1, min(cfg.reps, 5))
 
 
 # --------------------------------------------------------------------------- decoder only

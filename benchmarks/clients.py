@@ -307,3 +307,102 @@ def stream_consumer(variant: str, server: Server) -> StreamPair:
 
         return consume_openrouter, close_openrouter
     raise ValueError(variant)
+
+
+# --------------------------------------------------------------------------- async streams
+
+ALL_ASYNC_STREAM_VARIANTS = (
+    RAW_HTTPX,
+    RAW_HTTPX2,
+    OURS,
+    OURS_COLLECT,
+    OURS_HTTPX2,
+    OPENAI,
+    OPENROUTER,
+)
+AsyncStreamPair = tuple[Callable[[int], Awaitable[object]], Callable[[], Awaitable[None]]]
+
+
+async def async_stream_consumer(variant: str, server: Server) -> AsyncStreamPair:
+    """``await consume(n)`` reads one ``n``-chunk stream with the async API of ``variant``."""
+    url = server.url
+    messages = _messages()
+
+    def body(n: int) -> dict[str, object]:
+        return {**PARAMS, "model": stream_model(n), "stream": True}
+
+    if variant in (RAW_HTTPX, RAW_HTTPX2):
+        mod = _need("httpx" if variant == RAW_HTTPX else "httpx2")
+        client = mod.AsyncClient()
+        loads = json.loads
+        headers = {**HEADERS, "Accept": "text/event-stream"}
+
+        async def consume_lines(n: int) -> object:
+            count = 0
+            async with client.stream("POST", url, json=body(n), headers=headers) as response:
+                async for line in response.aiter_lines():
+                    if line.startswith("data: "):
+                        payload = line[6:]
+                        if payload == "[DONE]":
+                            return count
+                        loads(payload)
+                        count += 1
+            return count
+
+        return consume_lines, client.aclose
+    if variant in (OURS, OURS_HTTPX2, OURS_COLLECT):
+        chat_send_async = _chat_send().chat_send_async
+        failure_type = _need("returns.result").Failure
+        core, injected = _ours(OURS_HTTPX2 if variant == OURS_HTTPX2 else OURS, server, sync=False)
+
+        async def consume_ours(n: int) -> object:
+            count = 0
+            stream = (await chat_send_async(core, body(n))).unwrap()
+            async with stream:
+                async for item in stream:
+                    if isinstance(item, failure_type):
+                        raise item.failure()
+                    count += 1
+            return count
+
+        async def collect_ours(n: int) -> object:
+            stream = (await chat_send_async(core, body(n))).unwrap()
+            async with stream:
+                return (await stream.collect()).unwrap()
+
+        async def close_ours() -> None:
+            await core.aclose()
+            if injected is not None:
+                await injected.aclose()
+
+        return (collect_ours if variant == OURS_COLLECT else consume_ours), close_ours
+    if variant == OPENAI:
+        client = _need("openai").AsyncOpenAI(base_url=server.base_url, api_key=API_KEY)
+        create = client.chat.completions.create
+
+        async def consume_openai(n: int) -> object:
+            count = 0
+            stream = await create(model=stream_model(n), messages=messages, stream=True)
+            async with stream:
+                async for _chunk in stream:
+                    count += 1
+            return count
+
+        return consume_openai, client.close
+    if variant == OPENROUTER:
+        sdk = _need("openrouter").OpenRouter(api_key=API_KEY, server_url=server.base_url)
+        send = sdk.chat.send_async
+
+        async def consume_openrouter(n: int) -> object:
+            count = 0
+            stream = await send(model=stream_model(n), messages=messages, stream=True)
+            async with stream:
+                async for _chunk in stream:
+                    count += 1
+            return count
+
+        async def close_openrouter() -> None:
+            await sdk.__aexit__(None, None, None)
+
+        return consume_openrouter, close_openrouter
+    raise ValueError(variant)

@@ -31,7 +31,7 @@ ROOT = HERE.parent
 VENV = ROOT / ".bench-venv"
 REQUIREMENTS = HERE / "requirements.txt"
 RESULTS = HERE / "results.md"
-FIGURES = ("import", "coldstart", "calls", "stream", "decoder")
+FIGURES = ("import", "coldstart", "calls", "stream", "astream", "decoder")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -168,6 +168,9 @@ def main(argv: list[str]) -> int:
         if "stream" in cfg.figures:
             step(f"streaming ({cfg.stream_chunks} chunks)")
             rows += bench_stream.run_stream(cfg, server)
+        if "astream" in cfg.figures:
+            step(f"async streaming ({cfg.stream_chunks} chunks)")
+            rows += bench_stream.run_async_stream(cfg, server)
     if "decoder" in cfg.figures:
         step("SSE decoder only")
         rows += bench_stream.run_decoder(cfg)
@@ -185,7 +188,7 @@ def main(argv: list[str]) -> int:
         f"- sizes: calls={cfg.calls} per variant and figure (in "
         f"{bench_calls.block_plan(cfg)[0]} alternating blocks), "
         f"concurrency={cfg.concurrency}, stream chunks={cfg.stream_chunks} "
-        f"({max(1, min(cfg.reps, 5))} streams per variant), import runs={cfg.import_runs} "
+        f"({bench_stream.stream_reps(cfg)} streams per variant), import runs={cfg.import_runs} "
         f"(cold start: {max(3, cfg.import_runs // 2)})",
         *(f"- {note}" for note in load_notes),
         "",

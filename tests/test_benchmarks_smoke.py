@@ -18,6 +18,7 @@ FIGURES = (
     "async calls, concurrency 1",
     "async calls, concurrency 4",
     "stream chunks",
+    "async stream chunks",
 )
 VARIANTS = ("raw httpx", "openrouter-core", "openai", "openrouter")
 
@@ -50,7 +51,12 @@ def test_quick_run_prints_the_whole_table() -> None:
         for variant in VARIANTS:
             assert (figure, variant) in rows, f"missing row {figure} / {variant}\n{proc.stdout}"
     # The floor itself always runs: httpx is a runtime dependency.
-    for figure in ("sync calls", "async calls, concurrency 4", "stream chunks"):
+    for figure in (
+        "sync calls",
+        "async calls, concurrency 4",
+        "stream chunks",
+        "async stream chunks",
+    ):
         assert rows[(figure, "raw httpx")] != "n/a", proc.stdout
     assert ("SSE decoder only", "bytes.split") in rows
     assert "Failed targets:" in proc.stdout
