@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import threading
 import weakref
@@ -16,6 +15,8 @@ import httpx
 from openrouter_core._version import __version__
 
 if TYPE_CHECKING:
+    import asyncio
+
     from typing_extensions import Self
 
     from openrouter_core._client import AsyncHTTPClient, SyncHTTPClient
@@ -218,6 +219,9 @@ class OpenRouterCore:
         """The caller's async client, or this core's pooled one for the running event loop."""
         if self.async_client is not None:
             return self.async_client
+        # asyncio is imported here, not at module level: sync-only users never pay for it.
+        import asyncio
+
         loop = asyncio.get_running_loop()
         pools = self._pools
         client = pools.async_clients.get(loop)
@@ -241,6 +245,8 @@ class OpenRouterCore:
     async def aclose(self) -> None:
         """Close the pools this core created for the running loop, and the sync pool."""
         self.close()
+        import asyncio
+
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # pragma: no cover - aclose is always awaited in a loop

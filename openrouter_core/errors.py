@@ -55,12 +55,14 @@ DOCUMENTED_STATUSES: frozenset[int] = frozenset(
 
 _BODY_PREVIEW = 500
 
+# Exceptions always carry a __dict__, so slotted classes would save nothing but cost import time.
+
 
 def _rebuild(cls: type[OpenRouterCoreError], state: dict[str, Any]) -> OpenRouterCoreError:
     return cls(**state)
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class OpenRouterCoreError(Exception):
     """Base class of every error openrouter-core returns."""
 
@@ -68,6 +70,13 @@ class OpenRouterCoreError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def __repr__(self) -> str:
+        # One generic repr instead of one generated per class keeps the import cheap.
+        fields = ", ".join(
+            f"{f.name}={getattr(self, f.name)!r}" for f in attrs.fields(type(self)) if f.repr
+        )
+        return f"{type(self).__name__}({fields})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         # BaseException pickles ``args``; attrs fields are keyword-only, so rebuild from fields.
@@ -84,7 +93,7 @@ class OpenRouterCoreError(Exception):
     __hash__ = Exception.__hash__
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class InvalidRequestError(OpenRouterCoreError):
     """The params or the configuration are invalid; nothing was sent.
 
@@ -95,7 +104,7 @@ class InvalidRequestError(OpenRouterCoreError):
     problem: str = ""
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class APIConnectionError(OpenRouterCoreError):
     """No response: DNS, refused or reset connection, TLS failure, protocol error.
 
@@ -106,12 +115,12 @@ class APIConnectionError(OpenRouterCoreError):
     attempts: int = 1
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class APITimeoutError(APIConnectionError):
     """The request timed out (connect, read, write or waiting for a pooled connection)."""
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class ResponseValidationError(OpenRouterCoreError):
     """A response arrived but its body is not valid JSON or does not match the contract."""
 
@@ -122,7 +131,7 @@ class ResponseValidationError(OpenRouterCoreError):
     problem: str = ""
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class APIStatusError(OpenRouterCoreError):
     """The server answered with an error.
 
@@ -149,7 +158,7 @@ class APIStatusError(OpenRouterCoreError):
         return value if isinstance(value, str) else None
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class ChatError(APIStatusError):
     """A documented error status (see ``DOCUMENTED_STATUSES``) with OpenRouter's JSON body.
 
@@ -158,12 +167,12 @@ class ChatError(APIStatusError):
     """
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class OpenRouterDefaultError(APIStatusError):
     """Any other error status, or an error whose body is not OpenRouter's JSON (an HTML 502)."""
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class StreamError(OpenRouterCoreError):
     """A stream failed after it started. ``partial`` is what was received before the failure."""
 
@@ -171,7 +180,7 @@ class StreamError(OpenRouterCoreError):
     partial: ChatResponse | None = None
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class ChatStreamError(StreamError):
     """The server reported an error inside the stream (an ``error`` chunk or an error finish)."""
 
@@ -180,26 +189,26 @@ class ChatStreamError(StreamError):
     provider: str | None = None
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class StreamTruncatedError(StreamError):
     """The stream ended without ``[DONE]`` and without a finish reason."""
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class StreamTimeoutError(StreamError):
     """No bytes within the read timeout, or a watchdog fired (first content, gap between chunks)."""
 
     watchdog: str = "read"
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class StreamConnectionError(StreamError):
     """The connection broke after the stream started."""
 
     cause: str = ""
 
 
-@attrs.define(auto_exc=True, eq=False, kw_only=True)
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class StreamDecodeError(StreamError):
     """An event could not be decoded into a chunk (bad JSON or a chunk that breaks the contract)."""
 
