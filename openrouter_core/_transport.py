@@ -52,12 +52,23 @@ _MISSING_KEY = (
 )
 
 
+#: Header names whose values are credentials, hidden from ``repr(Prepared)``.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+
+
+def _redacted(headers: Mapping[str, str]) -> str:
+    # This repr ends up in tracebacks that show locals (pytest, error trackers): no key in it.
+    return repr(
+        {k: "<redacted>" if k.lower() in _SECRET_HEADERS else v for k, v in headers.items()}
+    )
+
+
 @attrs.define
 class Prepared:
     """Everything one call sends, computed once before the first attempt."""
 
     url: str
-    headers: dict[str, str]
+    headers: dict[str, str] = attrs.field(repr=_redacted)
     content: bytes
     stream: bool
     timeout: tuple[float | None, float | None, float | None, float | None] | None
