@@ -476,7 +476,7 @@ def run_one(server: LoopbackServer, loop: asyncio.AbstractEventLoop, sc: Scenari
 # --------------------------------------------------------------------------- the CI run
 
 FUZZ_SETTINGS = settings(
-    max_examples=75,
+    max_examples=100,
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.generate, Phase.shrink],
@@ -487,14 +487,18 @@ FUZZ_SETTINGS = settings(
 @pytest.mark.parametrize("mode", MODES)
 def test_any_server_behaviour_gives_a_result(mode: str) -> None:
     loop = asyncio.new_event_loop()
+    ran = 0
     try:
         with LoopbackServer() as server:
 
             @FUZZ_SETTINGS
             @given(sc=scenarios(mode))
             def check(sc: Scenario) -> None:
+                nonlocal ran
+                ran += 1
                 assert run_one(server, loop, sc) == []
 
             check()
     finally:
         loop.close()
+    assert ran >= FUZZ_SETTINGS.max_examples
