@@ -167,6 +167,29 @@ def machine_info() -> list[str]:
     ]
 
 
+def project_revision() -> str:
+    """The checkout the figures belong to: commit, and whether the client code was modified."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "openrouter_core", "funcs"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "- project: not a git checkout"
+    state = " + uncommitted changes in openrouter_core/funcs" if dirty else ""
+    return f"- project: openrouter-core at commit {sha}{state}"
+
+
 def versions() -> str:
     from importlib import metadata
 

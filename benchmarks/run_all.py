@@ -118,7 +118,15 @@ def main(argv: list[str]) -> int:
         ensure_venv_and_reexec(argv)
 
     import _common
-    from _common import Config, Server, ServerLoad, machine_info, render_table, versions
+    from _common import (
+        Config,
+        Server,
+        ServerLoad,
+        machine_info,
+        project_revision,
+        render_table,
+        versions,
+    )
 
     _common.project_on_path()
     cfg = Config(
@@ -184,6 +192,7 @@ def main(argv: list[str]) -> int:
         f"Command: `{command.strip()}` (`make bench` runs it without flags)",
         "",
         *machine_info(),
+        project_revision(),
         versions(),
         f"- sizes: calls={cfg.calls} per variant and figure (in "
         f"{bench_calls.block_plan(cfg)[0]} alternating blocks), "
