@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from returns.result import Success
 
@@ -61,9 +60,10 @@ def wait_until(condition: Callable[[], bool], limit: float = 5.0) -> bool:
     return True
 
 
-def pool_in_use(client: httpx.Client | httpx.AsyncClient) -> tuple[int, int]:
-    """(connections not idle, requests waiting or running) in the client's httpcore pool."""
-    transport: Any = client._transport
+def pool_in_use(client: object) -> tuple[int, int]:
+    """(connections not idle, requests waiting or running) in the client's pool: httpx's
+    httpcore and httpx2's httpcore2 have the same layout."""
+    transport: Any = getattr(client, "_transport", None)
     pool = transport._pool
     busy = sum(1 for conn in pool.connections if not (conn.is_idle() or conn.is_closed()))
     return busy, len(pool._requests)
@@ -138,9 +138,7 @@ def test_sync_abandoned_streams_leak_nothing(server: LoopbackServer, kind: str) 
         finally:
             gc.enable()
         gc.collect()
-        client = core.sync_client()
-        assert isinstance(client, httpx.Client)
-        assert pool_in_use(client) == (0, 0)
+        assert pool_in_use(core.sync_client()) == (0, 0)
         assert_back_to_baseline(server, baseline)
 
 
@@ -179,7 +177,7 @@ async def leave_async(core: OpenRouterCore, kind: str) -> None:
         assert stream.closed
 
 
-async def settle(client: httpx.AsyncClient) -> bool:
+async def settle(client: object) -> bool:
     """Let the loop run the closes scheduled for dropped streams and generators."""
     deadline = time.monotonic() + 5.0
     while pool_in_use(client) != (0, 0):
@@ -200,7 +198,6 @@ def test_async_abandoned_streams_leak_nothing(server: LoopbackServer, kind: str)
         async with core:
             await leave_async(core, "break")
             client = core.async_client_for_loop()
-            assert isinstance(client, httpx.AsyncClient)
             assert await settle(client)
             assert server.wait_disconnect(1)
             baseline = open_fds()
@@ -216,6 +213,7 @@ def test_async_abandoned_streams_leak_nothing(server: LoopbackServer, kind: str)
 
 DEADLOCK_SCRIPT = """
 import gc, json, os
+import httpx
 from funcs.chat_send import chat_stream
 from openrouter_core import OpenRouterCore, RetryConfig
 from openrouter_core.testing import stream_chunks
@@ -228,10 +226,11 @@ class Cycle:
 
 events = [b"data: " + json.dumps(c).encode() + b"\\n\\n" for c in stream_chunks(["a"])]
 with LoopbackServer(default=sse(events, finish="hold")) as server:
+    client = httpx.Client()  # a caller's own httpx client: httpcore's pool lock is a Lock
     core = OpenRouterCore(
-        api_key="k", server_url=server.base_url, retry_config=RetryConfig.disabled()
+        api_key="k", server_url=server.base_url, retry_config=RetryConfig.disabled(), client=client
     )
-    pool = core.sync_client()._transport._pool
+    pool = client._transport._pool
     assign = pool._assign_requests_to_connections
     def collect_then_assign():
         gc.collect()  # the collector may run at any allocation, so also here, under the lock
@@ -253,9 +252,10 @@ with LoopbackServer(default=sse(events, finish="hold")) as server:
     strict=True,
     reason="streaming.py: a ChatStream freed by the garbage collector closes its response "
     "synchronously from the finalizer; when the collector runs inside httpcore's "
-    "ConnectionPool (which holds its non-reentrant pool lock), the close waits for that same "
-    "lock in the same thread: deadlock. The finalizer (and the _iterate generator's finally) "
-    "must not close synchronously from GC context, e.g. hand the close to another thread.",
+    "ConnectionPool (an injected httpx.Client: its pool lock is not reentrant), the close "
+    "waits for that same lock in the same thread: deadlock. The finalizer (and the _iterate "
+    "generator's finally) must not close synchronously from GC context, e.g. hand the close "
+    "to another thread. (httpcore2's pool, used by httpx2, has an RLock.)",
 )
 def test_stream_freed_by_the_collector_inside_a_request() -> None:
     root = Path(__file__).resolve().parent.parent
