@@ -16,8 +16,10 @@ promised type or a ``Failure`` of an ``OpenRouterCoreError``; a stream yields on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import gzip
+import importlib
 import itertools
 import json
 import ssl
@@ -61,6 +63,17 @@ HOLD = 5.0
 SLOW = 10.0
 
 MODES = ("sync", "sync-stream", "async", "async-stream")
+
+
+def _libraries() -> dict[str, Any]:
+    found: dict[str, Any] = {"httpx": httpx}
+    with contextlib.suppress(ImportError):  # optional: the fork the core's own pool may use
+        found["httpx2"] = importlib.import_module("httpx2")
+    return found
+
+
+#: The HTTP client libraries each example may run on (a caller's client, or the core's pool).
+LIBRARIES = _libraries()
 
 # --------------------------------------------------------------------------- strategies
 
@@ -280,6 +293,7 @@ class Scenario:
     """One fuzz example: what the server writes and how the caller consumes the result."""
 
     mode: str
+    library: str
     parts: tuple[bytes, ...]
     finish: str
     delay: float
@@ -302,6 +316,7 @@ def scenarios(draw: st.DrawFn, mode: str | None = None) -> Scenario:
     parts = tuple(data[a:b] for a, b in itertools.pairwise(points))
     return Scenario(
         mode=mode or draw(st.sampled_from(MODES)),
+        library=draw(st.sampled_from(sorted(LIBRARIES))),
         parts=parts,
         finish=draw(st.sampled_from(["close"] * 4 + ["reset", "reset", "keep", "hold"])),
         delay=draw(st.sampled_from([0.0, 0.0, 0.002])),
@@ -424,7 +439,7 @@ def run_sync(server: LoopbackServer, sc: Scenario) -> list[str]:
     """Drive one sync example; the problems found (empty when every promise held)."""
     server.default = pieces(sc.parts, finish=sc.finish, hold=HOLD, delay=sc.delay)
     problems: list[str] = []
-    client = httpx.Client(verify=_SHARED_SSL, follow_redirects=True)
+    client = LIBRARIES[sc.library].Client(verify=_SHARED_SSL, follow_redirects=True)
     core = OpenRouterCore(api_key=SECRET, server_url=server.base_url, client=client)
     try:
         with client:
@@ -444,7 +459,7 @@ async def run_async(server: LoopbackServer, sc: Scenario) -> list[str]:
     """Drive one async example; the problems found."""
     server.default = pieces(sc.parts, finish=sc.finish, hold=HOLD, delay=sc.delay)
     problems: list[str] = []
-    client = httpx.AsyncClient(verify=_SHARED_SSL, follow_redirects=True)
+    client = LIBRARIES[sc.library].AsyncClient(verify=_SHARED_SSL, follow_redirects=True)
     core = OpenRouterCore(api_key=SECRET, server_url=server.base_url, async_client=client)
     try:
         async with client:
