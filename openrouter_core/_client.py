@@ -10,6 +10,26 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Protocol
 
 
+class TimeoutLike(Protocol):
+    """A timeout object such as ``httpx.Timeout`` or ``httpx2.Timeout`` (seconds or None)."""
+
+    @property
+    def connect(self) -> float | None:
+        """Seconds to establish a connection."""
+
+    @property
+    def read(self) -> float | None:
+        """Seconds to wait for each read."""
+
+    @property
+    def write(self) -> float | None:
+        """Seconds to wait for each write."""
+
+    @property
+    def pool(self) -> float | None:
+        """Seconds to wait for a pooled connection."""
+
+
 class ResponseHeaders(Protocol):
     """Case-insensitive response headers."""
 

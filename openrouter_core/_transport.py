@@ -8,15 +8,16 @@ sleep as the retry policy says, and return a Result. Only cancellation escapes t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import random
+import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
 from returns.result import Failure, Result, Success
 
 from openrouter_core._classify import (
@@ -27,8 +28,15 @@ from openrouter_core._classify import (
     headers_dict,
     stamp_attempts,
 )
+from openrouter_core._client import TimeoutLike
 from openrouter_core._retry import next_delay
-from openrouter_core.core import OpenRouterCore, RetryConfig
+from openrouter_core.core import (
+    OpenRouterCore,
+    RetryConfig,
+    TimeoutTuple,
+    is_timeout,
+    timeout_tuple,
+)
 from openrouter_core.errors import (
     APIStatusError,
     InvalidRequestError,
@@ -43,7 +51,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("openrouter_core")
 
-TimeoutArg = float | httpx.Timeout | None
+TimeoutArg = float | TimeoutLike | None
 RetriesArg = RetryConfig | int | None
 
 _MISSING_KEY = (
@@ -71,20 +79,13 @@ class Prepared:
     headers: dict[str, str] = attrs.field(repr=_redacted)
     content: bytes
     stream: bool
-    timeout: tuple[float | None, float | None, float | None, float | None] | None
+    timeout: TimeoutTuple | None
     retry: RetryConfig
     first_content_timeout: float | None
     chunk_gap_timeout: float | None
     log_body: bool
-
-
-def _timeout_tuple(
-    value: float | httpx.Timeout,
-) -> tuple[float | None, float | None, float | None, float | None]:
-    # A plain 4-tuple is understood by httpx and httpx2 alike, unlike either's Timeout class.
-    if isinstance(value, httpx.Timeout):
-        return (value.connect, value.read, value.write, value.pool)
-    return (value, value, value, value)
+    #: True when ``headers`` are the core's own (no per-call headers), so they can be cached.
+    standard_headers: bool = True
 
 
 def _invalid(path: str, problem: str) -> Failure[InvalidRequestError]:
@@ -153,11 +154,8 @@ def prepare(
         if problem is not None:
             return _invalid("extra_headers", problem)
         headers.update(extra_headers)
-    if timeout is not None and (
-        not isinstance(timeout, httpx.Timeout)
-        and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0)
-    ):
-        return _invalid("timeout", f"must be a positive number or httpx.Timeout, not {timeout!r}")
+    if timeout is not None and not is_timeout(timeout):
+        return _invalid("timeout", f"must be a positive number or a Timeout, not {timeout!r}")
     effective = timeout if timeout is not None else core.timeout
     if isinstance(retries, bool) or (isinstance(retries, int) and retries < 0):
         return _invalid("retries", f"must be a RetryConfig or a count >= 0, not {retries!r}")
@@ -173,7 +171,7 @@ def prepare(
             headers=headers,
             content=content.encode("utf-8"),
             stream=wants_stream,
-            timeout=_timeout_tuple(effective) if effective is not None else None,
+            timeout=timeout_tuple(effective) if effective is not None else None,
             retry=retry,
             first_content_timeout=(
                 first_content_timeout
@@ -184,6 +182,7 @@ def prepare(
                 chunk_gap_timeout if chunk_gap_timeout is not None else core.chunk_gap_timeout
             ),
             log_body=core.log_bodies,
+            standard_headers=not extra_headers,
         )
     )
 
@@ -195,17 +194,32 @@ def _is_event_stream(status: int, headers: Any) -> bool:
     return content_type.lower().lstrip().startswith("text/event-stream")
 
 
-def _build(client: Any, prepared: Prepared) -> Any:
+def _wire_parts(core: OpenRouterCore, client: Any, prepared: Prepared) -> tuple[Any, Any]:
+    """URL and headers for ``build_request``, as the client library's own objects when cached."""
+    if not prepared.standard_headers:
+        return prepared.url, prepared.headers
+    key = (type(client), prepared.stream)
+    cache = core._pools.wire
+    parts = cache.get(key)
+    if parts is None:
+        parts = (prepared.url, prepared.headers)
+        # httpx and httpx2 export URL and Headers at the top of the package the client is from.
+        library = sys.modules.get(type(client).__module__.partition(".")[0])
+        url_class = getattr(library, "URL", None)
+        headers_class = getattr(library, "Headers", None)
+        if url_class is not None and headers_class is not None:
+            with contextlib.suppress(Exception):
+                parts = (url_class(prepared.url), headers_class(prepared.headers))
+        cache[key] = parts
+    return parts
+
+
+def _build(core: OpenRouterCore, client: Any, prepared: Prepared) -> Any:
+    url, headers = _wire_parts(core, client, prepared)
     if prepared.timeout is None:
-        return client.build_request(
-            "POST", prepared.url, content=prepared.content, headers=prepared.headers
-        )
+        return client.build_request("POST", url, content=prepared.content, headers=headers)
     return client.build_request(
-        "POST",
-        prepared.url,
-        content=prepared.content,
-        headers=prepared.headers,
-        timeout=prepared.timeout,
+        "POST", url, content=prepared.content, headers=headers, timeout=prepared.timeout
     )
 
 
@@ -290,7 +304,7 @@ def send_sync(
         attempt += 1
         attempt_started = clock()
         try:
-            response = client.send(_build(client, prepared), stream=True)
+            response = client.send(_build(core, client, prepared), stream=True)
         except Exception as exc:
             verdict = classify_exception(exc, attempts=attempt)
             _log_attempt(prepared, attempt, type(exc).__name__, attempt_started, clock)
@@ -343,7 +357,7 @@ async def send_async(
         attempt += 1
         attempt_started = clock()
         try:
-            response = await client.send(_build(client, prepared), stream=True)
+            response = await client.send(_build(core, client, prepared), stream=True)
         except Exception as exc:
             verdict = classify_exception(exc, attempts=attempt)
             _log_attempt(prepared, attempt, type(exc).__name__, attempt_started, clock)

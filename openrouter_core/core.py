@@ -10,7 +10,6 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import httpx
 
 from openrouter_core._version import __version__
 
@@ -19,16 +18,35 @@ if TYPE_CHECKING:
 
     from typing_extensions import Self
 
-    from openrouter_core._client import AsyncHTTPClient, SyncHTTPClient
+    from openrouter_core._client import AsyncHTTPClient, SyncHTTPClient, TimeoutLike
 
 __all__ = ["DEFAULT_SERVER_URL", "DEFAULT_TIMEOUT", "OpenRouterCore", "RetryConfig"]
 
 DEFAULT_SERVER_URL = "https://openrouter.ai/api/v1"
 
-#: Generations can take minutes, so the read limit is generous; connecting should be quick.
-DEFAULT_TIMEOUT = httpx.Timeout(600.0, connect=10.0)
+#: (connect, read, write, pool) seconds. Generations can take minutes, so reading may take long;
+#: connecting should be quick.
+DEFAULT_TIMEOUT: tuple[float, float, float, float] = (10.0, 600.0, 600.0, 600.0)
 
-USER_AGENT = f"openrouter-core/{__version__} (python; httpx)"
+USER_AGENT = f"openrouter-core/{__version__} (python)"
+
+TimeoutTuple = tuple[float | None, float | None, float | None, float | None]
+
+
+def timeout_tuple(value: float | TimeoutLike) -> TimeoutTuple:
+    """A timeout as the (connect, read, write, pool) tuple both httpx and httpx2 understand."""
+    if isinstance(value, (int, float)):
+        return (value, value, value, value)
+    return (value.connect, value.read, value.write, value.pool)
+
+
+def is_timeout(value: object) -> bool:
+    """True for a positive number of seconds or a Timeout object (httpx or httpx2)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value > 0
+    return all(hasattr(value, name) for name in ("connect", "read", "write", "pool"))
 
 
 def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: float | int | None) -> None:
@@ -107,13 +125,11 @@ def _convert_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _check_timeout(
-    _: Any, attribute: attrs.Attribute[Any], value: float | httpx.Timeout | None
-) -> None:
-    if value is None or isinstance(value, httpx.Timeout):
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ValueError(f"{attribute.name} must be a positive number or an httpx.Timeout")
+def _check_timeout(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value is not None and not is_timeout(value):
+        raise ValueError(
+            f"{attribute.name} must be a positive number or a Timeout (httpx or httpx2)"
+        )
 
 
 @attrs.define(eq=False)
@@ -121,11 +137,29 @@ class _Pools:
     """Mutable holder for the clients the core creates itself (never the caller's)."""
 
     lock: threading.Lock = attrs.field(factory=threading.Lock)
-    sync_client: httpx.Client | None = None
+    sync_client: Any = None
     # One async client per event loop: an async pool cannot outlive the loop it was made on.
-    async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-        attrs.field(factory=weakref.WeakKeyDictionary)
+    async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = attrs.field(
+        factory=weakref.WeakKeyDictionary
     )
+    # The request's URL and headers as the client library's own objects, built once per
+    # (client class, streaming) pair: parsing them again on every call costs more than the
+    # rest of the SDK's per-call work.
+    wire: dict[tuple[type, bool], tuple[Any, Any]] = attrs.field(factory=dict)
+
+
+def _pool_options() -> dict[str, Any]:
+    import httpx2
+
+    return {
+        "timeout": httpx2.Timeout(DEFAULT_TIMEOUT),
+        "follow_redirects": True,
+        # Enough idle connections for a burst of concurrent calls to reuse them all, kept long
+        # enough that calls seconds apart skip a new TLS handshake.
+        "limits": httpx2.Limits(
+            max_connections=100, max_keepalive_connections=100, keepalive_expiry=30.0
+        ),
+    }
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -139,9 +173,9 @@ class OpenRouterCore:
 
     api_key: str | None = attrs.field(factory=_env_key)
     server_url: str = attrs.field(factory=_env_url, converter=_convert_url)
-    #: Seconds or an ``httpx.Timeout``; ``None`` means ``DEFAULT_TIMEOUT`` for the core's own pool
-    #: and the injected client's own setting for a caller's client.
-    timeout: float | httpx.Timeout | None = attrs.field(default=None, validator=_check_timeout)
+    #: Seconds or a Timeout (httpx or httpx2); ``None`` means ``DEFAULT_TIMEOUT`` for the core's
+    #: own pool and the injected client's own setting for a caller's client.
+    timeout: float | TimeoutLike | None = attrs.field(default=None, validator=_check_timeout)
     retry_config: RetryConfig = attrs.field(factory=RetryConfig)
     http_referer: str | None = attrs.field(default=None, validator=_validate_optional_header)
     app_title: str | None = attrs.field(default=None, validator=_validate_optional_header)
@@ -205,14 +239,14 @@ class OpenRouterCore:
         if self.client is not None:
             return self.client
         pools = self._pools
-        client = pools.sync_client
+        client: SyncHTTPClient | None = pools.sync_client
         if client is None:
             with pools.lock:
                 client = pools.sync_client
                 if client is None:
-                    client = pools.sync_client = httpx.Client(
-                        timeout=self.timeout or DEFAULT_TIMEOUT, follow_redirects=True
-                    )
+                    import httpx2
+
+                    client = pools.sync_client = httpx2.Client(**_pool_options())
         return client
 
     def async_client_for_loop(self) -> AsyncHTTPClient:
@@ -224,14 +258,14 @@ class OpenRouterCore:
 
         loop = asyncio.get_running_loop()
         pools = self._pools
-        client = pools.async_clients.get(loop)
+        client: AsyncHTTPClient | None = pools.async_clients.get(loop)
         if client is None:
             with pools.lock:
                 client = pools.async_clients.get(loop)
                 if client is None:
-                    client = httpx.AsyncClient(
-                        timeout=self.timeout or DEFAULT_TIMEOUT, follow_redirects=True
-                    )
+                    import httpx2
+
+                    client = httpx2.AsyncClient(**_pool_options())
                     pools.async_clients[loop] = client
         return client
 

@@ -1,4 +1,4 @@
-"""A fake OpenRouter for tests: an httpx transport that answers with scripted replies.
+"""A fake OpenRouter for tests: an httpx2 transport that answers with scripted replies.
 
 >>> fake = FakeOpenRouter()
 >>> fake.reply("Hi there").reply_error(429, "slow down", retry_after=1)
@@ -21,7 +21,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
-import httpx
+import httpx2
 
 from openrouter_core.core import OpenRouterCore, RetryConfig
 
@@ -34,7 +34,7 @@ __all__ = [
     "sse_bytes",
 ]
 
-_Reply = Callable[[httpx.Request], httpx.Response]
+_Reply = Callable[[httpx2.Request], httpx2.Response]
 
 
 def completion_body(
@@ -156,7 +156,7 @@ class FakeRequest:
         return json.loads(self.content)
 
 
-class _Pieces(httpx.SyncByteStream, httpx.AsyncByteStream):
+class _Pieces(httpx2.SyncByteStream, httpx2.AsyncByteStream):
     """A body delivered in the given pieces, optionally failing or pausing between them."""
 
     def __init__(self, pieces: Sequence[bytes], fail: Exception | None, delay: float) -> None:
@@ -183,8 +183,8 @@ class _Pieces(httpx.SyncByteStream, httpx.AsyncByteStream):
             raise self._fail
 
 
-class FakeOpenRouter(httpx.BaseTransport, httpx.AsyncBaseTransport):
-    """An httpx transport that plays OpenRouter from a script. Thread-safe."""
+class FakeOpenRouter(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    """An httpx2 transport that plays OpenRouter from a script. Thread-safe."""
 
     def __init__(self, default: _Reply | None = None) -> None:
         self._script: deque[_Reply] = deque()
@@ -195,7 +195,7 @@ class FakeOpenRouter(httpx.BaseTransport, httpx.AsyncBaseTransport):
     # Building the script -------------------------------------------------------------------
 
     def then(self, reply: _Reply) -> FakeOpenRouter:
-        """Queue a reply function (request in, ``httpx.Response`` out, or raise)."""
+        """Queue a reply function (request in, ``httpx2.Response`` out, or raise)."""
         with self._lock:
             self._script.append(reply)
         return self
@@ -204,7 +204,7 @@ class FakeOpenRouter(httpx.BaseTransport, httpx.AsyncBaseTransport):
     def _json_reply(status: int, body: Any, headers: Iterable[tuple[str, str]]) -> _Reply:
         content = json.dumps(body).encode()
         hs = [("content-type", "application/json"), *headers]
-        return lambda request: httpx.Response(status, headers=hs, content=content)
+        return lambda request: httpx2.Response(status, headers=hs, content=content)
 
     def reply(
         self, content: str | None = "Hello from the fake OpenRouter.", **fields: Any
@@ -244,7 +244,7 @@ class FakeOpenRouter(httpx.BaseTransport, httpx.AsyncBaseTransport):
         hs = list((headers or {}).items())
         if content_type is not None:
             hs.append(("content-type", content_type))
-        return self.then(lambda request: httpx.Response(status, headers=hs, content=body))
+        return self.then(lambda request: httpx2.Response(status, headers=hs, content=body))
 
     def reply_stream(
         self,
@@ -269,13 +269,15 @@ class FakeOpenRouter(httpx.BaseTransport, httpx.AsyncBaseTransport):
         parts = [body[i : i + split] for i in range(0, len(body), split)] if split else [body]
         headers = [("content-type", "text/event-stream")]
         return self.then(
-            lambda request: httpx.Response(200, headers=headers, stream=_Pieces(parts, fail, delay))
+            lambda request: httpx2.Response(
+                200, headers=headers, stream=_Pieces(parts, fail, delay)
+            )
         )
 
     def fail_with(self, exc: Exception) -> FakeOpenRouter:
-        """Queue a transport failure such as ``httpx.ConnectError("refused")``."""
+        """Queue a transport failure such as ``httpx2.ConnectError("refused")``."""
 
-        def raise_it(request: httpx.Request) -> httpx.Response:
+        def raise_it(request: httpx2.Request) -> httpx2.Response:
             raise exc
 
         return self.then(raise_it)
@@ -291,12 +293,12 @@ class FakeOpenRouter(httpx.BaseTransport, httpx.AsyncBaseTransport):
         config.setdefault("server_url", "https://fake.openrouter.test/api/v1")
         config.setdefault("retry_config", RetryConfig(initial_delay=0.0, max_delay=0.0))
         return OpenRouterCore(
-            client=httpx.Client(transport=self),
-            async_client=httpx.AsyncClient(transport=self),
+            client=httpx2.Client(transport=self),
+            async_client=httpx2.AsyncClient(transport=self),
             **config,
         )
 
-    def _next(self, request: httpx.Request) -> httpx.Response:
+    def _next(self, request: httpx2.Request) -> httpx2.Response:
         content = request.read()
         with self._lock:
             self.requests.append(
@@ -305,10 +307,10 @@ class FakeOpenRouter(httpx.BaseTransport, httpx.AsyncBaseTransport):
             reply = self._script.popleft() if self._script else self._default
         return reply(request)
 
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         """Answer a sync request from the script."""
         return self._next(request)
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         """Answer an async request from the script."""
         return self._next(request)

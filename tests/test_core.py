@@ -7,6 +7,7 @@ import pickle
 
 import attrs
 import httpx
+import httpx2
 import pytest
 
 from openrouter_core import OpenRouterCore, RetryConfig
@@ -89,6 +90,11 @@ def test_non_ascii_key_error_does_not_echo_the_key() -> None:
     assert bad not in str(info.value)
 
 
+def test_timeout_accepts_numbers_and_both_timeout_classes() -> None:
+    for value in (5, 2.5, httpx.Timeout(3.0), httpx2.Timeout(3.0, connect=1.0)):
+        assert OpenRouterCore(api_key=SECRET, timeout=value).timeout is value
+
+
 @pytest.mark.parametrize("value", [0, -1.0, "5", True])
 def test_timeout_is_checked(value: object) -> None:
     with pytest.raises(ValueError, match="timeout"):
@@ -100,13 +106,13 @@ def test_one_pooled_client_per_core_and_close() -> None:
     first = core.sync_client()
     assert core.sync_client() is first
     core.close()
-    assert isinstance(first, httpx.Client)
+    assert isinstance(first, httpx2.Client)
     assert first.is_closed
     second = core.sync_client()
     assert second is not first
     with core:
         pass
-    assert isinstance(second, httpx.Client)
+    assert isinstance(second, httpx2.Client)
     assert second.is_closed
 
 
@@ -145,7 +151,7 @@ def test_async_pool_per_event_loop() -> None:
     async def close() -> None:
         client = core.async_client_for_loop()
         await core.aclose()
-        assert isinstance(client, httpx.AsyncClient)
+        assert isinstance(client, httpx2.AsyncClient)
         assert client.is_closed
 
     asyncio.run(close())
