@@ -14,8 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from returns.result import Success
-from spec_helpers import drop_nulls, generation_schema, patch_hypothesis_jsonschema, schema_errors
-from test_models import REQUEST_CORPUS, typed_requests
 
 from openrouter_core.models import (
     ChatGenerationParams,
@@ -23,6 +21,13 @@ from openrouter_core.models import (
     ChatStreamChunk,
     ErrorResponse,
 )
+from tests.spec_helpers import (
+    drop_nulls,
+    generation_schema,
+    patch_hypothesis_jsonschema,
+    schema_errors,
+)
+from tests.test_models import REQUEST_CORPUS, typed_requests
 
 patch_hypothesis_jsonschema()
 

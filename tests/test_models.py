@@ -877,7 +877,7 @@ CHUNKS: list[dict[str, Any]] = [
 
 @pytest.mark.parametrize("index", range(len(CHUNKS)))
 def test_stream_chunks_round_trip(index: int) -> None:
-    from spec_helpers import drop_nulls
+    from tests.spec_helpers import drop_nulls
 
     data = CHUNKS[index]
     chunk = ChatStreamChunk.from_dict(data).unwrap()
