@@ -54,6 +54,9 @@ logger = logging.getLogger("openrouter_core")
 TimeoutArg = float | TimeoutLike | None
 RetriesArg = RetryConfig | int | None
 
+# Built once: json.dumps with non-default options would build a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
 _MISSING_KEY = (
     "no API key: pass OpenRouterCore(api_key=...) or set the OPENROUTER_API_KEY environment "
     "variable (keys are at https://openrouter.ai/keys)"
@@ -143,7 +146,7 @@ def prepare(
         wants_stream = stream
     body["stream"] = wants_stream
     try:
-        content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        content = _ENCODER.encode(body)
     except (TypeError, ValueError, RecursionError) as exc:
         return _invalid("", f"params are not JSON-serialisable: {exc}")
     headers = dict(core.base_headers)
