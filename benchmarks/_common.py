@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -20,6 +21,7 @@ RAW_HTTPX = "raw httpx"
 RAW_HTTPX2 = "raw httpx2"
 OURS = "openrouter-core"
 OURS_HTTPX2 = "openrouter-core + httpx2"
+OURS_HTTPX = "openrouter-core + httpx"
 OPENAI = "openai"
 OPENROUTER = "openrouter"
 PEERS = (OPENAI, OPENROUTER)
@@ -37,6 +39,20 @@ PARAMS: dict[str, object] = {
     "max_completion_tokens": 64,
 }
 API_KEY = "sk-or-v1-benchmark"
+
+
+# Import names of the distributions openrouter-core may depend on at run time.
+_IMPORT_NAMES = {"returns": "returns.result", "typing-extensions": "typing_extensions"}
+
+
+def runtime_dependency_imports() -> list[str]:
+    """What importing the runtime dependencies means: from pyproject.toml's dependencies."""
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    block = re.search(r"^dependencies\s*=\s*\[(.*?)\]", text, re.S | re.M)
+    names = re.findall(r"[\"']([A-Za-z0-9_.\-]+)", block.group(1)) if block else []
+    if not names:
+        return ["httpx", "attrs", "cattrs", "returns.result"]
+    return [_IMPORT_NAMES.get(name.lower(), name.lower().replace("-", "_")) for name in names]
 
 
 def stream_model(n: int) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from _common import (
     OURS,
+    OURS_HTTPX,
     OURS_HTTPX2,
     RAW_HTTPX,
     RAW_HTTPX2,
@@ -69,7 +70,7 @@ def _rows(
             note=missing.get(variant, "")[:60] if value is None else "",
             cpu_us=cpu,
         )
-        if target is not None and variant in (OURS, OURS_HTTPX2):
+        if target is not None and variant in (OURS, OURS_HTTPX, OURS_HTTPX2):
             row.target, row.check = target
         rows.append(row)
     return rows

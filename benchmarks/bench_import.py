@@ -30,6 +30,7 @@ from _common import (
     median,
     ratio_at_most,
     rotated,
+    runtime_dependency_imports,
 )
 
 IMPORT_TIME = "import time"
@@ -38,9 +39,10 @@ COLD_START = "cold start to 1st response"
 BARE = "bare interpreter"
 DEPS = "runtime deps"
 
+_DEPS = runtime_dependency_imports()
 IMPORTS = {
     BARE: ("pass", ""),
-    DEPS: ("import httpx, attrs, cattrs, returns.result", "httpx, attrs, cattrs, returns.result"),
+    DEPS: ("import " + ", ".join(_DEPS), ", ".join(_DEPS)),
     RAW_HTTPX: ("import httpx", ""),
     RAW_HTTPX2: ("import httpx2", ""),
     OURS: ("import openrouter_core; import funcs.chat_send", "openrouter_core, funcs.chat_send"),

@@ -20,6 +20,7 @@ from typing import Any
 
 from _common import (
     OURS,
+    OURS_HTTPX,
     OURS_HTTPX2,
     RAW_HTTPX,
     RAW_HTTPX2,
@@ -45,7 +46,7 @@ from clients import (
 STREAM_FIGURE = "stream chunks"
 ASYNC_STREAM_FIGURE = "async stream chunks"
 DECODER_FIGURE = "SSE decoder only"
-OURS_TARGETED = (OURS, OURS_COLLECT, OURS_HTTPX2, OURS_HTTPX2_COLLECT)
+OURS_TARGETED = (OURS, OURS_COLLECT, OURS_HTTPX, OURS_HTTPX2, OURS_HTTPX2_COLLECT)
 
 
 def run_stream(cfg: Config, server: Server) -> list[Row]:
@@ -94,6 +95,7 @@ def run_stream(cfg: Config, server: Server) -> list[Row]:
             RAW_HTTPX2: "iter_lines, json.loads per data line",
             RAW_STREAM_SPLIT: "iter_bytes, split on blank line, json.loads",
             OURS: "iterate",
+            OURS_HTTPX: "iterate",
             OURS_HTTPX2: "iterate",
         }.get(variant, "")
         if value is None:
@@ -157,7 +159,7 @@ def run_async_stream(cfg: Config, server: Server) -> list[Row]:
         value = median([rate for rate, _ in samples]) if samples else None
         cpu_us = median([cpu for _, cpu in samples]) if samples else None
         note = {RAW_HTTPX: "aiter_lines, json.loads", RAW_HTTPX2: "aiter_lines, json.loads"}.get(
-            variant, "async for" if variant in (OURS, OURS_HTTPX2) else ""
+            variant, "async for" if variant in (OURS, OURS_HTTPX, OURS_HTTPX2) else ""
         )
         if value is None:
             note = missing.get(variant, "n/a")[:60]

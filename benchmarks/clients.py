@@ -20,6 +20,7 @@ from _common import (
     OPENAI,
     OPENROUTER,
     OURS,
+    OURS_HTTPX,
     OURS_HTTPX2,
     PARAMS,
     RAW_HTTPX,
@@ -35,7 +36,7 @@ HEADERS = {"Authorization": f"Bearer {API_KEY}"}
 # Raw floors additionally parse the JSON body themselves.
 RAW_STREAM_SPLIT = "raw httpx bytes split"
 
-ALL_CALL_VARIANTS = (RAW_HTTPX, RAW_HTTPX2, OURS, OURS_HTTPX2, OPENAI, OPENROUTER)
+ALL_CALL_VARIANTS = (RAW_HTTPX, RAW_HTTPX2, OURS, OURS_HTTPX, OURS_HTTPX2, OPENAI, OPENROUTER)
 
 
 class UnavailableError(Exception):
@@ -61,11 +62,9 @@ def _need(module: str) -> Any:
 def _ours(variant: str, server: Server, *, sync: bool) -> Any:
     core_mod = _need("openrouter_core")
     kwargs: dict[str, Any] = {"api_key": API_KEY, "server_url": server.base_url}
-    if variant == OURS_HTTPX2:
-        httpx2 = _need("httpx2")
-        kwargs["client" if sync else "async_client"] = (
-            httpx2.Client() if sync else httpx2.AsyncClient()
-        )
+    if variant in (OURS_HTTPX, OURS_HTTPX2):
+        mod = _need("httpx2" if variant == OURS_HTTPX2 else "httpx")
+        kwargs["client" if sync else "async_client"] = mod.Client() if sync else mod.AsyncClient()
     return core_mod.OpenRouterCore(**kwargs), kwargs.get("client", kwargs.get("async_client"))
 
 
@@ -94,7 +93,7 @@ def sync_caller(variant: str, server: Server) -> SyncPair:
             return loads(response.content)
 
         return call_raw, client.close
-    if variant in (OURS, OURS_HTTPX2):
+    if variant in (OURS, OURS_HTTPX, OURS_HTTPX2):
         chat_send = _chat_send().chat_send
         core, injected = _ours(variant, server, sync=True)
 
@@ -148,7 +147,7 @@ async def async_caller(variant: str, server: Server) -> AsyncPair:
             return loads(response.content)
 
         return call_raw, client.aclose
-    if variant in (OURS, OURS_HTTPX2):
+    if variant in (OURS, OURS_HTTPX, OURS_HTTPX2):
         chat_send_async = _chat_send().chat_send_async
         core, injected = _ours(variant, server, sync=False)
 
@@ -199,6 +198,7 @@ ALL_STREAM_VARIANTS = (
     RAW_HTTPX2,
     OURS,
     OURS_COLLECT,
+    OURS_HTTPX,
     OURS_HTTPX2,
     OURS_HTTPX2_COLLECT,
     OPENAI,
@@ -253,10 +253,10 @@ def stream_consumer(variant: str, server: Server) -> StreamPair:
 
         consume = consume_split if variant == RAW_STREAM_SPLIT else consume_lines
         return consume, client.close
-    if variant in (OURS, OURS_HTTPX2, OURS_COLLECT, OURS_HTTPX2_COLLECT):
+    if variant in (OURS, OURS_HTTPX, OURS_HTTPX2, OURS_COLLECT, OURS_HTTPX2_COLLECT):
         chat_send = _chat_send().chat_send
         failure_type = _need("returns.result").Failure
-        base = OURS_HTTPX2 if variant in (OURS_HTTPX2, OURS_HTTPX2_COLLECT) else OURS
+        base = {OURS_HTTPX2_COLLECT: OURS_HTTPX2, OURS_COLLECT: OURS}.get(variant, variant)
         core, injected = _ours(base, server, sync=True)
 
         def consume_ours(n: int) -> object:
@@ -316,6 +316,7 @@ ALL_ASYNC_STREAM_VARIANTS = (
     RAW_HTTPX2,
     OURS,
     OURS_COLLECT,
+    OURS_HTTPX,
     OURS_HTTPX2,
     OPENAI,
     OPENROUTER,
@@ -350,10 +351,10 @@ async def async_stream_consumer(variant: str, server: Server) -> AsyncStreamPair
             return count
 
         return consume_lines, client.aclose
-    if variant in (OURS, OURS_HTTPX2, OURS_COLLECT):
+    if variant in (OURS, OURS_HTTPX, OURS_HTTPX2, OURS_COLLECT):
         chat_send_async = _chat_send().chat_send_async
         failure_type = _need("returns.result").Failure
-        core, injected = _ours(OURS_HTTPX2 if variant == OURS_HTTPX2 else OURS, server, sync=False)
+        core, injected = _ours(OURS if variant == OURS_COLLECT else variant, server, sync=False)
 
         async def consume_ours(n: int) -> object:
             count = 0
