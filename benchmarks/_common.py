@@ -176,7 +176,7 @@ def machine_info() -> list[str]:
     except OSError:
         cpu = platform.processor() or "unknown"
     return [
-        f"- date: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, load average at start: {loadavg()}",
+        f"- started: {time.strftime('%Y-%m-%d %H:%M:%S %Z')}, load average then: {loadavg()}",
         f"- machine: nproc={os.cpu_count()}, CPU {cpu}, {platform.system()} {platform.release()}",
         f"- python: {platform.python_implementation()} {platform.python_version()}"
         f" ({sys.executable})",

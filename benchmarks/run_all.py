@@ -142,6 +142,7 @@ def main(argv: list[str]) -> int:
     import bench_import
     import bench_stream
 
+    header = [*machine_info(), project_revision(), versions()]  # date and load at the start
     rows = []
     started = time.perf_counter()
     load_notes: list[str] = []
@@ -191,9 +192,7 @@ def main(argv: list[str]) -> int:
         "",
         f"Command: `{command.strip()}` (`make bench` runs it without flags)",
         "",
-        *machine_info(),
-        project_revision(),
-        versions(),
+        *header,
         f"- sizes: calls={cfg.calls} per variant and figure (in "
         f"{bench_calls.block_plan(cfg)[0]} alternating blocks), "
         f"concurrency={cfg.concurrency}, stream chunks={cfg.stream_chunks} "
