@@ -253,20 +253,18 @@ class _StreamMachine:
         # can report one; skipping the scan otherwise keeps the common chunk cheap.
         reported = self._reported_error(obj) if "error" in text or "\\u" in text else None
         parsed = ChatStreamChunk.from_dict(obj)
-        if isinstance(parsed, Failure):
-            if reported is None:
-                problem = parsed.failure().message
-                items.append(self._decode_error(f"event is not a valid chunk ({problem})", text))
-                return
-            chunk = None
-        else:
-            chunk = parsed.unwrap()
+        if isinstance(parsed, Success):
             # An error chunk may still carry content; it belongs in the partial response.
-            self.acc.feed(chunk)
-        if reported is not None:
-            items.append(self._stream_error(obj, *reported))
-        elif chunk is not None:
-            items.append(Success(chunk))
+            self.acc.feed(parsed.unwrap())
+            if reported is None:
+                # ``parsed`` already is the Success item; wrapping the chunk again costs a copy.
+                items.append(parsed)
+                return
+        elif reported is None:
+            problem = parsed.failure().message
+            items.append(self._decode_error(f"event is not a valid chunk ({problem})", text))
+            return
+        items.append(self._stream_error(obj, *reported))
 
     def _decode_error(self, problem: str, text: str) -> StreamItem:
         return self._fail(StreamDecodeError(message=f"bad stream event: {problem}", data=text))
