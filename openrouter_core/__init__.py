@@ -4,6 +4,7 @@ Build one :class:`OpenRouterCore` and pass it to the operations in ``funcs``
 (``from funcs.chat_send import chat_send``). Every operation returns a ``returns`` Result.
 """
 
+from openrouter_core._client import AsyncHTTPClient, SyncHTTPClient
 from openrouter_core._version import __version__
 from openrouter_core.core import OpenRouterCore, RetryConfig
 from openrouter_core.errors import (
@@ -27,6 +28,7 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AsyncHTTPClient",
     "ChatError",
     "ChatStreamError",
     "InvalidRequestError",
@@ -40,5 +42,6 @@ __all__ = [
     "StreamError",
     "StreamTimeoutError",
     "StreamTruncatedError",
+    "SyncHTTPClient",
     "__version__",
 ]

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 from returns.result import Failure
 
 from funcs.chat_send import chat_send
@@ -83,7 +83,7 @@ def test_fake_example() -> None:
         .reply_error(429, "slow down")
         .reply("Hi there")
         .reply_stream(["Hel", "lo"], split=7)
-        .fail_with(httpx.ConnectError("refused"))
+        .fail_with(httpx2.ConnectError("refused"))
     )
     core = fake.core()
     assert chat_send(core, params).unwrap().choices[0].message.content == "Hi there"  # type: ignore[union-attr]
