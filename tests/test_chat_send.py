@@ -514,3 +514,32 @@ def test_typed_params_are_accepted(server: LoopbackServer) -> None:
     with core:
         assert isinstance(chat_send(core, params), Success)
     assert server.requests[0].json()["messages"] == PARAMS["messages"]
+
+
+@pytest.mark.parametrize("library", ["httpx", "httpx2"])
+def test_injected_clients_of_either_library(server: LoopbackServer, library: str) -> None:
+    import importlib
+
+    mod = importlib.import_module(library)
+    server.script(
+        json_response(503, error_body("busy", code=503)),
+        json_response(404, error_body("no such model", code=404)),
+    )
+    client = mod.Client()
+    async_client = mod.AsyncClient()
+    core = make_core(server, client=client, async_client=async_client, timeout=5.0)
+    assert chat_send(core, PARAMS, stream=False).unwrap().choices[0].message.content == "Hi!"
+    err = chat_send(core, PARAMS).failure()
+    assert isinstance(err, ChatError)
+    assert err.status_code == 404
+
+    async def go() -> Any:
+        return await chat_send_async(core, PARAMS, stream=False)
+
+    assert asyncio.run(go()).unwrap().choices[0].message.content == "Hi!"
+    with core:
+        pass
+    assert not client.is_closed
+    client.close()
+    asyncio.run(async_client.aclose())
+    assert len(server.requests) == 4
