@@ -532,12 +532,13 @@ def test_injected_clients_of_either_library(server: LoopbackServer, library: str
     assert err.status_code == 404
 
     async def go() -> Any:
-        return await chat_send_async(core, PARAMS, stream=False)
+        async with core:
+            result = await chat_send_async(core, PARAMS, stream=False)
+        assert not async_client.is_closed
+        await async_client.aclose()
+        return result
 
     assert asyncio.run(go()).unwrap().choices[0].message.content == "Hi!"
-    with core:
-        pass
     assert not client.is_closed
     client.close()
-    asyncio.run(async_client.aclose())
     assert len(server.requests) == 4
