@@ -28,8 +28,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import json
+import queue
 import sys
+import threading
 import time
 import weakref
 from collections import deque
@@ -302,10 +305,67 @@ class _StreamMachine:
         )
 
 
-def _close_quietly(response: SyncResponse) -> None:
+def _close_quietly(response: SyncResponse, chunks: Iterator[bytes] | None = None) -> None:
     # Closing is best effort; it must never raise, least of all from a finalizer.
+    close_chunks = getattr(chunks, "close", None)
+    if close_chunks is not None:
+        # A generator that is already finished or broken needs nothing more.
+        with contextlib.suppress(Exception):
+            close_chunks()
     with contextlib.suppress(Exception):
         response.close()
+
+
+# The cyclic garbage collector can run at any allocation, including inside an HTTP pool's
+# non-reentrant lock on this very thread (httpcore's). A stream it frees must not close its
+# response there, or the close would wait for that lock forever: while a collection runs,
+# closes are handed to a closer thread instead.
+_collecting = False
+
+
+def _note_gc_phase(phase: str, info: dict[str, Any]) -> None:
+    global _collecting
+    _collecting = phase == "start"
+
+
+gc.callbacks.append(_note_gc_phase)
+
+
+class _Closer:
+    """A daemon thread that closes responses handed over during garbage collection."""
+
+    def __init__(self) -> None:
+        # SimpleQueue.put is reentrant: safe from finalizers and collector callbacks.
+        self._queue: queue.SimpleQueue[tuple[SyncResponse, Iterator[bytes] | None]] = (
+            queue.SimpleQueue()
+        )
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def ready(self) -> None:
+        """Start the thread; called when a stream is made, never from the collector."""
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    thread = threading.Thread(
+                        target=self._run, name="openrouter-core-closer", daemon=True
+                    )
+                    thread.start()
+                    self._thread = thread
+
+    def close(self, response: SyncResponse, chunks: Iterator[bytes] | None = None) -> None:
+        """Close now, or soon on the closer thread while the collector runs."""
+        if _collecting and self._thread is not None:
+            self._queue.put((response, chunks))
+        else:
+            _close_quietly(response, chunks)
+
+    def _run(self) -> None:
+        while True:
+            _close_quietly(*self._queue.get())
+
+
+_closer = _Closer()
 
 
 class ChatStream:
@@ -336,7 +396,8 @@ class ChatStream:
         self._chunks: Iterator[bytes] | None = None
         self._closed = False
         # Closes the response if the stream is dropped without being closed; holds no self.
-        self._finalizer = weakref.finalize(self, _close_quietly, response)
+        _closer.ready()
+        self._finalizer = weakref.finalize(self, _closer.close, response)
 
     @property
     def generation_id(self) -> str | None:
@@ -402,13 +463,8 @@ class ChatStream:
         self._closed = True
         self._machine.close()
         chunks, self._chunks = self._chunks, None
-        close_chunks = getattr(chunks, "close", None)
-        if close_chunks is not None:
-            # A generator that is already finished or broken needs nothing more.
-            with contextlib.suppress(Exception):
-                close_chunks()
         self._finalizer.detach()
-        _close_quietly(self._response)
+        _closer.close(self._response, chunks)
 
     def _next(self) -> StreamItem | None:
         items = self._items
