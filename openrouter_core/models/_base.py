@@ -32,6 +32,14 @@ class WireModel:
 
     def to_dict(self) -> dict[str, Any]:
         """The wire JSON object: unset (``None``) fields omitted, ``extras`` merged back."""
-        from openrouter_core.models._converter import unstructure
+        return _unstructure(self)
 
-        return unstructure(self)
+
+def _unstructure(obj: WireModel) -> dict[str, Any]:
+    """Replaced by the converter module's ``unstructure`` on first use (that module imports this
+    one, so it is imported late; once, rather than on every call)."""
+    global _unstructure
+    from openrouter_core.models._converter import unstructure
+
+    _unstructure = unstructure
+    return unstructure(obj)

@@ -7,6 +7,7 @@ from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
 from openrouter_core.models._base import WireModel
+from openrouter_core.models._converter import read_response
 
 __all__ = ["ErrorBody", "ErrorResponse"]
 
@@ -31,6 +32,4 @@ class ErrorResponse(WireModel):
     @classmethod
     def from_dict(cls, data: object) -> Result["ErrorResponse", ResponseValidationError]:
         """Read an error body (parsed JSON); never raises."""
-        from openrouter_core.models._converter import read_response
-
         return read_response(data, cls)

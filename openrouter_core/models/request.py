@@ -11,6 +11,7 @@ from returns.result import Failure, Result, Success
 
 from openrouter_core.errors import InvalidRequestError
 from openrouter_core.models._base import WireModel
+from openrouter_core.models._converter import ModelError, structure
 from openrouter_core.models.common import (
     CacheControl,
     ChatAssistantMessage,
@@ -882,8 +883,6 @@ class ChatGenerationParams(WireModel):
     @classmethod
     def from_dict(cls, data: object) -> Result["ChatGenerationParams", InvalidRequestError]:
         """Read a request mapping; never raises."""
-        from openrouter_core.models._converter import ModelError, structure
-
         try:
             params = structure(data, cls, strict=True)
             if not params.messages:

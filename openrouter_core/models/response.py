@@ -13,6 +13,7 @@ from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
 from openrouter_core.models._base import WireModel
+from openrouter_core.models._converter import read_response
 from openrouter_core.models.common import ChatAssistantMessage
 
 __all__ = [
@@ -224,6 +225,4 @@ class ChatResponse(WireModel):
     @classmethod
     def from_dict(cls, data: Any) -> Result["ChatResponse", ResponseValidationError]:
         """Read a response body (parsed JSON); never raises."""
-        from openrouter_core.models._converter import read_response
-
         return read_response(data, cls)

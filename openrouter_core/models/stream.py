@@ -7,6 +7,7 @@ from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
 from openrouter_core.models._base import WireModel
+from openrouter_core.models._converter import read_response
 from openrouter_core.models.common import (
     ChatAnnotation,
     ChatAssistantImage,
@@ -91,6 +92,4 @@ class ChatStreamChunk(WireModel):
     @classmethod
     def from_dict(cls, data: Any) -> Result["ChatStreamChunk", ResponseValidationError]:
         """Read one chunk (parsed JSON of an SSE ``data:`` line); never raises."""
-        from openrouter_core.models._converter import read_response
-
         return read_response(data, cls)
