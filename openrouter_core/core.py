@@ -154,10 +154,11 @@ def _pool_options() -> dict[str, Any]:
     return {
         "timeout": httpx2.Timeout(DEFAULT_TIMEOUT),
         "follow_redirects": True,
-        # Enough idle connections for a burst of concurrent calls to reuse them all, kept long
-        # enough that calls seconds apart skip a new TLS handshake.
+        # Idle connections are kept long enough that calls seconds apart skip a new TLS
+        # handshake, but few: the pool polls every idle socket on each request, and 50 or 100
+        # idle made calls after a burst cost up to 1.5x the CPU of 20 (benchmarks/).
         "limits": httpx2.Limits(
-            max_connections=100, max_keepalive_connections=100, keepalive_expiry=30.0
+            max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0
         ),
     }
 
