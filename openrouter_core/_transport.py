@@ -197,6 +197,9 @@ def _is_event_stream(status: int, headers: Any) -> bool:
     return content_type.lower().lstrip().startswith("text/event-stream")
 
 
+_KNOWN_LIBRARIES = frozenset({"httpx", "httpx2"})
+
+
 def _wire_parts(core: OpenRouterCore, client: Any, prepared: Prepared) -> tuple[Any, Any]:
     """URL and headers for ``build_request``, as the client library's own objects when cached."""
     if not prepared.standard_headers:
@@ -206,13 +209,13 @@ def _wire_parts(core: OpenRouterCore, client: Any, prepared: Prepared) -> tuple[
     parts = cache.get(key)
     if parts is None:
         parts = (prepared.url, prepared.headers)
-        # httpx and httpx2 export URL and Headers at the top of the package the client is from.
-        library = sys.modules.get(type(client).__module__.partition(".")[0])
-        url_class = getattr(library, "URL", None)
-        headers_class = getattr(library, "Headers", None)
-        if url_class is not None and headers_class is not None:
+        # httpx and httpx2 export URL and Headers at the top of the package the client is from;
+        # any other client gets plain strings and a dict.
+        name = type(client).__module__.partition(".")[0]
+        library = sys.modules.get(name) if name in _KNOWN_LIBRARIES else None
+        if library is not None:
             with contextlib.suppress(Exception):
-                parts = (url_class(prepared.url), headers_class(prepared.headers))
+                parts = (library.URL(prepared.url), library.Headers(prepared.headers))
         cache[key] = parts
     return parts
 
