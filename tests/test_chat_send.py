@@ -542,3 +542,19 @@ def test_injected_clients_of_either_library(server: LoopbackServer, library: str
     assert not client.is_closed
     client.close()
     assert len(server.requests) == 4
+
+
+def test_request_parts_are_built_once_per_client_class(server: LoopbackServer) -> None:
+    import httpx2
+
+    core = make_core(server)
+    with core:
+        for _ in range(3):
+            assert isinstance(chat_send(core, PARAMS), Success)
+        assert isinstance(chat_send(core, PARAMS, extra_headers={"X-Once": "1"}), Success)
+        wire = core._pools.wire
+        assert list(wire) == [(httpx2.Client, False)]
+        url, headers = wire[(httpx2.Client, False)]
+        assert isinstance(url, httpx2.URL)
+        assert isinstance(headers, httpx2.Headers)
+    assert [r.headers.get("x-once") for r in server.requests] == [None, None, None, "1"]
