@@ -1,0 +1,301 @@
+"""The generated readers and writers agree with the plain cattrs hooks they replace.
+
+A reference converter is built with ``_build(fast=False)``: the previous cattrs-generated class
+hooks only, which are also the fast path's fallback. Generated responses, stream chunks and
+requests, and mutations of them (a wrong type or ``null`` at a random place, an unknown key, a
+missing key), must give the same outcome both ways: equal objects of the same types and the same
+``to_dict()`` output (key order included), or the same error path and problem.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import cattrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis_jsonschema import from_schema
+from returns.result import Failure, Success
+
+from openrouter_core.models import (
+    ChatGenerationParams,
+    ChatResponse,
+    ChatStreamChunk,
+    ErrorResponse,
+    WireModel,
+)
+from openrouter_core.models._converter import _STRICT, _as_error, _build, structure
+from openrouter_core.testing import completion_body, stream_chunks
+from tests.spec_helpers import generation_schema, patch_hypothesis_jsonschema
+from tests.test_models import CHUNKS, KITCHEN_SINK, REQUEST_CORPUS, RESPONSE
+
+patch_hypothesis_jsonschema()
+
+FAST = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
+    ],
+)
+
+Outcome = tuple[Any, ...]
+
+
+@functools.cache
+def reference() -> cattrs.Converter:
+    """The converter with the plain cattrs class hooks (no generated code)."""
+    return _build(fast=False)
+
+
+def _reference_read(data: Any, cls: type[WireModel], *, strict: bool) -> Outcome:
+    conv = reference()
+    token = _STRICT.set(strict)
+    try:
+        obj = conv.get_structure_hook(cls)(data, cls)
+    except Exception as exc:
+        err = _as_error(exc)
+        return ("error", err.dotted, err.problem)
+    finally:
+        _STRICT.reset(token)
+    out = conv.get_unstructure_hook(type(obj))(obj)
+    return ("ok", type(obj), repr(obj), repr(out), obj)
+
+
+def _fast_read(data: Any, cls: type[WireModel], *, strict: bool) -> Outcome:
+    try:
+        obj = structure(data, cls, strict=strict)
+    except Exception as exc:
+        err = _as_error(exc)
+        return ("error", err.dotted, err.problem)
+    return ("ok", type(obj), repr(obj), repr(obj.to_dict()), obj)
+
+
+def _same(data: Any, cls: type[WireModel], *, strict: bool) -> Outcome:
+    before = copy.deepcopy(data)
+    fast = _fast_read(data, cls, strict=strict)
+    ref = _reference_read(data, cls, strict=strict)
+    # ``repr`` tells 1 from 1.0 and True, a list from a tuple, and shows the key order.
+    assert fast[:4] == ref[:4]
+    if fast[0] == "ok":
+        assert fast[4] == ref[4]
+    assert data == before  # the input is not mutated
+    return fast
+
+
+# --- mutations ----------------------------------------------------------------------------------
+
+_ODD_VALUES: list[Any] = [None, True, False, 0, -3, 1.5, "", "x", [], [1], {}, {"k": "v"}]
+
+
+def _places(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every path to a value inside ``node`` (object keys and array indexes)."""
+    if isinstance(node, dict):
+        for key, item in node.items():
+            yield (*path, key)
+            yield from _places(item, (*path, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield (*path, index)
+            yield from _places(item, (*path, index))
+
+
+def _objects(node: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    """Every path to an object inside ``node``, the root included."""
+    if isinstance(node, dict):
+        yield path
+        for key, item in node.items():
+            yield from _objects(item, (*path, key))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            yield from _objects(item, (*path, index))
+
+
+def _at(node: Any, path: tuple[Any, ...]) -> Any:
+    for part in path:
+        node = node[part]
+    return node
+
+
+@st.composite
+def _mutated(draw: st.DrawFn, base: Any) -> Any:
+    data = copy.deepcopy(base)
+    for _ in range(draw(st.integers(0, 2))):
+        kind = draw(st.sampled_from(["replace", "unknown", "drop", "extras"]))
+        if kind in ("replace", "drop"):
+            places = list(_places(data))
+            if not places:
+                continue
+            path = draw(st.sampled_from(places))
+            parent = _at(data, path[:-1])
+            if kind == "drop" and isinstance(parent, dict):
+                del parent[path[-1]]
+            else:
+                parent[path[-1]] = copy.deepcopy(draw(st.sampled_from(_ODD_VALUES)))
+        else:
+            objects = list(_objects(data))
+            if not objects:
+                continue
+            target = _at(data, draw(st.sampled_from(objects)))
+            key = "extras" if kind == "extras" else draw(st.sampled_from(["x_new", "zz", "type"]))
+            target[key] = copy.deepcopy(draw(st.sampled_from(_ODD_VALUES)))
+    return data
+
+
+def _generated(pointer: str) -> st.SearchStrategy[Any]:
+    return from_schema(generation_schema(pointer)).flatmap(_mutated)
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+
+# Generating from the schema is slow (responses especially): few examples here, many mutations
+# of known bodies below.
+@settings(FAST, max_examples=30)
+@given(_generated("stream_chunk"))
+def test_generated_chunks_match_the_reference(wire: Any) -> None:
+    _same(wire, ChatStreamChunk, strict=False)
+
+
+@settings(FAST, max_examples=12)
+@given(_generated("response"))
+def test_generated_responses_match_the_reference(wire: Any) -> None:
+    _same(wire, ChatResponse, strict=False)
+
+
+_KNOWN_BODIES: list[Any] = [
+    *CHUNKS,
+    *stream_chunks(["Hello", " there"]),
+    RESPONSE,
+    completion_body("Hello there"),
+    completion_body(None, tool_calls=[{"id": "c", "function": {"name": "f", "arguments": "{}"}}]),
+]
+
+
+@settings(FAST, max_examples=200)
+@given(st.sampled_from(_KNOWN_BODIES).flatmap(_mutated))
+def test_mutated_known_bodies_match_the_reference(wire: Any) -> None:
+    model = ChatStreamChunk if wire.get("object") == "chat.completion.chunk" else ChatResponse
+    _same(wire, model, strict=False)
+
+
+@settings(FAST, max_examples=150)
+@given(st.sampled_from(sorted(REQUEST_CORPUS)).flatmap(lambda n: _mutated(REQUEST_CORPUS[n])))
+def test_mutated_requests_match_the_reference(wire: Any) -> None:
+    _same(wire, ChatGenerationParams, strict=True)
+
+
+@settings(FAST, max_examples=40)
+@given(_mutated(KITCHEN_SINK))
+def test_mutated_requests_read_tolerantly_match_the_reference(wire: Any) -> None:
+    # Not how requests are read, but it exercises the tolerant paths of request-only classes.
+    _same(wire, ChatGenerationParams, strict=False)
+
+
+# --- inputs the fast path declines --------------------------------------------------------------
+
+
+class _Frozen(Mapping[str, Any]):
+    """A mapping that is not a ``dict``: the fast path leaves it to the slow one."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+_USAGE = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+
+
+def _chunk(**delta: Any) -> dict[str, Any]:
+    return {
+        "id": "g",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "m",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": None}],
+    }
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _chunk(content="a"),
+        _chunk(content=1),
+        _chunk(content=True),
+        _chunk(content=None),
+        _chunk(tool_calls=({"index": 0},)),  # a tuple is read as a list
+        _chunk(tool_calls=[{"index": True}]),
+        _chunk(reasoning_details=[{"type": "reasoning.text", "text": "t"}, {"type": 5}]),
+        _chunk(reasoning_details=[{"type": "reasoning.new", "x": 1}]),
+        _chunk(reasoning_details=[{"type": ["unhashable"]}]),
+        _chunk(reasoning_details=[_Frozen({"type": "reasoning.text"})]),
+        _chunk(extras={"a": 1}, content="x"),
+        {**_chunk(), "created": 1.0},
+        {**_chunk(), "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3.5}},
+        {**_chunk(), "usage": {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}},
+        {**_chunk(), "usage": {**_USAGE, "cost": 1}},
+        {**_chunk(), "usage": {**_USAGE, "cost": True, "is_byok": 1}},
+        {**_chunk(), "choices": [{"index": 0}]},
+        {**_chunk(), "choices": [{"index": 0, "delta": None}]},
+        {**_chunk(), "error": {"code": 1.5, "message": "m"}},
+        {**_chunk(), "error": {"code": True, "message": "m"}},
+        {**_chunk(), "error": {"code": "x", "message": "m", "metadata": {1: "a"}}},
+        _Frozen(_chunk(content="a")),
+        [],
+        None,
+    ],
+)
+def test_declined_inputs_match_the_reference(data: Any) -> None:
+    _same(data, ChatStreamChunk, strict=False)
+
+
+_HI = {"role": "user", "content": "x"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"messages": [{"role": "user", "content": "x"}], "temperature": 1},
+        {"messages": [{"role": "user", "content": "x"}], "temperature": True},
+        {"messages": [_HI], "provider": {"sort": True}},
+        {"messages": [_HI], "provider": {"sort": "price"}},
+        {"messages": [_HI], "provider": {"preferred_max_latency": 1}},
+        {"messages": [_HI], "provider": {"preferred_max_latency": False}},
+        {"messages": [{"role": "user", "content": "x"}], "tool_choice": "auto"},
+        {"messages": [{"role": "user", "content": "x"}], "tool_choice": "sometimes"},
+        {"messages": [{"role": "user", "content": "x"}], "stop": ("a", "b")},
+        {"messages": [{"role": "user", "content": "x"}], "trace": {"trace_id": "t", "k": 1}},
+        {"messages": [{"role": "user", "content": "x", "extras": {}}]},
+        {"messages": [{"role": "user", "content": "x"}], "logit_bias": {"1": 1, "2": 0.5}},
+        {"messages": [{"role": "user", "content": "x"}], "logit_bias": {"1": "a"}},
+        {"messages": [{"role": "system", "content": [{"type": "image_url"}]}]},
+    ],
+)
+def test_declined_requests_match_the_reference(data: Any) -> None:
+    _same(data, ChatGenerationParams, strict=True)
+
+
+def test_public_results_are_unchanged() -> None:
+    bad = _chunk(content=7)
+    result = ChatStreamChunk.from_dict(bad)
+    assert isinstance(result, Failure)
+    assert result.failure().message == "choices[0].delta.content: expected string, got integer"
+    good = ChatStreamChunk.from_dict(_chunk(content="hi"))
+    assert isinstance(good, Success)
+    assert good.unwrap().choices[0].delta.content == "hi"
+    assert ErrorResponse.from_dict({"error": {"code": 1, "message": "m"}}).unwrap().error.code == 1
