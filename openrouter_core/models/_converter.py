@@ -1,8 +1,11 @@
 """The one cattrs converter of the package, built lazily on first use, and its hooks.
 
-Structuring is strict about JSON types (no ``"5"`` -> ``5`` coercion) and fast: the generated
-cattrs functions run without detailed validation, and only when one of them fails is the input
-walked again, field by field with the same hooks, to find the path of the first problem.
+Structuring is strict about JSON types (no ``"5"`` -> ``5`` coercion) and fast: the converter's
+hook factory for model classes generates one reader and one writer per class (compiled on first
+call; see "the fast path" below) with the common type checks inline. Whatever such a reader
+declines goes to the cattrs-generated hook of the class (without detailed validation), and only
+when that fails is the input walked again, field by field with the same hooks, to find the path
+of the first problem; so errors read exactly as they would without the fast path.
 
 Reading is tolerant by default (responses): unknown keys go to ``extras`` and an unknown tag of a
 response-side union becomes its "unknown" variant. Reading a request sets ``_STRICT``, which turns
@@ -570,8 +573,12 @@ def _emit_read(conv: cattrs.Converter, src: _Source, tp: Any, var: str, pad: str
         add(f"{pad}if type({var}) is not list: raise _FastPathError")
         elem_hook = conv.get_structure_hook(elem)
         if _SHAPES.get(elem_hook, ("call",))[0] == "model":
-            item = src.var("e")
-            add(f"{pad}{var} = [{src.ref(elem_hook, 'M')}({item}) for {item} in {var}]")
+            item, read = src.var("e"), src.ref(elem_hook, "M")
+            # One element (a chunk's choice) is the common case: skip the comprehension's frame.
+            add(f"{pad}if len({var}) == 1:")
+            add(f"{pad}    {var} = [{read}({var}[0])]")
+            add(f"{pad}else:")
+            add(f"{pad}    {var} = [{read}({item}) for {item} in {var}]")
             return
         out, item = src.var("out"), src.var("e")
         add(f"{pad}{out} = []")
