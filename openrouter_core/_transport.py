@@ -112,13 +112,13 @@ def prepare(
     core: OpenRouterCore,
     params: Mapping[str, Any] | ChatGenerationParams,
     *,
-    stream: bool | None,
-    timeout: TimeoutArg,
-    retries: RetriesArg,
-    extra_headers: Mapping[str, str] | None,
-    extra_body: Mapping[str, Any] | None,
-    first_content_timeout: float | None,
-    chunk_gap_timeout: float | None,
+    stream: bool | None = None,
+    timeout: TimeoutArg = None,
+    retries: RetriesArg = None,
+    extra_headers: Mapping[str, str] | None = None,
+    extra_body: Mapping[str, Any] | None = None,
+    first_content_timeout: float | None = None,
+    chunk_gap_timeout: float | None = None,
 ) -> Result[Prepared, InvalidRequestError]:
     """Validate params and options and build the request. Pure; never raises."""
     if not core.api_key:
@@ -289,9 +289,22 @@ def _is_status(verdict: Verdict) -> bool:
     return isinstance(verdict.error, APIStatusError)
 
 
-def _final(verdict: Verdict, attempts: int) -> Failure[OpenRouterCoreError]:
-    assert verdict.error is not None
-    return Failure(stamp_attempts(verdict.error, attempts))
+def _after_attempt(
+    verdict: Verdict,
+    prepared: Prepared,
+    attempt: int,
+    elapsed: float,
+    rand: Callable[[], float],
+) -> Success[ChatResponse] | Failure[OpenRouterCoreError] | float:
+    """The call's Result, or the seconds to wait before the next attempt."""
+    if verdict.response is not None:
+        return Success(verdict.response)
+    delay = _delay_after(verdict, prepared, attempt, elapsed, rand)
+    if delay is None:
+        assert verdict.error is not None
+        return Failure(stamp_attempts(verdict.error, attempt))
+    logger.debug("retrying in %.3fs after %s", delay, type(verdict.error).__name__)
+    return float(delay)  # a config given in ints must still read as a delay, not a Result
 
 
 def send_sync(
@@ -338,13 +351,10 @@ def send_sync(
                 verdict = _classify(prepared, status, response.headers, body)
             finally:
                 response.close()
-        if verdict.response is not None:
-            return Success(verdict.response)
-        delay = _delay_after(verdict, prepared, attempt, clock() - started, rand)
-        if delay is None:
-            return _final(verdict, attempt)
-        logger.debug("retrying in %.3fs after %s", delay, type(verdict.error).__name__)
-        sleep(delay)
+        outcome = _after_attempt(verdict, prepared, attempt, clock() - started, rand)
+        if not isinstance(outcome, float):
+            return outcome
+        sleep(outcome)
 
 
 async def send_async(
@@ -391,10 +401,7 @@ async def send_async(
                 verdict = _classify(prepared, status, response.headers, body)
             finally:
                 await response.aclose()
-        if verdict.response is not None:
-            return Success(verdict.response)
-        delay = _delay_after(verdict, prepared, attempt, clock() - started, rand)
-        if delay is None:
-            return _final(verdict, attempt)
-        logger.debug("retrying in %.3fs after %s", delay, type(verdict.error).__name__)
-        await sleep(delay)
+        outcome = _after_attempt(verdict, prepared, attempt, clock() - started, rand)
+        if not isinstance(outcome, float):
+            return outcome
+        await sleep(outcome)

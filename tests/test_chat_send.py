@@ -235,17 +235,7 @@ def test_retry_after_is_respected(server: LoopbackServer) -> None:
         json_response(429, error_body("slow", code=429), [("retry-after-ms", "1500")]),
     )
     core = make_core(server)
-    prepared = _transport.prepare(
-        core,
-        PARAMS,
-        stream=None,
-        timeout=None,
-        retries=None,
-        extra_headers=None,
-        extra_body=None,
-        first_content_timeout=None,
-        chunk_gap_timeout=None,
-    ).unwrap()
+    prepared = _transport.prepare(core, PARAMS).unwrap()
     slept: list[float] = []
     with core:
         result = _transport.send_sync(core, prepared, sleep=slept.append)
@@ -256,17 +246,7 @@ def test_retry_after_is_respected(server: LoopbackServer) -> None:
 def test_async_retry_after_is_respected(server: LoopbackServer) -> None:
     server.script(json_response(503, error_body("x", code=503), [("Retry-After", "3")]))
     core = make_core(server)
-    prepared = _transport.prepare(
-        core,
-        PARAMS,
-        stream=None,
-        timeout=None,
-        retries=None,
-        extra_headers=None,
-        extra_body=None,
-        first_content_timeout=None,
-        chunk_gap_timeout=None,
-    ).unwrap()
+    prepared = _transport.prepare(core, PARAMS).unwrap()
     slept: list[float] = []
 
     async def fake_sleep(delay: float) -> None:
@@ -558,3 +538,16 @@ def test_request_parts_are_built_once_per_client_class(server: LoopbackServer) -
         assert isinstance(url, httpx2.URL)
         assert isinstance(headers, httpx2.Headers)
     assert [r.headers.get("x-once") for r in server.requests] == [None, None, None, "1"]
+
+
+def test_retry_config_given_in_whole_seconds(server: LoopbackServer) -> None:
+    server.script(json_response(503, error_body("busy", code=503)))
+    config = RetryConfig(initial_delay=1, max_delay=2, jitter=False)
+    core = make_core(server, retry_config=config)
+    slept: list[float] = []
+    with core:
+        result = _transport.send_sync(
+            core, _transport.prepare(core, PARAMS).unwrap(), sleep=slept.append
+        )
+    assert isinstance(result, Success)
+    assert slept == [1.0]

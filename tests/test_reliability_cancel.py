@@ -172,17 +172,7 @@ def test_cancel_during_a_stream(server: LoopbackServer, how: str) -> None:
 def test_cancel_during_retry_backoff(server: LoopbackServer) -> None:
     server.default = json_response(503, error_body("busy", code=503))
     core = make_core(server.base_url, retry_config=SLOW_RETRY)
-    prepared = _transport.prepare(
-        core,
-        PARAMS,
-        stream=None,
-        timeout=None,
-        retries=None,
-        extra_headers=None,
-        extra_body=None,
-        first_content_timeout=None,
-        chunk_gap_timeout=None,
-    ).unwrap()
+    prepared = _transport.prepare(core, PARAMS).unwrap()
 
     async def go() -> float:
         sleeping = asyncio.Event()
@@ -329,17 +319,7 @@ def test_interrupt_in_retry_sleep_propagates(
 ) -> None:
     server.default = json_response(503, error_body("busy", code=503))
     core = make_core(server.base_url, retry_config=SLOW_RETRY)
-    prepared = _transport.prepare(
-        core,
-        PARAMS,
-        stream=None,
-        timeout=None,
-        retries=None,
-        extra_headers=None,
-        extra_body=None,
-        first_content_timeout=None,
-        chunk_gap_timeout=None,
-    ).unwrap()
+    prepared = _transport.prepare(core, PARAMS).unwrap()
 
     def sleep(delay: float) -> None:
         raise exc()

@@ -141,17 +141,7 @@ def test_key_absent_from_stream_errors(
 
 def test_key_absent_from_prepared_request() -> None:
     core = OpenRouterCore(api_key=SECRET, server_url="http://127.0.0.1:9/api/v1")
-    prepared = _transport.prepare(
-        core,
-        PARAMS,
-        stream=None,
-        timeout=None,
-        retries=None,
-        extra_headers=None,
-        extra_body=None,
-        first_content_timeout=None,
-        chunk_gap_timeout=None,
-    ).unwrap()
+    prepared = _transport.prepare(core, PARAMS).unwrap()
     assert prepared.headers["Authorization"] == f"Bearer {SECRET}"  # still sent, only hidden
     # Tracebacks that show locals (pytest --showlocals, error trackers) print this repr.
     assert SECRET not in repr(prepared)
