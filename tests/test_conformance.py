@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from returns.result import Success
@@ -48,6 +48,9 @@ def _strategy(pointer: str) -> st.SearchStrategy[Any]:
 
 
 def _round_trip(model: Any, pointer: str, wire: Any) -> None:
+    # hypothesis-jsonschema now and then emits an instance its schema rejects (a null where a
+    # string is required, seen inside a oneOf); the contract is the validator's word.
+    assume(schema_errors(pointer, wire) == [])
     result = model.from_dict(wire)
     assert isinstance(result, Success), result
     out = result.unwrap().to_dict()

@@ -12,7 +12,7 @@ import attrs
 __all__ = ["WireModel"]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WireModel:
     """Base of every model: an attrs class whose attribute names are the wire (JSON) names.
 
@@ -29,6 +29,20 @@ class WireModel:
     _always_emit: ClassVar[frozenset[str]] = frozenset()
 
     extras: dict[str, Any] = attrs.field(factory=dict)
+
+    # One generic repr and equality for every model instead of code generated per class:
+    # the package has well over a hundred models, and generating both doubled import time.
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{a.name}={getattr(self, a.name)!r}" for a in self.__attrs_attrs__)
+        return f"{type(self).__name__}({fields})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, a.name) == getattr(other, a.name) for a in self.__attrs_attrs__)
+
+    # Mutable and compared by value, like attrs' own eq=True classes: not hashable.
+    __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
         """The wire JSON object: unset (``None``) fields omitted, ``extras`` merged back."""

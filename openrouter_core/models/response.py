@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatTopLogprob(WireModel):
     """One alternative token with its log probability."""
 
@@ -47,7 +47,7 @@ class ChatTopLogprob(WireModel):
     bytes: list[int] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatTokenLogprob(WireModel):
     """A token with its log probability and the most likely alternatives."""
 
@@ -59,7 +59,7 @@ class ChatTokenLogprob(WireModel):
     top_logprobs: list[ChatTopLogprob] = attrs.field(factory=list)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatLogprobs(WireModel):
     """Log probabilities of the content and refusal tokens."""
 
@@ -69,7 +69,7 @@ class ChatLogprobs(WireModel):
     refusal: list[ChatTokenLogprob] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatChoice(WireModel):
     """One completion choice. ``finish_reason`` is any string (stop, length, tool_calls, ...)."""
 
@@ -82,7 +82,7 @@ class ChatChoice(WireModel):
     logprobs: ChatLogprobs | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CostDetails(WireModel):
     """Upstream inference costs in USD."""
 
@@ -91,7 +91,7 @@ class CostDetails(WireModel):
     upstream_inference_cost: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptTokensDetails(WireModel):
     """Breakdown of prompt tokens."""
 
@@ -101,7 +101,7 @@ class PromptTokensDetails(WireModel):
     video_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CompletionTokensDetails(WireModel):
     """Breakdown of completion tokens."""
 
@@ -111,7 +111,7 @@ class CompletionTokensDetails(WireModel):
     rejected_prediction_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ServerToolUseDetails(WireModel):
     """Server-tool usage counters."""
 
@@ -120,7 +120,7 @@ class ServerToolUseDetails(WireModel):
     tool_calls_executed: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatUsage(WireModel):
     """Token counts and cost of a generation."""
 
@@ -135,7 +135,7 @@ class ChatUsage(WireModel):
     server_tool_use_details: ServerToolUseDetails | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointInfo(WireModel):
     """An endpoint the router considered."""
 
@@ -144,7 +144,7 @@ class EndpointInfo(WireModel):
     selected: bool
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsMetadata(WireModel):
     """The endpoints the router considered."""
 
@@ -152,7 +152,7 @@ class EndpointsMetadata(WireModel):
     available: list[EndpointInfo] = attrs.field(factory=list)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RouterAttempt(WireModel):
     """One routing attempt and the status it got."""
 
@@ -161,7 +161,7 @@ class RouterAttempt(WireModel):
     status: int
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RouterParams(WireModel):
     """Router parameters; other keys stay in ``extras``."""
 
@@ -170,7 +170,7 @@ class RouterParams(WireModel):
     version_group: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PipelineStage(WireModel):
     """A pipeline stage run on the request (guardrail, plugin, server tools, ...)."""
 
@@ -183,7 +183,7 @@ class PipelineStage(WireModel):
     guardrail_scope: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterMetadata(WireModel):
     """Routing metadata, sent with ``X-OpenRouter-Metadata: enabled``. All fields are optional
     here (the spec requires most) so that a partial object still parses."""
@@ -202,7 +202,7 @@ class OpenRouterMetadata(WireModel):
     pipeline: list[PipelineStage] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatResponse(WireModel):
     """A non-streaming chat completion (``object: "chat.completion"``).
 
