@@ -368,6 +368,11 @@ class _Closer:
 _closer = _Closer()
 
 
+def _close_held(held: list[Any]) -> None:
+    """Finalizer of a dropped sync stream: close its response and body iterator."""
+    _closer.close(held[0], held[1])
+
+
 class ChatStream:
     """A streamed chat completion (sync): iterate for ``Result`` items, or ``collect()``.
 
@@ -397,7 +402,11 @@ class ChatStream:
         self._closed = False
         # Closes the response if the stream is dropped without being closed; holds no self.
         _closer.ready()
-        self._finalizer = weakref.finalize(self, _closer.close, response)
+        # The finalizer's arguments stay referenced by it, so the body iterator kept in
+        # ``_held`` is never freed inside a collection either (its own cleanup would take the
+        # pool lock there); the finalizer hands both to the closer instead.
+        self._held: list[Any] = [response, None]
+        self._finalizer = weakref.finalize(self, _close_held, self._held)
 
     @property
     def generation_id(self) -> str | None:
@@ -437,6 +446,16 @@ class ChatStream:
         finally:
             self.close()
 
+    def peek(self) -> StreamItem | None:
+        """Wait for the first item without taking it (None: the stream ended empty).
+
+        ``chat_send`` uses this to retry a stream that fails before any chunk reached you.
+        """
+        item = self._next()
+        if item is not None:
+            self._items.appendleft(item)
+        return item
+
     def __next__(self) -> StreamItem:
         item = self._next()
         if item is None:
@@ -464,6 +483,7 @@ class ChatStream:
         self._machine.close()
         chunks, self._chunks = self._chunks, None
         self._finalizer.detach()
+        self._held[1] = None
         _closer.close(self._response, chunks)
 
     def _next(self) -> StreamItem | None:
@@ -475,7 +495,7 @@ class ChatStream:
                 return None
             try:
                 if self._chunks is None:
-                    self._chunks = iter(self._response.iter_bytes())
+                    self._chunks = self._held[1] = iter(self._response.iter_bytes())
                 data = next(self._chunks)
             except StopIteration:
                 items += machine.eof(self._clock())
@@ -623,6 +643,13 @@ class AsyncChatStream:
                 yield item
         finally:
             await self.aclose()
+
+    async def peek(self) -> StreamItem | None:
+        """Wait for the first item without taking it (None: the stream ended empty)."""
+        item = await self._next()
+        if item is not None:
+            self._items.appendleft(item)
+        return item
 
     async def __anext__(self) -> StreamItem:
         item = await self._next()

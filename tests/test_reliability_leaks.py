@@ -233,7 +233,7 @@ with LoopbackServer(default=sse(events, finish="hold")) as server:
     pool._assign_requests_to_connections = collect_then_assign
     gc.disable()
     params = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
-    for _ in range(3):
+    for _ in range(20):
         stream = chat_stream(core, params, timeout=5).unwrap()
         next(stream)
         Cycle(stream)
