@@ -29,7 +29,7 @@ from openrouter_core._classify import (
     stamp_attempts,
 )
 from openrouter_core._client import TimeoutLike
-from openrouter_core._retry import next_delay
+from openrouter_core._retry import is_retryable_status, next_delay
 from openrouter_core.core import (
     OpenRouterCore,
     RetryConfig,
@@ -39,9 +39,13 @@ from openrouter_core.core import (
 )
 from openrouter_core.errors import (
     APIStatusError,
+    ChatStreamError,
     InvalidRequestError,
     OpenRouterCoreError,
     ResponseValidationError,
+    StreamConnectionError,
+    StreamTimeoutError,
+    StreamTruncatedError,
 )
 from openrouter_core.models import ChatGenerationParams
 
@@ -269,6 +273,25 @@ def _classify(prepared: Prepared, status: int, headers: Any, body: bytes) -> Ver
     return verdict
 
 
+def _stream_start(first: Any) -> Verdict | None:
+    """None when the stream started (its first item is a chunk, or it ended cleanly empty).
+
+    A stream that fails before its first chunk has given the caller nothing, so it is the
+    call's failure, retried like any other attempt when another one may fix it: a dropped or
+    silent connection, or an error event whose code is a transient status.
+    """
+    if not isinstance(first, Failure):
+        return None
+    error = first.failure()
+    if isinstance(error, ChatStreamError):
+        retryable = error.code is not None and is_retryable_status(200, error.code)
+    else:
+        retryable = isinstance(
+            error, (StreamConnectionError, StreamTimeoutError, StreamTruncatedError)
+        )
+    return Verdict(error=error, retryable=retryable)
+
+
 def _delay_after(
     verdict: Verdict, prepared: Prepared, attempt: int, elapsed: float, rand: Callable[[], float]
 ) -> float | None:
@@ -286,7 +309,9 @@ def _delay_after(
 
 
 def _is_status(verdict: Verdict) -> bool:
-    return isinstance(verdict.error, APIStatusError)
+    # A server-reported error (a status, or an error event before a stream's first chunk) is
+    # retried by its code, whatever ``retry_connection_errors`` says.
+    return isinstance(verdict.error, (APIStatusError, ChatStreamError))
 
 
 def _after_attempt(
@@ -339,18 +364,20 @@ def send_sync(
                     chunk_gap_timeout=prepared.chunk_gap_timeout,
                     started_at=started,
                 )
-                if prepared.stream:
-                    return Success(stream)
-                return stream.collect()
-            try:
-                body = response.read()
-            except Exception as exc:
-                verdict = classify_exception(exc, attempts=attempt)
+                failed = _stream_start(stream.peek())
+                if failed is None:
+                    return Success(stream) if prepared.stream else stream.collect()
+                verdict = failed
             else:
-                _log_body(prepared, body)
-                verdict = _classify(prepared, status, response.headers, body)
-            finally:
-                response.close()
+                try:
+                    body = response.read()
+                except Exception as exc:
+                    verdict = classify_exception(exc, attempts=attempt)
+                else:
+                    _log_body(prepared, body)
+                    verdict = _classify(prepared, status, response.headers, body)
+                finally:
+                    response.close()
         outcome = _after_attempt(verdict, prepared, attempt, clock() - started, rand)
         if not isinstance(outcome, float):
             return outcome
@@ -389,18 +416,20 @@ async def send_async(
                     chunk_gap_timeout=prepared.chunk_gap_timeout,
                     started_at=started,
                 )
-                if prepared.stream:
-                    return Success(stream)
-                return await stream.collect()
-            try:
-                body = await response.aread()
-            except Exception as exc:
-                verdict = classify_exception(exc, attempts=attempt)
+                failed = _stream_start(await stream.peek())
+                if failed is None:
+                    return Success(stream) if prepared.stream else await stream.collect()
+                verdict = failed
             else:
-                _log_body(prepared, body)
-                verdict = _classify(prepared, status, response.headers, body)
-            finally:
-                await response.aclose()
+                try:
+                    body = await response.aread()
+                except Exception as exc:
+                    verdict = classify_exception(exc, attempts=attempt)
+                else:
+                    _log_body(prepared, body)
+                    verdict = _classify(prepared, status, response.headers, body)
+                finally:
+                    await response.aclose()
         outcome = _after_attempt(verdict, prepared, attempt, clock() - started, rand)
         if not isinstance(outcome, float):
             return outcome

@@ -16,6 +16,7 @@ from funcs.chat_send import chat_send, chat_send_async, chat_stream, chat_stream
 from openrouter_core import (
     ChatStreamError,
     OpenRouterCore,
+    OpenRouterCoreError,
     RetryConfig,
     StreamConnectionError,
     StreamDecodeError,
@@ -83,6 +84,14 @@ def open_stream(core: OpenRouterCore, **options: Any) -> ChatStream:
     assert isinstance(result, Success), result
     stream: ChatStream = result.unwrap()
     return stream
+
+
+def start_failure(core: OpenRouterCore, **options: Any) -> StreamError:
+    """The call's Failure for a stream that fails before its first chunk."""
+    result = chat_send(core, {**PARAMS, "stream": True}, **options)
+    assert isinstance(result, Failure), result
+    error: StreamError = result.failure()
+    return error
 
 
 def read_all(stream: ChatStream) -> list[Item]:
@@ -331,9 +340,11 @@ def test_malformed_event(server: LoopbackServer, core: OpenRouterCore) -> None:
 
 def test_event_that_is_not_a_chunk(server: LoopbackServer, core: OpenRouterCore) -> None:
     server.script(sse([event({"id": 5}), DONE]))
-    error = open_stream(core).collect().failure()
+    # Before any chunk reached the caller, a broken stream is the call's own Failure.
+    error = start_failure(core)
     assert isinstance(error, StreamDecodeError)
     assert error.partial is None
+    assert len(server.requests) == 1
 
 
 def test_stalled_stream_hits_the_read_timeout(server: LoopbackServer, core: OpenRouterCore) -> None:
@@ -352,8 +363,7 @@ def test_keepalives_only_trip_the_first_content_watchdog(
 ) -> None:
     server.script(sse([KEEPALIVE] * 400, delay=0.02))
     started = time.monotonic()
-    items = read_all(open_stream(core, first_content_timeout=0.3))
-    error = the_failure(items)
+    error = start_failure(core, first_content_timeout=0.3)
     assert isinstance(error, StreamTimeoutError)
     assert error.watchdog == "first_content"
     assert error.partial is None
@@ -374,11 +384,64 @@ def test_keepalives_after_content_trip_the_chunk_gap_watchdog(
 
 
 def test_watchdogs_from_the_core(server: LoopbackServer) -> None:
-    server.script(sse([KEEPALIVE] * 400, delay=0.02))
-    with OpenRouterCore(api_key="k", server_url=server.base_url, first_content_timeout=0.2) as core:
-        error = open_stream(core).collect().failure()
+    server.script(sse([KEEPALIVE] * 400, delay=0.02), sse([KEEPALIVE] * 400, delay=0.02))
+    with OpenRouterCore(
+        api_key="k",
+        server_url=server.base_url,
+        first_content_timeout=0.2,
+        retry_config=RetryConfig(max_retries=1, initial_delay=0.0, max_delay=0.0),
+    ) as core:
+        error = start_failure(core)
     assert isinstance(error, StreamTimeoutError)
     assert error.watchdog == "first_content"
+    # Nothing reached the caller, so the silent stream was retried once.
+    assert len(server.requests) == 2
+
+
+@pytest.mark.parametrize("code", [502, "503", 529])
+def test_transient_error_event_before_the_first_chunk_is_retried(
+    server: LoopbackServer, code: int | str
+) -> None:
+    failing = event({**chunk_obj(), "choices": [], "error": {"code": code, "message": "busy"}})
+    server.script(sse([KEEPALIVE, failing, DONE]), sse(HELLO))
+    with OpenRouterCore(
+        api_key="k",
+        server_url=server.base_url,
+        retry_config=RetryConfig(initial_delay=0.0, max_delay=0.0),
+    ) as core:
+        response = open_stream(core).collect().unwrap()
+    assert response.choices[0].message.content == "Hello"
+    assert len(server.requests) == 2
+
+
+def test_final_error_event_before_the_first_chunk_is_the_call_failure(
+    server: LoopbackServer,
+) -> None:
+    refused = event({**chunk_obj(), "choices": [], "error": {"code": 400, "message": "no"}})
+    server.script(sse([refused, DONE]))
+    with OpenRouterCore(
+        api_key="k",
+        server_url=server.base_url,
+        retry_config=RetryConfig(initial_delay=0.0, max_delay=0.0),
+    ) as core:
+        error = start_failure(core)
+    assert isinstance(error, ChatStreamError)
+    assert error.code == 400
+    assert len(server.requests) == 1
+
+
+def test_error_after_a_chunk_is_never_retried(server: LoopbackServer) -> None:
+    failing = event({**chunk_obj(), "choices": [], "error": {"code": 502, "message": "busy"}})
+    server.script(sse([chunk("a"), failing, DONE]))
+    with OpenRouterCore(
+        api_key="k",
+        server_url=server.base_url,
+        retry_config=RetryConfig(initial_delay=0.0, max_delay=0.0),
+    ) as core:
+        items = read_all(open_stream(core))
+    assert isinstance(the_failure(items), ChatStreamError)
+    assert contents(items) == "a"
+    assert len(server.requests) == 1
 
 
 def test_steady_chunks_do_not_trip_the_watchdogs(
@@ -547,9 +610,11 @@ def test_async_silent_server_caught_by_the_watchdog_before_the_read_timeout(
 ) -> None:
     server.script(sse([], finish="hold"), sse([chunk("a")], finish="hold"))
 
-    async def main() -> tuple[StreamError, StreamError, float]:
+    async def main() -> tuple[OpenRouterCoreError, StreamError, float]:
         started = time.monotonic()
-        first = await (await open_async(core, timeout=10, first_content_timeout=0.2)).collect()
+        first = await chat_send_async(
+            core, {**PARAMS, "stream": True}, timeout=10, first_content_timeout=0.2
+        )
         second = await (await open_async(core, timeout=10, chunk_gap_timeout=0.2)).collect()
         elapsed = time.monotonic() - started
         await core.aclose()
@@ -567,11 +632,10 @@ def test_async_silent_server_caught_by_the_watchdog_before_the_read_timeout(
 def test_async_keepalives_only(server: LoopbackServer, core: OpenRouterCore) -> None:
     server.script(sse([KEEPALIVE] * 400, delay=0.02))
 
-    async def main() -> StreamError:
-        stream = await open_async(core, first_content_timeout=0.3)
-        error = (await stream.collect()).failure()
+    async def main() -> OpenRouterCoreError:
+        result = await chat_send_async(core, {**PARAMS, "stream": True}, first_content_timeout=0.3)
         await core.aclose()
-        return error
+        return result.failure()
 
     error = run(main())
     assert isinstance(error, StreamTimeoutError)
