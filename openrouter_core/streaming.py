@@ -400,9 +400,9 @@ class ChatStream:
         self._items: deque[StreamItem] = deque()
         self._chunks: Iterator[bytes] | None = None
         self._closed = False
-        # Closes the response if the stream is dropped without being closed; holds no self.
         _closer.ready()
-        # The finalizer's arguments stay referenced by it, so the body iterator kept in
+        # A stream dropped without being closed is closed by this finalizer (which holds no
+        # self). The finalizer's arguments stay referenced by it, so the body iterator kept in
         # ``_held`` is never freed inside a collection either (its own cleanup would take the
         # pool lock there); the finalizer hands both to the closer instead.
         self._held: list[Any] = [response, None]
