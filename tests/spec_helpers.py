@@ -1,4 +1,4 @@
-"""Access to the shared wire contract (``../shared/spec`` beside the repository), read in place."""
+"""Access to the wire contract vendored in the repository (``spec/``; see ``spec/README.md``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 from referencing import Registry, Resource
 
-SPEC_DIR = Path(__file__).resolve().parents[2] / "shared" / "spec"
+SPEC_DIR = Path(__file__).resolve().parents[1] / "spec"
 SCHEMA_FILE = SPEC_DIR / "chat-completions.schema.json"
 SCHEMA_ID = "urn:openrouter:chat-completions"
 

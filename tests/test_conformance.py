@@ -1,4 +1,4 @@
-"""Conformance with the shared spec: requests we write validate; responses the spec allows parse.
+"""Conformance with ``spec/``: requests we write validate; responses the spec allows parse.
 
 Responses, stream chunks and error bodies are generated from the spec's schemas with
 hypothesis-jsonschema; each must parse to a Success and survive a round trip (compared after
