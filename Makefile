@@ -3,14 +3,24 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The Python versions the package supports (pyproject.toml: requires-python and classifiers).
+# `make test` runs pytest on each of them found on this machine, each in its own venv: $(VENV) for
+# the version $(PYTHON) is, .venv-X.Y for the others. A version not installed is skipped (and
+# said so); none found at all is an error.
+SUPPORTED_PYTHONS := 3.11 3.12 3.13
 
-.PHONY: test lint typecheck unit demo bench clean
+# Installs the pinned tools and the package (editable) into the venv $(1), then stamps it.
+define SETUP
+$(1)/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt && \
+$(1)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e . && \
+touch $(1)/.installed
+endef
+
+.PHONY: test lint typecheck typing unit unit-all demo bench clean
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-	$(BIN)/python -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
-	touch $(STAMP)
+	$(call SETUP,$(VENV))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -19,10 +29,56 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict openrouter_core funcs tests
 
+# The typing tests (tests/typing/) under both checkers; pyright is skipped while it is not installed.
+typing: $(STAMP)
+	@if [ ! -d tests/typing ]; then echo "typing: no tests/typing/, nothing to check"; exit 0; fi; \
+	echo "$(BIN)/mypy --strict tests/typing"; $(BIN)/mypy --strict tests/typing || exit 1; \
+	if [ -x $(BIN)/pyright ]; then \
+	  echo "$(BIN)/pyright -p tests/typing"; $(BIN)/pyright -p tests/typing || exit 1; \
+	else echo "typing: pyright is not installed in $(VENV), skipped it"; fi
+
+# pytest on the default venv only (the quick loop).
 unit: $(STAMP)
 	$(BIN)/pytest
 
-test: lint typecheck unit
+# pytest on every supported Python found: on PATH as pythonX.Y, or under `pyenv root`/versions.
+unit-all: $(STAMP)
+	@default=$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	root=$$(pyenv root 2>/dev/null || true); \
+	passed=; failed=; skipped=; \
+	for v in $(SUPPORTED_PYTHONS); do \
+	  venv=$(VENV); \
+	  if [ "$$v" != "$$default" ]; then \
+	    venv=.venv-$$v; exe=; \
+	    for c in $$(command -v python$$v 2>/dev/null) \
+	             $$([ -n "$$root" ] && ls -d "$$root"/versions/$$v.* 2>/dev/null \
+	                | grep -E "/$$v\.[0-9]+$$" | sort -V -r | sed 's|$$|/bin/python3|'); do \
+	      if [ "$$("$$c" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$$v" ]; then \
+	        exe=$$c; break; \
+	      fi; \
+	    done; \
+	    if [ -z "$$exe" ]; then \
+	      echo "== Python $$v: not installed on this machine, SKIPPED"; skipped="$$skipped $$v"; continue; \
+	    fi; \
+	    if [ ! -f $$venv/.installed ] || [ pyproject.toml -nt $$venv/.installed ] \
+	       || [ requirements-dev.txt -nt $$venv/.installed ] || ! $$venv/bin/python -c '' 2>/dev/null; then \
+	      echo "== Python $$v: setting up $$venv with $$exe"; \
+	      rm -rf $$venv; \
+	      if ! { "$$exe" -m venv $$venv && $(call SETUP,$$venv); }; then \
+	        echo "== Python $$v: set-up FAILED"; failed="$$failed $$v"; continue; \
+	      fi; \
+	    fi; \
+	  fi; \
+	  echo "== pytest on Python $$($$venv/bin/python -c 'import platform; print(platform.python_version())') ($$venv)"; \
+	  start=$$(date +%s); \
+	  if $$venv/bin/pytest; then passed="$$passed $$v"; else failed="$$failed $$v"; fi; \
+	  echo "== Python $$v: pytest took $$(( $$(date +%s) - start )) s"; \
+	done; \
+	echo "== pytest passed on:$${passed:- none}; failed on:$${failed:- none}; skipped (not installed):$${skipped:- none}"; \
+	if [ -z "$$passed$$failed" ]; then echo "== no supported Python ($(SUPPORTED_PYTHONS)) found"; exit 1; fi; \
+	[ -z "$$failed" ]
+
+test: lint typecheck typing unit-all
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py
@@ -31,4 +87,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .bench-venv .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) $(addprefix .venv-,$(SUPPORTED_PYTHONS)) .bench-venv .mypy_cache .ruff_cache \
+	  .hypothesis build dist
