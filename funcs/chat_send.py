@@ -60,6 +60,19 @@ def chat_send(
     core: OpenRouterCore,
     params: Params,
     *,
+    stream: bool | None,
+    timeout: TimeoutArg = ...,
+    retries: RetriesArg = ...,
+    extra_headers: Mapping[str, str] | None = ...,
+    extra_body: Mapping[str, Any] | None = ...,
+    first_content_timeout: float | None = ...,
+    chunk_gap_timeout: float | None = ...,
+) -> Result[ChatResponse | ChatStream, OpenRouterCoreError]: ...
+@overload
+def chat_send(
+    core: OpenRouterCore,
+    params: Params,
+    *,
     stream: None = ...,
     timeout: TimeoutArg = ...,
     retries: RetriesArg = ...,
@@ -157,6 +170,19 @@ async def chat_send_async(
     first_content_timeout: float | None = ...,
     chunk_gap_timeout: float | None = ...,
 ) -> Result[ChatResponse, OpenRouterCoreError]: ...
+@overload
+async def chat_send_async(
+    core: OpenRouterCore,
+    params: Params,
+    *,
+    stream: bool | None,
+    timeout: TimeoutArg = ...,
+    retries: RetriesArg = ...,
+    extra_headers: Mapping[str, str] | None = ...,
+    extra_body: Mapping[str, Any] | None = ...,
+    first_content_timeout: float | None = ...,
+    chunk_gap_timeout: float | None = ...,
+) -> Result[ChatResponse | AsyncChatStream, OpenRouterCoreError]: ...
 @overload
 async def chat_send_async(
     core: OpenRouterCore,

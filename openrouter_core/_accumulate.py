@@ -115,9 +115,9 @@ def _merge_detail(old: ReasoningDetail, new: ReasoningDetail) -> ReasoningDetail
             **common,
         )
     if isinstance(old, ReasoningDetailSummary) and isinstance(new, ReasoningDetailSummary):
-        return attrs.evolve(old, summary=old.summary + new.summary, **common)
+        return attrs.evolve(old, summary=_concat(old.summary, new.summary), **common)
     if isinstance(old, ReasoningDetailEncrypted) and isinstance(new, ReasoningDetailEncrypted):
-        return attrs.evolve(old, data=old.data + new.data, **common)
+        return attrs.evolve(old, data=_concat(old.data, new.data), **common)
     return None
 
 
@@ -195,12 +195,14 @@ class _Choice:
         self.reasoning_details = merged
 
     def _add_tool_call(self, part: ChatStreamToolCall) -> None:
-        slot = self.tool_slots.get(part.index)
+        # A fragment without an index is taken as the first call's, as single-call providers mean.
+        index = 0 if part.index is None else part.index
+        slot = self.tool_slots.get(index)
         current = None if slot is None else self.tool_calls[slot]
         # Some providers reuse index 0 for parallel calls; a new id means a new call.
         if current is None or (part.id and current.id and part.id != current.id):
-            current = _ToolCall(index=part.index)
-            self.tool_slots[part.index] = len(self.tool_calls)
+            current = _ToolCall(index=index)
+            self.tool_slots[index] = len(self.tool_calls)
             self.tool_calls.append(current)
         current.add(part)
 
@@ -334,9 +336,10 @@ class StreamAccumulator:
             self._extras.update(chunk.extras)
         choices = self._choices
         for choice in chunk.choices:
-            state = choices.get(choice.index)
+            index = 0 if choice.index is None else choice.index
+            state = choices.get(index)
             if state is None:
-                state = choices[choice.index] = _Choice(index=choice.index)
+                state = choices[index] = _Choice(index=index)
             state.add(choice)
 
     def build(self, *, generation_id: str | None = None) -> ChatResponse:

@@ -700,7 +700,7 @@ def test_response_fields_are_typed() -> None:
     assert choice.message.content == "Checking."
     assert choice.native_finish_reason == "tool_use"
     assert choice.message.tool_calls is not None
-    assert choice.message.tool_calls[0].function.name == "f"
+    assert choice.message.tool_calls[0].to_dict()["function"]["name"] == "f"
     assert choice.message.annotations is not None
     assert choice.message.annotations[0].url_citation is not None
     assert response.usage is not None
@@ -780,15 +780,68 @@ def test_optional_response_fields_may_be_absent() -> None:
     assert response.to_dict() == {**data, "system_fingerprint": None}
 
 
-def test_bad_response_is_a_failure_with_a_path() -> None:
+def test_a_field_of_an_unexpected_type_is_kept_raw() -> None:
     data = copy.deepcopy(RESPONSE)
     data["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] = {"a": 1}
+    data["usage"]["prompt_tokens"] = "12"
+    response = ChatResponse.from_dict(data).unwrap()
+    tool_calls = response.choices[0].message.tool_calls
+    assert tool_calls is not None
+    function = tool_calls[0].function
+    assert function is not None
+    assert function.arguments is None
+    assert function.extras == {"arguments": {"a": 1}}
+    assert response.usage is not None
+    assert response.usage.prompt_tokens is None
+    assert response.usage.extras == {"prompt_tokens": "12"}
+    # Kept raw, the value comes back out where it was.
+    assert response.to_dict()["choices"][0]["message"]["tool_calls"][0]["function"] == {
+        **data["choices"][0]["message"]["tool_calls"][0]["function"]
+    }
+    assert response.received_json == data
+
+
+def test_a_tool_call_without_arguments_is_read() -> None:
+    data = copy.deepcopy(RESPONSE)
+    del data["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    response = ChatResponse.from_dict(data).unwrap()
+    tool_calls = response.choices[0].message.tool_calls
+    assert tool_calls is not None
+    assert tool_calls[0].function is not None
+    assert tool_calls[0].function.arguments is None
+    assert (
+        tool_calls[0].function.name
+        == data["choices"][0]["message"]["tool_calls"][0]["function"]["name"]
+    )
+
+
+def test_cost_details_with_only_the_total_is_read() -> None:
+    data = copy.deepcopy(RESPONSE)
+    data["usage"]["cost_details"] = {"upstream_inference_cost": None}
+    response = ChatResponse.from_dict(data).unwrap()
+    assert response.usage is not None
+    assert response.usage.cost_details is not None
+    assert response.usage.cost_details.upstream_inference_prompt_cost is None
+
+
+def test_only_choices_is_needed_by_a_completion() -> None:
+    assert ChatResponse.from_dict({"choices": []}).unwrap().choices == []
+    for data, problem in (({}, "required field missing"), ({"choices": 5}, "expected array")):
+        result = ChatResponse.from_dict(data)
+        assert isinstance(result, Failure)
+        assert result.failure().path == "choices"
+        assert problem in result.failure().problem
+
+
+def test_bad_response_is_a_failure_with_a_path() -> None:
+    data = copy.deepcopy(RESPONSE)
+    data["choices"][0] = "not a choice"
     result = ChatResponse.from_dict(data)
     assert isinstance(result, Failure)
     error = result.failure()
     assert isinstance(error, ResponseValidationError)
-    assert error.path == "choices[0].message.tool_calls[0].function.arguments"
-    assert error.problem == "expected string, got object"
+    assert error.path == "choices[0]"
+    assert error.problem == "expected object, got string"
     assert error.message == f"{error.path}: {error.problem}"
     assert error.status_code is None
     assert error.body == ""
@@ -921,9 +974,6 @@ def test_error_bodies_with_int_and_string_codes(code: int | str) -> None:
 @pytest.mark.parametrize(
     ("data", "path"),
     [
-        ({"error": {"code": 1.5, "message": "m"}}, "error.code"),
-        ({"error": {"code": True, "message": "m"}}, "error.code"),
-        ({"error": {"code": 400}}, "error.message"),
         ({"error": "boom"}, "error"),
         ({}, "error"),
         ("<html>502</html>", ""),
@@ -933,6 +983,21 @@ def test_bad_error_bodies_are_failures(data: Any, path: str) -> None:
     result = ErrorResponse.from_dict(data)
     assert isinstance(result, Failure)
     assert result.failure().path == path
+
+
+@pytest.mark.parametrize(
+    ("error", "kept"),
+    [
+        ({"code": 1.5, "message": "m"}, {"code": 1.5}),
+        ({"code": True, "message": "m"}, {"code": True}),
+        ({"code": 400}, {}),
+    ],
+)
+def test_odd_error_fields_are_kept_raw(error: dict[str, Any], kept: dict[str, Any]) -> None:
+    body = ErrorResponse.from_dict({"error": error}).unwrap()
+    assert body.error.extras == kept
+    assert body.error.to_dict() == error
+    assert body.received_json == {"error": error}
 
 
 # --- robustness and the converter --------------------------------------------------------------

@@ -84,7 +84,10 @@ def test_tool_calls_merge_by_index() -> None:
     )
     calls = response.choices[0].message.tool_calls
     assert calls is not None
-    assert [(c.id, c.type, c.function.name, c.function.arguments) for c in calls] == [
+    assert [
+        (c.id, c.type, c.function and c.function.name, c.function and c.function.arguments)
+        for c in calls
+    ] == [
         ("call_a", "function", "f", '{"x": 1}'),
         ("call_b", "function", "g", ""),
     ]
@@ -99,7 +102,9 @@ def test_reused_index_with_a_new_id_starts_a_new_call() -> None:
     )
     calls = response.choices[0].message.tool_calls
     assert calls is not None
-    assert [(c.id, c.function.name, c.function.arguments) for c in calls] == [
+    assert [
+        (c.id, c.function and c.function.name, c.function and c.function.arguments) for c in calls
+    ] == [
         ("a", "f", "{}"),
         ("b", "g", ""),
     ]
@@ -145,7 +150,10 @@ def test_images_annotations_audio_logprobs_and_extras() -> None:
     only = response.choices[0]
     message = only.message
     assert message.images is not None
-    assert message.images[0].image_url.url.endswith("AA")
+    image_url = message.images[0].image_url
+    assert image_url is not None
+    assert image_url.url is not None
+    assert image_url.url.endswith("AA")
     assert message.annotations is not None
     assert message.annotations[0].type == "url_citation"
     assert message.audio is not None

@@ -12,8 +12,16 @@ import attrs
 __all__ = ["WireModel"]
 
 
+class _Received:
+    """Holds the JSON object a model was read from, outside the attrs fields (so it takes no
+    part in ``__init__``, equality, repr or ``to_dict``)."""
+
+    __slots__ = ("_received",)
+    _received: dict[str, Any]
+
+
 @attrs.define(kw_only=True, repr=False, eq=False)
-class WireModel:
+class WireModel(_Received):
     """Base of every model: an attrs class whose attribute names are the wire (JSON) names.
 
     ``extras`` holds the object's wire fields that the model does not know, keyed by wire name.
@@ -27,6 +35,11 @@ class WireModel:
     _open: ClassVar[bool] = False
     #: Nullable fields the schema requires: written as ``null`` when ``None`` instead of omitted.
     _always_emit: ClassVar[frozenset[str]] = frozenset()
+    #: Fields a tolerant (response) read cannot do without: missing, or of a type that cannot be
+    #: read, they fail the read. Every other field that cannot be read is kept raw in ``extras``.
+    _needs: ClassVar[frozenset[str]] = frozenset()
+    #: Fields typed optional (a response may omit them) that a strict (request) read requires.
+    _strict_required: ClassVar[frozenset[str]] = frozenset()
 
     extras: dict[str, Any] = attrs.field(factory=dict)
 
@@ -45,8 +58,17 @@ class WireModel:
     __hash__ = None  # type: ignore[assignment]
 
     def to_dict(self) -> dict[str, Any]:
-        """The wire JSON object: unset (``None``) fields omitted, ``extras`` merged back."""
+        """The wire JSON object: unset (``None``) fields omitted, ``extras`` merged back.
+
+        This is the model written out; :attr:`received_json` is the object exactly as received.
+        """
         return _unstructure(self)
+
+    @property
+    def received_json(self) -> dict[str, Any] | None:
+        """The JSON object this value was read from, exactly as received (key for key, null
+        for null); ``None`` for an object built in code or changed with ``attrs.evolve``."""
+        return getattr(self, "_received", None)
 
 
 def _unstructure(obj: WireModel) -> dict[str, Any]:

@@ -242,20 +242,55 @@ def _class_hook(conv: cattrs.Converter, cls: type[WireModel]) -> Hook:
                 return err
         return _as_error(exc)
 
+    needs = cls._needs
+    strict_required = cls._strict_required
+
+    def tolerant(value: dict[str, Any]) -> tuple[WireModel, dict[str, Any]]:
+        # Field by field: a field the client needs must read; any other field that does not
+        # is left at its default and kept raw, to come back out through ``extras``.
+        kwargs: dict[str, Any] = {}
+        kept: dict[str, Any] = {}
+        for a in fields:
+            if a.name not in value:
+                if a.default is attrs.NOTHING:
+                    raise ModelError([a.name], "required field missing")
+                continue
+            try:
+                kwargs[a.alias or a.name] = conv.get_structure_hook(a.type)(value[a.name], a.type)
+            except Exception as inner:
+                if a.name in needs or a.default is attrs.NOTHING:
+                    err = _as_error(inner)
+                    err.path.insert(0, a.name)
+                    raise err from None
+                kept[a.name] = value[a.name]
+        return cls(**kwargs), kept
+
     def hook(value: Any, _: Any = None) -> WireModel:
         if type(value) is not dict:
             value = _mapping(value)
+        strict = _STRICT.get()
+        kept: dict[str, Any] = {}
         try:
             obj = base(value, cls)
         except Exception as exc:
-            raise locate(value, exc) from None
+            if strict:
+                raise locate(value, exc) from None
+            obj, kept = tolerant(value)
+        if strict and strict_required:
+            for name in sorted(strict_required):
+                if value.get(name) is None:
+                    problem = "required field missing" if name not in value else "must not be null"
+                    raise ModelError([name], problem)
         if not covers(value):
             extras = {k: v for k, v in value.items() if k not in known}
-            if not open_ and _STRICT.get():
+            if not open_ and strict:
                 first, *rest = extras
                 also = f" (also unknown: {', '.join(map(repr, rest))})" if rest else ""
                 raise ModelError([first], f"unknown field{also}")
             obj.extras = extras
+        if kept:
+            obj.extras = {**obj.extras, **kept}
+        obj._received = value  # type: ignore[misc]  # a slot of the base class, not of cls
         return obj
 
     return hook
@@ -685,6 +720,12 @@ def _reader_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _
     add("                extras = {k: x for k, x in value.items() if k not in known}")
     if not cls._open:
         add(f"                if {src.ref(_STRICT.get, 'strict')}(): raise _FastPathError")
+    if cls._strict_required:
+        # Optional for a response, required in a request: let the slow path name the problem.
+        names = sorted(cls._strict_required)
+        missing = " or ".join(f"value.get({n!r}) is None" for n in names)
+        add(f"            if ({missing}) and {src.ref(_STRICT.get, 'strict')}():")
+        add("                raise _FastPathError")
     if _plain_init(cls):
         add(f"            obj = {src.ref(object.__new__, 'new')}({src.ref(cls, 'C')})")
         add("            obj.extras = extras")
@@ -694,6 +735,7 @@ def _reader_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _
         kwargs = ", ".join(f"{a.alias}={var}" for a, var in zip(fields, values, strict=True))
         extras_alias = attrs.fields_dict(cls)["extras"].alias
         add(f"            obj = {src.ref(cls, 'C')}({extras_alias}=extras, {kwargs})")
+    add("            obj._received = value")
     add("            return obj")
     add("        except Exception:")
     add("            pass")

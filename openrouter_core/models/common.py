@@ -1,7 +1,7 @@
 """Models shared by requests and responses: content parts, tool calls, reasoning details and the
 assistant message (which a request sends back exactly as a response delivered it)."""
 
-from typing import Literal, TypeAlias
+from typing import ClassVar, Literal, TypeAlias
 
 import attrs
 
@@ -60,8 +60,10 @@ class PromptCacheBreakpoint(WireModel):
 class ChatContentText(WireModel):
     """A text content part."""
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"text"})
+
     type: Literal["text"] = "text"
-    text: str
+    text: str | None = None
     cache_control: CacheControl | None = None
     prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
 
@@ -70,7 +72,9 @@ class ChatContentText(WireModel):
 class ImageUrl(WireModel):
     """An image reference: an http(s) or ``data:`` URL; ``detail`` is auto/low/high/original."""
 
-    url: str
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
+
+    url: str | None = None
     detail: str | None = None
 
 
@@ -78,24 +82,30 @@ class ImageUrl(WireModel):
 class ChatContentImage(WireModel):
     """An image content part."""
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"image_url"})
+
     type: Literal["image_url"] = "image_url"
-    image_url: ImageUrl
+    image_url: ImageUrl | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class InputAudio(WireModel):
     """Base64 audio with its format (wav, mp3, flac, ...; any string)."""
 
-    data: str
-    format: str
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "format"})
+
+    data: str | None = None
+    format: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentAudio(WireModel):
     """An audio content part."""
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"input_audio"})
+
     type: Literal["input_audio"] = "input_audio"
-    input_audio: InputAudio
+    input_audio: InputAudio | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -111,31 +121,39 @@ class FileInput(WireModel):
 class ChatContentFile(WireModel):
     """A file content part (PDFs and other documents)."""
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"file"})
+
     type: Literal["file"] = "file"
-    file: FileInput
+    file: FileInput | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class VideoUrl(WireModel):
     """A video reference: an http(s) or ``data:`` URL."""
 
-    url: str
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
+
+    url: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentVideo(WireModel):
     """A video content part."""
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"video_url"})
+
     type: Literal["video_url"] = "video_url"
-    video_url: VideoUrl
+    video_url: VideoUrl | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentInputVideo(WireModel):
     """The deprecated legacy video part, ``{"type": "input_video", "video_url": {...}}``."""
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"video_url"})
+
     type: Literal["input_video"] = "input_video"
-    video_url: VideoUrl
+    video_url: VideoUrl | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -167,17 +185,21 @@ ChatContentPart: TypeAlias = (
 class ChatToolCallFunction(WireModel):
     """The function a tool call invokes; ``arguments`` is a JSON string."""
 
-    name: str
-    arguments: str
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"name", "arguments"})
+
+    name: str | None = None
+    arguments: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCall(WireModel):
     """A complete tool call made by the assistant."""
 
-    id: str
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"id", "function"})
+
+    id: str | None = None
     type: str = "function"
-    function: ChatToolCallFunction
+    function: ChatToolCallFunction | None = None
 
 
 # --- reasoning details --------------------------------------------------------------------------
@@ -187,8 +209,10 @@ class ChatToolCall(WireModel):
 class ReasoningDetailSummary(WireModel):
     """A reasoning summary."""
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"summary"})
+
     type: Literal["reasoning.summary"] = "reasoning.summary"
-    summary: str
+    summary: str | None = None
     id: str | None = None
     format: str | None = None
     index: int | None = None
@@ -198,8 +222,10 @@ class ReasoningDetailSummary(WireModel):
 class ReasoningDetailEncrypted(WireModel):
     """Encrypted (opaque) reasoning; send it back unchanged."""
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+
     type: Literal["reasoning.encrypted"] = "reasoning.encrypted"
-    data: str
+    data: str | None = None
     id: str | None = None
     format: str | None = None
     index: int | None = None
@@ -221,10 +247,12 @@ class ReasoningDetailText(WireModel):
 class ReasoningDetailServerToolCall(WireModel):
     """A server-tool call made during reasoning, with its result."""
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"tool_name", "arguments", "result"})
+
     type: Literal["reasoning.server_tool_call"] = "reasoning.server_tool_call"
-    tool_name: str
-    arguments: str
-    result: str
+    tool_name: str | None = None
+    arguments: str | None = None
+    result: str | None = None
     tool_call_id: str | None = None
     id: str | None = None
     format: str | None = None
@@ -271,7 +299,7 @@ class ChatAudioOutput(WireModel):
 class ChatAssistantImage(WireModel):
     """An image generated by the assistant."""
 
-    image_url: ImageUrl
+    image_url: ImageUrl | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

@@ -1,6 +1,6 @@
 """OpenRouter's JSON error body, as sent with an error status or inside a stream chunk."""
 
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 from returns.result import Result
@@ -16,14 +16,16 @@ __all__ = ["ErrorBody", "ErrorResponse"]
 class ErrorBody(WireModel):
     """``{code, message, metadata}``; ``code`` is a number or a string, as sent."""
 
-    code: int | str
-    message: str
+    code: int | str | None = None
+    message: str | None = None
     metadata: dict[str, Any] | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ErrorResponse(WireModel):
     """An error response body: ``{"error": {...}, "user_id"?, "openrouter_metadata"?}``."""
+
+    _needs: ClassVar[frozenset[str]] = frozenset({"error"})
 
     error: ErrorBody
     user_id: str | None = None

@@ -42,8 +42,8 @@ class ChatTopLogprob(WireModel):
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"bytes"})
 
-    token: str
-    logprob: float
+    token: str | None = None
+    logprob: float | None = None
     bytes: list[int] | None = None
 
 
@@ -53,8 +53,8 @@ class ChatTokenLogprob(WireModel):
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"bytes"})
 
-    token: str
-    logprob: float
+    token: str | None = None
+    logprob: float | None = None
     bytes: list[int] | None = None
     top_logprobs: list[ChatTopLogprob] = attrs.field(factory=list)
 
@@ -75,8 +75,8 @@ class ChatChoice(WireModel):
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"finish_reason"})
 
-    index: int
-    message: ChatAssistantMessage
+    index: int | None = None
+    message: ChatAssistantMessage = attrs.field(factory=ChatAssistantMessage)
     finish_reason: str | None = None
     native_finish_reason: str | None = None
     logprobs: ChatLogprobs | None = None
@@ -86,8 +86,8 @@ class ChatChoice(WireModel):
 class CostDetails(WireModel):
     """Upstream inference costs in USD."""
 
-    upstream_inference_prompt_cost: float
-    upstream_inference_completions_cost: float
+    upstream_inference_prompt_cost: float | None = None
+    upstream_inference_completions_cost: float | None = None
     upstream_inference_cost: float | None = None
 
 
@@ -124,9 +124,9 @@ class ServerToolUseDetails(WireModel):
 class ChatUsage(WireModel):
     """Token counts and cost of a generation."""
 
-    prompt_tokens: int
-    completion_tokens: int
-    total_tokens: int
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
     cost: float | None = None
     is_byok: bool | None = None
     cost_details: CostDetails | None = None
@@ -139,16 +139,16 @@ class ChatUsage(WireModel):
 class EndpointInfo(WireModel):
     """An endpoint the router considered."""
 
-    provider: str
-    model: str
-    selected: bool
+    provider: str | None = None
+    model: str | None = None
+    selected: bool | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsMetadata(WireModel):
     """The endpoints the router considered."""
 
-    total: int
+    total: int | None = None
     available: list[EndpointInfo] = attrs.field(factory=list)
 
 
@@ -156,9 +156,9 @@ class EndpointsMetadata(WireModel):
 class RouterAttempt(WireModel):
     """One routing attempt and the status it got."""
 
-    provider: str
-    model: str
-    status: int
+    provider: str | None = None
+    model: str | None = None
+    status: int | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -174,8 +174,8 @@ class RouterParams(WireModel):
 class PipelineStage(WireModel):
     """A pipeline stage run on the request (guardrail, plugin, server tools, ...)."""
 
-    type: str
-    name: str
+    type: str | None = None
+    name: str | None = None
     summary: str | None = None
     data: dict[str, Any] | None = None
     cost_usd: float | None = None
@@ -210,11 +210,12 @@ class ChatResponse(WireModel):
     """
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"system_fingerprint"})
+    _needs: ClassVar[frozenset[str]] = frozenset({"choices"})
 
-    id: str
+    id: str | None = None
     object: str | None = None
-    created: int
-    model: str
+    created: int | None = None
+    model: str | None = None
     choices: list[ChatChoice]
     system_fingerprint: str | None = None
     usage: ChatUsage | None = None

@@ -38,7 +38,7 @@ class ChatStreamToolCallFunction(WireModel):
 class ChatStreamToolCall(WireModel):
     """A tool-call fragment; fragments with the same ``index`` belong to one call."""
 
-    index: int
+    index: int | None = None
     id: str | None = None
     type: str | None = None
     function: ChatStreamToolCallFunction | None = None
@@ -65,7 +65,7 @@ class ChatStreamChoice(WireModel):
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"finish_reason"})
 
-    index: int
+    index: int | None = None
     delta: ChatStreamDelta = attrs.field(factory=ChatStreamDelta)
     finish_reason: str | None = None
     native_finish_reason: str | None = None
@@ -77,11 +77,11 @@ class ChatStreamChunk(WireModel):
     """One SSE chunk (``object: "chat.completion.chunk"``). ``choices`` may be empty (the final
     usage chunk); ``error`` reports a failure after the stream started."""
 
-    id: str
+    id: str | None = None
     object: str | None = None
-    created: int
-    model: str
-    choices: list[ChatStreamChoice]
+    created: int | None = None
+    model: str | None = None
+    choices: list[ChatStreamChoice] = attrs.field(factory=list)
     usage: ChatUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None

@@ -1,0 +1,1 @@
+"""Static typing checks, run by mypy --strict and pyright; not collected by pytest."""
