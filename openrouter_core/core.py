@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import weakref
@@ -146,6 +147,11 @@ class _Pools:
     # (client class, streaming) pair: parsing them again on every call costs more than the
     # rest of the SDK's per-call work.
     wire: dict[tuple[type, bool], tuple[Any, Any]] = attrs.field(factory=dict)
+    # The async generator per loop that closes its pool at the loop's shutdown (see
+    # ``_close_with_loop``); held here so it is not finalized early.
+    keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = attrs.field(
+        factory=weakref.WeakKeyDictionary
+    )
 
 
 def _pool_options() -> dict[str, Any]:
@@ -161,6 +167,30 @@ def _pool_options() -> dict[str, Any]:
             max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0
         ),
     }
+
+
+async def _pool_keeper(pools: _Pools, loop: asyncio.AbstractEventLoop, client: Any) -> Any:
+    # Suspended at its ``yield`` for as long as the loop runs. ``asyncio.run()`` (and any runner
+    # that calls ``loop.shutdown_asyncgens()``) closes it before closing the loop, which runs
+    # the ``finally`` on that loop: the pool is closed there, while its sockets can still be.
+    try:
+        yield
+    finally:
+        with pools.lock:
+            if pools.async_clients.get(loop) is client:
+                del pools.async_clients[loop]
+        await client.aclose()
+
+
+def _close_with_loop(pools: _Pools, loop: asyncio.AbstractEventLoop, client: Any) -> None:
+    """Arrange for ``client`` to be closed when ``loop`` shuts down its async generators."""
+    keeper = _pool_keeper(pools, loop, client)
+    # Advance the generator to its ``yield`` without awaiting: its body awaits nothing before
+    # it, so one ``send`` gets there. The loop's first-iteration hook registers it for shutdown.
+    step = keeper.asend(None)
+    with contextlib.suppress(StopIteration):
+        step.send(None)
+    pools.keepers[loop] = keeper
 
 
 @attrs.frozen(kw_only=True, repr=False)
@@ -268,6 +298,7 @@ class OpenRouterCore:
 
                     client = httpx2.AsyncClient(**_pool_options())
                     pools.async_clients[loop] = client
+                    _close_with_loop(pools, loop, client)
         return client
 
     def close(self) -> None:
@@ -288,8 +319,11 @@ class OpenRouterCore:
             return
         with self._pools.lock:
             client = self._pools.async_clients.pop(loop, None)
+            keeper = self._pools.keepers.pop(loop, None)
         if client is not None:
             await client.aclose()
+        if keeper is not None:
+            await keeper.aclose()
 
     def __enter__(self) -> Self:
         return self

@@ -157,6 +157,11 @@ class APIStatusError(OpenRouterCoreError):
         value = (self.metadata or {}).get("provider_name")
         return value if isinstance(value, str) else None
 
+    @property
+    def received_json(self) -> Any:
+        """The error body parsed as JSON, exactly as received; ``None`` when it is not JSON."""
+        return _parse(self.body)
+
 
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class ChatError(APIStatusError):
@@ -187,6 +192,13 @@ class ChatStreamError(StreamError):
     code: int | str | None = None
     metadata: dict[str, Any] | None = None
     provider: str | None = None
+    #: The data of the event that reported the error, as received.
+    data: str = ""
+
+    @property
+    def received_json(self) -> Any:
+        """The event's data parsed as JSON, exactly as received; ``None`` when it is not JSON."""
+        return _parse(self.data)
 
 
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
@@ -213,6 +225,15 @@ class StreamDecodeError(StreamError):
     """An event could not be decoded into a chunk (bad JSON or a chunk that breaks the contract)."""
 
     data: str = ""
+
+
+def _parse(text: str) -> Any:
+    import json
+
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        return None
 
 
 def body_preview(body: str) -> str:

@@ -267,7 +267,7 @@ class _StreamMachine:
             problem = parsed.failure().message
             items.append(self._decode_error(f"event is not a valid chunk ({problem})", text))
             return
-        items.append(self._stream_error(obj, *reported))
+        items.append(self._stream_error(obj, text, *reported))
 
     def _decode_error(self, problem: str, text: str) -> StreamItem:
         return self._fail(StreamDecodeError(message=f"bad stream event: {problem}", data=text))
@@ -287,6 +287,7 @@ class _StreamMachine:
     def _stream_error(
         self,
         obj: dict[str, Any],
+        text: str,
         code: int | str | None,
         message: str | None,
         metadata: dict[str, Any] | None,
@@ -295,13 +296,15 @@ class _StreamMachine:
         if not isinstance(provider, str) and metadata is not None:
             provider = metadata.get("provider_name")
         provider = provider if isinstance(provider, str) else None
-        text = f"the stream reported an error: {message or 'unknown error'}"
+        shown = f"the stream reported an error: {message or 'unknown error'}"
         if code is not None:
-            text += f" (code {code})"
+            shown += f" (code {code})"
         if provider:
-            text += f" [provider {provider}]"
+            shown += f" [provider {provider}]"
         return self._fail(
-            ChatStreamError(message=text, code=code, metadata=metadata, provider=provider)
+            ChatStreamError(
+                message=shown, code=code, metadata=metadata, provider=provider, data=text
+            )
         )
 
 

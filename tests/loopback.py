@@ -278,6 +278,20 @@ class LoopbackServer:
         with self.changed:
             return self.changed.wait_for(lambda: len(self.disconnects) >= count, limit)
 
+    @property
+    def open_connections(self) -> int:
+        """Connections whose client has not gone away (their serving thread still runs)."""
+        return sum(1 for thread in self._threads if thread.is_alive())
+
+    def wait_open_connections(self, at_most: int, limit: float = 5.0) -> bool:
+        """Wait until at most ``at_most`` connections are open (True) or ``limit`` passes."""
+        deadline = time.monotonic() + limit
+        while self.open_connections > at_most:
+            if time.monotonic() > deadline:
+                return False
+            self.stopping.wait(0.02)
+        return True
+
     def __enter__(self) -> LoopbackServer:
         return self
 

@@ -9,6 +9,7 @@ each loop gets its own async pool, and no "event loop is closed" error appears.
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -77,6 +78,27 @@ def test_sixteen_threads_share_one_pool(server: LoopbackServer) -> None:
     assert len(clients) == 1
     assert len(server.requests) == THREADS * CALLS
     assert server.connections <= THREADS + 2
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts fds through /proc")
+def test_fifty_asyncio_runs_keep_at_most_one_pool_open(server: LoopbackServer) -> None:
+    # A module-level core used by one asyncio.run() per invocation, never closed: the way
+    # serverless handlers and scripts use it.
+    core = make_core(server)
+    before = _open_fds()
+    for _ in range(50):
+        result = asyncio.run(chat_send_async(core, PARAMS))
+        assert isinstance(result, Success), result
+    # Each run's pool was closed when its loop shut down: no pool, socket or connection is left.
+    assert len(core._pools.async_clients) == 0
+    assert _open_fds() - before <= 2
+    assert server.connections == 50
+    assert server.wait_open_connections(at_most=1)
+    core.close()
 
 
 def test_one_core_across_two_asyncio_runs(server: LoopbackServer) -> None:
