@@ -306,6 +306,11 @@ class StreamAccumulator:
         )
 
     @property
+    def complete(self) -> bool:
+        """True when every choice finished and usage arrived: nothing more is expected."""
+        return self._usage is not None and self.finished
+
+    @property
     def id(self) -> str | None:
         """The generation id of the first chunk, once one arrived."""
         return self._id

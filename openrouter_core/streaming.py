@@ -31,6 +31,8 @@ import contextlib
 import gc
 import json
 import queue
+import select
+import socket
 import sys
 import threading
 import time
@@ -75,8 +77,10 @@ StreamItem = Result[ChatStreamChunk, StreamError]
 #: After ``[DONE]`` the rest of the body (normally only the chunked-encoding terminator) is read
 #: so that the connection can go back to the pool; at most this many bytes ...
 _DRAIN_BYTES = 64 * 1024
-#: ... and, on the async stream, for at most this many seconds.
+#: ... and for at most this many seconds, away from the caller (see ``_drain_sync``); the
+#: caller waits at most ``_DRAIN_GRACE`` seconds for that drain before its loop ends.
 _DRAIN_SECONDS = 1.0
+_DRAIN_GRACE = 0.02
 
 _DONE = "[DONE]"
 _ID_HEADER = "x-generation-id"
@@ -262,6 +266,10 @@ class _StreamMachine:
             if reported is None:
                 # ``parsed`` already is the Success item; wrapping the chunk again costs a copy.
                 items.append(parsed)
+                if self.acc.complete:
+                    # Every choice finished and usage arrived: the caller's loop ends here, as
+                    # at [DONE], even if the server (or a proxy) keeps the body open.
+                    self.ended = self.got_done = True
                 return
         elif reported is None:
             problem = parsed.failure().message
@@ -369,6 +377,70 @@ class _Closer:
 
 
 _closer = _Closer()
+
+
+# --- draining after the end ------------------------------------------------------------------
+#
+# After [DONE] the caller's loop ends at once. What is left of the body (normally [DONE]'s
+# successors and the 5-byte chunked terminator) is read so that the connection goes back to the
+# pool: inline while it is already here (in the HTTP parser's buffer or readable on the socket),
+# else away from the caller, bounded in bytes and time: on a daemon thread for a sync stream (the
+# socket is shut down when the time is up, which ends a blocked read), in a task for an async
+# one. The caller gives that drain a grace of ``_DRAIN_GRACE`` (the tail is normally a packet
+# behind), then goes on whether it finished or not. A client whose socket cannot be found is
+# closed at once.
+
+
+def _socket(response: Any) -> Any:
+    """The response's socket (httpx and httpx2 expose it for HTTP/1.1), or None."""
+    try:
+        stream = response.extensions.get("network_stream")
+        return None if stream is None else stream.get_extra_info("socket")
+    except Exception:  # another client, HTTP/2, or a closed stream
+        return None
+
+
+def _buffered(response: Any) -> bool:
+    """Whether the HTTP/1.1 parser holds received bytes not yet handed out (best effort)."""
+    try:
+        pool_stream = response.stream._httpcore_stream
+        h11_state = pool_stream._stream._connection._h11_state
+        return bool(h11_state.trailing_data[0])
+    except Exception:  # not httpcore's HTTP/1.1 connection: only the socket can tell
+        return False
+
+
+def _ready(response: Any, sock: Any) -> bool:
+    """Whether the next read of the body returns without waiting on the network."""
+    if _buffered(response):
+        return True
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):  # closed meanwhile
+        return False
+
+
+def _cut(sock: Any) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _drain_sync(response: SyncResponse, chunks: Iterator[bytes], sock: Any) -> None:
+    """Read the rest of the body on this (daemon) thread within the bounds, then close."""
+    timer = threading.Timer(_DRAIN_SECONDS, _cut, (sock,))
+    timer.daemon = True
+    timer.start()
+    received = 0
+    try:
+        for data in chunks:
+            received += len(data)
+            if received > _DRAIN_BYTES:
+                break
+    except Exception:  # the socket was cut, or the tail broke: only the connection is lost
+        pass
+    finally:
+        timer.cancel()
+        _close_quietly(response, chunks)
 
 
 def _close_held(held: list[Any]) -> None:
@@ -516,14 +588,30 @@ class ChatStream:
     def _finish(self) -> None:
         if self._closed:
             return
-        if self._machine.got_done and self._chunks is not None:
+        chunks = self._chunks
+        if self._machine.got_done and chunks is not None:
+            sock = _socket(self._response)
             received = 0
             try:
-                for data in self._chunks:
-                    received += len(data)
-                    if received > _DRAIN_BYTES:
-                        break
-            except Exception:  # the stream is complete; a failing tail only costs the connection
+                while sock is not None and received <= _DRAIN_BYTES:
+                    if not _ready(self._response, sock):
+                        # More is due but not here: drain it off the caller's thread.
+                        self._closed = True
+                        self._machine.close()
+                        self._chunks = None
+                        self._finalizer.detach()
+                        self._held[1] = None
+                        drain = threading.Thread(
+                            target=_drain_sync,
+                            args=(self._response, chunks, sock),
+                            name="openrouter-core-drain",
+                            daemon=True,
+                        )
+                        drain.start()
+                        drain.join(_DRAIN_GRACE)
+                        return
+                    received += len(next(chunks))
+            except Exception:  # the end (StopIteration), or a broken tail: close
                 pass
             except BaseException:
                 self.close()
@@ -552,6 +640,25 @@ def _aclose_later(response: AsyncResponse, loop: asyncio.AbstractEventLoop | Non
 
     with contextlib.suppress(RuntimeError):  # the loop closed in between
         loop.call_soon_threadsafe(start)
+
+
+async def _drain_async(response: AsyncResponse, chunks: AsyncIterator[bytes]) -> None:
+    """Read the rest of the body within the bounds, then close."""
+    received = 0
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for data in chunks:
+                received += len(data)
+                if received > _DRAIN_BYTES:
+                    break
+    except Exception:  # the time is up, or the tail broke: only the connection is lost
+        pass
+    finally:
+        close_chunks = getattr(chunks, "aclose", None)
+        if close_chunks is not None:
+            with contextlib.suppress(Exception):
+                await close_chunks()
+        await _aclose_quietly(response)
 
 
 class _WatchdogExpiredError(Exception):
@@ -725,12 +832,25 @@ class AsyncChatStream:
             return
         chunks = self._chunks
         if self._machine.got_done and chunks is not None:
+            sock = _socket(self._response)
             received = 0
-            until = self._clock() + _DRAIN_SECONDS
             try:
-                while received <= _DRAIN_BYTES:
-                    received += len(await _next_within(chunks, until - self._clock()))
-            except Exception:  # the end (StopAsyncIteration), the grace period, or a broken tail
+                while sock is not None and received <= _DRAIN_BYTES:
+                    if not _ready(self._response, sock):
+                        # More is due but not here: drain it in a task, off the caller's loop.
+                        self._closed = True
+                        self._machine.close()
+                        self._chunks = None
+                        self._finalizer.detach()
+                        task = asyncio.get_running_loop().create_task(
+                            _drain_async(self._response, chunks)
+                        )
+                        _closing.add(task)
+                        task.add_done_callback(_closing.discard)
+                        await asyncio.wait([task], timeout=_DRAIN_GRACE)
+                        return
+                    received += len(await chunks.__anext__())
+            except Exception:  # the end (StopAsyncIteration), or a broken tail: close
                 pass
             except BaseException:
                 await self.aclose()

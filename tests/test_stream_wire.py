@@ -712,3 +712,58 @@ def test_async_dropped_stream_is_closed(server: LoopbackServer, core: OpenRouter
         return gone
 
     assert run(main())
+
+
+# ------------------------------------------------- the end of a stream does not wait on the server
+
+
+@pytest.mark.parametrize(
+    "events",
+    [HELLO, HELLO[:-1]],
+    ids=["done-then-held-open", "finished-with-usage-then-held-open"],
+)
+def test_sync_stream_ends_at_once_when_the_server_holds_the_body(
+    server: LoopbackServer, events: list[bytes]
+) -> None:
+    # A read timeout far beyond the bound below: only ending at [DONE] (or at a finished stream
+    # with usage) can pass; waiting for the server would take 30 s.
+    with OpenRouterCore(
+        api_key="k", server_url=server.base_url, retry_config=RetryConfig.disabled(), timeout=30
+    ) as core:
+        server.script(sse(events, finish="hold"), sse(events, finish="hold"))
+        started = time.monotonic()
+        items = read_all(open_stream(core))
+        assert contents(items) == "Hello"
+        response = chat_send(core, PARAMS, stream=False)
+        assert response.unwrap().choices[0].message.content == "Hello"
+        assert time.monotonic() - started < 1.5
+        # The held connections were given up within the drain's bound, away from the caller.
+        assert server.wait_disconnect(2)
+
+
+@pytest.mark.parametrize(
+    "events",
+    [HELLO, HELLO[:-1]],
+    ids=["done-then-held-open", "finished-with-usage-then-held-open"],
+)
+def test_async_stream_ends_at_once_when_the_server_holds_the_body(
+    server: LoopbackServer, events: list[bytes]
+) -> None:
+    async def main() -> float:
+        async with OpenRouterCore(
+            api_key="k",
+            server_url=server.base_url,
+            retry_config=RetryConfig.disabled(),
+            timeout=30,
+        ) as core:
+            started = time.monotonic()
+            items = await read_all_async(await open_async(core))
+            assert contents(items) == "Hello"
+            response = await chat_send_async(core, PARAMS, stream=False)
+            assert response.unwrap().choices[0].message.content == "Hello"
+            return time.monotonic() - started
+
+    server.script(sse(events, finish="hold"), sse(events, finish="hold"))
+    # Well under the 1 s that one bounded drain may take: the caller did not wait for either.
+    assert run(main()) < 1.5
+    assert server.wait_disconnect(2)
