@@ -28,7 +28,13 @@ from openrouter_core.models import (
     ErrorResponse,
     WireModel,
 )
-from openrouter_core.models._converter import _STRICT, _as_error, _build, structure
+from openrouter_core.models._converter import (
+    _STRICT,
+    ModelError,
+    _as_error,
+    _build,
+    structure,
+)
 from openrouter_core.testing import completion_body, stream_chunks
 from tests.spec_helpers import generation_schema, patch_hypothesis_jsonschema
 from tests.test_models import CHUNKS, KITCHEN_SINK, REQUEST_CORPUS, RESPONSE
@@ -292,10 +298,180 @@ def test_declined_requests_match_the_reference(data: Any) -> None:
 
 def test_public_results_are_unchanged() -> None:
     bad = _chunk(content=7)
-    result = ChatStreamChunk.from_dict(bad)
+    kept = ChatStreamChunk.from_dict(bad).unwrap().choices[0].delta
+    assert kept.content is None
+    assert kept.extras == {"content": 7}
+    result = ChatStreamChunk.from_dict([bad])
     assert isinstance(result, Failure)
-    assert result.failure().message == "choices[0].delta.content: expected string, got integer"
+    assert result.failure().message == "expected object, got array"
     good = ChatStreamChunk.from_dict(_chunk(content="hi"))
     assert isinstance(good, Success)
     assert good.unwrap().choices[0].delta.content == "hi"
     assert ErrorResponse.from_dict({"error": {"code": 1, "message": "m"}}).unwrap().error.code == 1
+
+
+# --- every model class is read and written by its generated functions ---------------------------
+#
+# A valid object of every public model class, built from its attrs field types (once with the
+# required fields only, once with every field set), must be read by the class's generated reader
+# without falling back to the slow cattrs hook, and written by its generated writer.
+#
+# The seam: a generated reader falls back by calling the function that ``_slow_hook`` made for it,
+# held in the reader's globals as ``_slow<N>`` (see ``_reader_source``). The fixture wraps every
+# such function, those of readers already compiled and (through ``_slow_hook``) those of readers
+# compiled later, so that each fallback is recorded. A writer has no fallback: a writer whose code
+# is the generated one runs it on every call.
+
+_GENERATED = "<openrouter_core generated "
+
+
+def _model_classes() -> list[type[WireModel]]:
+    from openrouter_core import models
+
+    found = {
+        obj
+        for name in models.__all__
+        if isinstance(obj := getattr(models, name), type)
+        and issubclass(obj, WireModel)
+        and obj is not WireModel
+    }
+    return sorted(found, key=lambda cls: cls.__name__)
+
+
+MODEL_CLASSES = _model_classes()
+
+
+def _tagged_variant(members: frozenset[type]) -> tuple[str, str, type[WireModel]] | None:
+    """For a union of models told apart by a tag: the tag key, a known tag and its class."""
+    from openrouter_core.models import _unions
+
+    for spec in _unions.TAGGED:
+        if spec.members == members:
+            tag, cls = next(iter(spec.variants.items()))
+            return spec.tag, tag, cls
+    return None
+
+
+def _sample(tp: Any, *, full: bool, depth: int) -> Any:
+    """A valid wire value of type ``tp``."""
+    import types
+    from typing import Literal, Union, get_args, get_origin
+
+    origin, args = get_origin(tp), get_args(tp)
+    if isinstance(tp, type) and issubclass(tp, WireModel):
+        return _instance(tp, full=full and depth < 4, depth=depth + 1)
+    if tp is str:
+        return "s"
+    if tp is bool:
+        return True
+    if tp is int:
+        return 2
+    if tp is float:
+        return 0.5
+    if tp is Any or tp is object:
+        return {"any": [1, "x", None]}
+    if origin is Literal:
+        return args[0]
+    if origin is list or tp is list:
+        return [_sample(args[0], full=full, depth=depth)] if args else ["x"]
+    if origin is dict or tp is dict:
+        return {"k": _sample(args[1], full=full, depth=depth)} if len(args) == 2 else {"k": 1}
+    if origin is Union or origin is types.UnionType:
+        rest = [a for a in args if a is not type(None)]
+        models = frozenset(a for a in rest if isinstance(a, type) and issubclass(a, WireModel))
+        if len(models) > 1:
+            found = _tagged_variant(models)
+            assert found is not None, f"no tagged union for {tp}"
+            key, tag, cls = found
+            return {**_instance(cls, full=full and depth < 4, depth=depth + 1), key: tag}
+        # The richest member: a model, then a list, then a mapping, then the first other one.
+        richest = [
+            *models,
+            *(a for a in rest if get_origin(a) is list),
+            *(a for a in rest if get_origin(a) is dict),
+            *rest,
+        ]
+        return _sample(richest[0], full=full, depth=depth)
+    raise AssertionError(f"no sample for {tp!r}")
+
+
+def _instance(cls: type[WireModel], *, full: bool, depth: int = 0) -> dict[str, Any]:
+    """A valid wire object of ``cls``: its required fields (those a request requires included),
+    or with ``full`` every field."""
+    import attrs
+
+    attrs.resolve_types(cls)
+    required: frozenset[str] = getattr(cls, "_strict_required", frozenset())
+    return {
+        a.name: _sample(a.type, full=full, depth=depth)
+        for a in attrs.fields(cls)
+        if a.name != "extras" and (full or a.default is attrs.NOTHING or a.name in required)
+    }
+
+
+def test_every_public_model_class_is_found() -> None:
+    names = {cls.__name__ for cls in MODEL_CLASSES}
+    assert len(names) > 100
+    assert {"ChatGenerationParams", "ChatResponse", "ChatStreamChunk", "ErrorResponse"} <= names
+
+
+def _spying(slow: Any, cls: type, calls: list[type]) -> Any:
+    def spy(value: Any, _: Any = None) -> Any:
+        calls.append(cls)
+        return slow(value)
+
+    spy.spied = True  # type: ignore[attr-defined]
+    return spy
+
+
+@pytest.fixture(scope="module")
+def slow_reads() -> Iterator[list[type]]:
+    """The classes whose generated reader fell back to the slow hook, in order of the calls."""
+    from openrouter_core.models import _converter
+
+    calls: list[type] = []
+    original_slow_hook = _converter._slow_hook
+
+    def slow_hook(conv: cattrs.Converter, cls: type[WireModel]) -> Any:
+        return _spying(original_slow_hook(conv, cls), cls, calls)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_converter, "_slow_hook", slow_hook)
+        for reader, shape in list(_converter._SHAPES.items()):
+            if shape[0] != "model" or not reader.__code__.co_filename.startswith(_GENERATED):
+                continue
+            namespace = reader.__globals__
+            for name, value in list(namespace.items()):
+                if name.startswith("_slow") and not hasattr(value, "spied"):
+                    patch.setitem(namespace, name, _spying(value, shape[1], calls))
+        yield calls
+
+
+@pytest.mark.parametrize("full", [False, True], ids=["required", "full"])
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda cls: cls.__name__)
+def test_every_model_is_read_and_written_by_generated_code(
+    cls: type[WireModel], full: bool, slow_reads: list[type]
+) -> None:
+    from openrouter_core.models._converter import _READERS, _SHAPES, _WRITERS
+
+    wire = _instance(cls, full=full)
+    for strict in (False, True):
+        slow_reads.clear()
+        obj = structure(copy.deepcopy(wire), cls, strict=strict)
+        assert type(obj) is cls
+        assert slow_reads == [], f"fell back to the slow path for {slow_reads} ({strict=})"
+        out = obj.to_dict()
+        assert repr(out) == repr(reference().get_unstructure_hook(cls)(obj))
+        assert structure(out, cls, strict=strict) == obj
+        assert slow_reads == []
+    # What structure() and to_dict() call for the class is its generated reader and writer.
+    reader, writer = _READERS[cls], _WRITERS[cls]
+    assert _SHAPES.get(reader) == ("model", cls)
+    assert reader.__code__.co_filename.startswith(_GENERATED)
+    assert _SHAPES.get(writer) == ("writer", cls)
+    assert writer.__code__.co_filename.startswith(_GENERATED)
+    # The spy does see a fallback: the generated reader declines a list.
+    slow_reads.clear()
+    with pytest.raises(ModelError):
+        structure([], cls, strict=False)
+    assert slow_reads == [cls]

@@ -1,0 +1,83 @@
+"""The supported Pythons and dependency ranges are declared consistently, and the vendored spec
+is complete."""
+
+from __future__ import annotations
+
+import re
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pyproject() -> dict[str, Any]:
+    loaded: dict[str, Any] = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    return loaded
+
+
+def _makefile_pythons() -> list[str]:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    found = re.search(r"^SUPPORTED_PYTHONS := (.+)$", text, re.MULTILINE)
+    assert found is not None
+    return found.group(1).split()
+
+
+def _classifier_pythons() -> list[str]:
+    prefix = "Programming Language :: Python :: "
+    return [
+        c.removeprefix(prefix)
+        for c in _pyproject()["project"]["classifiers"]
+        if re.fullmatch(re.escape(prefix) + r"3\.\d+", c)
+    ]
+
+
+def test_supported_pythons_agree() -> None:
+    project = _pyproject()
+    versions = _classifier_pythons()
+    assert versions == _makefile_pythons()
+    lowest = versions[0]
+    assert project["project"]["requires-python"] == f">={lowest}"
+    assert project["tool"]["ruff"]["target-version"] == "py" + lowest.replace(".", "")
+    assert project["tool"]["mypy"]["python_version"] == lowest
+    assert f"{sys.version_info[0]}.{sys.version_info[1]}" in versions
+
+
+def test_pinned_dev_versions_are_in_the_declared_ranges() -> None:
+    pins: dict[str, str] = {}
+    for raw in (ROOT / "requirements-dev.txt").read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    for dependency in _pyproject()["project"]["dependencies"]:
+        requirement = Requirement(dependency)
+        pinned = pins[requirement.name.lower()]
+        assert requirement.specifier.contains(pinned), f"{requirement} excludes {pinned}"
+
+
+def test_cattrs_range_is_bounded() -> None:
+    # The fast path uses cattrs internals: the range is the tested one, closed above.
+    (cattrs,) = (
+        Requirement(d) for d in _pyproject()["project"]["dependencies"] if d.startswith("cattrs")
+    )
+    assert any(spec.operator == "<" for spec in cattrs.specifier)
+    assert not SpecifierSet(str(cattrs.specifier)).contains("23.2.3")
+
+
+def test_every_vendored_spec_file_is_described() -> None:
+    spec = ROOT / "spec"
+    readme = (spec / "README.md").read_text(encoding="utf-8")
+    files = [p.relative_to(spec).as_posix() for p in spec.rglob("*") if p.is_file()]
+    assert "chat-completions.schema.json" in files
+    for name in files:
+        if name == "README.md":
+            continue
+        described = f"`{name}`" in readme or (
+            name.startswith("openapi/overlays/") and "`openapi/overlays/*.overlay.yaml`" in readme
+        )
+        assert described, f"spec/{name} is not described in spec/README.md"
