@@ -1,9 +1,8 @@
-"""``chat_send``: POST /chat/completions, streaming or not, sync or async, as a Result.
+"""``chat_send``: ``POST /chat/completions``, streaming or not, sync or async, as a Result.
 
->>> match chat_send(core, {"model": "openai/gpt-4o-mini",
-...                        "messages": [{"role": "user", "content": "Hello"}]}):
-...     case Success(response): print(response.choices[0].message.content)
-...     case Failure(error): print("chat failed:", error)
+>>> match chat_send(core, params, stream=False):
+...     case Success(ChatResponse() as response): print(response.choices[0].message.content)
+...     case Failure(OpenRouterCoreError() as error): print("chat failed:", error)
 
 With ``"stream": True`` in the params (or ``stream=True``) the Success holds a stream instead.
 Static types follow the ``stream=`` keyword: ``stream=False`` gives ``Result[ChatResponse, ...]``,
@@ -12,13 +11,17 @@ Static types follow the ``stream=`` keyword: ``stream=False`` gives ``Result[Cha
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from returns.result import Failure, Result
 
 if TYPE_CHECKING:
-    from openrouter_core._transport import RetriesArg, TimeoutArg
+    from typing_extensions import Unpack
+
+    from openrouter_core._machinery.operation import Operation
+    from openrouter_core._machinery.options import CallOptions
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
     from openrouter_core.models import ChatGenerationParams, ChatResponse
@@ -29,18 +32,34 @@ if TYPE_CHECKING:
 __all__ = ["chat_send", "chat_send_async", "chat_stream", "chat_stream_async"]
 
 
+@functools.cache
+def operation() -> Operation[ChatResponse]:
+    """The declaration of ``POST /chat/completions`` (built on first use: importing this
+    module loads no models)."""
+    from openrouter_core._machinery.operation import Operation
+    from openrouter_core.chat.stream import CHAT_STREAM, choice_error
+    from openrouter_core.errors import ChatError
+    from openrouter_core.models import ChatGenerationParams, ChatResponse
+
+    return Operation(
+        name="chat_send",
+        method="POST",
+        path="/chat/completions",
+        body=ChatGenerationParams,
+        read=ChatResponse.from_dict,
+        reported_error=choice_error,
+        error_class=ChatError,
+        stream=CHAT_STREAM,
+    )
+
+
 @overload
 def chat_send(
     core: OpenRouterCore,
     params: Params,
     *,
     stream: Literal[True],
-    timeout: TimeoutArg = ...,
-    retries: RetriesArg = ...,
-    extra_headers: Mapping[str, str] | None = ...,
-    extra_body: Mapping[str, Any] | None = ...,
-    first_content_timeout: float | None = ...,
-    chunk_gap_timeout: float | None = ...,
+    **options: Unpack[CallOptions],
 ) -> Result[ChatStream, OpenRouterCoreError]: ...
 @overload
 def chat_send(
@@ -48,100 +67,46 @@ def chat_send(
     params: Params,
     *,
     stream: Literal[False],
-    timeout: TimeoutArg = ...,
-    retries: RetriesArg = ...,
-    extra_headers: Mapping[str, str] | None = ...,
-    extra_body: Mapping[str, Any] | None = ...,
-    first_content_timeout: float | None = ...,
-    chunk_gap_timeout: float | None = ...,
+    **options: Unpack[CallOptions],
 ) -> Result[ChatResponse, OpenRouterCoreError]: ...
 @overload
 def chat_send(
     core: OpenRouterCore,
     params: Params,
     *,
-    stream: bool | None,
-    timeout: TimeoutArg = ...,
-    retries: RetriesArg = ...,
-    extra_headers: Mapping[str, str] | None = ...,
-    extra_body: Mapping[str, Any] | None = ...,
-    first_content_timeout: float | None = ...,
-    chunk_gap_timeout: float | None = ...,
-) -> Result[ChatResponse | ChatStream, OpenRouterCoreError]: ...
-@overload
-def chat_send(
-    core: OpenRouterCore,
-    params: Params,
-    *,
-    stream: None = ...,
-    timeout: TimeoutArg = ...,
-    retries: RetriesArg = ...,
-    extra_headers: Mapping[str, str] | None = ...,
-    extra_body: Mapping[str, Any] | None = ...,
-    first_content_timeout: float | None = ...,
-    chunk_gap_timeout: float | None = ...,
+    stream: bool | None = ...,
+    **options: Unpack[CallOptions],
 ) -> Result[ChatResponse | ChatStream, OpenRouterCoreError]: ...
 def chat_send(
     core: OpenRouterCore,
     params: Params,
     *,
     stream: bool | None = None,
-    timeout: TimeoutArg = None,
-    retries: RetriesArg = None,
-    extra_headers: Mapping[str, str] | None = None,
-    extra_body: Mapping[str, Any] | None = None,
-    first_content_timeout: float | None = None,
-    chunk_gap_timeout: float | None = None,
+    **options: Unpack[CallOptions],
 ) -> Result[ChatResponse | ChatStream, OpenRouterCoreError]:
     """Send a chat completion request and return ``Success(response)`` or ``Failure(error)``.
 
-    ``params`` is a mapping of wire fields or a ``ChatGenerationParams``. A streaming request
-    returns ``Success(ChatStream)``. Per-call options override the core: ``timeout`` (seconds
-    or ``httpx.Timeout``), ``retries`` (a ``RetryConfig`` or a retry count), ``extra_headers``,
-    ``extra_body`` (fields merged into the JSON body), and the stream watchdogs
-    ``first_content_timeout`` / ``chunk_gap_timeout``. Never raises except on cancellation.
+    ``params`` is a mapping of wire fields or a ``ChatGenerationParams``; both are checked
+    before anything is sent. A streaming request returns ``Success(ChatStream)`` once its first
+    chunk arrived. The per-call options (``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; see
+    ``CallOptions``) override the core's settings; ``None`` turns one off. Never raises except
+    on cancellation.
     """
-    from openrouter_core import _transport
+    from openrouter_core._machinery.attempts import run_sync
+    from openrouter_core._machinery.request import prepare
 
-    prepared = _transport.prepare(
-        core,
-        params,
-        stream=stream,
-        timeout=timeout,
-        retries=retries,
-        extra_headers=extra_headers,
-        extra_body=extra_body,
-        first_content_timeout=first_content_timeout,
-        chunk_gap_timeout=chunk_gap_timeout,
-    )
+    prepared = prepare(operation(), core, params, stream=stream, options=options)
     if isinstance(prepared, Failure):
         return prepared
-    return _transport.send_sync(core, prepared.unwrap())
+    return run_sync(core, prepared.unwrap())
 
 
 def chat_stream(
-    core: OpenRouterCore,
-    params: Params,
-    *,
-    timeout: TimeoutArg = None,
-    retries: RetriesArg = None,
-    extra_headers: Mapping[str, str] | None = None,
-    extra_body: Mapping[str, Any] | None = None,
-    first_content_timeout: float | None = None,
-    chunk_gap_timeout: float | None = None,
+    core: OpenRouterCore, params: Params, **options: Unpack[CallOptions]
 ) -> Result[ChatStream, OpenRouterCoreError]:
     """``chat_send`` with ``stream=True``: always ``Success(ChatStream)`` or a Failure."""
-    return chat_send(
-        core,
-        params,
-        stream=True,
-        timeout=timeout,
-        retries=retries,
-        extra_headers=extra_headers,
-        extra_body=extra_body,
-        first_content_timeout=first_content_timeout,
-        chunk_gap_timeout=chunk_gap_timeout,
-    )
+    return chat_send(core, params, stream=True, **options)
 
 
 @overload
@@ -150,12 +115,7 @@ async def chat_send_async(
     params: Params,
     *,
     stream: Literal[True],
-    timeout: TimeoutArg = ...,
-    retries: RetriesArg = ...,
-    extra_headers: Mapping[str, str] | None = ...,
-    extra_body: Mapping[str, Any] | None = ...,
-    first_content_timeout: float | None = ...,
-    chunk_gap_timeout: float | None = ...,
+    **options: Unpack[CallOptions],
 ) -> Result[AsyncChatStream, OpenRouterCoreError]: ...
 @overload
 async def chat_send_async(
@@ -163,90 +123,37 @@ async def chat_send_async(
     params: Params,
     *,
     stream: Literal[False],
-    timeout: TimeoutArg = ...,
-    retries: RetriesArg = ...,
-    extra_headers: Mapping[str, str] | None = ...,
-    extra_body: Mapping[str, Any] | None = ...,
-    first_content_timeout: float | None = ...,
-    chunk_gap_timeout: float | None = ...,
+    **options: Unpack[CallOptions],
 ) -> Result[ChatResponse, OpenRouterCoreError]: ...
 @overload
 async def chat_send_async(
     core: OpenRouterCore,
     params: Params,
     *,
-    stream: bool | None,
-    timeout: TimeoutArg = ...,
-    retries: RetriesArg = ...,
-    extra_headers: Mapping[str, str] | None = ...,
-    extra_body: Mapping[str, Any] | None = ...,
-    first_content_timeout: float | None = ...,
-    chunk_gap_timeout: float | None = ...,
-) -> Result[ChatResponse | AsyncChatStream, OpenRouterCoreError]: ...
-@overload
-async def chat_send_async(
-    core: OpenRouterCore,
-    params: Params,
-    *,
-    stream: None = ...,
-    timeout: TimeoutArg = ...,
-    retries: RetriesArg = ...,
-    extra_headers: Mapping[str, str] | None = ...,
-    extra_body: Mapping[str, Any] | None = ...,
-    first_content_timeout: float | None = ...,
-    chunk_gap_timeout: float | None = ...,
+    stream: bool | None = ...,
+    **options: Unpack[CallOptions],
 ) -> Result[ChatResponse | AsyncChatStream, OpenRouterCoreError]: ...
 async def chat_send_async(
     core: OpenRouterCore,
     params: Params,
     *,
     stream: bool | None = None,
-    timeout: TimeoutArg = None,
-    retries: RetriesArg = None,
-    extra_headers: Mapping[str, str] | None = None,
-    extra_body: Mapping[str, Any] | None = None,
-    first_content_timeout: float | None = None,
-    chunk_gap_timeout: float | None = None,
+    **options: Unpack[CallOptions],
 ) -> Result[ChatResponse | AsyncChatStream, OpenRouterCoreError]:
     """The async twin of ``chat_send``; a streaming request gives ``Success(AsyncChatStream)``."""
-    from openrouter_core import _transport
+    from openrouter_core._machinery.attempts import run_async
+    from openrouter_core._machinery.request import prepare
 
-    prepared = _transport.prepare(
-        core,
-        params,
-        stream=stream,
-        timeout=timeout,
-        retries=retries,
-        extra_headers=extra_headers,
-        extra_body=extra_body,
-        first_content_timeout=first_content_timeout,
-        chunk_gap_timeout=chunk_gap_timeout,
-    )
+    prepared = prepare(operation(), core, params, stream=stream, options=options)
     if isinstance(prepared, Failure):
         return prepared
-    return await _transport.send_async(core, prepared.unwrap())
+    return await run_async(core, prepared.unwrap())
 
 
 async def chat_stream_async(
-    core: OpenRouterCore,
-    params: Params,
-    *,
-    timeout: TimeoutArg = None,
-    retries: RetriesArg = None,
-    extra_headers: Mapping[str, str] | None = None,
-    extra_body: Mapping[str, Any] | None = None,
-    first_content_timeout: float | None = None,
-    chunk_gap_timeout: float | None = None,
+    core: OpenRouterCore, params: Params, **options: Unpack[CallOptions]
 ) -> Result[AsyncChatStream, OpenRouterCoreError]:
     """``chat_send_async`` with ``stream=True``."""
-    return await chat_send_async(
-        core,
-        params,
-        stream=True,
-        timeout=timeout,
-        retries=retries,
-        extra_headers=extra_headers,
-        extra_body=extra_body,
-        first_content_timeout=first_content_timeout,
-        chunk_gap_timeout=chunk_gap_timeout,
-    )
+    result: Result[AsyncChatStream, OpenRouterCoreError]
+    result = await chat_send_async(core, params, stream=True, **options)
+    return result

@@ -5,14 +5,18 @@ Build one :class:`OpenRouterCore` and pass it to the operations in ``funcs``
 """
 
 from openrouter_core._client import AsyncHTTPClient, SyncHTTPClient
+from openrouter_core._machinery.http import HTTPInfo
+from openrouter_core._machinery.options import NOT_GIVEN, CallOptions, NotGiven
 from openrouter_core._version import __version__
 from openrouter_core.core import OpenRouterCore, RetryConfig
 from openrouter_core.errors import (
     APIConnectionError,
+    APIError,
     APIStatusError,
     APITimeoutError,
     ChatError,
     ChatStreamError,
+    HTTPClientError,
     InvalidRequestError,
     OpenRouterCoreError,
     OpenRouterDefaultError,
@@ -25,13 +29,19 @@ from openrouter_core.errors import (
 )
 
 __all__ = [
+    "NOT_GIVEN",
     "APIConnectionError",
+    "APIError",
     "APIStatusError",
     "APITimeoutError",
     "AsyncHTTPClient",
+    "CallOptions",
     "ChatError",
     "ChatStreamError",
+    "HTTPClientError",
+    "HTTPInfo",
     "InvalidRequestError",
+    "NotGiven",
     "OpenRouterCore",
     "OpenRouterCoreError",
     "OpenRouterDefaultError",

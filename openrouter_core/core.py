@@ -144,9 +144,9 @@ class _Pools:
         factory=weakref.WeakKeyDictionary
     )
     # The request's URL and headers as the client library's own objects, built once per
-    # (client class, streaming) pair: parsing them again on every call costs more than the
-    # rest of the SDK's per-call work.
-    wire: dict[tuple[type, bool], tuple[Any, Any]] = attrs.field(factory=dict)
+    # (client class, URL, streaming, body or not): parsing them again on every call costs more
+    # than the rest of the SDK's per-call work.
+    wire: dict[tuple[Any, ...], tuple[Any, Any]] = attrs.field(factory=dict)
     # The async generator per loop that closes its pool at the loop's shutdown (see
     # ``_close_with_loop``); held here so it is not finalized early.
     keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = attrs.field(

@@ -5,12 +5,14 @@ class (so its fields are plain, comparable values), and picklable: it holds no l
 No message, repr or field ever contains the API key.
 
 OpenRouterCoreError                   base of everything below
-├── InvalidRequestError               bad params or config; the network was never touched
+├── InvalidRequestError               bad params, options or config; the network was never touched
+├── HTTPClientError                   the injected HTTP client failed in a way no network can: a bug
 ├── APIConnectionError                the connection could not be made or broke before a response
 │   └── APITimeoutError               connect, read, write or pool timeout
 ├── ResponseValidationError           a response arrived but is not what the contract says
 ├── APIStatusError                    the server answered with an error (4XX, 5XX, error body)
-│   ├── ChatError                     a documented status with OpenRouter's JSON error body
+│   ├── APIError                      a documented status with OpenRouter's JSON error body
+│   │   └── ChatError                 ... from a chat completion
 │   └── OpenRouterDefaultError        any other status, or an error body that is not OpenRouter JSON
 └── StreamError                       a stream broke after it started; ``partial`` has what came
     ├── ChatStreamError               the server reported an error inside the stream
@@ -23,19 +25,18 @@ OpenRouterCoreError                   base of everything below
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import attrs
-
-if TYPE_CHECKING:
-    from openrouter_core.models import ChatResponse
 
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
+    "APIError",
     "APITimeoutError",
     "ChatError",
     "ChatStreamError",
+    "HTTPClientError",
     "InvalidRequestError",
     "OpenRouterCoreError",
     "OpenRouterDefaultError",
@@ -105,6 +106,17 @@ class InvalidRequestError(OpenRouterCoreError):
 
 
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
+class HTTPClientError(OpenRouterCoreError):
+    """The HTTP client raised an exception that is not a transport error (a ``TypeError`` from a
+    client with another ``send`` signature, say): a programming error, never retried.
+
+    ``cause`` is the exception's class name and text.
+    """
+
+    cause: str = ""
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class APIConnectionError(OpenRouterCoreError):
     """No response: DNS, refused or reset connection, TLS failure, protocol error.
 
@@ -164,11 +176,17 @@ class APIStatusError(OpenRouterCoreError):
 
 
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
-class ChatError(APIStatusError):
+class APIError(APIStatusError):
     """A documented error status (see ``DOCUMENTED_STATUSES``) with OpenRouter's JSON body.
 
-    A 200 whose body is an error object, or whose choice reports ``finish_reason: "error"``,
-    is a ``ChatError`` too, with ``status_code`` 200.
+    A 200 whose body is an error object is one too, with ``status_code`` 200.
+    """
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
+class ChatError(APIError):
+    """An ``APIError`` from a chat completion; a choice that reports ``finish_reason: "error"``
+    is one too, with ``status_code`` 200.
     """
 
 
@@ -179,10 +197,11 @@ class OpenRouterDefaultError(APIStatusError):
 
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class StreamError(OpenRouterCoreError):
-    """A stream failed after it started. ``partial`` is what was received before the failure."""
+    """A stream failed after it started. ``partial`` is what was received before the failure
+    (for a chat stream, a ``ChatResponse``)."""
 
     generation_id: str | None = None
-    partial: ChatResponse | None = None
+    partial: Any = None
 
 
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)

@@ -15,6 +15,7 @@ import pytest
 from returns.result import Failure, Success
 
 from funcs.chat_send import chat_send, chat_send_async
+from funcs.chat_send import operation as chat_operation
 from openrouter_core import (
     APIConnectionError,
     APITimeoutError,
@@ -24,8 +25,9 @@ from openrouter_core import (
     OpenRouterDefaultError,
     ResponseValidationError,
     RetryConfig,
-    _transport,
 )
+from openrouter_core._machinery.attempts import run_async, run_sync
+from openrouter_core._machinery.request import prepare
 from openrouter_core.core import USER_AGENT
 from openrouter_core.models import ChatResponse
 from openrouter_core.testing import completion_body, error_body
@@ -235,10 +237,10 @@ def test_retry_after_is_respected(server: LoopbackServer) -> None:
         json_response(429, error_body("slow", code=429), [("retry-after-ms", "1500")]),
     )
     core = make_core(server)
-    prepared = _transport.prepare(core, PARAMS).unwrap()
+    prepared = prepare(chat_operation(), core, PARAMS).unwrap()
     slept: list[float] = []
     with core:
-        result = _transport.send_sync(core, prepared, sleep=slept.append)
+        result = run_sync(core, prepared, sleep=slept.append)
     assert isinstance(result, Success)
     assert slept == [2.0, 1.5]
 
@@ -246,7 +248,7 @@ def test_retry_after_is_respected(server: LoopbackServer) -> None:
 def test_async_retry_after_is_respected(server: LoopbackServer) -> None:
     server.script(json_response(503, error_body("x", code=503), [("Retry-After", "3")]))
     core = make_core(server)
-    prepared = _transport.prepare(core, PARAMS).unwrap()
+    prepared = prepare(chat_operation(), core, PARAMS).unwrap()
     slept: list[float] = []
 
     async def fake_sleep(delay: float) -> None:
@@ -254,7 +256,7 @@ def test_async_retry_after_is_respected(server: LoopbackServer) -> None:
 
     async def go() -> Any:
         async with core:
-            return await _transport.send_async(core, prepared, sleep=fake_sleep)
+            return await run_async(core, prepared, sleep=fake_sleep)
 
     assert isinstance(asyncio.run(go()), Success)
     assert slept == [3.0]
@@ -533,9 +535,11 @@ def test_request_parts_are_built_once_per_client_class(server: LoopbackServer) -
             assert isinstance(chat_send(core, PARAMS), Success)
         assert isinstance(chat_send(core, PARAMS, extra_headers={"X-Once": "1"}), Success)
         wire = core._pools.wire
-        assert list(wire) == [(httpx2.Client, False)]
-        url, headers = wire[(httpx2.Client, False)]
+        key = (httpx2.Client, core.chat_url, False, False)
+        assert list(wire) == [key]
+        url, headers = wire[key]
         assert isinstance(url, httpx2.URL)
+        assert str(url) == core.chat_url
         assert isinstance(headers, httpx2.Headers)
     assert [r.headers.get("x-once") for r in server.requests] == [None, None, None, "1"]
 
@@ -546,8 +550,8 @@ def test_retry_config_given_in_whole_seconds(server: LoopbackServer) -> None:
     core = make_core(server, retry_config=config)
     slept: list[float] = []
     with core:
-        result = _transport.send_sync(
-            core, _transport.prepare(core, PARAMS).unwrap(), sleep=slept.append
+        result = run_sync(
+            core, prepare(chat_operation(), core, PARAMS).unwrap(), sleep=slept.append
         )
     assert isinstance(result, Success)
     assert slept == [1.0]

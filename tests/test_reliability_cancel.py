@@ -24,7 +24,10 @@ import pytest
 from returns.result import Success
 
 from funcs.chat_send import chat_send, chat_send_async, chat_stream, chat_stream_async
-from openrouter_core import OpenRouterCore, RetryConfig, _transport
+from funcs.chat_send import operation as chat_operation
+from openrouter_core import OpenRouterCore, RetryConfig
+from openrouter_core._machinery.attempts import run_async, run_sync
+from openrouter_core._machinery.request import prepare
 from openrouter_core.testing import error_body, stream_chunks
 from tests.loopback import LoopbackServer, json_response, sse, stall
 
@@ -172,7 +175,7 @@ def test_cancel_during_a_stream(server: LoopbackServer, how: str) -> None:
 def test_cancel_during_retry_backoff(server: LoopbackServer) -> None:
     server.default = json_response(503, error_body("busy", code=503))
     core = make_core(server.base_url, retry_config=SLOW_RETRY)
-    prepared = _transport.prepare(core, PARAMS).unwrap()
+    prepared = prepare(chat_operation(), core, PARAMS).unwrap()
 
     async def go() -> float:
         sleeping = asyncio.Event()
@@ -183,7 +186,7 @@ def test_cancel_during_retry_backoff(server: LoopbackServer) -> None:
             await asyncio.sleep(delay)
 
         async with core:
-            task = asyncio.create_task(_transport.send_async(core, prepared, sleep=sleep))
+            task = asyncio.create_task(run_async(core, prepared, sleep=sleep))
             took = await cancel_when(task, sleeping.wait)
             # The 503 was read and its connection went back to the pool, idle: nothing is
             # left half-read or waiting (the pool itself closes with the core).
@@ -319,7 +322,7 @@ def test_interrupt_in_retry_sleep_propagates(
 ) -> None:
     server.default = json_response(503, error_body("busy", code=503))
     core = make_core(server.base_url, retry_config=SLOW_RETRY)
-    prepared = _transport.prepare(core, PARAMS).unwrap()
+    prepared = prepare(chat_operation(), core, PARAMS).unwrap()
 
     def sleep(delay: float) -> None:
         raise exc()
@@ -328,12 +331,12 @@ def test_interrupt_in_retry_sleep_propagates(
         raise exc()
 
     with core, pytest.raises(exc):
-        _transport.send_sync(core, prepared, sleep=sleep)
+        run_sync(core, prepared, sleep=sleep)
 
     async def go() -> None:
         async with core:
             with pytest.raises(exc):
-                await _transport.send_async(core, prepared, sleep=async_sleep)
+                await run_async(core, prepared, sleep=async_sleep)
 
     asyncio.run(go())
     assert len(server.requests) == 2

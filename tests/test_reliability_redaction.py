@@ -21,7 +21,9 @@ import pytest
 from returns.result import Failure, Success
 
 from funcs.chat_send import chat_send, chat_send_async, chat_stream
-from openrouter_core import InvalidRequestError, OpenRouterCore, RetryConfig, _transport
+from funcs.chat_send import operation as chat_operation
+from openrouter_core import InvalidRequestError, OpenRouterCore, RetryConfig
+from openrouter_core._machinery.request import prepare
 from openrouter_core.testing import error_body, stream_chunks
 from tests.loopback import LoopbackServer, json_response, raw, sse, stall
 
@@ -141,7 +143,7 @@ def test_key_absent_from_stream_errors(
 
 def test_key_absent_from_prepared_request() -> None:
     core = OpenRouterCore(api_key=SECRET, server_url="http://127.0.0.1:9/api/v1")
-    prepared = _transport.prepare(core, PARAMS).unwrap()
+    prepared = prepare(chat_operation(), core, PARAMS).unwrap()
     assert prepared.headers["Authorization"] == f"Bearer {SECRET}"  # still sent, only hidden
     # Tracebacks that show locals (pytest --showlocals, error trackers) print this repr.
     assert SECRET not in repr(prepared)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from openrouter_core import RetryConfig
-from openrouter_core._retry import (
+from openrouter_core._machinery.retry import (
     RETRYABLE_STATUSES,
     backoff_delay,
     is_retryable_status,

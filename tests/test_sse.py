@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openrouter_core._sse import ServerSentEvent, SSEDecoder
+from openrouter_core._machinery.sse import ServerSentEvent, SSEDecoder
 
 
 def decode(*pieces: bytes) -> list[ServerSentEvent]:

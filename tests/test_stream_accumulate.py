@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from openrouter_core._accumulate import StreamAccumulator
+from openrouter_core.chat.accumulate import StreamAccumulator
 from openrouter_core.models import (
     ChatResponse,
     ChatStreamChunk,

@@ -214,7 +214,10 @@ def test_generation_id_from_headers() -> None:
     response = ScriptedResponse([b"data: [DONE]\n\n"], headers={"x-request-id": "req-9"})
     stream = sync_stream(response)
     assert stream.generation_id == "req-9"
-    assert stream.collect().unwrap().id == "req-9"
+    # A stream that is only [DONE] held no completion: a Failure that says so, with the id.
+    error = stream.collect().failure()
+    assert "held no completion" in error.message
+    assert error.generation_id == "req-9"
     assert stream.headers["x-request-id"] == "req-9"
 
 

@@ -9,15 +9,18 @@ from typing import Any, ClassVar
 
 import attrs
 
+from openrouter_core._machinery.http import HTTPInfo
+
 __all__ = ["WireModel"]
 
 
 class _Received:
-    """Holds the JSON object a model was read from, outside the attrs fields (so it takes no
-    part in ``__init__``, equality, repr or ``to_dict``)."""
+    """Holds the JSON object a model was read from and the HTTP exchange it came in, outside
+    the attrs fields (so they take no part in ``__init__``, equality, repr or ``to_dict``)."""
 
-    __slots__ = ("_received",)
+    __slots__ = ("_http", "_received")
     _received: dict[str, Any]
+    _http: HTTPInfo
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -63,6 +66,12 @@ class WireModel(_Received):
         This is the model written out; :attr:`received_json` is the object exactly as received.
         """
         return _unstructure(self)
+
+    @property
+    def http(self) -> HTTPInfo | None:
+        """The HTTP exchange this value came in (on a call's top-level value); ``None`` on
+        nested values and on objects built in code."""
+        return getattr(self, "_http", None)
 
     @property
     def received_json(self) -> dict[str, Any] | None:

@@ -951,3 +951,108 @@ def read_response(data: object, cls: type[T]) -> Result[T, ResponseValidationErr
                 problem=err.problem,
             )
         )
+
+
+# --- the strict writer: typed values checked before they are sent -------------------------------
+
+
+def check_types(obj: WireModel) -> ModelError | None:
+    """The first value of ``obj`` (a model built in code) that its declared type does not admit,
+    as a :class:`ModelError` with its path; None when every value fits. Never raises.
+
+    ``to_dict`` writes what it is given (a string where a list belongs comes out as a list of
+    characters), so typed params are checked with this before being sent.
+    """
+    try:
+        return _check_model(obj, set())
+    except RecursionError:
+        return ModelError([], "nested too deeply")
+
+
+def _check_model(obj: WireModel, seen: set[int]) -> ModelError | None:
+    if id(obj) in seen:
+        return ModelError([], "holds itself")
+    seen.add(id(obj))
+    cls = type(obj)
+    if any(isinstance(a.type, str) for a in attrs.fields(cls)):
+        attrs.resolve_types(cls)
+    for a in _wire_names(cls):
+        value = getattr(obj, a.name)
+        if value is None and a.name in cls._strict_required:
+            return ModelError([a.name], "required field missing")
+        err = _check_value(value, a.type, seen)
+        if err is not None:
+            err.path.insert(0, a.name)
+            return err
+    extras = obj.extras
+    if not isinstance(extras, dict) or not all(type(k) is str for k in extras):
+        return ModelError(["extras"], "must be a dict with string keys")
+    seen.discard(id(obj))
+    return None
+
+
+def _check_value(value: Any, tp: Any, seen: set[int]) -> ModelError | None:
+    if tp is Any:
+        return None
+    if _is_union(tp):
+        args = get_args(tp)
+        if value is None:
+            return None if _NONE_TYPE in args else _expected(_type_name(tp), value)
+        problems = [_check_value(value, arg, seen) for arg in args if arg is not _NONE_TYPE]
+        if any(p is None for p in problems):
+            return None
+        # One member of the right kind (the model class, the list) says best what is wrong.
+        nested = [p for p in problems if p is not None and p.path]
+        return nested[0] if nested else _expected(_type_name(tp), value)
+    if value is None:
+        return _expected(_type_name(tp), value)
+    origin = get_origin(tp)
+    if origin is Literal:
+        return None if value in get_args(tp) else ModelError([], f"expected {_type_name(tp)}")
+    if tp is str or tp is bool:
+        return None if type(value) is tp else _expected(_JSON_NAMES[tp], value)
+    if tp is int:
+        return None if type(value) is int else _expected("integer", value)
+    if tp is float:
+        return None if type(value) in (int, float) else _expected("number", value)
+    if _is_list(tp):
+        if type(value) is not list:
+            return _expected("array", value)
+        args = get_args(tp)
+        for index, item in enumerate(value):
+            err = _check_value(item, args[0] if args else Any, seen)
+            if err is not None:
+                err.path.insert(0, index)
+                return err
+        return None
+    if _is_dict(tp):
+        if not isinstance(value, Mapping):
+            return _expected("object", value)
+        args = get_args(tp)
+        for key, item in value.items():
+            if type(key) is not str:
+                return ModelError([], f"expected string keys, got {_json_name(key)}")
+            err = _check_value(item, args[1] if len(args) == 2 else Any, seen)
+            if err is not None:
+                err.path.insert(0, key)
+                return err
+        return None
+    if _is_model(tp):
+        if not isinstance(value, tp):
+            return ModelError([], f"expected {tp.__name__}, got {type(value).__name__}")
+        return _check_model(value, seen)
+    return None
+
+
+def _type_name(tp: Any) -> str:
+    if _is_union(tp):
+        return " or ".join(_type_name(arg) for arg in get_args(tp))
+    if get_origin(tp) is Literal:
+        return " or ".join(repr(v) for v in get_args(tp))
+    if tp in _JSON_NAMES:
+        return _JSON_NAMES[tp]
+    if _is_list(tp):
+        return "array"
+    if _is_dict(tp):
+        return "object"
+    return getattr(tp, "__name__", str(tp))

@@ -8,34 +8,39 @@ from __future__ import annotations
 
 import json
 import ssl
+import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from returns.result import Failure
 
-from openrouter_core._retry import is_retryable_status, parse_retry_after
+from openrouter_core._machinery.retry import is_retryable_status, parse_retry_after
 from openrouter_core.errors import (
     DOCUMENTED_STATUSES,
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
-    ChatError,
+    HTTPClientError,
     OpenRouterCoreError,
     OpenRouterDefaultError,
     ResponseValidationError,
     body_preview,
 )
-from openrouter_core.models import ChatResponse
+
+if TYPE_CHECKING:
+    from openrouter_core._machinery.operation import ErrorFields, Operation
 
 __all__ = [
     "Verdict",
     "classify_exception",
     "classify_response",
     "decode_json",
+    "error_fields",
     "header_getter",
     "headers_dict",
+    "request_id",
     "stamp_attempts",
 ]
 
@@ -47,7 +52,7 @@ _ID_HEADERS = ("x-generation-id", "x-request-id", "request-id", "cf-ray")
 class Verdict:
     """The outcome of one attempt: exactly one of ``response`` and ``error`` is set."""
 
-    response: ChatResponse | None = None
+    response: Any = None
     error: OpenRouterCoreError | None = None
     retryable: bool = False
     retry_after: float | None = None
@@ -85,7 +90,7 @@ def _is_json(content_type: str | None) -> bool:
     return content_type is None or "json" in content_type.lower()
 
 
-def _error_fields(obj: Any) -> tuple[int | str | None, str | None, dict[str, Any] | None] | None:
+def error_fields(obj: Any) -> ErrorFields | None:
     """``(code, message, metadata)`` of an OpenRouter error body, or None if it is not one."""
     if not isinstance(obj, dict):
         return None
@@ -106,6 +111,15 @@ def _error_fields(obj: Any) -> tuple[int | str | None, str | None, dict[str, Any
     )
 
 
+def request_id(headers: Any) -> str | None:
+    """The request id a response's headers carry (``x-generation-id`` first), or None."""
+    try:
+        get = header_getter(headers)
+        return next((value for name in _ID_HEADERS if (value := get(name))), None)
+    except Exception:  # a caller's client may hand over odd headers; an id is optional
+        return None
+
+
 def _generation_id(get: Callable[[str], str | None], obj: Any) -> str | None:
     for name in _ID_HEADERS:
         value = get(name)
@@ -123,9 +137,10 @@ def _status_error(
     headers: Any,
     body: bytes,
     obj: Any,
-    fields: tuple[int | str | None, str | None, dict[str, Any] | None] | None,
+    fields: ErrorFields | None,
     content_type: str | None,
     now: float,
+    error_class: type[APIStatusError],
 ) -> Verdict:
     get = header_getter(headers)
     retry_after = parse_retry_after(get, now)
@@ -143,7 +158,9 @@ def _status_error(
         extra_user = obj.get("user_id")
         extra_meta = obj.get("openrouter_metadata")
         cls = (
-            ChatError if status in DOCUMENTED_STATUSES or status == 200 else OpenRouterDefaultError
+            error_class
+            if status in DOCUMENTED_STATUSES or 200 <= status < 300
+            else OpenRouterDefaultError
         )
         err = cls(
             message=f"{status} {message or 'error'}" + (f" (code {code})" if code else ""),
@@ -163,32 +180,12 @@ def _status_error(
     return Verdict(error=err, retryable=is_retryable_status(status, code), retry_after=retry_after)
 
 
-def _choice_error(
-    obj: dict[str, Any],
-) -> tuple[int | str | None, str, dict[str, Any] | None] | None:
-    choices = obj.get("choices")
-    if not isinstance(choices, list):
-        return None
-    for choice in choices:
-        if not isinstance(choice, dict):
-            continue
-        err = choice.get("error")
-        if isinstance(err, dict):
-            fields = _error_fields({"error": err})
-            if fields is not None:
-                code, message, metadata = fields
-                return code, message or "the provider reported an error", metadata
-        if choice.get("finish_reason") == "error":
-            return None, "the generation ended with finish_reason 'error'", None
-    return None
-
-
 def classify_response(
-    status: int, headers: Any, body: bytes, *, now: float | None = None
+    op: Operation[Any], status: int, headers: Any, body: bytes, *, now: float | None = None
 ) -> Verdict:
-    """Classify a complete non-streaming response. Total: any input gives a Verdict."""
+    """Classify a complete non-streaming response of ``op``. Total: any input gives a Verdict."""
     if not 200 <= status < 300:
-        return _unsuccessful(status, headers, body, now)
+        return _unsuccessful(op, status, headers, body, now)
     obj, problem = decode_json(body)
     if problem is not None:
         if not body.strip():
@@ -196,16 +193,18 @@ def classify_response(
         return Verdict(error=_invalid(status, headers, body, "", problem))
     if type(obj) is dict:
         if obj.get("error") is not None:
-            fields = _error_fields(obj)
+            fields = error_fields(obj)
             if fields is not None:
                 content_type = header_getter(headers)("content-type")
                 when = time.time() if now is None else now
-                return _status_error(status, headers, body, obj, fields, content_type, when)
-        choice_error = _choice_error(obj)
-        if choice_error is not None:
-            code, message, metadata = choice_error
+                return _status_error(
+                    status, headers, body, obj, fields, content_type, when, op.error_class
+                )
+        reported = op.reported_error(obj) if op.reported_error is not None else None
+        if reported is not None:
+            code, message, metadata = reported
             return Verdict(
-                error=ChatError(
+                error=op.error_class(
                     message=f"{status} {message}" + (f" (code {code})" if code else ""),
                     status_code=status,
                     code=code,
@@ -215,7 +214,7 @@ def classify_response(
                     generation_id=_generation_id(header_getter(headers), obj),
                 )
             )
-    result = ChatResponse.from_dict(obj)
+    result = op.read(obj)
     if isinstance(result, Failure):
         return Verdict(
             error=attrs.evolve(
@@ -228,7 +227,9 @@ def classify_response(
     return Verdict(response=result.unwrap())
 
 
-def _unsuccessful(status: int, headers: Any, body: bytes, now: float | None) -> Verdict:
+def _unsuccessful(
+    op: Operation[Any], status: int, headers: Any, body: bytes, now: float | None
+) -> Verdict:
     get = header_getter(headers)
     if 300 <= status < 400:
         return Verdict(
@@ -241,7 +242,9 @@ def _unsuccessful(status: int, headers: Any, body: bytes, now: float | None) -> 
         )
     obj, _ = decode_json(body)
     when = time.time() if now is None else now
-    return _status_error(status, headers, body, obj, _error_fields(obj), get("content-type"), when)
+    return _status_error(
+        status, headers, body, obj, error_fields(obj), get("content-type"), when, op.error_class
+    )
 
 
 def _invalid(
@@ -266,28 +269,44 @@ def _chain(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def _names(exc: BaseException) -> set[str]:
-    return {cls.__name__ for cls in type(exc).__mro__}
-
-
-#: Client exception names that no retry can fix.
-_PERMANENT = {"UnsupportedProtocol", "InvalidURL", "LocalProtocolError", "TooManyRedirects"}
+def _classes(*names: str) -> tuple[type[BaseException], ...]:
+    """The exception classes ``names`` of httpx and httpx2, as far as they are loaded."""
+    found: list[type[BaseException]] = []
+    for library in ("httpx2", "httpx"):
+        module = sys.modules.get(library)
+        if module is not None:
+            found += [getattr(module, name) for name in names if hasattr(module, name)]
+    return tuple(found)
 
 
 def classify_exception(exc: Exception, *, attempts: int = 1) -> Verdict:
-    """Turn an exception raised by the HTTP client (httpx, httpx2 or other) into a Verdict."""
+    """Turn an exception raised by the HTTP client (httpx, httpx2 or other) into a Verdict.
+
+    Told apart by class: httpx's and httpx2's transport errors and ``OSError`` are connection
+    failures (timeouts among them); anything else a client raises is a programming error.
+    """
     chain = _chain(exc)
     cause = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
-    is_timeout = any("TimeoutException" in _names(e) or isinstance(e, TimeoutError) for e in chain)
-    if is_timeout:
+    timeouts: tuple[type[BaseException], ...] = (TimeoutError, *_classes("TimeoutException"))
+    if any(isinstance(e, timeouts) for e in chain):
         return Verdict(
             error=APITimeoutError(
                 message=f"request timed out ({cause})", cause=cause, attempts=attempts
             ),
             retryable=True,
         )
+    if not isinstance(exc, (OSError, *_classes("HTTPError", "InvalidURL"))):
+        return Verdict(
+            error=HTTPClientError(
+                message=f"the HTTP client raised {cause}: not a transport error; is the "
+                "injected client an httpx or httpx2 client?",
+                cause=cause,
+            )
+        )
     cert_failure = any(isinstance(e, ssl.SSLCertVerificationError) for e in chain)
-    permanent = cert_failure or bool(_names(exc) & _PERMANENT)
+    permanent = cert_failure or isinstance(
+        exc, _classes("UnsupportedProtocol", "InvalidURL", "LocalProtocolError", "TooManyRedirects")
+    )
     what = "TLS certificate verification failed" if cert_failure else "connection failed"
     return Verdict(
         error=APIConnectionError(message=f"{what} ({cause})", cause=cause, attempts=attempts),

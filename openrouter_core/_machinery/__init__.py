@@ -1,0 +1,15 @@
+"""The generic machinery under every operation.
+
+- ``operation``: how an operation is declared (``Operation``, ``Param``, ``StreamSpec``).
+- ``options``: the per-call options, declared once (``CallOptions``, ``NOT_GIVEN``).
+- ``request``: params, arguments and options in, the request to send out (pure).
+- ``classify``: a response or an exception in, a verdict out (pure).
+- ``retry``: the retry schedule and ``Retry-After`` (pure).
+- ``attempts``: the attempt loop as a pure step machine, with its sync and async drivers.
+- ``sse`` and ``stream``: event-stream decoding and the generic stream (pure state, thin
+  drivers).
+- ``http``: ``HTTPInfo``, the exchange behind a Success.
+
+Nothing here knows a particular operation: those are declared in ``funcs/``, with the parts
+that only one operation has beside them (``openrouter_core.chat`` for chat completions).
+"""

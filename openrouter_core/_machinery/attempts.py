@@ -1,0 +1,349 @@
+"""The attempt loop of every operation: one pure step machine, two thin drivers.
+
+Why a step machine: the loop's every decision (what a response or an exception means, whether
+and how long to wait before another attempt, ``Retry-After``, when a stream has started, the
+early 404 an operation retries, logging) is made once, in :func:`attempts`, a generator that
+does no I/O. It yields what it needs done (send the request, read a body, open a stream, sleep)
+and receives the outcome. :func:`run_sync` and :func:`run_async` perform those steps, one with
+plain calls and one with ``await``: about twenty lines each, with nothing in them to drift.
+(The other way, one async source with a generated sync twin, would keep two copies of the whole
+loop in the tree; here there is one.)
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Generator
+from typing import TYPE_CHECKING, Any
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from openrouter_core._machinery.classify import (
+    Verdict,
+    classify_exception,
+    classify_response,
+    header_getter,
+    headers_dict,
+    request_id,
+    stamp_attempts,
+)
+from openrouter_core._machinery.http import HTTPInfo
+from openrouter_core._machinery.request import build_request
+from openrouter_core._machinery.retry import backoff_delay, is_retryable_status, next_delay
+from openrouter_core._machinery.stream import AsyncStream, Stream
+from openrouter_core.errors import (
+    APIStatusError,
+    OpenRouterCoreError,
+    ResponseValidationError,
+    StreamConnectionError,
+    StreamTimeoutError,
+    StreamTruncatedError,
+)
+from openrouter_core.models._base import WireModel
+
+if TYPE_CHECKING:
+    from openrouter_core._machinery.request import Prepared
+    from openrouter_core.core import OpenRouterCore
+
+__all__ = ["attempts", "run_async", "run_sync"]
+
+logger = logging.getLogger("openrouter_core")
+
+
+@attrs.frozen
+class Send:
+    """Send the request; the outcome is the response (body unread) or the exception."""
+
+
+@attrs.frozen
+class Read:
+    """Read ``response``'s whole body and close it; the outcome is the bytes or the exception."""
+
+    response: Any
+
+
+@attrs.frozen
+class Open:
+    """Wrap ``response`` as the operation's stream and wait for its first item; the outcome is
+    ``(stream, first item or None)``."""
+
+    response: Any
+    started_at: float
+
+
+@attrs.frozen
+class Collect:
+    """Read ``stream`` to its end; the outcome is ``collect()``'s Result."""
+
+    stream: Any
+
+
+@attrs.frozen
+class Sleep:
+    """Wait ``seconds`` before the next attempt; the outcome is None."""
+
+    seconds: float
+
+
+Step = Send | Read | Open | Collect | Sleep
+Steps = Generator[Step, Any, Result[Any, OpenRouterCoreError]]
+_SEND = Send()
+
+
+def _is_event_stream(status: int, headers: Any) -> bool:
+    if status != 200:
+        return False
+    content_type = header_getter(headers)("content-type") or ""
+    return content_type.lower().lstrip().startswith("text/event-stream")
+
+
+def _log_attempt(prepared: Prepared, attempt: int, status: int | str, elapsed: float) -> None:
+    logger.debug(
+        "%s %s attempt=%d status=%s elapsed=%.3fs",
+        prepared.method,
+        prepared.url,
+        attempt,
+        status,
+        elapsed,
+    )
+
+
+def _log_body(prepared: Prepared, body: bytes) -> None:
+    if prepared.log_body:
+        if prepared.content is not None:
+            logger.debug("request body: %s", prepared.content.decode("utf-8", "replace"))
+        logger.debug("response body: %s", body.decode("utf-8", "replace"))
+
+
+def _classify(prepared: Prepared, status: int, headers: Any, body: bytes) -> Verdict:
+    """``classify_response``, except that a streaming request must not get a plain response."""
+    verdict = classify_response(prepared.op, status, headers, body)
+    if prepared.stream and verdict.error is None:
+        content_type = header_getter(headers)("content-type")
+        problem = (
+            "a streaming request got a complete response instead of an event stream "
+            f"(Content-Type {content_type!r}, expected 'text/event-stream')"
+        )
+        return Verdict(
+            error=ResponseValidationError(
+                message=problem,
+                status_code=status,
+                headers=headers_dict(headers),
+                body=body.decode("utf-8", "replace"),
+                path="",
+                problem=problem,
+            )
+        )
+    return verdict
+
+
+def _stream_start(first: Any, prepared: Prepared) -> Verdict | None:
+    """None when the stream started (its first item is an event).
+
+    A stream that fails before its first event has given the caller nothing, so it is the
+    call's failure, retried like any other attempt when another one may fix it: a dropped or
+    silent connection, an error event whose code is a transient status, or a stream that ended
+    before any event.
+    """
+    if first is None:
+        return Verdict(
+            error=StreamTruncatedError(
+                message="the stream held no completion: it ended before any event with data"
+            ),
+            retryable=True,
+        )
+    if not isinstance(first, Failure):
+        return None
+    error = first.failure()
+    spec = prepared.op.stream
+    if spec is not None and isinstance(error, spec.error_class):
+        code = getattr(error, "code", None)
+        retryable = code is not None and is_retryable_status(200, code)
+    else:
+        retryable = isinstance(
+            error, (StreamConnectionError, StreamTimeoutError, StreamTruncatedError)
+        )
+    return Verdict(error=error, retryable=retryable)
+
+
+def _delay_after(
+    verdict: Verdict, prepared: Prepared, attempt: int, elapsed: float, rand: float
+) -> float | None:
+    error = verdict.error
+    not_found_for = prepared.op.retry_not_found_for
+    if not_found_for and isinstance(error, APIStatusError) and error.status_code == 404:
+        # The answer appears shortly after another call: retried for a bounded time.
+        delay = backoff_delay(prepared.retry, attempt - 1, rand)
+        return delay if elapsed + delay <= not_found_for else None
+    if not verdict.retryable:
+        return None
+    # A server-reported error (a status, or an error event before a stream's first item) is
+    # retried by its code, whatever ``retry_connection_errors`` says.
+    from_server = isinstance(error, APIStatusError) or getattr(error, "code", None) is not None
+    if not from_server and not prepared.retry.retry_connection_errors:
+        return None
+    return next_delay(
+        prepared.retry,
+        retries_done=attempt - 1,
+        elapsed=elapsed,
+        retry_after=verdict.retry_after,
+        rand=rand,
+    )
+
+
+def _http(response: Any, attempt: int, elapsed: float) -> HTTPInfo:
+    return HTTPInfo(
+        status_code=response.status_code,
+        headers=headers_dict(response.headers),
+        request_id=request_id(response.headers),
+        attempts=attempt,
+        elapsed=elapsed,
+    )
+
+
+def _stamp(value: Any, http: HTTPInfo) -> Any:
+    # Models keep the exchange in a slot of their base class; other values carry none.
+    if isinstance(value, WireModel):
+        value._http = http  # type: ignore[misc]  # a slot of the base class
+    return value
+
+
+def attempts(prepared: Prepared, clock: Callable[[], float], rand: Callable[[], float]) -> Steps:
+    """The attempt loop as steps; its return value is the call's Result."""
+    started = clock()
+    attempt = 0
+    while True:
+        attempt += 1
+        attempt_started = clock()
+        outcome = yield _SEND
+        if isinstance(outcome, Exception):
+            _log_attempt(prepared, attempt, type(outcome).__name__, clock() - attempt_started)
+            verdict = classify_exception(outcome, attempts=attempt)
+        else:
+            response, status = outcome, outcome.status_code
+            _log_attempt(prepared, attempt, status, clock() - attempt_started)
+            if prepared.op.stream is not None and _is_event_stream(status, response.headers):
+                stream, first = yield Open(response, started)
+                failed = _stream_start(first, prepared)
+                if failed is None:
+                    stream.http = _http(response, attempt, clock() - started)
+                    if prepared.stream:
+                        return Success(stream)
+                    collected: Result[Any, OpenRouterCoreError] = yield Collect(stream)
+                    return collected
+                verdict = failed
+            else:
+                body = yield Read(response)
+                if isinstance(body, Exception):
+                    verdict = classify_exception(body, attempts=attempt)
+                else:
+                    _log_body(prepared, body)
+                    verdict = _classify(prepared, status, response.headers, body)
+                    if verdict.error is None:
+                        http = _http(response, attempt, clock() - started)
+                        return Success(_stamp(verdict.response, http))
+        delay = _delay_after(verdict, prepared, attempt, clock() - started, rand())
+        if delay is None:
+            assert verdict.error is not None
+            return Failure(stamp_attempts(verdict.error, attempt))
+        logger.debug("retrying in %.3fs after %s", delay, type(verdict.error).__name__)
+        yield Sleep(float(delay))
+
+
+def _stream_options(prepared: Prepared, step: Open) -> dict[str, Any]:
+    return {
+        "first_content_timeout": prepared.first_content_timeout,
+        "chunk_gap_timeout": prepared.chunk_gap_timeout,
+        "started_at": step.started_at,
+    }
+
+
+def run_sync(
+    core: OpenRouterCore,
+    prepared: Prepared,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+    rand: Callable[[], float] = random.random,
+) -> Result[Any, OpenRouterCoreError]:
+    """Perform the steps of :func:`attempts` with the sync client."""
+    client = core.sync_client()
+    steps = attempts(prepared, clock, rand)
+    outcome: Any = None
+    while True:
+        try:
+            step = steps.send(outcome)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        if isinstance(step, Send):
+            try:
+                outcome = client.send(build_request(core, client, prepared), stream=True)
+            except Exception as exc:
+                outcome = exc
+        elif isinstance(step, Read):
+            try:
+                outcome = step.response.read()
+            except Exception as exc:
+                outcome = exc
+            finally:
+                step.response.close()
+        elif isinstance(step, Open):
+            spec = prepared.op.stream
+            assert spec is not None
+            stream = (spec.sync_class or Stream)(
+                step.response, spec, **_stream_options(prepared, step)
+            )
+            outcome = (stream, stream.peek())
+        elif isinstance(step, Collect):
+            outcome = step.stream.collect()
+        else:
+            sleep(step.seconds)
+            outcome = None
+
+
+async def run_async(
+    core: OpenRouterCore,
+    prepared: Prepared,
+    *,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    rand: Callable[[], float] = random.random,
+) -> Result[Any, OpenRouterCoreError]:
+    """Perform the steps of :func:`attempts` with the async client of the running loop."""
+    import asyncio
+
+    client = core.async_client_for_loop()
+    steps = attempts(prepared, clock, rand)
+    outcome: Any = None
+    while True:
+        try:
+            step = steps.send(outcome)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+        if isinstance(step, Send):
+            try:
+                outcome = await client.send(build_request(core, client, prepared), stream=True)
+            except Exception as exc:
+                outcome = exc
+        elif isinstance(step, Read):
+            try:
+                outcome = await step.response.aread()
+            except Exception as exc:
+                outcome = exc
+            finally:
+                await step.response.aclose()
+        elif isinstance(step, Open):
+            spec = prepared.op.stream
+            assert spec is not None
+            stream = (spec.async_class or AsyncStream)(
+                step.response, spec, **_stream_options(prepared, step)
+            )
+            outcome = (stream, await stream.peek())
+        elif isinstance(step, Collect):
+            outcome = await step.stream.collect()
+        else:
+            await (sleep or asyncio.sleep)(step.seconds)
+            outcome = None

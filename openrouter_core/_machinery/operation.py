@@ -1,0 +1,124 @@
+"""An operation, declared once: everything the machinery needs to call it.
+
+A module in ``funcs/`` declares one :class:`Operation` (method, path, parameters, body model,
+how the response and its errors read, whether and how it streams) and wraps it in typed public
+functions; the machinery does the rest the same way for every operation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+
+import attrs
+
+from openrouter_core.errors import APIError, APIStatusError, ChatStreamError
+
+if TYPE_CHECKING:
+    from returns.result import Result
+
+    from openrouter_core.errors import InvalidRequestError, ResponseValidationError
+
+__all__ = ["Accumulator", "ErrorFields", "Operation", "Param", "RequestBody", "StreamSpec"]
+
+R = TypeVar("R")
+E = TypeVar("E")
+E_contra = TypeVar("E_contra", contravariant=True)
+R_co = TypeVar("R_co", covariant=True)
+
+#: ``(code, message, metadata)`` of an error an answer reports in its body.
+ErrorFields = tuple[int | str | None, str | None, dict[str, Any] | None]
+
+
+@attrs.frozen
+class Param:
+    """A path or query parameter: its wire name and its keyword in Python (snake_case)."""
+
+    wire: str
+    name: str
+    required: bool = False
+
+
+class RequestBody(Protocol):
+    """A request body model: read strictly from a mapping, written out as wire JSON."""
+
+    @classmethod
+    def from_dict(cls, data: object) -> Result[Any, InvalidRequestError]:
+        """Read a mapping strictly; never raises."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The wire JSON object."""
+
+
+class Accumulator(Protocol[E_contra, R_co]):
+    """Folds a stream's events into the value ``collect()`` returns (pure)."""
+
+    @property
+    def chunks(self) -> int:
+        """How many events were fed."""
+
+    @property
+    def id(self) -> str | None:
+        """The id the events carry, once one arrived."""
+
+    @property
+    def provider(self) -> str | None:
+        """The upstream provider the events name, once one did."""
+
+    @property
+    def finished(self) -> bool:
+        """Whether the content is complete, so that a missing end marker is no loss."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether nothing more is expected: the stream ends here even without an end marker."""
+
+    def feed(self, event: E_contra) -> None:
+        """Take one event."""
+
+    def build(self, *, generation_id: str | None = None) -> R_co:
+        """What arrived so far, as the operation's response."""
+
+
+@attrs.frozen(kw_only=True)
+class StreamSpec(Generic[E, R]):
+    """How an operation's event stream reads: the event model, the accumulator behind
+    ``collect()``, and how an event reports an error."""
+
+    #: Reads one event's JSON data into the event model (tolerantly).
+    read_event: Callable[[Any], Result[E, ResponseValidationError]]
+    #: A new accumulator for one stream.
+    accumulator: Callable[[], Accumulator[E, R]]
+    #: The error an event reports (an ``error`` object, or an operation's own signs), or None.
+    reported_error: Callable[[Any], ErrorFields | None]
+    #: The class of a reported error.
+    error_class: type[ChatStreamError] = ChatStreamError
+    #: The stream classes the operation returns (subclasses of ``Stream`` / ``AsyncStream``
+    #: that name it); the generic ones when None.
+    sync_class: Any = None
+    async_class: Any = None
+
+
+@attrs.frozen(kw_only=True)
+class Operation(Generic[R]):
+    """One operation of the API."""
+
+    #: The public function's name, for logs and messages.
+    name: str
+    method: str
+    #: The path below the server URL, with ``{wire}`` placeholders for the path parameters.
+    path: str
+    path_params: tuple[Param, ...] = ()
+    query_params: tuple[Param, ...] = ()
+    #: The JSON request body's model (read strictly), or None for an operation without a body.
+    body: type[RequestBody] | None = None
+    #: Reads a successful body's JSON into the response value (tolerantly).
+    read: Callable[[Any], Result[R, ResponseValidationError]]
+    #: An error a successful body reports besides a top-level ``error`` object (chat's choices).
+    reported_error: Callable[[dict[str, Any]], ErrorFields | None] | None = None
+    #: The error class for documented statuses with OpenRouter's JSON error body.
+    error_class: type[APIStatusError] = APIError
+    #: How the operation streams, when it can.
+    stream: StreamSpec[Any, R] | None = None
+    #: Seconds for which a 404 is retried (an answer that appears shortly after another call).
+    retry_not_found_for: float | None = None

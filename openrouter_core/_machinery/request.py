@@ -1,0 +1,250 @@
+"""Building a request, pure: params, path and query arguments and per-call options in, the exact
+method, URL, headers and bytes to send out (or the ``InvalidRequestError`` that says why not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
+
+import attrs
+from returns.result import Failure, Result, Success
+
+from openrouter_core._machinery.options import resolve
+from openrouter_core.errors import InvalidRequestError
+
+if TYPE_CHECKING:
+    from openrouter_core._machinery.operation import Operation
+    from openrouter_core.core import OpenRouterCore, RetryConfig, TimeoutTuple
+
+__all__ = ["Prepared", "build_request", "prepare"]
+
+# Built once: json.dumps with non-default options would build a new encoder on every call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+_MISSING_KEY = (
+    "no API key: pass OpenRouterCore(api_key=...) or set the OPENROUTER_API_KEY environment "
+    "variable (keys are at https://openrouter.ai/keys)"
+)
+
+#: Header names whose values are credentials, hidden from ``repr(Prepared)``.
+_SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
+
+
+def _redacted(headers: Mapping[str, str]) -> str:
+    # This repr ends up in tracebacks that show locals (pytest, error trackers): no key in it.
+    return repr(
+        {k: "<redacted>" if k.lower() in _SECRET_HEADERS else v for k, v in headers.items()}
+    )
+
+
+@attrs.define
+class Prepared:
+    """Everything one call sends, computed once before the first attempt."""
+
+    op: Operation[Any] = attrs.field(repr=lambda op: op.name)
+    method: str
+    url: str
+    headers: dict[str, str] = attrs.field(repr=_redacted)
+    content: bytes | None
+    stream: bool
+    timeout: TimeoutTuple | None
+    retry: RetryConfig
+    first_content_timeout: float | None
+    chunk_gap_timeout: float | None
+    log_body: bool
+    #: True when ``headers`` are the core's own (no per-call headers), so they can be cached.
+    standard_headers: bool = True
+
+
+def _invalid(path: str, problem: str) -> Failure[InvalidRequestError]:
+    return Failure(
+        InvalidRequestError(
+            message=f"{path}: {problem}" if path else problem, path=path, problem=problem
+        )
+    )
+
+
+def _query_value(value: object) -> str:
+    # OpenAPI's form style, as the API reads it: booleans in lower case, numbers as written.
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return str(value)
+
+
+def _query_pairs(named: list[tuple[str, Any]]) -> list[tuple[str, str]]:
+    """``(wire name, value)`` pairs as sent: a list repeats its name, ``None`` is left out."""
+    pairs: list[tuple[str, str]] = []
+    for wire, value in named:
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if item is not None:
+                pairs.append((wire, _query_value(item)))
+    return pairs
+
+
+def _check_arguments(op: Operation[Any], given: Mapping[str, Any]) -> tuple[str, str] | None:
+    for param in op.path_params:
+        value = given.get(param.name)
+        if value is None:
+            return param.name, "required path parameter missing"
+        if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
+            return param.name, f"must be a non-empty string, not {value!r}"
+    for param in op.query_params:
+        value = given.get(param.name)
+        if value is None:
+            if param.required:
+                return param.name, "required query parameter missing"
+            continue
+        values = value if isinstance(value, (list, tuple)) else (value,)
+        if not all(isinstance(v, (str, int, float, bool)) for v in values):
+            return param.name, f"must be a string, number or boolean (or a list), not {value!r}"
+    return None
+
+
+def _body(
+    op: Operation[Any], params: object, stream: bool | None, extra: Mapping[str, Any]
+) -> Result[tuple[dict[str, Any] | None, bool], InvalidRequestError]:
+    """The JSON body to send and whether the call streams."""
+    model_cls = op.body
+    if model_cls is None:
+        if params is not None:
+            return _invalid("", f"{op.name} takes no request body")
+        return Success((dict(extra) if extra else None, False))
+    if isinstance(params, model_cls):
+        from openrouter_core.models._base import WireModel
+        from openrouter_core.models._converter import check_types
+
+        problem = check_types(params) if isinstance(params, WireModel) else None
+        if problem is not None:
+            path = problem.dotted
+            return _invalid(path, problem.problem)
+        data: Any = params.to_dict()
+    elif isinstance(params, Mapping):
+        data = params
+    else:
+        return _invalid(
+            "", f"params must be a mapping or {model_cls.__name__}, not {type(params).__name__}"
+        )
+    # A mapping, or the typed model written out: both pass the same strict reader.
+    parsed = model_cls.from_dict(data)
+    if isinstance(parsed, Failure):
+        return Failure(parsed.failure())
+    body: dict[str, Any] = parsed.unwrap().to_dict()
+    if extra:
+        body.update(extra)
+    if op.stream is None:
+        return Success((body, False))
+    wants_stream = body.get("stream") is True
+    if stream is not None:
+        if "stream" in body and bool(body["stream"]) != stream:
+            return _invalid(
+                "stream", f"params say {body['stream']!r} but stream={stream!r} was passed"
+            )
+        wants_stream = stream
+    body["stream"] = wants_stream
+    return Success((body, wants_stream))
+
+
+def prepare(
+    op: Operation[Any],
+    core: OpenRouterCore,
+    params: object = None,
+    *,
+    arguments: Mapping[str, Any] | None = None,
+    stream: bool | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> Result[Prepared, InvalidRequestError]:
+    """Check params, path and query arguments and options, and build the request. Pure; never
+    raises."""
+    if not core.api_key:
+        return _invalid("api_key", _MISSING_KEY)
+    resolved = resolve(core, options or {})
+    if isinstance(resolved, tuple):
+        return _invalid(*resolved)
+    given = arguments or {}
+    bad = _check_arguments(op, given)
+    if bad is not None:
+        return _invalid(*bad)
+    built = _body(op, params, stream, resolved.extra_body)
+    if isinstance(built, Failure):
+        return built
+    body, wants_stream = built.unwrap()
+    content: bytes | None = None
+    if body is not None:
+        try:
+            content = _ENCODER.encode(body).encode("utf-8")
+        except (TypeError, ValueError, RecursionError) as exc:
+            return _invalid("", f"params are not JSON-serialisable: {exc}")
+    path = op.path
+    for param in op.path_params:
+        path = path.replace("{" + param.wire + "}", quote(str(given[param.name]), safe=""))
+    url = core.server_url + path
+    pairs = _query_pairs([(p.wire, given.get(p.name)) for p in op.query_params])
+    pairs += _query_pairs(list(resolved.extra_query.items()))
+    if pairs:
+        url += "?" + urlencode(pairs)
+    headers = dict(core.base_headers)
+    if wants_stream:
+        headers["Accept"] = "text/event-stream"
+    if content is None:
+        headers.pop("Content-Type", None)
+    if resolved.extra_headers:
+        headers.update(resolved.extra_headers)
+    return Success(
+        Prepared(
+            op=op,
+            method=op.method,
+            url=url,
+            headers=headers,
+            content=content,
+            stream=wants_stream,
+            timeout=resolved.timeout,
+            retry=resolved.retry,
+            first_content_timeout=resolved.first_content_timeout,
+            chunk_gap_timeout=resolved.chunk_gap_timeout,
+            log_body=core.log_bodies,
+            standard_headers=not resolved.extra_headers,
+        )
+    )
+
+
+_KNOWN_LIBRARIES = frozenset({"httpx", "httpx2"})
+
+
+def _wire_parts(core: OpenRouterCore, client: Any, prepared: Prepared) -> tuple[Any, Any]:
+    """URL and headers for ``build_request``, as the client library's own objects when cached."""
+    if not prepared.standard_headers:
+        return prepared.url, prepared.headers
+    key = (type(client), prepared.url, prepared.stream, prepared.content is None)
+    cache = core._pools.wire
+    parts = cache.get(key)
+    if parts is None:
+        parts = (prepared.url, prepared.headers)
+        # httpx and httpx2 export URL and Headers at the top of the package the client is from;
+        # any other client gets plain strings and a dict.
+        name = type(client).__module__.partition(".")[0]
+        library = sys.modules.get(name) if name in _KNOWN_LIBRARIES else None
+        if library is not None:
+            with contextlib.suppress(Exception):
+                parts = (library.URL(prepared.url), library.Headers(prepared.headers))
+        if len(cache) >= 256:  # URLs with ids and queries vary; keep the cache small
+            cache.clear()
+        cache[key] = parts
+    return parts
+
+
+def build_request(core: OpenRouterCore, client: Any, prepared: Prepared) -> Any:
+    """The client library's request object for ``prepared``."""
+    url, headers = _wire_parts(core, client, prepared)
+    kwargs: dict[str, Any] = {"headers": headers}
+    if prepared.content is not None:
+        kwargs["content"] = prepared.content
+    if prepared.timeout is not None:
+        kwargs["timeout"] = prepared.timeout
+    return client.build_request(prepared.method, url, **kwargs)

@@ -1,0 +1,839 @@
+"""Event streams of every operation: ``Stream`` (sync) and ``AsyncStream`` (async).
+
+A stream is a context manager and an iterator of Results, one per event::
+
+    with stream:
+        for item in stream:
+            match item:
+                case Success(event): ...
+                case Failure(error): ...   # a StreamError; the stream ends after it
+
+or ``stream.collect()`` for the operation's whole response. Iteration never raises; only
+cancellation (``KeyboardInterrupt``, ``asyncio.CancelledError``, ``GeneratorExit``) passes
+through, after the HTTP response was closed. Leaving the ``with`` block, breaking out of the loop
+or dropping the stream also closes the response, so the server sees the client go away.
+
+Sync and async cannot drift: every decision is made by :class:`StreamState`, which is pure (the
+bytes, end or exception a read produced in; the items to hand out, and whether the stream ended,
+out), and everything a stream is besides reading lives once in :class:`_StreamBase`. The two
+drivers below it only read (``next`` or ``await __anext__``) and close: a few lines each.
+What an operation's events are (their model, the accumulator behind ``collect()``, how an event
+reports an error) is the operation's :class:`StreamSpec`.
+
+Watchdogs: besides the HTTP client's read timeout (which any byte resets, keep-alive comments
+included), ``first_content_timeout`` limits the time from the start of the call to the first
+event with data, and ``chunk_gap_timeout`` the time between two such events. Comments do not
+count, so a server that only sends keep-alives still fails in bounded time. The async stream
+enforces them with a timer around each read; the sync stream checks them whenever bytes arrive,
+so against a completely silent server only the read timeout applies.
+
+The end: after ``[DONE]`` (or once the accumulator says nothing more is expected) the caller's
+loop ends at once. What is left of the body is read so the connection can go back to the pool:
+inline while it is already here (in the HTTP parser's buffer or readable on the socket), else
+away from the caller, bounded in bytes and time: on a daemon thread for a sync stream (the socket
+is shut down when the time is up, which ends a blocked read), in a task for an async one. The
+caller gives that drain ``_DRAIN_GRACE`` seconds (the tail is normally a packet behind), then
+goes on whether it finished or not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import queue
+import select
+import socket
+import threading
+import time
+import weakref
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from returns.result import Failure, Result, Success
+
+from openrouter_core._machinery.classify import classify_exception, headers_dict
+from openrouter_core._machinery.sse import ServerSentEvent, SSEDecoder
+from openrouter_core.errors import (
+    APITimeoutError,
+    StreamConnectionError,
+    StreamDecodeError,
+    StreamError,
+    StreamTimeoutError,
+    StreamTruncatedError,
+)
+
+if TYPE_CHECKING:
+    import asyncio
+    from typing import Self
+
+    from openrouter_core._client import AsyncResponse, SyncResponse
+    from openrouter_core._machinery.http import HTTPInfo
+    from openrouter_core._machinery.operation import Accumulator, ErrorFields, StreamSpec
+
+__all__ = ["AsyncStream", "Stream", "StreamState"]
+
+E = TypeVar("E")
+R = TypeVar("R")
+
+#: After the end the rest of the body is read so that the connection can go back to the pool;
+#: at most this many bytes ...
+_DRAIN_BYTES = 64 * 1024
+#: ... for at most this many seconds, away from the caller; the caller waits at most
+#: ``_DRAIN_GRACE`` seconds for that drain before its loop ends.
+_DRAIN_SECONDS = 1.0
+_DRAIN_GRACE = 0.02
+
+_DONE = "[DONE]"
+_ID_HEADER = "x-generation-id"
+_OTHER_ID_HEADERS = ("x-request-id", "request-id", "cf-ray")
+
+
+def _header(headers: Any, name: str) -> str | None:
+    try:
+        value = headers.get(name)
+    except Exception:  # a caller's client may hand over odd headers; an id is optional
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+class StreamState(Generic[E, R]):
+    """The sans-I/O core of a stream: read outcomes in, items out."""
+
+    __slots__ = (
+        "_chunk_gap",
+        "_first_content",
+        "_last_content",
+        "_started_at",
+        "_watching",
+        "acc",
+        "closed_early",
+        "decoder",
+        "ended",
+        "failure",
+        "got_done",
+        "header_id",
+        "other_id",
+        "spec",
+    )
+
+    def __init__(
+        self,
+        spec: StreamSpec[E, R],
+        headers: Any,
+        *,
+        first_content_timeout: float | None,
+        chunk_gap_timeout: float | None,
+        started_at: float,
+    ) -> None:
+        self.spec = spec
+        self.decoder = SSEDecoder()
+        self.acc: Accumulator[E, R] = spec.accumulator()
+        self.header_id = _header(headers, _ID_HEADER)
+        self.other_id = next(
+            (v for v in (_header(headers, n) for n in _OTHER_ID_HEADERS) if v), None
+        )
+        self._first_content = first_content_timeout
+        self._chunk_gap = chunk_gap_timeout
+        self._started_at = started_at
+        self._watching = first_content_timeout is not None or chunk_gap_timeout is not None
+        self._last_content: float | None = None
+        #: Nothing more will be read: the end, a failure, the end of the body, or closed.
+        self.ended = False
+        #: The stream ended as it should (``[DONE]``, or complete): the rest may be drained.
+        self.got_done = False
+        self.closed_early = False
+        self.failure: StreamError | None = None
+
+    @property
+    def generation_id(self) -> str | None:
+        return self.header_id or self.acc.id or self.other_id
+
+    def deadline(self) -> tuple[float, str] | None:
+        """When the running watchdog fires, and its name; None when none applies."""
+        if self._last_content is None:
+            if self._first_content is None:
+                return None
+            return self._started_at + self._first_content, "first_content"
+        if self._chunk_gap is None:
+            return None
+        return self._last_content + self._chunk_gap, "chunk_gap"
+
+    def receive(self, data: bytes, now: float) -> list[Result[E, StreamError]]:
+        """Bytes arrived at ``now``."""
+        items: list[Result[E, StreamError]] = []
+        for event in self.decoder.feed(data):
+            self._event(event, now, items)
+            if self.ended:
+                return items
+        if self._watching:
+            limit = self.deadline()
+            if limit is not None and now >= limit[0]:
+                items += self.watchdog(limit[1])
+        return items
+
+    def eof(self, now: float) -> list[Result[E, StreamError]]:
+        """The body ended."""
+        items: list[Result[E, StreamError]] = []
+        for event in self.decoder.flush():
+            self._event(event, now, items)
+            if self.ended:
+                return items
+        return items + self._end(
+            StreamTruncatedError, "the stream ended without [DONE] and without a finish reason"
+        )
+
+    def error(self, exc: Exception) -> list[Result[E, StreamError]]:
+        """A read raised ``exc``."""
+        verdict = classify_exception(exc)
+        cause = getattr(verdict.error, "cause", "") or f"{type(exc).__name__}: {exc}"
+        if isinstance(verdict.error, APITimeoutError):
+            return self._end(
+                StreamTimeoutError, f"no data within the read timeout ({cause})", watchdog="read"
+            )
+        if verdict.retryable and _is_remote_close(exc):
+            # The server closed the connection in the middle of the body (FIN, not RST).
+            return self._end(StreamTruncatedError, f"the stream was cut off ({cause})")
+        return self._end(
+            StreamConnectionError, f"the connection broke mid-stream ({cause})", cause=cause
+        )
+
+    def watchdog(self, which: str) -> list[Result[E, StreamError]]:
+        """The watchdog ``which`` fired."""
+        if which == "first_content":
+            what = f"no content within {self._first_content}s of the request"
+        else:
+            what = f"no content for {self._chunk_gap}s after the previous chunk"
+        return self._end(StreamTimeoutError, f"{what} (stream watchdog)", watchdog=which)
+
+    def close(self) -> None:
+        """The caller closed the stream."""
+        if not self.ended:
+            self.ended = True
+            self.closed_early = True
+
+    def partial(self) -> R | None:
+        """What arrived so far, or None if nothing did."""
+        if not self.acc.chunks:
+            return None
+        return self.acc.build(generation_id=self.generation_id)
+
+    def result(self) -> Result[R, StreamError]:
+        """The outcome of ``collect()`` once no item is left."""
+        if self.failure is not None:
+            return Failure(self.failure)
+        if self.closed_early and not self.acc.finished:
+            return Failure(
+                StreamTruncatedError(
+                    message="the stream was closed before it ended",
+                    generation_id=self.generation_id,
+                    partial=self.partial(),
+                )
+            )
+        if not self.acc.chunks:
+            return Failure(
+                StreamTruncatedError(
+                    message="the stream held no completion: it ended before any event with data",
+                    generation_id=self.generation_id,
+                )
+            )
+        return Success(self.acc.build(generation_id=self.generation_id))
+
+    def _end(self, kind: type[StreamError], message: str, **fields: Any) -> list[Any]:
+        """End the stream: cleanly if the content is already complete, else with a failure."""
+        if self.ended:
+            return []
+        self.ended = True
+        if self.acc.finished:
+            # The content is complete; only [DONE] (and maybe usage) is missing.
+            return []
+        return [self._fail(kind(message=message, **fields))]
+
+    def _fail(self, error: StreamError) -> Result[E, StreamError]:
+        self.ended = True
+        error.generation_id = self.generation_id
+        error.partial = self.partial()
+        self.failure = error
+        return Failure(error)
+
+    def _event(
+        self, event: ServerSentEvent, now: float, items: list[Result[E, StreamError]]
+    ) -> None:
+        text = event.data
+        if text == _DONE:
+            self.ended = self.got_done = True
+            return
+        self._last_content = now
+        try:
+            obj = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            items.append(self._decode_error(f"event data is not JSON ({exc})", text))
+            return
+        # An event reports an error with the word "error" in it (or escapes, which could spell
+        # it); skipping the scan otherwise keeps the common event cheap.
+        spec = self.spec
+        reported = spec.reported_error(obj) if "error" in text or "\\u" in text else None
+        parsed = spec.read_event(obj)
+        if isinstance(parsed, Success):
+            # An error event may still carry content; it belongs in the partial response.
+            self.acc.feed(parsed.unwrap())
+            if reported is None:
+                # ``parsed`` already is the Success item; wrapping the event again costs a copy.
+                items.append(parsed)
+                if self.acc.complete:
+                    # Nothing more is expected: the caller's loop ends here, as at [DONE],
+                    # even if the server (or a proxy) keeps the body open.
+                    self.ended = self.got_done = True
+                return
+        elif reported is None:
+            problem = parsed.failure().message
+            items.append(self._decode_error(f"event is not a valid chunk ({problem})", text))
+            return
+        items.append(self._stream_error(obj, text, reported))
+
+    def _decode_error(self, problem: str, text: str) -> Result[E, StreamError]:
+        return self._fail(StreamDecodeError(message=f"bad stream event: {problem}", data=text))
+
+    def _stream_error(self, obj: Any, text: str, reported: ErrorFields) -> Result[E, StreamError]:
+        code, message, metadata = reported
+        provider = self.acc.provider or (obj.get("provider") if isinstance(obj, dict) else None)
+        if not isinstance(provider, str) and metadata is not None:
+            provider = metadata.get("provider_name")
+        provider = provider if isinstance(provider, str) else None
+        shown = f"the stream reported an error: {message or 'unknown error'}"
+        if code is not None:
+            shown += f" (code {code})"
+        if provider:
+            shown += f" [provider {provider}]"
+        return self._fail(
+            self.spec.error_class(
+                message=shown, code=code, metadata=metadata, provider=provider, data=text
+            )
+        )
+
+
+def _is_remote_close(exc: Exception) -> bool:
+    from openrouter_core._machinery.classify import _classes
+
+    return isinstance(exc, _classes("RemoteProtocolError"))
+
+
+# --- what both drivers share -------------------------------------------------------------------
+
+
+class _StreamBase(Generic[E, R]):
+    """Everything a stream is besides reading and closing: its state, headers, ids, items."""
+
+    def __init__(
+        self,
+        response: Any,
+        spec: StreamSpec[E, R],
+        *,
+        first_content_timeout: float | None,
+        chunk_gap_timeout: float | None,
+        started_at: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._response = response
+        self._clock = clock
+        self._state: StreamState[E, R] = StreamState(
+            spec,
+            response.headers,
+            first_content_timeout=first_content_timeout,
+            chunk_gap_timeout=chunk_gap_timeout,
+            started_at=started_at,
+        )
+        self._items: deque[Result[E, StreamError]] = deque()
+        self._closed = False
+        #: The HTTP exchange that opened the stream (set by the call that made it).
+        self.http: HTTPInfo | None = None
+
+    @property
+    def generation_id(self) -> str | None:
+        """The generation id: the ``X-Generation-Id`` header, else the first event's ``id``."""
+        return self._state.generation_id
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (lower-case names)."""
+        return headers_dict(self._response.headers)
+
+    @property
+    def closed(self) -> bool:
+        """Whether the HTTP response has been closed."""
+        return self._closed
+
+    def _take(self, outcome: Any, data: bytes = b"") -> bool:
+        """Feed one read's outcome to the state; True when the response should close now.
+
+        ``outcome`` is ``None`` for ``data``, ``"eof"``, a watchdog name, or the exception.
+        """
+        state = self._state
+        if outcome is None:
+            self._items += state.receive(data, self._clock())
+        elif outcome == "eof":
+            self._items += state.eof(self._clock())
+        elif isinstance(outcome, str):
+            self._items += state.watchdog(outcome)
+        else:
+            self._items += state.error(outcome)
+        return state.ended and not state.got_done
+
+    def _collected(self) -> Result[R, StreamError]:
+        result = self._state.result()
+        if isinstance(result, Success):
+            _stamp(result.unwrap(), self.http)
+        return result
+
+    def _detach_for_drain(self) -> None:
+        self._closed = True
+        self._state.close()
+
+
+def _stamp(value: Any, http: HTTPInfo | None) -> None:
+    if http is not None:
+        with contextlib.suppress(AttributeError, TypeError):
+            value._http = http
+
+
+def _socket(response: Any) -> Any:
+    """The response's socket (httpx and httpx2 expose it for HTTP/1.1), or None."""
+    try:
+        stream = response.extensions.get("network_stream")
+        return None if stream is None else stream.get_extra_info("socket")
+    except Exception:  # another client, HTTP/2, or a closed stream
+        return None
+
+
+def _ready(response: Any, sock: Any) -> bool:
+    """Whether the next read of the body returns without waiting on the network."""
+    try:
+        # httpcore's HTTP/1.1 parser may already hold the bytes (best effort).
+        h11_state = response.stream._httpcore_stream._stream._connection._h11_state
+        if h11_state.trailing_data[0]:
+            return True
+    except Exception:  # another client: only the socket can tell
+        pass
+    try:
+        return bool(select.select([sock], [], [], 0)[0])
+    except (OSError, ValueError):  # closed meanwhile
+        return False
+
+
+# --- closing a sync stream safely, draining it away from the caller ----------------------------
+
+
+def _close_quietly(response: SyncResponse, chunks: Iterator[bytes] | None = None) -> None:
+    # Closing is best effort; it must never raise, least of all from a finalizer.
+    close_chunks = getattr(chunks, "close", None)
+    if close_chunks is not None:
+        # A generator that is already finished or broken needs nothing more.
+        with contextlib.suppress(Exception):
+            close_chunks()
+    with contextlib.suppress(Exception):
+        response.close()
+
+
+# The cyclic garbage collector can run at any allocation, including inside an HTTP pool's
+# non-reentrant lock on this very thread (httpcore's). A stream it frees must not close its
+# response there, or the close would wait for that lock forever: while a collection runs,
+# closes are handed to a closer thread instead.
+_collecting = False
+
+
+def _note_gc_phase(phase: str, info: dict[str, Any]) -> None:
+    global _collecting
+    _collecting = phase == "start"
+
+
+gc.callbacks.append(_note_gc_phase)
+
+
+class _Closer:
+    """A daemon thread that closes responses handed over during garbage collection."""
+
+    def __init__(self) -> None:
+        # SimpleQueue.put is reentrant: safe from finalizers and collector callbacks.
+        self._queue: queue.SimpleQueue[tuple[SyncResponse, Iterator[bytes] | None]] = (
+            queue.SimpleQueue()
+        )
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def ready(self) -> None:
+        """Start the thread; called when a stream is made, never from the collector."""
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    thread = threading.Thread(
+                        target=self._run, name="openrouter-core-closer", daemon=True
+                    )
+                    thread.start()
+                    self._thread = thread
+
+    def close(self, response: SyncResponse, chunks: Iterator[bytes] | None = None) -> None:
+        """Close now, or soon on the closer thread while the collector runs."""
+        if _collecting and self._thread is not None:
+            self._queue.put((response, chunks))
+        else:
+            _close_quietly(response, chunks)
+
+    def _run(self) -> None:
+        while True:
+            _close_quietly(*self._queue.get())
+
+
+_closer = _Closer()
+
+
+def _close_held(held: list[Any]) -> None:
+    """Finalizer of a dropped sync stream: close its response and body iterator."""
+    _closer.close(held[0], held[1])
+
+
+def _cut(sock: Any) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def _drain_sync(response: SyncResponse, chunks: Iterator[bytes], sock: Any) -> None:
+    """Read the rest of the body on this (daemon) thread within the bounds, then close."""
+    timer = threading.Timer(_DRAIN_SECONDS, _cut, (sock,))
+    timer.daemon = True
+    timer.start()
+    received = 0
+    try:
+        for data in chunks:
+            received += len(data)
+            if received > _DRAIN_BYTES:
+                break
+    except Exception:  # the socket was cut, or the tail broke: only the connection is lost
+        pass
+    finally:
+        timer.cancel()
+        _close_quietly(response, chunks)
+
+
+class Stream(_StreamBase[E, R]):
+    """An event stream (sync): iterate for ``Result`` items, or ``collect()``."""
+
+    def __init__(self, response: SyncResponse, spec: StreamSpec[E, R], **kwargs: Any) -> None:
+        super().__init__(response, spec, **kwargs)
+        self._chunks: Iterator[bytes] | None = None
+        _closer.ready()
+        # A stream dropped without being closed is closed by this finalizer (which holds no
+        # self). The finalizer's arguments stay referenced by it, so the body iterator kept in
+        # ``_held`` is never freed inside a collection either (its own cleanup would take the
+        # pool lock there); the finalizer hands both to the closer instead.
+        self._held: list[Any] = [response, None]
+        self._finalizer = weakref.finalize(self, _close_held, self._held)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[Result[E, StreamError]]:
+        # A generator, so that a loop left early (break, an exception) closes the response
+        # when the generator is dropped, not only when the stream object is.
+        try:
+            while (item := self._next()) is not None:
+                yield item
+        finally:
+            self.close()
+
+    def __next__(self) -> Result[E, StreamError]:
+        item = self._next()
+        if item is None:
+            raise StopIteration
+        return item
+
+    def peek(self) -> Result[E, StreamError] | None:
+        """Wait for the first item without taking it (None: the stream ended empty)."""
+        item = self._next()
+        if item is not None:
+            self._items.appendleft(item)
+        return item
+
+    def collect(self) -> Result[R, StreamError]:
+        """Read the rest and return the whole response (items already iterated included).
+
+        On a failure the error's ``partial`` holds what arrived before it.
+        """
+        try:
+            while (item := self._next()) is not None:
+                if isinstance(item, Failure):
+                    return Failure(item.failure())
+        finally:
+            self.close()
+        return self._collected()
+
+    def close(self) -> None:
+        """Close the HTTP response (idempotent). A stream closed before its end stays ended."""
+        if self._closed:
+            return
+        self._closed = True
+        self._state.close()
+        chunks, self._chunks = self._chunks, None
+        self._finalizer.detach()
+        self._held[1] = None
+        _closer.close(self._response, chunks)
+
+    def _next(self) -> Result[E, StreamError] | None:
+        while not self._items:
+            if self._state.ended or self._closed:
+                self._finish()
+                return None
+            try:
+                if self._chunks is None:
+                    self._chunks = self._held[1] = iter(self._response.iter_bytes())
+                data = next(self._chunks)
+            except StopIteration:
+                close = self._take("eof")
+            except Exception as exc:
+                close = self._take(exc)
+            except BaseException:
+                self.close()
+                raise
+            else:
+                close = self._take(None, data)
+            if close:
+                self.close()
+        return self._items.popleft()
+
+    def _finish(self) -> None:
+        chunks = self._chunks
+        if self._closed or not self._state.got_done or chunks is None:
+            return self.close()
+        sock = _socket(self._response)
+        received = 0
+        try:
+            while sock is not None and received <= _DRAIN_BYTES:
+                if not _ready(self._response, sock):
+                    # More is due but not here: drain it off the caller's thread.
+                    self._detach_for_drain()
+                    self._chunks = self._held[1] = None
+                    self._finalizer.detach()
+                    drain = threading.Thread(
+                        target=_drain_sync,
+                        args=(self._response, chunks, sock),
+                        name="openrouter-core-drain",
+                        daemon=True,
+                    )
+                    drain.start()
+                    drain.join(_DRAIN_GRACE)
+                    return None
+                received += len(next(chunks))
+        except Exception:  # the end (StopIteration), or a broken tail: close
+            pass
+        except BaseException:
+            self.close()
+            raise
+        return self.close()
+
+
+# --- the async driver ---------------------------------------------------------------------------
+
+
+#: Tasks closing dropped or draining async streams; referenced so they are not collected.
+_closing: set[asyncio.Task[None]] = set()
+
+
+async def _aclose_quietly(response: AsyncResponse, chunks: AsyncIterator[bytes] | None) -> None:
+    close_chunks = getattr(chunks, "aclose", None)
+    if close_chunks is not None:
+        with contextlib.suppress(Exception):  # already finished or broken
+            await close_chunks()
+    with contextlib.suppress(Exception):  # best effort, as for the sync stream
+        await response.aclose()
+
+
+def _aclose_later(response: AsyncResponse, loop: asyncio.AbstractEventLoop | None) -> None:
+    """Finalizer of a dropped async stream: schedule ``aclose`` on its loop, if it still runs."""
+    if loop is None or loop.is_closed():
+        return
+
+    def start() -> None:
+        _keep(loop.create_task(_aclose_quietly(response, None)))
+
+    with contextlib.suppress(RuntimeError):  # the loop closed in between
+        loop.call_soon_threadsafe(start)
+
+
+def _keep(task: asyncio.Task[None]) -> None:
+    _closing.add(task)
+    task.add_done_callback(_closing.discard)
+
+
+async def _drain_async(response: AsyncResponse, chunks: AsyncIterator[bytes]) -> None:
+    """Read the rest of the body within the bounds, then close."""
+    import asyncio
+
+    received = 0
+    try:
+        async with asyncio.timeout(_DRAIN_SECONDS):
+            async for data in chunks:
+                received += len(data)
+                if received > _DRAIN_BYTES:
+                    break
+    except Exception:  # the time is up, or the tail broke: only the connection is lost
+        pass
+    finally:
+        await _aclose_quietly(response, chunks)
+
+
+class _WatchdogExpiredError(Exception):
+    """A watchdog's timer ran out during a read."""
+
+
+async def _next_within(chunks: AsyncIterator[bytes], seconds: float) -> bytes:
+    import asyncio
+
+    try:
+        async with asyncio.timeout(seconds) as scope:
+            return await chunks.__anext__()
+    except TimeoutError:
+        if scope.expired():
+            raise _WatchdogExpiredError from None
+        raise
+
+
+class AsyncStream(_StreamBase[E, R]):
+    """An event stream (async): ``async for`` over ``Result`` items, or ``await collect()``.
+    Use ``async with`` to close it; dropping it closes it as well, as soon as its event loop
+    gets to it."""
+
+    def __init__(self, response: AsyncResponse, spec: StreamSpec[E, R], **kwargs: Any) -> None:
+        import asyncio
+
+        super().__init__(response, spec, **kwargs)
+        self._chunks: AsyncIterator[bytes] | None = None
+        try:
+            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            loop = None
+        self._finalizer = weakref.finalize(self, _aclose_later, response, loop)
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[Result[E, StreamError]]:
+        return self._iterate()
+
+    async def _iterate(self) -> AsyncIterator[Result[E, StreamError]]:
+        # Dropping an async generator makes asyncio run its ``aclose()``, which closes the
+        # response when a loop is left early.
+        try:
+            while (item := await self._next()) is not None:
+                yield item
+        finally:
+            await self.aclose()
+
+    async def __anext__(self) -> Result[E, StreamError]:
+        item = await self._next()
+        if item is None:
+            raise StopAsyncIteration
+        return item
+
+    async def peek(self) -> Result[E, StreamError] | None:
+        """Wait for the first item without taking it (None: the stream ended empty)."""
+        item = await self._next()
+        if item is not None:
+            self._items.appendleft(item)
+        return item
+
+    async def collect(self) -> Result[R, StreamError]:
+        """Read the rest and return the whole response (items already iterated included).
+
+        On a failure the error's ``partial`` holds what arrived before it.
+        """
+        try:
+            while (item := await self._next()) is not None:
+                if isinstance(item, Failure):
+                    return Failure(item.failure())
+        finally:
+            await self.aclose()
+        return self._collected()
+
+    async def aclose(self) -> None:
+        """Close the HTTP response (idempotent)."""
+        if self._closed:
+            return
+        self._closed = True
+        self._state.close()
+        self._finalizer.detach()
+        chunks, self._chunks = self._chunks, None
+        await _aclose_quietly(self._response, chunks)
+
+    async def _next(self) -> Result[E, StreamError] | None:
+        while not self._items:
+            if self._state.ended or self._closed:
+                await self._finish()
+                return None
+            if self._chunks is None:
+                self._chunks = self._response.aiter_bytes()
+            limit = self._state.deadline()
+            try:
+                if limit is None:
+                    data = await self._chunks.__anext__()
+                else:
+                    data = await _next_within(self._chunks, limit[0] - self._clock())
+            except StopAsyncIteration:
+                close = self._take("eof")
+            except _WatchdogExpiredError:
+                close = self._take(limit[1] if limit is not None else "read")
+            except Exception as exc:
+                close = self._take(exc)
+            except BaseException:
+                await self.aclose()
+                raise
+            else:
+                close = self._take(None, data)
+            if close:
+                await self.aclose()
+        return self._items.popleft()
+
+    async def _finish(self) -> None:
+        import asyncio
+
+        chunks = self._chunks
+        if self._closed or not self._state.got_done or chunks is None:
+            return await self.aclose()
+        sock = _socket(self._response)
+        received = 0
+        try:
+            while sock is not None and received <= _DRAIN_BYTES:
+                if not _ready(self._response, sock):
+                    # More is due but not here: drain it in a task, off the caller's loop.
+                    self._detach_for_drain()
+                    self._chunks = None
+                    self._finalizer.detach()
+                    task = asyncio.get_running_loop().create_task(
+                        _drain_async(self._response, chunks)
+                    )
+                    _keep(task)
+                    await asyncio.wait([task], timeout=_DRAIN_GRACE)
+                    return None
+                received += len(await chunks.__anext__())
+        except Exception:  # the end (StopAsyncIteration), or a broken tail: close
+            pass
+        except BaseException:
+            await self.aclose()
+            raise
+        return await self.aclose()
