@@ -12,7 +12,9 @@ import sys
 from returns.result import Failure, Success
 
 from funcs.chat_send import chat_send, chat_stream
-from openrouter_core import OpenRouterCore
+from openrouter_core import OpenRouterCore, OpenRouterCoreError, StreamError
+from openrouter_core.models import ChatResponse, ChatStreamChunk
+from openrouter_core.streaming import ChatStream
 from openrouter_core.testing import FakeOpenRouter
 
 MODEL = os.environ.get("OPENROUTER_MODEL", "openai/gpt-4o-mini")
@@ -35,7 +37,7 @@ def main() -> int:
     params = {"model": MODEL, "messages": [{"role": "user", "content": "Say hello in one line."}]}
     with make_core() as core:
         match chat_send(core, params, stream=False):
-            case Success(response):
+            case Success(ChatResponse() as response):
                 print("reply:", response.choices[0].message.content)
                 usage = response.usage
                 if usage is not None:
@@ -43,24 +45,24 @@ def main() -> int:
                         f"usage: {usage.prompt_tokens} prompt + {usage.completion_tokens} "
                         f"completion = {usage.total_tokens} tokens, cost {usage.cost} credits"
                     )
-            case Failure(error):
+            case Failure(OpenRouterCoreError() as error):
                 print("chat failed:", error)
                 return 1
 
         match chat_stream(core, params):
-            case Success(stream):
+            case Success(ChatStream() as stream):
                 print("stream: ", end="")
                 with stream:
                     for item in stream:
                         match item:
-                            case Success(chunk):
+                            case Success(ChatStreamChunk() as chunk):
                                 if chunk.choices:
                                     print(chunk.choices[0].delta.content or "", end="", flush=True)
-                            case Failure(error):
-                                print("\nstream broke:", error)
+                            case Failure(StreamError() as broke):
+                                print("\nstream broke:", broke)
                                 return 1
                 print()
-            case Failure(error):
+            case Failure(OpenRouterCoreError() as error):
                 print("stream failed:", error)
                 return 1
     return 0

@@ -105,3 +105,41 @@ def test_demo_runs_offline() -> None:
     assert any(line.startswith("reply: ") for line in lines)
     assert any(line.startswith("usage: ") and "tokens" in line for line in lines)
     assert "stream: Streaming works too." in lines
+
+
+def _block(containing: str) -> str:
+    blocks = README.split("```python\n")[1:]
+    found = [b.split("```", 1)[0] for b in blocks if containing in b]
+    assert len(found) == 1, f"one README block holds {containing!r}"
+    return found[0]
+
+
+def test_quick_start_runs_and_prints_the_reply(capsys: Any) -> None:
+    fake = FakeOpenRouter().reply("Hello from the README")
+    code = _block("case Success(ChatResponse() as response)")
+    code = code.replace("OpenRouterCore()", "fake.core()")
+    exec(compile(code, "README quick start", "exec"), {"fake": fake})
+    assert "Hello from the README" in capsys.readouterr().out
+    assert fake.requests[0].json["stream"] is False
+
+
+def test_streaming_example_runs_and_prints_the_chunks(capsys: Any) -> None:
+    fake = FakeOpenRouter().reply_stream(["Hel", "lo"], split=7)
+    code = _block("case Success(ChatStream() as stream)")
+    namespace: dict[str, Any] = {
+        "core": fake.core(),
+        "params": {"model": "m", "messages": [{"role": "user", "content": "hi"}]},
+    }
+    # The block continues the quick start: its imports come from there.
+    imports = "from returns.result import Failure, Success\nfrom funcs.chat_send import chat_send\n"
+    imports += "from openrouter_core import OpenRouterCoreError\n"
+    exec(imports + code, namespace)
+    exec_out = capsys.readouterr().out
+    assert exec_out == "Hello"
+
+
+def test_typed_params_slip_example() -> None:
+    err = chat_send(OpenRouterCore(api_key="k"), ChatGenerationParams(messages="hi")).failure()  # type: ignore[arg-type]
+    assert isinstance(err, InvalidRequestError)
+    assert err.message == "messages: expected array, got string"
+    assert err.message in README

@@ -66,12 +66,10 @@ class Read:
 
 
 @attrs.frozen
-class Open:
-    """Wrap ``response`` as the operation's stream and wait for its first item; the outcome is
-    ``(stream, first item or None)``."""
+class Peek:
+    """Wait for ``stream``'s first item; the outcome is that item, or None (it ended empty)."""
 
-    response: Any
-    started_at: float
+    stream: Any
 
 
 @attrs.frozen
@@ -88,7 +86,7 @@ class Sleep:
     seconds: float
 
 
-Step = Send | Read | Open | Collect | Sleep
+Step = Send | Read | Peek | Collect | Sleep
 Steps = Generator[Step, Any, Result[Any, OpenRouterCoreError]]
 _SEND = Send()
 
@@ -211,8 +209,18 @@ def _stamp(value: Any, http: HTTPInfo) -> Any:
     return value
 
 
-def attempts(prepared: Prepared, clock: Callable[[], float], rand: Callable[[], float]) -> Steps:
-    """The attempt loop as steps; its return value is the call's Result."""
+def attempts(
+    prepared: Prepared,
+    clock: Callable[[], float],
+    rand: Callable[[], float],
+    stream_class: type[Stream[Any, Any]] | type[AsyncStream[Any, Any]],
+) -> Steps:
+    """The attempt loop as steps; its return value is the call's Result. A stream is made of
+    ``stream_class`` unless the operation names its own sync or async class."""
+    spec = prepared.op.stream
+    if spec is not None:
+        own = spec.sync_class if issubclass(stream_class, Stream) else spec.async_class
+        stream_class = own or stream_class
     started = clock()
     attempt = 0
     while True:
@@ -225,9 +233,15 @@ def attempts(prepared: Prepared, clock: Callable[[], float], rand: Callable[[], 
         else:
             response, status = outcome, outcome.status_code
             _log_attempt(prepared, attempt, status, clock() - attempt_started)
-            if prepared.op.stream is not None and _is_event_stream(status, response.headers):
-                stream, first = yield Open(response, started)
-                failed = _stream_start(first, prepared)
+            if spec is not None and _is_event_stream(status, response.headers):
+                stream = stream_class(
+                    response,
+                    spec,
+                    first_content_timeout=prepared.first_content_timeout,
+                    chunk_gap_timeout=prepared.chunk_gap_timeout,
+                    started_at=started,
+                )
+                failed = _stream_start((yield Peek(stream)), prepared)
                 if failed is None:
                     stream.http = _http(response, attempt, clock() - started)
                     if prepared.stream:
@@ -253,14 +267,6 @@ def attempts(prepared: Prepared, clock: Callable[[], float], rand: Callable[[], 
         yield Sleep(float(delay))
 
 
-def _stream_options(prepared: Prepared, step: Open) -> dict[str, Any]:
-    return {
-        "first_content_timeout": prepared.first_content_timeout,
-        "chunk_gap_timeout": prepared.chunk_gap_timeout,
-        "started_at": step.started_at,
-    }
-
-
 def run_sync(
     core: OpenRouterCore,
     prepared: Prepared,
@@ -271,7 +277,7 @@ def run_sync(
 ) -> Result[Any, OpenRouterCoreError]:
     """Perform the steps of :func:`attempts` with the sync client."""
     client = core.sync_client()
-    steps = attempts(prepared, clock, rand)
+    steps = attempts(prepared, clock, rand, Stream)
     outcome: Any = None
     while True:
         try:
@@ -290,13 +296,8 @@ def run_sync(
                 outcome = exc
             finally:
                 step.response.close()
-        elif isinstance(step, Open):
-            spec = prepared.op.stream
-            assert spec is not None
-            stream = (spec.sync_class or Stream)(
-                step.response, spec, **_stream_options(prepared, step)
-            )
-            outcome = (stream, stream.peek())
+        elif isinstance(step, Peek):
+            outcome = step.stream.peek()
         elif isinstance(step, Collect):
             outcome = step.stream.collect()
         else:
@@ -316,7 +317,7 @@ async def run_async(
     import asyncio
 
     client = core.async_client_for_loop()
-    steps = attempts(prepared, clock, rand)
+    steps = attempts(prepared, clock, rand, AsyncStream)
     outcome: Any = None
     while True:
         try:
@@ -335,13 +336,8 @@ async def run_async(
                 outcome = exc
             finally:
                 await step.response.aclose()
-        elif isinstance(step, Open):
-            spec = prepared.op.stream
-            assert spec is not None
-            stream = (spec.async_class or AsyncStream)(
-                step.response, spec, **_stream_options(prepared, step)
-            )
-            outcome = (stream, await stream.peek())
+        elif isinstance(step, Peek):
+            outcome = await step.stream.peek()
         elif isinstance(step, Collect):
             outcome = await step.stream.collect()
         else:

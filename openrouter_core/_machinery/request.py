@@ -89,6 +89,10 @@ def _query_pairs(named: list[tuple[str, Any]]) -> list[tuple[str, str]]:
 
 
 def _check_arguments(op: Operation[Any], given: Mapping[str, Any]) -> tuple[str, str] | None:
+    known = {p.name for p in op.path_params} | {p.name for p in op.query_params}
+    unknown = sorted(set(given) - known)
+    if unknown:
+        return unknown[0], f"{op.name} has no such parameter"
     for param in op.path_params:
         value = given.get(param.name)
         if value is None:
