@@ -47,9 +47,11 @@ _IMPORT_NAMES = {"returns": "returns.result", "typing-extensions": "typing_exten
 
 def runtime_dependency_imports() -> list[str]:
     """What importing the runtime dependencies means: from pyproject.toml's dependencies."""
-    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    block = re.search(r"^dependencies\s*=\s*\[(.*?)\]", text, re.S | re.M)
-    names = re.findall(r"[\"']([A-Za-z0-9_.\-]+)", block.group(1)) if block else []
+    import tomllib
+
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        requirements = tomllib.load(file).get("project", {}).get("dependencies", [])
+    names = [m.group(0) for r in requirements if (m := re.match(r"[A-Za-z0-9_.\-]+", r))]
     if not names:
         return ["httpx", "attrs", "cattrs", "returns.result"]
     return [_IMPORT_NAMES.get(name.lower(), name.lower().replace("-", "_")) for name in names]

@@ -5,8 +5,8 @@ order), the figure is the median rate. Every variant reads the same ``n + 2`` da
 (content chunks, the finish chunk, the usage chunk) and stops at ``[DONE]``.
 
 Decoder only: the same SSE bytes, cut where the server's HTTP chunks end, fed to our
-``openrouter_core._sse`` decoder, to httpx-sse's decoders (as ``EventSource.iter_sse`` drives
-them) and to a bare ``bytes.split`` floor. No JSON parsing here.
+``openrouter_core._machinery.sse`` decoder, to httpx-sse's decoders (as
+``EventSource.iter_sse`` drives them) and to a bare ``bytes.split`` floor. No JSON parsing here.
 """
 
 from __future__ import annotations
@@ -224,11 +224,11 @@ def _httpx_sse_decoder() -> Callable[[Iterable[bytes]], int]:
 
 
 def _ours_decoder() -> Callable[[Iterable[bytes]], int]:
-    """Adapt to ``openrouter_core._sse``: a class with ``feed(bytes)`` (or ``decode``)."""
+    """Adapt to ``openrouter_core._machinery.sse``: a class with ``feed(bytes)`` (or ``decode``)."""
     try:
-        import openrouter_core._sse as sse_mod
+        import openrouter_core._machinery.sse as sse_mod
     except ImportError as exc:
-        raise UnavailableError(f"openrouter_core._sse not importable: {exc}") from None
+        raise UnavailableError(f"openrouter_core._machinery.sse not importable: {exc}") from None
     candidates = sorted(vars(sse_mod).items(), key=lambda item: item[0] != "SSEDecoder")
     for name, obj in candidates:
         if name.startswith("_") or not inspect.isclass(obj) or obj.__module__ != sse_mod.__name__:
@@ -260,7 +260,9 @@ def _ours_decoder() -> Callable[[Iterable[bytes]], int]:
             return count
 
         return decode
-    raise UnavailableError("no decoder class with feed()/decode() in openrouter_core._sse")
+    raise UnavailableError(
+        "no decoder class with feed()/decode() in openrouter_core._machinery.sse"
+    )
 
 
 def run_decoder(cfg: Config) -> list[Row]:
@@ -290,7 +292,7 @@ def run_decoder(cfg: Config) -> list[Row]:
     for name, what in (
         ("bytes.split", "floor: split on blank line"),
         ("httpx-sse", "codecs + SSELineDecoder + SSEDecoder"),
-        (OURS, "openrouter_core._sse"),
+        (OURS, "openrouter_core._machinery.sse"),
     ):
         value = median(rates[name]) if rates.get(name) else None
         note = what if value is not None else missing.get(name, "n/a")[:60]
