@@ -343,9 +343,9 @@ MODEL_CLASSES = _model_classes()
 
 def _tagged_variant(members: frozenset[type]) -> tuple[str, str, type[WireModel]] | None:
     """For a union of models told apart by a tag: the tag key, a known tag and its class."""
-    from openrouter_core.models import _unions
+    from openrouter_core.models._converter import TAGGED
 
-    for spec in _unions.TAGGED:
+    for spec in TAGGED.values():
         if spec.members == members:
             tag, cls = next(iter(spec.variants.items()))
             return spec.tag, tag, cls

@@ -31,7 +31,14 @@ from openrouter_core.models._base import WireModel
 if TYPE_CHECKING:
     import cattrs
 
-__all__ = ["ModelError", "get_converter", "read_response", "structure", "unstructure"]
+__all__ = [
+    "ModelError",
+    "get_converter",
+    "read_response",
+    "register_tagged",
+    "structure",
+    "unstructure",
+]
 
 T = TypeVar("T")
 Hook = Callable[[Any, Any], Any]
@@ -377,6 +384,17 @@ class _Tagged:
 
         _SHAPES[hook] = ("tagged", self)
         return hook
+
+
+#: The tagged unions, by their member classes: each module that defines one registers it.
+TAGGED: dict[frozenset[type], _Tagged] = {}
+
+
+def register_tagged(*specs: _Tagged) -> None:
+    """Make the tagged unions ``specs`` known to the converter (called by the module that
+    defines their classes, when it is imported)."""
+    for spec in specs:
+        TAGGED[spec.members] = spec
 
 
 def _union_hook(conv: cattrs.Converter, tp: Any, tagged: Mapping[frozenset[type], _Tagged]) -> Hook:
@@ -821,8 +839,6 @@ def _build(*, fast: bool = True) -> cattrs.Converter:
     alone); the tests compare the two."""
     import cattrs
 
-    from openrouter_core.models import _unions
-
     conv = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
 
     for tp, fn in ((str, _str), (int, _int), (float, _float), (bool, _bool)):
@@ -834,17 +850,16 @@ def _build(*, fast: bool = True) -> cattrs.Converter:
     class_hook = _fast_class_hook if fast else _class_hook
     conv.register_structure_hook_factory(_is_model, lambda t: class_hook(conv, t))
 
-    # Tagged-union hooks are built on first request, after every factory is registered.
-    tagged: dict[frozenset[type], _Tagged] = {spec.members: spec for spec in _unions.TAGGED}
+    # Tagged-union hooks are built on first request, after every factory is registered; the
+    # modules that define the unions register them (``register_tagged``) when imported.
     conv.register_structure_hook_factory(
-        lambda t: _is_union(t) and not _is_tagged(t, tagged),
-        lambda t: _union_hook(conv, t, tagged),
+        lambda t: _is_union(t) and not _is_tagged(t, TAGGED),
+        lambda t: _union_hook(conv, t, TAGGED),
     )
-    for spec in _unions.TAGGED:
-        conv.register_structure_hook_factory(
-            functools.partial(_same_union, spec.members),
-            functools.partial(_tagged_factory, conv, spec),
-        )
+    conv.register_structure_hook_factory(
+        lambda t: _is_union(t) and _is_tagged(t, TAGGED),
+        lambda t: TAGGED[frozenset(get_args(t))].hook(conv),
+    )
 
     class_unhook = _fast_class_unhook if fast else _class_unhook
     conv.register_unstructure_hook_factory(_is_model, lambda t: class_unhook(conv, t))
@@ -879,14 +894,6 @@ def _is_dict(tp: Any) -> bool:
 
 def _is_plain_dict(tp: Any) -> bool:
     return _is_dict(tp) and get_args(tp)[1:] in ((Any,), ())
-
-
-def _tagged_factory(conv: cattrs.Converter, spec: _Tagged, _: Any) -> Hook:
-    return spec.hook(conv)
-
-
-def _same_union(members: frozenset[type], tp: Any) -> bool:
-    return _is_union(tp) and frozenset(get_args(tp)) == members
 
 
 def _is_tagged(tp: Any, tagged: Mapping[frozenset[type], _Tagged]) -> bool:

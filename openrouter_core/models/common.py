@@ -6,6 +6,7 @@ from typing import ClassVar, Literal, TypeAlias
 import attrs
 
 from openrouter_core.models._base import WireModel
+from openrouter_core.models._converter import _Tagged, register_tagged
 
 __all__ = [
     "CacheControl",
@@ -339,3 +340,32 @@ class ChatAssistantMessage(WireModel):
     audio: ChatAudioOutput | None = None
     annotations: list[ChatAnnotation] | None = None
     model: str | None = None
+
+
+# The tagged unions of this module: which key tells the variants apart, and the fallback.
+register_tagged(
+    _Tagged(
+        "type",
+        {
+            "text": ChatContentText,
+            "image_url": ChatContentImage,
+            "input_audio": ChatContentAudio,
+            "file": ChatContentFile,
+            "video_url": ChatContentVideo,
+            "input_video": ChatContentInputVideo,
+        },
+        "content part type",
+        unknown=ChatContentUnknown,
+    ),
+    _Tagged(
+        "type",
+        {
+            "reasoning.summary": ReasoningDetailSummary,
+            "reasoning.encrypted": ReasoningDetailEncrypted,
+            "reasoning.text": ReasoningDetailText,
+            "reasoning.server_tool_call": ReasoningDetailServerToolCall,
+        },
+        "reasoning detail type",
+        unknown=ReasoningDetailUnknown,
+    ),
+)

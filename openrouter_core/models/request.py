@@ -11,7 +11,7 @@ from returns.result import Failure, Result, Success
 
 from openrouter_core.errors import InvalidRequestError
 from openrouter_core.models._base import WireModel
-from openrouter_core.models._converter import ModelError, structure
+from openrouter_core.models._converter import ModelError, _Tagged, register_tagged, structure
 from openrouter_core.models.common import (
     CacheControl,
     ChatAssistantMessage,
@@ -899,3 +899,93 @@ class ChatGenerationParams(WireModel):
                 )
             )
         return Success(params)
+
+
+# The tagged unions of the request: which key tells the variants apart, and the fallback.
+register_tagged(
+    _Tagged(
+        "role",
+        {
+            "system": ChatSystemMessage,
+            "developer": ChatDeveloperMessage,
+            "user": ChatUserMessage,
+            "assistant": ChatAssistantMessage,
+            "tool": ChatToolMessage,
+        },
+        "role",
+    ),
+    _Tagged(
+        "type",
+        {
+            "function": ChatFunctionTool,
+            "openrouter:web_search": WebSearchServerTool,
+            "web_search": WebSearchShorthandTool,
+            "web_search_preview": WebSearchShorthandTool,
+            "web_search_preview_2025_03_11": WebSearchShorthandTool,
+            "web_search_2025_08_26": WebSearchShorthandTool,
+            "openrouter:web_fetch": WebFetchServerTool,
+            "openrouter:datetime": DatetimeServerTool,
+            "openrouter:files": FilesServerTool,
+            "openrouter:image_generation": ImageGenerationServerTool,
+            "openrouter:experimental__search_models": SearchModelsServerTool,
+            "openrouter:bash": BashServerTool,
+            "openrouter:advisor": AdvisorServerTool,
+            "openrouter:subagent": SubagentServerTool,
+            "openrouter:fusion": FusionServerTool,
+        },
+        "tool type",
+    ),
+    _Tagged(
+        "type",
+        {"function": ChatNamedToolChoice},
+        "tool choice type",
+        unknown=ChatServerToolChoice,
+        unknown_always=True,
+    ),
+    _Tagged(
+        "type",
+        {
+            "text": ResponseFormatText,
+            "json_object": ResponseFormatJsonObject,
+            "json_schema": ResponseFormatJsonSchema,
+            "grammar": ResponseFormatGrammar,
+            "python": ResponseFormatPython,
+        },
+        "response format type",
+    ),
+    _Tagged(
+        "type",
+        {
+            "container_auto": ContainerAutoEnvironment,
+            "container_reference": ContainerReferenceEnvironment,
+        },
+        "environment type",
+    ),
+    _Tagged(
+        "id",
+        {
+            "auto-router": AutoRouterPlugin,
+            "auto-beta-router": AutoBetaRouterPlugin,
+            "moderation": ModerationPlugin,
+            "web": WebSearchPlugin,
+            "web-fetch": WebFetchPlugin,
+            "file-parser": FileParserPlugin,
+            "response-healing": ResponseHealingPlugin,
+            "context-compression": ContextCompressionPlugin,
+            "pareto-router": ParetoRouterPlugin,
+            "fusion": FusionPlugin,
+        },
+        "plugin id",
+    ),
+    _Tagged(
+        "type",
+        {
+            "step_count_is": StopWhenStepCountIs,
+            "has_tool_call": StopWhenHasToolCall,
+            "max_tokens_used": StopWhenMaxTokensUsed,
+            "max_cost": StopWhenMaxCost,
+            "finish_reason_is": StopWhenFinishReasonIs,
+        },
+        "stop condition type",
+    ),
+)
