@@ -16,7 +16,7 @@ $(1)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-bui
 touch $(1)/.installed
 endef
 
-.PHONY: test lint typecheck typing unit unit-all demo bench clean
+.PHONY: test lint typecheck typing unit unit-all generate demo bench clean
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict openrouter_core funcs tests examples
+	$(BIN)/mypy --strict openrouter_core funcs tests examples tools
 
 # The typing tests (tests/typing/): the types users see, under both mypy and pyright.
 typing: $(STAMP)
@@ -76,6 +76,10 @@ unit-all: $(STAMP)
 	[ -z "$$failed" ]
 
 test: lint typecheck typing unit-all
+
+# Models, operation modules, the fake's answers and docs/ from spec/openapi (tools/generate.py).
+generate: $(STAMP)
+	$(BIN)/python tools/generate.py
 
 demo: $(STAMP)
 	$(BIN)/python examples/quickstart.py

@@ -6,14 +6,18 @@
 >>> chat_send(core, params)                 # Success(ChatResponse) with "Hi there"
 >>> fake.requests[0].json["messages"]       # what the code under test sent
 
-Replies are used in order; when none are left the ``default`` reply answers (a short
-completion unless you set another). It speaks the real wire format, SSE included, and serves
-the sync and async clients alike. Nothing touches the network.
+Replies are used in order. When none are left, the ``default`` reply answers if you set one;
+otherwise every operation gets a realistic answer of its own (``GET /key`` the key's metadata,
+``GET /models`` a catalog, ..., taken from OpenRouter's API document) and a chat completion
+a short completion. It speaks the real wire format, SSE included, and serves the sync and
+async clients alike. Nothing touches the network.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -183,13 +187,50 @@ class _Pieces(httpx2.SyncByteStream, httpx2.AsyncByteStream):
             raise self._fail
 
 
+@functools.cache
+def _routes() -> list[tuple[str, re.Pattern[str], int, bytes]]:
+    """The realistic answer of every operation (``fake_api.json``, generated from the API
+    document), with the path as a pattern that ends the URL path."""
+    import importlib.resources
+
+    rows = json.loads(
+        importlib.resources.files("openrouter_core").joinpath("fake_api.json").read_text("utf-8")
+    )
+    routes = []
+    for method, path, status, body in rows:
+        pattern = re.escape(path)
+        pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", pattern)
+        routes.append((method, re.compile(f"{pattern}$"), status, json.dumps(body).encode()))
+    return routes
+
+
+def _route(method: str, path: str) -> _Reply | None:
+    for route_method, pattern, status, content in _routes():
+        if route_method == method and pattern.search(path):
+            return functools.partial(_answer, status, content)
+    return None
+
+
+def _answer(status: int, content: bytes, request: httpx2.Request) -> httpx2.Response:
+    # A list has one page: asked for a later one (an offset or a cursor), it answers none.
+    query = request.url.params
+    later = query.get("cursor") or query.get("offset", "0") not in ("", "0")
+    if later:
+        body = json.loads(content)
+        if isinstance(body, dict) and isinstance(body.get("data"), list):
+            content = json.dumps({**body, "data": [], "cursor": None}).encode()
+    headers = [("content-type", "application/json")]
+    return httpx2.Response(status, headers=headers, content=content)
+
+
 class FakeOpenRouter(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     """An httpx2 transport that plays OpenRouter from a script. Thread-safe."""
 
     def __init__(self, default: _Reply | None = None) -> None:
         self._script: deque[_Reply] = deque()
         self._lock = threading.Lock()
-        self._default = default or self._json_reply(200, completion_body(), ())
+        self._default = default
+        self._completion = self._json_reply(200, completion_body(), ())
         self.requests: list[FakeRequest] = []
 
     # Building the script -------------------------------------------------------------------
@@ -305,6 +346,8 @@ class FakeOpenRouter(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 FakeRequest(request.method, str(request.url), dict(request.headers), content)
             )
             reply = self._script.popleft() if self._script else self._default
+        if reply is None:
+            reply = _route(request.method, request.url.path) or self._completion
         return reply(request)
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:

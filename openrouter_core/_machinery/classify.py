@@ -242,9 +242,18 @@ def _unsuccessful(
         )
     obj, _ = decode_json(body)
     when = time.time() if now is None else now
-    return _status_error(
+    verdict = _status_error(
         status, headers, body, obj, error_fields(obj), get("content-type"), when, op.error_class
     )
+    if op.management_key and status in (401, 403) and verdict.error is not None:
+        hint = (
+            f" ({op.name} needs a management key: an inference key, or no key, gets this "
+            "answer; create one at https://openrouter.ai/settings/management-keys)"
+        )
+        verdict = attrs.evolve(
+            verdict, error=attrs.evolve(verdict.error, message=verdict.error.message + hint)
+        )
+    return verdict
 
 
 def _invalid(

@@ -122,3 +122,5 @@ class Operation(Generic[R]):
     stream: StreamSpec[Any, R] | None = None
     #: Seconds for which a 404 is retried (an answer that appears shortly after another call).
     retry_not_found_for: float | None = None
+    #: Whether the operation needs a management key (a 401 or 403 then says so).
+    management_key: bool = False

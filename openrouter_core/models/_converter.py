@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_or
 import attrs
 from returns.result import Failure, Result, Success
 
-from openrouter_core.errors import ResponseValidationError
+from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 
 if TYPE_CHECKING:
@@ -34,7 +34,9 @@ if TYPE_CHECKING:
 __all__ = [
     "ModelError",
     "get_converter",
+    "read_request",
     "read_response",
+    "reader",
     "register_tagged",
     "structure",
     "unstructure",
@@ -1063,3 +1065,27 @@ def _type_name(tp: Any) -> str:
     if _is_dict(tp):
         return "object"
     return getattr(tp, "__name__", str(tp))
+
+
+def read_request(data: object, cls: type[T]) -> Result[T, InvalidRequestError]:
+    """Read a request mapping strictly; a problem is an ``InvalidRequestError`` naming the path."""
+    try:
+        return Success(structure(data, cls, strict=True))
+    except ModelError as err:
+        path = err.dotted
+        return Failure(
+            InvalidRequestError(
+                message=f"{path}: {err.problem}" if path else err.problem,
+                path=path,
+                problem=err.problem,
+            )
+        )
+
+
+def reader(tp: Any) -> Callable[[Any], Result[Any, ResponseValidationError]]:
+    """A tolerant reader of ``tp`` (a model, a union of models, a list, ...) for an operation."""
+    return functools.partial(_read_any, tp=tp)
+
+
+def _read_any(data: object, tp: Any) -> Result[Any, ResponseValidationError]:
+    return read_response(data, tp)
