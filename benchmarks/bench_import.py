@@ -1,5 +1,10 @@
 """Figure 1: cold import (time, max RSS) and cold start to the first response.
 
+Besides the chat operation, openrouter-core is also imported with one other operation
+(``funcs.models_list``) and with every operation module of ``funcs/`` (listed when the benchmark
+runs), and its cold start is also measured for one ``models_list`` call (``GET /models``) beside
+raw httpx2 doing the same GET and ``json.loads``.
+
 Each measurement is a fresh interpreter (``sys.executable -c``), variants alternating run by
 run; the figure is the median over the runs. One untimed run per variant first writes the
 bytecode caches, so "cold" means a new process with warm disk caches, as in a serverless
@@ -38,14 +43,34 @@ IMPORT_MEM = "memory after import"
 COLD_START = "cold start to 1st response"
 BARE = "bare interpreter"
 DEPS = "runtime deps"
+OURS_ONE_OP = "openrouter-core, one other operation"
+OURS_ALL_OPS = "openrouter-core, every operation"
+COLD_START_MODELS = "cold start to 1st models_list response"
+
+
+def operation_modules() -> list[str]:
+    """``funcs.<name>`` for every operation module in funcs/ (all but ``__init__``), sorted."""
+    return sorted(
+        f"funcs.{path.stem}" for path in (ROOT / "funcs").glob("*.py") if path.stem != "__init__"
+    )
+
 
 _DEPS = runtime_dependency_imports()
+_OPS = operation_modules()
 IMPORTS = {
     BARE: ("pass", ""),
     DEPS: ("import " + ", ".join(_DEPS), ", ".join(_DEPS)),
     RAW_HTTPX: ("import httpx", ""),
     RAW_HTTPX2: ("import httpx2", ""),
     OURS: ("import openrouter_core; import funcs.chat_send", "openrouter_core, funcs.chat_send"),
+    OURS_ONE_OP: (
+        "import openrouter_core; import funcs.models_list",
+        "openrouter_core, funcs.models_list",
+    ),
+    OURS_ALL_OPS: (
+        "import openrouter_core\n" + "".join(f"import {module}\n" for module in _OPS),
+        f"openrouter_core + the {len(_OPS)} modules of funcs/",
+    ),
     OPENAI: ("import openai", ""),
     OPENROUTER: ("import openrouter", ""),
 }
@@ -104,6 +129,24 @@ client = OpenRouter(api_key=KEY, server_url=URL)
 client.chat.send(**PARAMS)
 """,
 }
+
+# The same cold start for one non-chat operation: GET /models, no query, JSON body read.
+_COLD_MODELS = {
+    RAW_HTTPX2: """\
+import httpx2, json
+client = httpx2.Client()
+r = client.get(URL + "/models", headers={"Authorization": "Bearer " + KEY})
+assert r.status_code == 200
+json.loads(r.content)
+""",
+    OURS: """\
+from openrouter_core import OpenRouterCore
+from funcs.models_list import models_list
+core = OpenRouterCore(api_key=KEY, server_url=URL)
+models_list(core).unwrap()
+""",
+}
+_MODELS_KEY = "models_list: "  # prefix of their program names, so both sets alternate together
 
 
 def _run_child(code: str, env: dict[str, str]) -> tuple[float, float, float] | str:
@@ -170,7 +213,7 @@ def run_import(cfg: Config) -> list[Row]:
             else:
                 value, note = None, missing.get(name, "n/a")[:60]
             row = Row(figure, name, value, unit, False, DEPS, note=note, cpu_us=cpu_us)
-            if name == OURS and figure == IMPORT_TIME:
+            if name in (OURS, OURS_ONE_OP) and figure == IMPORT_TIME:
                 row.target, row.check = "≤ 1.10x runtime deps", ratio_at_most(1.1)
             if name == OURS and figure == IMPORT_MEM:
                 row.target, row.check = "≤ 27 MiB", absolute_at_most(27.0)
@@ -181,15 +224,22 @@ def run_import(cfg: Config) -> list[Row]:
 def run_coldstart(cfg: Config, server: Server) -> list[Row]:
     header = f"URL = {server.base_url!r}\nKEY = {API_KEY!r}\nPARAMS = {PARAMS!r}\n"
     programs = {name: _PROBE.format(stmt=header + body) for name, body in _COLD.items()}
+    for name, body in _COLD_MODELS.items():
+        programs[_MODELS_KEY + name] = _PROBE.format(stmt=header + body)
     samples, missing = _measure(programs, max(3, cfg.import_runs // 2))
     rows = []
-    for name in _COLD:
-        cpu_us = None
-        if name in samples:
-            value: float | None = median([s[0] for s in samples[name]]) * 1000
-            cpu_us = median([s[2] for s in samples[name]]) * 1e6
-            note = ""
-        else:
-            value, note = None, missing.get(name, "n/a")[:60]
-        rows.append(Row(COLD_START, name, value, "ms", False, RAW_HTTPX, note=note, cpu_us=cpu_us))
+    for figure, variants, prefix, floor in (
+        (COLD_START, _COLD, "", RAW_HTTPX),
+        (COLD_START_MODELS, _COLD_MODELS, _MODELS_KEY, RAW_HTTPX2),
+    ):
+        for name in variants:
+            key = prefix + name
+            cpu_us = None
+            if key in samples:
+                value: float | None = median([s[0] for s in samples[key]]) * 1000
+                cpu_us = median([s[2] for s in samples[key]]) * 1e6
+                note = ""
+            else:
+                value, note = None, missing.get(key, "n/a")[:60]
+            rows.append(Row(figure, name, value, "ms", False, floor, note=note, cpu_us=cpu_us))
     return rows

@@ -205,6 +205,7 @@ def main(argv: list[str]) -> int:
         "Ratios are value / value of the reference row, so above 1 is better for rates "
         "(calls/s, chunks/s, events/s) and worse for times and memory. The floor is "
         "raw httpx (for imports: the runtime dependencies of pyproject.toml; "
+        "for the models_list cold start: raw httpx2 doing the same GET; "
         "for the decoder: a bare bytes.split). Medians of alternating runs. "
         "Client CPU per unit is the measuring process's own CPU time (time.process_time; for "
         "imports and cold starts, the child's) per call, chunk or import: what the client "

@@ -1,4 +1,4 @@
-"""A tiny, fast fake of OpenRouter's POST /api/v1/chat/completions for the benchmarks.
+"""A tiny, fast fake of OpenRouter's chat completions and model list for the benchmarks.
 
 A raw asyncio ``Protocol`` speaking just enough HTTP/1.1 (keep-alive, Content-Length request
 bodies). Every answer is precomputed bytes, so the server costs a few microseconds per request
@@ -9,6 +9,7 @@ and is never what the benchmark measures.
   connection stays open), ``N`` content chunks, a ``finish_reason`` chunk, a usage chunk with
   empty ``choices``, then ``data: [DONE]``. ``N`` comes from the ``X-Bench-Chunks`` header or a
   model name ending in ``stream-N`` (e.g. ``"bench/stream-20000"``), else 100.
+- ``GET /api/v1/models`` (any query string): a small model catalog, as ``GET /models`` answers.
 
 Run: ``python benchmarks/server.py [--port 0]``; the first line on stdout is ``PORT <n>``.
 """
@@ -126,7 +127,83 @@ def sse_body(n: int) -> bytes:
     return b"".join(sse_events(n))
 
 
+def _catalog_model(
+    slug: str, name: str, prompt: str, completion: str, context: int, created: int
+) -> dict[str, object]:
+    return {
+        "id": slug,
+        "canonical_slug": slug,
+        "hugging_face_id": None,
+        "name": name,
+        "created": created,
+        "description": f"{name}, served through OpenRouter.",
+        "context_length": context,
+        "architecture": {
+            "modality": "text+image->text",
+            "input_modalities": ["text", "image"],
+            "output_modalities": ["text"],
+            "tokenizer": "GPT",
+            "instruct_type": None,
+        },
+        "pricing": {
+            "prompt": prompt,
+            "completion": completion,
+            "request": "0",
+            "image": "0",
+            "web_search": "0",
+            "internal_reasoning": "0",
+        },
+        "top_provider": {
+            "context_length": context,
+            "max_completion_tokens": 16384,
+            "is_moderated": True,
+        },
+        "per_request_limits": None,
+        "supported_parameters": [
+            "max_tokens",
+            "temperature",
+            "top_p",
+            "tools",
+            "tool_choice",
+            "response_format",
+            "stop",
+            "seed",
+        ],
+        "default_parameters": {"temperature": None, "top_p": None, "frequency_penalty": None},
+    }
+
+
+def models_body() -> bytes:
+    """The canned ``GET /models`` answer: a small catalog shaped like the live one."""
+    body = {
+        "data": [
+            _catalog_model(
+                "openai/gpt-4o", "OpenAI: GPT-4o", "0.0000025", "0.00001", 128000, 1715367049
+            ),
+            _catalog_model(
+                MODEL, "OpenAI: GPT-4o-mini", "0.00000015", "0.0000006", 128000, 1721260800
+            ),
+            _catalog_model(
+                "anthropic/claude-sonnet-4",
+                "Anthropic: Claude Sonnet 4",
+                "0.000003",
+                "0.000015",
+                200000,
+                1747930371,
+            ),
+        ]
+    }
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
 _JSON_BODY = chat_response_body()
+_MODELS_BODY = models_body()
+_MODELS_RESPONSE = (
+    b"HTTP/1.1 200 OK\r\n"
+    b"Content-Type: application/json\r\n"
+    b"Content-Length: " + str(len(_MODELS_BODY)).encode() + b"\r\n"
+    b"\r\n" + _MODELS_BODY
+)
 _JSON_RESPONSE = (
     b"HTTP/1.1 200 OK\r\n"
     b"Content-Type: application/json\r\n"
@@ -196,6 +273,9 @@ class ChatServer(asyncio.Protocol):
     def respond(self, head: bytes, body: bytes, chunks_header: int | None) -> None:
         assert self.transport is not None
         request_line = head.split(b"\r\n", 1)[0]
+        if request_line.startswith((b"GET /api/v1/models ", b"GET /api/v1/models?")):
+            self.transport.write(_MODELS_RESPONSE)
+            return
         if not request_line.startswith(b"POST /api/v1/chat/completions"):
             self.transport.write(_NOT_FOUND)
             return

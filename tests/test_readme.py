@@ -143,3 +143,14 @@ def test_typed_params_slip_example() -> None:
     assert isinstance(err, InvalidRequestError)
     assert err.message == "messages: expected array, got string"
     assert err.message in README
+
+
+def test_whole_api_example_runs_against_the_fake(capsys: Any) -> None:
+    fake = FakeOpenRouter()
+    code = _block("for item in models_list_iter(core):")
+    exec(compile(code, "README whole-API example", "exec"), {"core": fake.core()})
+    out = capsys.readouterr().out
+    assert "openai/gpt-4" in out
+    paths = [request.url.split("/api/v1", 1)[1] for request in fake.requests]
+    assert paths[:2] == ["/key", "/models?category=programming"]
+    assert paths[-1] == "/generation?id=gen-1234567890"

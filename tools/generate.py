@@ -11,7 +11,8 @@ own corrections and choices). Output:
 - ``funcs/<name>.py``: one module per operation, named after the TypeScript SDK's function
   (``apiKeysGetCurrentKeyMetadata`` -> ``api_keys_get_current_key_metadata``);
 - ``openrouter_core/fake_api.json``: a realistic answer per operation for ``FakeOpenRouter``;
-- ``docs/<group>.md``: one reference page per group, with examples the tests run.
+- ``docs/<group>.md``: one reference page per group, with examples the tests run, and the table
+  of every operation in ``docs/operations.md`` and in the README (between its markers).
 
 Chat completions (``funcs/chat_send.py`` and the chat models) are written by hand: their models
 carry a generated fast path whose speed the streaming benchmark holds to a target, and the
@@ -144,6 +145,9 @@ def first_sentence(text: str, limit: int = 300) -> str:
 
 def docstring(text: str, indent: str) -> list[str]:
     """A docstring's lines; one line when it fits."""
+    text = text.strip()
+    if text and text[-1] not in ".!?:)":
+        text += "."
     body = wrap(text, indent, WIDTH - 3) or ["."]  # room for the opening quotes
     if len(body) == 1 and len(indent) + len(body[0]) + 6 <= WIDTH:
         return [f'{indent}"""{body[0]}"""']
@@ -218,6 +222,7 @@ class Model:
         self.response = False  # read tolerantly as a whole response
         self.needs: list[str] = []
         self.open = False
+        self.request_side = False  # reachable from a request body: read strictly there
 
 
 class Tagged:
@@ -498,6 +503,8 @@ class Operation:
                 )
             self.body = annotation
             types.models[annotation].body = True
+            if not types.models[annotation].description:
+                types.models[annotation].description = f"The body of ``{self.method} {self.path}``."
             self.body_required = bool(op["requestBody"].get("required"))
             self.body_example = body.get("example") or doc.deref(body.get("schema") or {}).get(
                 "example"
@@ -515,7 +522,10 @@ class Operation:
                 self.response_example = content.get("example") or doc.deref(schema).get("example")
                 break
         if self.response in types.models:
-            types.models[self.response].response = True
+            answer = types.models[self.response]
+            answer.response = True
+            if not answer.description:
+                answer.description = f"The answer of ``{self.method} {self.path}``."
         self.errors = sorted(s for s in op["responses"] if s[0] in "45")
         paging = overlay["pagination"].get(self.operation_id) or op.get("x-speakeasy-pagination")
         self.paging: str | None = None
@@ -572,6 +582,14 @@ def assign_modules(types: Types, operations: list[Operation]) -> None:
                     changed = True
     for spec in types.tagged.values():
         spec.module = types.models[spec.unknown].module
+    # Required fields matter only where a request is read strictly.
+    stack = [op.body for op in operations if op.body]
+    while stack:
+        name = stack.pop()
+        model = types.models[name]
+        if not model.request_side:
+            model.request_side = True
+            stack += model.uses
 
 
 # --- writing the models ------------------------------------------------------------------------
@@ -601,7 +619,7 @@ def model_lines(model: Model) -> list[str]:
     lines += docstring(text, "    ")
     lines.append("")
     classvars: list[str] = []
-    if model.required:
+    if model.required and model.request_side:
         names = ", ".join(repr(n) for n in model.required)
         classvars.append(f"    _strict_required: ClassVar[frozenset[str]] = frozenset({{{names}}})")
     if model.needs:
@@ -663,7 +681,11 @@ def models_module(module: str, types: Types) -> str:
         "from __future__ import annotations",
         "",
     ]
-    typing_names = ["ClassVar"] if any(m.required or m.needs or m.open for m in models) else []
+    typing_names = (
+        ["ClassVar"]
+        if any((m.required and m.request_side) or m.needs or m.open for m in models)
+        else []
+    )
     if any("Any" in a for m in models for _, a, _ in m.fields) or any(
         m.body or m.response for m in models
     ):
@@ -1150,7 +1172,14 @@ def build() -> dict[Path, str]:
         by_group[op.group].append(op)
     for group, ops in sorted(by_group.items()):
         files[ROOT / "docs" / f"{group}.md"] = docs_page(doc, types, group, ops)
-    files[ROOT / "docs" / "operations.md"] = "# Operations\n\n" + operations_table(operations)
+    table = operations_table(operations)
+    files[ROOT / "docs" / "operations.md"] = "# Operations\n\n" + table
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    start, end = "<!-- operations:start -->\n", "<!-- operations:end -->"
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        files[readme] = head + start + table + end + rest.split(end, 1)[1]
     return files
 
 

@@ -137,14 +137,7 @@ class ProviderSortConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CostDetails(WireModel):
-    """Breakdown of upstream inference costs"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "upstream_inference_completions_cost",
-            "upstream_inference_prompt_cost",
-        }
-    )
+    """Breakdown of upstream inference costs."""
 
     upstream_inference_completions_cost: float | None = None
     upstream_inference_cost: float | None = None
@@ -153,9 +146,8 @@ class CostDetails(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsListResponse(WireModel):
-    """List of available models"""
+    """List of available models."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "links", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of available models
@@ -173,25 +165,7 @@ class ModelsListResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class Model(WireModel):
-    """Information about an AI model available on OpenRouter"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "architecture",
-            "canonical_slug",
-            "context_length",
-            "created",
-            "default_parameters",
-            "id",
-            "links",
-            "name",
-            "per_request_limits",
-            "pricing",
-            "supported_parameters",
-            "supported_voices",
-            "top_provider",
-        }
-    )
+    """Information about an AI model available on OpenRouter."""
 
     #: Concrete model targeted by this tilde-latest alias, when applicable
     alias_target: ModelAliasTarget | None = None
@@ -237,9 +211,7 @@ class Model(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ModelAliasTarget(WireModel):
-    """Concrete model targeted by this tilde-latest alias, when applicable"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"name", "slug"})
+    """Concrete model targeted by this tilde-latest alias, when applicable."""
 
     #: Human-readable name of the concrete model targeted by this alias
     name: str | None = None
@@ -249,15 +221,7 @@ class ModelAliasTarget(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ModelArchitecture(WireModel):
-    """Model architecture information"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "input_modalities",
-            "modality",
-            "output_modalities",
-        }
-    )
+    """Model architecture information."""
 
     #: Supported input modalities
     input_modalities: list[str] | None = None
@@ -277,8 +241,6 @@ class ModelBenchmarks(WireModel):
     available.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"design_arena"})
-
     #: Artificial Analysis benchmark index scores.
     artificial_analysis: AABenchmarkEntry | None = None
     #: Design Arena ELO rankings across arena+category pairs.
@@ -288,14 +250,6 @@ class ModelBenchmarks(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AABenchmarkEntry(WireModel):
     """Artificial Analysis benchmark index scores."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "agentic_index",
-            "coding_index",
-            "intelligence_index",
-        }
-    )
 
     #: Artificial Analysis Agentic Index score
     agentic_index: float | None = None
@@ -307,17 +261,7 @@ class AABenchmarkEntry(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class DABenchmarkEntry(WireModel):
-    """A single Design Arena benchmark entry for a specific arena+category"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "arena",
-            "category",
-            "elo",
-            "rank",
-            "win_rate",
-        }
-    )
+    """A single Design Arena benchmark entry for a specific arena+category."""
 
     #: Arena type (e.g.
     arena: str | None = None
@@ -334,7 +278,7 @@ class DABenchmarkEntry(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class DefaultParameters(WireModel):
-    """Default parameters for this model"""
+    """Default parameters for this model."""
 
     frequency_penalty: float | None = None
     presence_penalty: float | None = None
@@ -348,17 +292,13 @@ class DefaultParameters(WireModel):
 class ModelLinks(WireModel):
     """Related API endpoints and resources for this model."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"details"})
-
     #: URL for the model details/endpoints API
     details: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class PerRequestLimits(WireModel):
-    """Per-request token limits"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"completion_tokens", "prompt_tokens"})
+    """Per-request token limits."""
 
     #: Maximum completion tokens per request
     completion_tokens: float | None = None
@@ -368,9 +308,7 @@ class PerRequestLimits(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class PublicPricing(WireModel):
-    """Pricing information for the model"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"completion", "prompt"})
+    """Pricing information for the model."""
 
     #: Price in USD per audio input token
     audio: str | None = None
@@ -444,8 +382,6 @@ class ModelReasoning(WireModel):
     router models.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"mandatory"})
-
     default_effort: str | None = None
     #: Default reasoning enabled state when the client does not set `reasoning.enabled`.
     default_enabled: bool | None = None
@@ -460,9 +396,7 @@ class ModelReasoning(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class TopProviderInfo(WireModel):
-    """Information about the top provider for this model"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"is_moderated"})
+    """Information about the top provider for this model."""
 
     #: Context length from the top provider
     context_length: int | None = None
@@ -474,9 +408,7 @@ class TopProviderInfo(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsListResponseLinks(WireModel):
-    """Pagination links"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"next"})
+    """Pagination links."""
 
     #: URL for the next page of results, or null if this is the last page
     next: str | None = None
@@ -601,7 +533,7 @@ class WebSearchPlugin(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchPluginUserLocation(WireModel):
-    """User location information for web search"""
+    """User location information for web search."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
@@ -850,7 +782,7 @@ class TraceConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ResponsesRequest(WireModel):
-    """Request schema for Responses endpoint"""
+    """Request schema for Responses endpoint."""
 
     background: bool | None = None
     #: Enable automatic prompt caching.
@@ -980,7 +912,7 @@ class ReasoningConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class TextExtendedConfig(WireModel):
-    """Text output configuration including format and verbosity"""
+    """Text output configuration including format and verbosity."""
 
     #: Text response format configuration
     format: (
@@ -991,7 +923,7 @@ class TextExtendedConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class FormatTextConfig(WireModel):
-    """Plain text response format"""
+    """Plain text response format."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
@@ -1000,7 +932,7 @@ class FormatTextConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class FormatJsonObjectConfig(WireModel):
-    """JSON object response format"""
+    """JSON object response format."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
@@ -1009,7 +941,7 @@ class FormatJsonObjectConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class FormatJsonSchemaConfig(WireModel):
-    """JSON schema constrained response format"""
+    """JSON schema constrained response format."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"name", "schema", "type"})
 

@@ -39,9 +39,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ActivityResponse(WireModel):
-    """The ``ActivityResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /activity``."""
 
     #: List of activity items
     data: list[ActivityItem] | None = None
@@ -55,22 +53,6 @@ class ActivityResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ActivityItem(WireModel):
     """The ``ActivityItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "byok_usage_inference",
-            "completion_tokens",
-            "date",
-            "endpoint_id",
-            "model",
-            "model_permaslug",
-            "prompt_tokens",
-            "provider_name",
-            "reasoning_tokens",
-            "requests",
-            "usage",
-        }
-    )
 
     #: BYOK inference cost in USD (external credits spent)
     byok_usage_inference: float | None = None
@@ -100,9 +82,7 @@ class ActivityItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsGetAnalyticsMetaResponse(WireModel):
-    """The ``AnalyticsGetAnalyticsMetaResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /analytics/meta``."""
 
     data: AnalyticsGetAnalyticsMetaResponseData | None = None
 
@@ -118,15 +98,6 @@ class AnalyticsGetAnalyticsMetaResponse(WireModel):
 class AnalyticsGetAnalyticsMetaResponseData(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseData`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "dimensions",
-            "granularities",
-            "metrics",
-            "operators",
-        }
-    )
-
     dimensions: list[AnalyticsGetAnalyticsMetaResponseDataDimensionsItem] | None = None
     granularities: list[AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem] | None = None
     metrics: list[AnalyticsGetAnalyticsMetaResponseDataMetricsItem] | None = None
@@ -136,8 +107,6 @@ class AnalyticsGetAnalyticsMetaResponseData(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsGetAnalyticsMetaResponseDataDimensionsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataDimensionsItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"display_label", "name"})
 
     #: Human-readable label
     display_label: str | None = None
@@ -149,8 +118,6 @@ class AnalyticsGetAnalyticsMetaResponseDataDimensionsItem(WireModel):
 class AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"display_label", "name"})
-
     #: Human-readable label
     display_label: str | None = None
     #: Granularity identifier
@@ -160,15 +127,6 @@ class AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsGetAnalyticsMetaResponseDataMetricsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataMetricsItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "display_format",
-            "display_label",
-            "is_rate",
-            "name",
-        }
-    )
 
     #: How this metric value should be formatted for display (e.g.
     display_format: str | None = None
@@ -184,8 +142,6 @@ class AnalyticsGetAnalyticsMetaResponseDataMetricsItem(WireModel):
 class AnalyticsGetAnalyticsMetaResponseDataOperatorsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataOperatorsItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"name", "value_type"})
-
     #: Operator identifier used in filter definitions
     name: str | None = None
     #: Whether the operator expects a single value or an array
@@ -194,7 +150,7 @@ class AnalyticsGetAnalyticsMetaResponseDataOperatorsItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsRequest(WireModel):
-    """The ``AnalyticsQueryAnalyticsRequest`` object."""
+    """The body of ``POST /analytics/query``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"metrics"})
 
@@ -304,9 +260,7 @@ class AnalyticsQueryAnalyticsRequestTimeRange(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsResponse(WireModel):
-    """The ``AnalyticsQueryAnalyticsResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``POST /analytics/query``."""
 
     data: AnalyticsQueryAnalyticsResponseData | None = None
 
@@ -322,8 +276,6 @@ class AnalyticsQueryAnalyticsResponse(WireModel):
 class AnalyticsQueryAnalyticsResponseData(WireModel):
     """The ``AnalyticsQueryAnalyticsResponseData`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "metadata"})
-
     cachedAt: float | None = None
     data: list[dict[str, Any]] | None = None
     metadata: AnalyticsQueryAnalyticsResponseDataMetadata | None = None
@@ -334,14 +286,6 @@ class AnalyticsQueryAnalyticsResponseData(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsResponseDataMetadata(WireModel):
     """The ``AnalyticsQueryAnalyticsResponseDataMetadata`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "query_time_ms",
-            "row_count",
-            "truncated",
-        }
-    )
 
     query_time_ms: float | None = None
     row_count: int | None = None

@@ -35,9 +35,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetCurrentKeyMetadataResponse(WireModel):
-    """The ``ApiKeysGetCurrentKeyMetadataResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /key``."""
 
     #: Current API key information
     data: ApiKeysGetCurrentKeyMetadataResponseData | None = None
@@ -52,30 +50,7 @@ class ApiKeysGetCurrentKeyMetadataResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetCurrentKeyMetadataResponseData(WireModel):
-    """Current API key information"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "byok_usage",
-            "byok_usage_daily",
-            "byok_usage_monthly",
-            "byok_usage_weekly",
-            "creator_user_id",
-            "include_byok_in_limit",
-            "is_free_tier",
-            "is_management_key",
-            "is_provisioning_key",
-            "label",
-            "limit",
-            "limit_remaining",
-            "limit_reset",
-            "rate_limit",
-            "usage",
-            "usage_daily",
-            "usage_monthly",
-            "usage_weekly",
-        }
-    )
+    """Current API key information."""
 
     #: Total external BYOK usage (in USD) for the API key
     byok_usage: float | None = None
@@ -121,8 +96,6 @@ class ApiKeysGetCurrentKeyMetadataResponseData(WireModel):
 class ApiKeysGetCurrentKeyMetadataResponseDataRateLimit(WireModel):
     """Legacy rate limit information about a key. Will always return -1."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"interval", "note", "requests"})
-
     #: Rate limit interval
     interval: str | None = None
     #: Note about the rate limit
@@ -133,9 +106,8 @@ class ApiKeysGetCurrentKeyMetadataResponseDataRateLimit(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysListResponse(WireModel):
-    """The ``ApiKeysListResponse`` object."""
+    """The answer of ``GET /keys``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of API keys
@@ -150,31 +122,6 @@ class ApiKeysListResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysListResponseDataItem(WireModel):
     """The ``ApiKeysListResponseDataItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "byok_usage",
-            "byok_usage_daily",
-            "byok_usage_monthly",
-            "byok_usage_weekly",
-            "created_at",
-            "creator_user_id",
-            "disabled",
-            "hash",
-            "include_byok_in_limit",
-            "label",
-            "limit",
-            "limit_remaining",
-            "limit_reset",
-            "name",
-            "updated_at",
-            "usage",
-            "usage_daily",
-            "usage_monthly",
-            "usage_weekly",
-            "workspace_id",
-        }
-    )
 
     #: Total external BYOK usage (in USD) for the API key
     byok_usage: float | None = None
@@ -222,7 +169,7 @@ class ApiKeysListResponseDataItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysCreateRequest(WireModel):
-    """The ``ApiKeysCreateRequest`` object."""
+    """The body of ``POST /keys``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"name"})
 
@@ -249,9 +196,7 @@ class ApiKeysCreateRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysCreateResponse(WireModel):
-    """The ``ApiKeysCreateResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "key"})
+    """The answer of ``POST /keys``."""
 
     #: The created API key information
     data: ApiKeysCreateResponseData | None = None
@@ -266,32 +211,7 @@ class ApiKeysCreateResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysCreateResponseData(WireModel):
-    """The created API key information"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "byok_usage",
-            "byok_usage_daily",
-            "byok_usage_monthly",
-            "byok_usage_weekly",
-            "created_at",
-            "creator_user_id",
-            "disabled",
-            "hash",
-            "include_byok_in_limit",
-            "label",
-            "limit",
-            "limit_remaining",
-            "limit_reset",
-            "name",
-            "updated_at",
-            "usage",
-            "usage_daily",
-            "usage_monthly",
-            "usage_weekly",
-            "workspace_id",
-        }
-    )
+    """The created API key information."""
 
     #: Total external BYOK usage (in USD) for the API key
     byok_usage: float | None = None
@@ -339,9 +259,7 @@ class ApiKeysCreateResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetResponse(WireModel):
-    """The ``ApiKeysGetResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /keys/{hash}``."""
 
     #: The API key information
     data: ApiKeysGetResponseData | None = None
@@ -354,32 +272,7 @@ class ApiKeysGetResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetResponseData(WireModel):
-    """The API key information"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "byok_usage",
-            "byok_usage_daily",
-            "byok_usage_monthly",
-            "byok_usage_weekly",
-            "created_at",
-            "creator_user_id",
-            "disabled",
-            "hash",
-            "include_byok_in_limit",
-            "label",
-            "limit",
-            "limit_remaining",
-            "limit_reset",
-            "name",
-            "updated_at",
-            "usage",
-            "usage_daily",
-            "usage_monthly",
-            "usage_weekly",
-            "workspace_id",
-        }
-    )
+    """The API key information."""
 
     #: Total external BYOK usage (in USD) for the API key
     byok_usage: float | None = None
@@ -427,7 +320,7 @@ class ApiKeysGetResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysUpdateRequest(WireModel):
-    """The ``ApiKeysUpdateRequest`` object."""
+    """The body of ``PATCH /keys/{hash}``."""
 
     #: Whether to disable the API key
     disabled: bool | None = None
@@ -448,9 +341,7 @@ class ApiKeysUpdateRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysUpdateResponse(WireModel):
-    """The ``ApiKeysUpdateResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``PATCH /keys/{hash}``."""
 
     #: The updated API key information
     data: ApiKeysUpdateResponseData | None = None
@@ -463,32 +354,7 @@ class ApiKeysUpdateResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysUpdateResponseData(WireModel):
-    """The updated API key information"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "byok_usage",
-            "byok_usage_daily",
-            "byok_usage_monthly",
-            "byok_usage_weekly",
-            "created_at",
-            "creator_user_id",
-            "disabled",
-            "hash",
-            "include_byok_in_limit",
-            "label",
-            "limit",
-            "limit_remaining",
-            "limit_reset",
-            "name",
-            "updated_at",
-            "usage",
-            "usage_daily",
-            "usage_monthly",
-            "usage_weekly",
-            "workspace_id",
-        }
-    )
+    """The updated API key information."""
 
     #: Total external BYOK usage (in USD) for the API key
     byok_usage: float | None = None
@@ -536,9 +402,7 @@ class ApiKeysUpdateResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysDeleteResponse(WireModel):
-    """The ``ApiKeysDeleteResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"deleted"})
+    """The answer of ``DELETE /keys/{hash}``."""
 
     #: Confirmation that the API key was deleted
     deleted: str | None = None

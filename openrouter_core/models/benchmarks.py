@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 from returns.result import Result
@@ -23,9 +23,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UnifiedBenchmarksResponse(WireModel):
-    """The ``UnifiedBenchmarksResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
+    """The answer of ``GET /benchmarks``."""
 
     data: list[Any] | None = None
     meta: UnifiedBenchmarksMeta | None = None
@@ -39,18 +37,6 @@ class UnifiedBenchmarksResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UnifiedBenchmarksMeta(WireModel):
     """The ``UnifiedBenchmarksMeta`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "as_of",
-            "citation",
-            "model_count",
-            "source",
-            "source_url",
-            "task_type",
-            "version",
-        }
-    )
 
     #: ISO-8601 timestamp of when this data was last updated.
     as_of: str | None = None

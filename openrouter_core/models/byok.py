@@ -32,9 +32,8 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListBYOKKeysResponse(WireModel):
-    """The ``ListBYOKKeysResponse`` object."""
+    """The answer of ``GET /byok``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of BYOK credentials.
@@ -51,22 +50,6 @@ class ListBYOKKeysResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BYOKKey(WireModel):
     """The ``BYOKKey`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "allowed_api_key_hashes",
-            "allowed_models",
-            "allowed_user_ids",
-            "created_at",
-            "disabled",
-            "id",
-            "is_fallback",
-            "label",
-            "provider",
-            "sort_order",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
     #: credential.
@@ -99,7 +82,7 @@ class BYOKKey(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateBYOKKeyRequest(WireModel):
-    """The ``CreateBYOKKeyRequest`` object."""
+    """The body of ``POST /byok``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"key", "provider"})
 
@@ -132,9 +115,7 @@ class CreateBYOKKeyRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateBYOKKeyResponse(WireModel):
-    """The ``CreateBYOKKeyResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``POST /byok``."""
 
     data: CreateBYOKKeyResponseData | None = None
 
@@ -147,22 +128,6 @@ class CreateBYOKKeyResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateBYOKKeyResponseData(WireModel):
     """The created BYOK credential."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "allowed_api_key_hashes",
-            "allowed_models",
-            "allowed_user_ids",
-            "created_at",
-            "disabled",
-            "id",
-            "is_fallback",
-            "label",
-            "provider",
-            "sort_order",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
     #: credential.
@@ -195,9 +160,7 @@ class CreateBYOKKeyResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetBYOKKeyResponse(WireModel):
-    """The ``GetBYOKKeyResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /byok/{id}``."""
 
     data: GetBYOKKeyResponseData | None = None
 
@@ -210,22 +173,6 @@ class GetBYOKKeyResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetBYOKKeyResponseData(WireModel):
     """The BYOK credential."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "allowed_api_key_hashes",
-            "allowed_models",
-            "allowed_user_ids",
-            "created_at",
-            "disabled",
-            "id",
-            "is_fallback",
-            "label",
-            "provider",
-            "sort_order",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
     #: credential.
@@ -258,7 +205,7 @@ class GetBYOKKeyResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateBYOKKeyRequest(WireModel):
-    """The ``UpdateBYOKKeyRequest`` object."""
+    """The body of ``PATCH /byok/{id}``."""
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
     #: credential.
@@ -285,9 +232,7 @@ class UpdateBYOKKeyRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateBYOKKeyResponse(WireModel):
-    """The ``UpdateBYOKKeyResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``PATCH /byok/{id}``."""
 
     data: UpdateBYOKKeyResponseData | None = None
 
@@ -300,22 +245,6 @@ class UpdateBYOKKeyResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateBYOKKeyResponseData(WireModel):
     """The updated BYOK credential."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "allowed_api_key_hashes",
-            "allowed_models",
-            "allowed_user_ids",
-            "created_at",
-            "disabled",
-            "id",
-            "is_fallback",
-            "label",
-            "provider",
-            "sort_order",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
     #: credential.
@@ -348,9 +277,7 @@ class UpdateBYOKKeyResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteBYOKKeyResponse(WireModel):
-    """The ``DeleteBYOKKeyResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"deleted"})
+    """The answer of ``DELETE /byok/{id}``."""
 
     #: Confirmation that the BYOK credential was deleted.
     deleted: str | None = None

@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 from returns.result import Result
@@ -26,9 +26,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationResponse(WireModel):
-    """The ``TaskClassificationResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /classifications/task``."""
 
     data: TaskClassificationResponseData | None = None
 
@@ -41,15 +39,6 @@ class TaskClassificationResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationResponseData(WireModel):
     """The ``TaskClassificationResponseData`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "as_of",
-            "classifications",
-            "macro_categories",
-            "window_days",
-        }
-    )
 
     #: UTC date (YYYY-MM-DD) of the window upper bound (yesterday).
     as_of: str | None = None
@@ -64,19 +53,6 @@ class TaskClassificationResponseData(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationItem(WireModel):
     """The ``TaskClassificationItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "category_token_share",
-            "category_usage_share",
-            "display_name",
-            "macro_category",
-            "models",
-            "tag",
-            "token_share",
-            "usage_share",
-        }
-    )
 
     #: Fraction of this classification's token volume within its macro-category (0-1).
     category_token_share: float | None = None
@@ -101,14 +77,6 @@ class TaskClassificationItem(WireModel):
 class TaskClassificationModel(WireModel):
     """The ``TaskClassificationModel`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "id",
-            "tag_token_share",
-            "tag_usage_share",
-        }
-    )
-
     #: Model identifier (permaslug).
     id: str | None = None
     #: Fraction of this classification's sampled token volume attributed to this model (0-1).
@@ -120,15 +88,6 @@ class TaskClassificationModel(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationMacroCategory(WireModel):
     """The ``TaskClassificationMacroCategory`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "key",
-            "label",
-            "token_share",
-            "usage_share",
-        }
-    )
 
     #: Macro-category identifier.
     key: str | None = None

@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 from returns.result import Result
@@ -23,9 +23,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreditsGetCreditsResponse(WireModel):
-    """Total credits purchased and used"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """Total credits purchased and used."""
 
     data: CreditsGetCreditsResponseData | None = None
 
@@ -38,8 +36,6 @@ class CreditsGetCreditsResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreditsGetCreditsResponseData(WireModel):
     """The ``CreditsGetCreditsResponseData`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"total_credits", "total_usage"})
 
     #: Total credits purchased
     total_credits: float | None = None

@@ -29,9 +29,8 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AppRankingsResponse(WireModel):
-    """The ``AppRankingsResponse`` object."""
+    """The answer of ``GET /datasets/app-rankings``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: Apps ranked per the requested `sort`, re-numbered 1..N after category filtering.
@@ -47,16 +46,6 @@ class AppRankingsResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AppRankingsItem(WireModel):
     """The ``AppRankingsItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "app_id",
-            "app_name",
-            "rank",
-            "total_requests",
-            "total_tokens",
-        }
-    )
 
     #: Stable numeric identifier of the app on OpenRouter.
     app_id: int | None = None
@@ -75,15 +64,6 @@ class AppRankingsItem(WireModel):
 class RankingsDailyMeta(WireModel):
     """The ``RankingsDailyMeta`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "as_of",
-            "end_date",
-            "start_date",
-            "version",
-        }
-    )
-
     #: ISO-8601 timestamp of when the response was generated.
     as_of: str | None = None
     #: Resolved end of the date window (UTC, inclusive).
@@ -96,9 +76,7 @@ class RankingsDailyMeta(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class RankingsDailyResponse(WireModel):
-    """The ``RankingsDailyResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
+    """The answer of ``GET /datasets/rankings-daily``."""
 
     #: Up to 51 rows per day - the top 50 public models by `total_tokens` for each UTC calendar date
     #: in the window, plus one aggregated `other` row summing every model outside that top 50
@@ -116,14 +94,6 @@ class RankingsDailyResponse(WireModel):
 class RankingsDailyItem(WireModel):
     """The ``RankingsDailyItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "date",
-            "model_permaslug",
-            "total_tokens",
-        }
-    )
-
     #: UTC calendar date the row is aggregated over (YYYY-MM-DD).
     date: str | None = None
     #: Model variant permaslug (e.g.
@@ -135,9 +105,8 @@ class RankingsDailyItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class SessionCostResponse(WireModel):
-    """The ``SessionCostResponse`` object."""
+    """The answer of ``GET /datasets/session-cost``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "meta"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     data: list[SessionCostItem] | None = None
@@ -152,16 +121,6 @@ class SessionCostResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class SessionCostItem(WireModel):
     """The ``SessionCostItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "app_name",
-            "app_slug",
-            "median_session_cost_usd",
-            "model_permaslug",
-            "turn_range",
-        }
-    )
 
     #: Published harness display label.
     app_name: str | None = None
@@ -178,15 +137,6 @@ class SessionCostItem(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class SessionCostMeta(WireModel):
     """The ``SessionCostMeta`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "as_of",
-            "version",
-            "window_days",
-            "window_end_date",
-        }
-    )
 
     #: ISO-8601 timestamp when the response was generated.
     as_of: str | None = None

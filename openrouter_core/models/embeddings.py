@@ -34,7 +34,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateRequest(WireModel):
-    """Embeddings request input"""
+    """Embeddings request input."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"input", "model"})
 
@@ -93,9 +93,7 @@ class EmbeddingsGenerateRequestProvider(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponse(WireModel):
-    """Embeddings response containing embedding vectors"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "model", "object"})
+    """Embeddings response containing embedding vectors."""
 
     #: List of embedding objects
     data: list[EmbeddingsGenerateResponseDataItem] | None = None
@@ -115,9 +113,7 @@ class EmbeddingsGenerateResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponseDataItem(WireModel):
-    """A single embedding object"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"embedding", "object"})
+    """A single embedding object."""
 
     #: Embedding vector as an array of floats or a base64 string
     embedding: list[float] | str | None = None
@@ -128,9 +124,7 @@ class EmbeddingsGenerateResponseDataItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponseUsage(WireModel):
-    """Token usage statistics"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"prompt_tokens", "total_tokens"})
+    """Token usage statistics."""
 
     #: Cost of the request in credits
     cost: float | None = None

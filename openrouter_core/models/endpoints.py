@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 from returns.result import Result
@@ -32,9 +32,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsListZdrEndpointsResponse(WireModel):
-    """The ``EndpointsListZdrEndpointsResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /endpoints/zdr``."""
 
     data: list[PublicEndpoint] | None = None
 
@@ -48,29 +46,7 @@ class EndpointsListZdrEndpointsResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class PublicEndpoint(WireModel):
-    """Information about a specific model endpoint"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "context_length",
-            "latency_last_30m",
-            "max_completion_tokens",
-            "max_prompt_tokens",
-            "model_id",
-            "model_name",
-            "name",
-            "pricing",
-            "provider_name",
-            "quantization",
-            "supported_parameters",
-            "supports_implicit_caching",
-            "tag",
-            "throughput_last_30m",
-            "uptime_last_1d",
-            "uptime_last_30m",
-            "uptime_last_5m",
-        }
-    )
+    """Information about a specific model endpoint."""
 
     context_length: int | None = None
     #: Latency percentiles in milliseconds over the last 30 minutes.
@@ -108,8 +84,6 @@ class PercentileStats(WireModel):
     unauthenticated requests.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"p50", "p75", "p90", "p99"})
-
     #: Median (50th percentile)
     p50: float | None = None
     #: 75th percentile
@@ -123,8 +97,6 @@ class PercentileStats(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class PublicEndpointPricing(WireModel):
     """The ``PublicEndpointPricing`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"completion", "prompt"})
 
     #: Price in USD per audio input token
     audio: str | None = None
@@ -168,8 +140,6 @@ class PublicEndpointThroughputLast30m(WireModel):
     unauthenticated requests.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"p50", "p75", "p90", "p99"})
-
     #: Median (50th percentile)
     p50: float | None = None
     #: 75th percentile
@@ -182,9 +152,7 @@ class PublicEndpointThroughputLast30m(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsListResponse(WireModel):
-    """The ``EndpointsListResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /models/{author}/{slug}/endpoints``."""
 
     #: List of available endpoints for a model
     data: ListEndpointsResponse | None = None
@@ -197,18 +165,7 @@ class EndpointsListResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListEndpointsResponse(WireModel):
-    """List of available endpoints for a model"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "architecture",
-            "created",
-            "description",
-            "endpoints",
-            "id",
-            "name",
-        }
-    )
+    """List of available endpoints for a model."""
 
     architecture: ListEndpointsResponseArchitecture | None = None
     #: Unix timestamp of when the model was created
@@ -225,17 +182,7 @@ class ListEndpointsResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListEndpointsResponseArchitecture(WireModel):
-    """Model architecture information"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "input_modalities",
-            "instruct_type",
-            "modality",
-            "output_modalities",
-            "tokenizer",
-        }
-    )
+    """Model architecture information."""
 
     #: Supported input modalities
     input_modalities: list[str] | None = None

@@ -26,16 +26,6 @@ __all__ = [
 class OpenRouterFileList(WireModel):
     """A page of files in the OpenRouter shape."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "_shape",
-            "cursor",
-            "data",
-            "first_id",
-            "has_more",
-            "last_id",
-        }
-    )
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     _shape: str | None = None
@@ -58,19 +48,6 @@ class OpenRouterFile(WireModel):
     fields.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "_shape",
-            "created_at",
-            "downloadable",
-            "filename",
-            "id",
-            "mime_type",
-            "size_bytes",
-            "type",
-        }
-    )
-
     _shape: str | None = None
     created_at: str | None = None
     downloadable: bool | None = None
@@ -89,8 +66,6 @@ class OpenRouterFile(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterFileDeleted(WireModel):
     """Deletion result in the OpenRouter shape."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"_shape", "id", "type"})
 
     _shape: str | None = None
     id: str | None = None

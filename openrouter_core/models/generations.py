@@ -32,9 +32,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationResponse(WireModel):
-    """Generation response"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """Generation response."""
 
     #: Generation data
     data: GenerationResponseData | None = None
@@ -47,54 +45,7 @@ class GenerationResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationResponseData(WireModel):
-    """Generation data"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_type",
-            "app_id",
-            "cache_discount",
-            "cancelled",
-            "created_at",
-            "data_region",
-            "external_user",
-            "finish_reason",
-            "generation_time",
-            "http_referer",
-            "id",
-            "is_byok",
-            "latency",
-            "model",
-            "moderation_latency",
-            "native_finish_reason",
-            "native_tokens_cached",
-            "native_tokens_completion",
-            "native_tokens_completion_images",
-            "native_tokens_prompt",
-            "native_tokens_reasoning",
-            "num_fetches",
-            "num_input_audio_prompt",
-            "num_media_completion",
-            "num_media_prompt",
-            "num_search_results",
-            "origin",
-            "preset_id",
-            "provider_name",
-            "provider_responses",
-            "router",
-            "service_tier",
-            "streamed",
-            "tokens_completion",
-            "tokens_prompt",
-            "total_cost",
-            "upstream_id",
-            "upstream_inference_cost",
-            "usage",
-            "user_agent",
-            "web_search_engine",
-            "workspace_id",
-        }
-    )
+    """Generation data."""
 
     #: Type of API used for the generation
     api_type: str | None = None
@@ -191,9 +142,7 @@ class GenerationResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderResponse(WireModel):
-    """Details of a provider response for a generation attempt"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status"})
+    """Details of a provider response for a generation attempt."""
 
     #: Internal endpoint identifier
     endpoint_id: str | None = None
@@ -215,9 +164,7 @@ class ProviderResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentResponse(WireModel):
-    """Stored prompt and completion content for a generation"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """Stored prompt and completion content for a generation."""
 
     #: Stored prompt and completion content, plus the failure error when one was stored
     data: GenerationContentData | None = None
@@ -230,9 +177,7 @@ class GenerationContentResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentData(WireModel):
-    """Stored prompt and completion content, plus the failure error when one was stored"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"error", "input", "output"})
+    """Stored prompt and completion content, plus the failure error when one was stored."""
 
     #: The stored failure for this generation, or null when it succeeded
     error: GenerationContentError | None = None
@@ -244,17 +189,7 @@ class GenerationContentData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentError(WireModel):
-    """The stored failure for this generation, or null when it succeeded"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "message",
-            "previous_errors",
-            "provider_name",
-            "raw",
-            "status",
-        }
-    )
+    """The stored failure for this generation, or null when it succeeded."""
 
     #: Error message returned to the client
     message: str | None = None
@@ -270,16 +205,7 @@ class GenerationContentError(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentErrorAttempt(WireModel):
-    """A single failed upstream attempt recorded for the generation"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "code",
-            "message",
-            "provider_name",
-            "raw",
-        }
-    )
+    """A single failed upstream attempt recorded for the generation."""
 
     #: HTTP status returned by this attempt
     code: int | None = None
@@ -293,9 +219,7 @@ class GenerationContentErrorAttempt(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentDataOutput(WireModel):
-    """The output from the generation"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"completion", "reasoning"})
+    """The output from the generation."""
 
     #: The completion output
     completion: str | None = None
@@ -305,7 +229,7 @@ class GenerationContentDataOutput(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class SubmitGenerationFeedbackRequest(WireModel):
-    """Structured feedback about a specific generation"""
+    """Structured feedback about a specific generation."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"category", "generation_id"})
 
@@ -324,9 +248,7 @@ class SubmitGenerationFeedbackRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class SubmitGenerationFeedbackResponse(WireModel):
-    """Confirmation that the feedback was recorded"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """Confirmation that the feedback was recorded."""
 
     data: SubmitGenerationFeedbackResponseData | None = None
 
@@ -341,8 +263,6 @@ class SubmitGenerationFeedbackResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class SubmitGenerationFeedbackResponseData(WireModel):
     """The ``SubmitGenerationFeedbackResponseData`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"success"})
 
     #: Whether the feedback was recorded
     success: str | None = None

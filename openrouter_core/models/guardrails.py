@@ -47,9 +47,8 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListGuardrailsResponse(WireModel):
-    """The ``ListGuardrailsResponse`` object."""
+    """The answer of ``GET /guardrails``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of guardrails
@@ -66,16 +65,6 @@ class ListGuardrailsResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class Guardrail(WireModel):
     """The ``Guardrail`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "id",
-            "include_byok_in_budgets",
-            "name",
-            "workspace_id",
-        }
-    )
 
     #: Array of model canonical_slugs (immutable identifiers)
     allowed_models: list[str] | None = None
@@ -136,8 +125,6 @@ class ContentFilterBuiltinEntry(WireModel):
     prompt injection detector.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"action", "slug"})
-
     #: Action taken when the builtin filter triggers
     action: str | None = None
     #: Read-only, system-assigned redaction placeholder derived from the slug (e.g.
@@ -164,7 +151,7 @@ class ContentFilterEntry(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateGuardrailRequest(WireModel):
-    """The ``CreateGuardrailRequest`` object."""
+    """The body of ``POST /guardrails``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"name"})
 
@@ -239,9 +226,7 @@ class ContentFilterBuiltinEntryInput(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateGuardrailResponse(WireModel):
-    """The ``CreateGuardrailResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``POST /guardrails``."""
 
     data: CreateGuardrailResponseData | None = None
 
@@ -253,17 +238,7 @@ class CreateGuardrailResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateGuardrailResponseData(WireModel):
-    """The created guardrail"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "id",
-            "include_byok_in_budgets",
-            "name",
-            "workspace_id",
-        }
-    )
+    """The created guardrail."""
 
     #: Array of model canonical_slugs (immutable identifiers)
     allowed_models: list[str] | None = None
@@ -320,9 +295,7 @@ class CreateGuardrailResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetGuardrailResponse(WireModel):
-    """The ``GetGuardrailResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /guardrails/{id}``."""
 
     data: GetGuardrailResponseData | None = None
 
@@ -334,17 +307,7 @@ class GetGuardrailResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetGuardrailResponseData(WireModel):
-    """The guardrail"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "id",
-            "include_byok_in_budgets",
-            "name",
-            "workspace_id",
-        }
-    )
+    """The guardrail."""
 
     #: Array of model canonical_slugs (immutable identifiers)
     allowed_models: list[str] | None = None
@@ -401,7 +364,7 @@ class GetGuardrailResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateGuardrailRequest(WireModel):
-    """The ``UpdateGuardrailRequest`` object."""
+    """The body of ``PATCH /guardrails/{id}``."""
 
     #: Array of model identifiers (slug or canonical_slug accepted)
     allowed_models: list[str] | None = None
@@ -454,9 +417,7 @@ class UpdateGuardrailRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateGuardrailResponse(WireModel):
-    """The ``UpdateGuardrailResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``PATCH /guardrails/{id}``."""
 
     data: UpdateGuardrailResponseData | None = None
 
@@ -468,17 +429,7 @@ class UpdateGuardrailResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateGuardrailResponseData(WireModel):
-    """The updated guardrail"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "id",
-            "include_byok_in_budgets",
-            "name",
-            "workspace_id",
-        }
-    )
+    """The updated guardrail."""
 
     #: Array of model canonical_slugs (immutable identifiers)
     allowed_models: list[str] | None = None
@@ -535,9 +486,7 @@ class UpdateGuardrailResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteGuardrailResponse(WireModel):
-    """The ``DeleteGuardrailResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"deleted"})
+    """The answer of ``DELETE /guardrails/{id}``."""
 
     #: Confirmation that the guardrail was deleted
     deleted: str | None = None
@@ -550,9 +499,8 @@ class DeleteGuardrailResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListKeyAssignmentsResponse(WireModel):
-    """The ``ListKeyAssignmentsResponse`` object."""
+    """The answer of ``GET /guardrails/{id}/assignments/keys``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of key assignments
@@ -569,18 +517,6 @@ class ListKeyAssignmentsResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class KeyAssignment(WireModel):
     """The ``KeyAssignment`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "assigned_by",
-            "created_at",
-            "guardrail_id",
-            "id",
-            "key_hash",
-            "key_label",
-            "key_name",
-        }
-    )
 
     #: User ID of who made the assignment
     assigned_by: str | None = None
@@ -600,7 +536,7 @@ class KeyAssignment(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignKeysRequest(WireModel):
-    """The ``BulkAssignKeysRequest`` object."""
+    """The body of ``POST /guardrails/{id}/assignments/keys``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"key_hashes"})
 
@@ -615,9 +551,7 @@ class BulkAssignKeysRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignKeysResponse(WireModel):
-    """The ``BulkAssignKeysResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"assigned_count"})
+    """The answer of ``POST /guardrails/{id}/assignments/keys``."""
 
     #: Number of keys successfully assigned
     assigned_count: int | None = None
@@ -630,7 +564,7 @@ class BulkAssignKeysResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignKeysRequest(WireModel):
-    """The ``BulkUnassignKeysRequest`` object."""
+    """The body of ``POST /guardrails/{id}/assignments/keys/remove``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"key_hashes"})
 
@@ -645,9 +579,7 @@ class BulkUnassignKeysRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignKeysResponse(WireModel):
-    """The ``BulkUnassignKeysResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"unassigned_count"})
+    """The answer of ``POST /guardrails/{id}/assignments/keys/remove``."""
 
     #: Number of keys successfully unassigned
     unassigned_count: int | None = None
@@ -660,9 +592,8 @@ class BulkUnassignKeysResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListMemberAssignmentsResponse(WireModel):
-    """The ``ListMemberAssignmentsResponse`` object."""
+    """The answer of ``GET /guardrails/{id}/assignments/members``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of member assignments
@@ -680,17 +611,6 @@ class ListMemberAssignmentsResponse(WireModel):
 class MemberAssignment(WireModel):
     """The ``MemberAssignment`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "assigned_by",
-            "created_at",
-            "guardrail_id",
-            "id",
-            "organization_id",
-            "user_id",
-        }
-    )
-
     #: User ID of who made the assignment
     assigned_by: str | None = None
     #: ISO 8601 timestamp of when the assignment was created
@@ -707,7 +627,7 @@ class MemberAssignment(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignMembersRequest(WireModel):
-    """The ``BulkAssignMembersRequest`` object."""
+    """The body of ``POST /guardrails/{id}/assignments/members``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"member_user_ids"})
 
@@ -722,9 +642,7 @@ class BulkAssignMembersRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignMembersResponse(WireModel):
-    """The ``BulkAssignMembersResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"assigned_count"})
+    """The answer of ``POST /guardrails/{id}/assignments/members``."""
 
     #: Number of members successfully assigned
     assigned_count: int | None = None
@@ -737,7 +655,7 @@ class BulkAssignMembersResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignMembersRequest(WireModel):
-    """The ``BulkUnassignMembersRequest`` object."""
+    """The body of ``POST /guardrails/{id}/assignments/members/remove``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"member_user_ids"})
 
@@ -752,9 +670,7 @@ class BulkUnassignMembersRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignMembersResponse(WireModel):
-    """The ``BulkUnassignMembersResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"unassigned_count"})
+    """The answer of ``POST /guardrails/{id}/assignments/members/remove``."""
 
     #: Number of members successfully unassigned
     unassigned_count: int | None = None

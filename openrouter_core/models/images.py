@@ -46,7 +46,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationRequest(WireModel):
-    """Image generation request input"""
+    """Image generation request input."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"model", "prompt"})
 
@@ -227,9 +227,7 @@ class ImageGenerationProviderPreferencesOptions(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationResponse(WireModel):
-    """Image generation response"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"created", "data"})
+    """Image generation response."""
 
     #: Unix timestamp (seconds) when the image was generated
     created: int | None = None
@@ -248,8 +246,6 @@ class ImageGenerationResponse(WireModel):
 class ImageGenerationResponseDataItem(WireModel):
     """The ``ImageGenerationResponseDataItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"b64_json"})
-
     #: Base64-encoded image bytes
     b64_json: str | None = None
     #: Media type (MIME type) of the image, e.g.
@@ -258,15 +254,7 @@ class ImageGenerationResponseDataItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationUsage(WireModel):
-    """Token and cost usage for the image generation request, when available"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "completion_tokens",
-            "prompt_tokens",
-            "total_tokens",
-        }
-    )
+    """Token and cost usage for the image generation request, when available."""
 
     cache_creation: AnthropicCacheCreation | None = None
     #: The tokens generated
@@ -295,13 +283,6 @@ class ImageGenerationUsage(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCacheCreation(WireModel):
     """The ``AnthropicCacheCreation`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "ephemeral_1h_input_tokens",
-            "ephemeral_5m_input_tokens",
-        }
-    )
 
     ephemeral_1h_input_tokens: int | None = None
     ephemeral_5m_input_tokens: int | None = None
@@ -352,8 +333,6 @@ class ImageGenerationUsageServerToolUse(WireModel):
 class ImageModelsListResponse(WireModel):
     """List of image generation models."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
-
     data: list[ImageModelListItem] | None = None
 
     @classmethod
@@ -365,19 +344,6 @@ class ImageModelsListResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ImageModelListItem(WireModel):
     """A single image model in the discovery listing."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "architecture",
-            "created",
-            "description",
-            "endpoints",
-            "id",
-            "name",
-            "supported_parameters",
-            "supports_streaming",
-        }
-    )
 
     architecture: ImageModelArchitecture | None = None
     #: Unix timestamp (seconds) of when the model was created
@@ -405,13 +371,6 @@ class ImageModelListItem(WireModel):
 class ImageModelArchitecture(WireModel):
     """The ``ImageModelArchitecture`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "input_modalities",
-            "output_modalities",
-        }
-    )
-
     #: Supported input modalities
     input_modalities: list[str] | None = None
     #: Supported output modalities
@@ -422,8 +381,6 @@ class ImageModelArchitecture(WireModel):
 class EnumCapability(WireModel):
     """A parameter that accepts one of a discrete set of string values."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type", "values"})
-
     type: str | None = None
     values: list[str] | None = None
 
@@ -431,8 +388,6 @@ class EnumCapability(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class RangeCapability(WireModel):
     """A parameter that accepts any value within an inclusive numeric range."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"max", "min", "type"})
 
     max: float | None = None
     min: float | None = None
@@ -442,8 +397,6 @@ class RangeCapability(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BooleanCapability(WireModel):
     """A supported-or-not flag. Present means the parameter is accepted."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
     type: str | None = None
 
@@ -461,8 +414,6 @@ class CapabilityDescriptorUnknown(WireModel):
 class ImageModelEndpointsResponse(WireModel):
     """The full per-endpoint records for an image model."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"endpoints", "id"})
-
     endpoints: list[ImageEndpoint] | None = None
     #: Model slug
     id: str | None = None
@@ -476,18 +427,6 @@ class ImageModelEndpointsResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ImageEndpoint(WireModel):
     """An endpoint that serves a given image model."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "allowed_passthrough_parameters",
-            "pricing",
-            "provider_name",
-            "provider_slug",
-            "provider_tag",
-            "supported_parameters",
-            "supports_streaming",
-        }
-    )
 
     #: Provider-specific options accepted under provider.options[provider_slug].
     allowed_passthrough_parameters: list[str] | None = None
@@ -507,8 +446,6 @@ class ImageEndpoint(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ImagePricingEntry(WireModel):
     """One billable pricing line for an image provider."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"billable", "cost_usd", "unit"})
 
     billable: str | None = None
     cost_usd: float | None = None

@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 from returns.result import Result
@@ -27,9 +27,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ModelResponse(WireModel):
-    """Single model response"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """Single model response."""
 
     #: Information about an AI model available on OpenRouter
     data: Model | None = None
@@ -42,9 +40,7 @@ class ModelResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsCountResponse(WireModel):
-    """Model count data"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """Model count data."""
 
     #: Model count data
     data: ModelsCountResponseData | None = None
@@ -57,9 +53,7 @@ class ModelsCountResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsCountResponseData(WireModel):
-    """Model count data"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"count"})
+    """Model count data."""
 
     #: Total number of available models
     count: int | None = None

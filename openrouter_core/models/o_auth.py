@@ -26,7 +26,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthExchangeAuthCodeForAPIKeyRequest(WireModel):
-    """The ``OAuthExchangeAuthCodeForAPIKeyRequest`` object."""
+    """The body of ``POST /auth/keys``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"code"})
 
@@ -47,9 +47,7 @@ class OAuthExchangeAuthCodeForAPIKeyRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthExchangeAuthCodeForAPIKeyResponse(WireModel):
-    """The ``OAuthExchangeAuthCodeForAPIKeyResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"key", "user_id"})
+    """The answer of ``POST /auth/keys``."""
 
     #: The API key to use for OpenRouter requests
     key: str | None = None
@@ -66,7 +64,7 @@ class OAuthExchangeAuthCodeForAPIKeyResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthCreateAuthCodeRequest(WireModel):
-    """The ``OAuthCreateAuthCodeRequest`` object."""
+    """The body of ``POST /auth/keys/code``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"callback_url"})
 
@@ -99,9 +97,7 @@ class OAuthCreateAuthCodeRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthCreateAuthCodeResponse(WireModel):
-    """The ``OAuthCreateAuthCodeResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``POST /auth/keys/code``."""
 
     #: Auth code data
     data: OAuthCreateAuthCodeResponseData | None = None
@@ -114,9 +110,7 @@ class OAuthCreateAuthCodeResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthCreateAuthCodeResponseData(WireModel):
-    """Auth code data"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"app_id", "created_at", "id"})
+    """Auth code data."""
 
     #: The application ID associated with this auth code
     app_id: int | None = None

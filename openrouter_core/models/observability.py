@@ -68,9 +68,8 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListObservabilityDestinationsResponse(WireModel):
-    """The ``ListObservabilityDestinationsResponse`` object."""
+    """The answer of ``GET /observability/destinations``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of observability destinations.
@@ -112,26 +111,6 @@ class ListObservabilityDestinationsResponse(WireModel):
 class ObservabilityArizeDestination(WireModel):
     """The ``ObservabilityArizeDestination`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
-
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
     api_key_hashes: list[str] | None = None
@@ -167,8 +146,6 @@ class ObservabilityArizeDestination(WireModel):
 class ObservabilityArizeDestinationConfig(WireModel):
     """The ``ObservabilityArizeDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"apiKey", "modelId", "spaceKey"})
-
     apiKey: str | None = None
     baseUrl: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
@@ -181,8 +158,6 @@ class ObservabilityArizeDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityFilterRulesConfig(WireModel):
     """Optional structured filter rules controlling which events are forwarded."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"groups"})
 
     enabled: bool | None = None
     groups: list[ObservabilityFilterRuleGroup] | None = None
@@ -212,26 +187,6 @@ class ObservabilityFilterRuleGroupRulesItem(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityBraintrustDestination(WireModel):
     """The ``ObservabilityBraintrustDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -268,8 +223,6 @@ class ObservabilityBraintrustDestination(WireModel):
 class ObservabilityBraintrustDestinationConfig(WireModel):
     """The ``ObservabilityBraintrustDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"apiKey", "projectId"})
-
     apiKey: str | None = None
     baseUrl: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
@@ -280,26 +233,6 @@ class ObservabilityBraintrustDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityClickhouseDestination(WireModel):
     """The ``ObservabilityClickhouseDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -336,15 +269,6 @@ class ObservabilityClickhouseDestination(WireModel):
 class ObservabilityClickhouseDestinationConfig(WireModel):
     """The ``ObservabilityClickhouseDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "database",
-            "host",
-            "password",
-            "username",
-        }
-    )
-
     database: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
     headers: dict[str, str] | None = None
@@ -358,26 +282,6 @@ class ObservabilityClickhouseDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityDatadogDestination(WireModel):
     """The ``ObservabilityDatadogDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -414,8 +318,6 @@ class ObservabilityDatadogDestination(WireModel):
 class ObservabilityDatadogDestinationConfig(WireModel):
     """The ``ObservabilityDatadogDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"apiKey", "mlApp"})
-
     #: Datadog API key must have LLM Observability permissions.
     apiKey: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
@@ -430,26 +332,6 @@ class ObservabilityDatadogDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityGrafanaDestination(WireModel):
     """The ``ObservabilityGrafanaDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -486,8 +368,6 @@ class ObservabilityGrafanaDestination(WireModel):
 class ObservabilityGrafanaDestinationConfig(WireModel):
     """The ``ObservabilityGrafanaDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"apiKey", "instanceId"})
-
     apiKey: str | None = None
     baseUrl: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
@@ -498,26 +378,6 @@ class ObservabilityGrafanaDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangfuseDestination(WireModel):
     """The ``ObservabilityLangfuseDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -554,8 +414,6 @@ class ObservabilityLangfuseDestination(WireModel):
 class ObservabilityLangfuseDestinationConfig(WireModel):
     """The ``ObservabilityLangfuseDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"publicKey", "secretKey"})
-
     baseUrl: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
     headers: dict[str, str] | None = None
@@ -566,26 +424,6 @@ class ObservabilityLangfuseDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangsmithDestination(WireModel):
     """The ``ObservabilityLangsmithDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -622,8 +460,6 @@ class ObservabilityLangsmithDestination(WireModel):
 class ObservabilityLangsmithDestinationConfig(WireModel):
     """The ``ObservabilityLangsmithDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"apiKey"})
-
     apiKey: str | None = None
     endpoint: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
@@ -637,26 +473,6 @@ class ObservabilityLangsmithDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityNewrelicDestination(WireModel):
     """The ``ObservabilityNewrelicDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -693,8 +509,6 @@ class ObservabilityNewrelicDestination(WireModel):
 class ObservabilityNewrelicDestinationConfig(WireModel):
     """The ``ObservabilityNewrelicDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"licenseKey"})
-
     #: Custom HTTP headers to include in requests to this destination.
     headers: dict[str, str] | None = None
     licenseKey: str | None = None
@@ -704,26 +518,6 @@ class ObservabilityNewrelicDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOpikDestination(WireModel):
     """The ``ObservabilityOpikDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -760,8 +554,6 @@ class ObservabilityOpikDestination(WireModel):
 class ObservabilityOpikDestinationConfig(WireModel):
     """The ``ObservabilityOpikDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"apiKey", "projectName", "workspace"})
-
     apiKey: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
     headers: dict[str, str] | None = None
@@ -772,26 +564,6 @@ class ObservabilityOpikDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOtelCollectorDestination(WireModel):
     """The ``ObservabilityOtelCollectorDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -828,8 +600,6 @@ class ObservabilityOtelCollectorDestination(WireModel):
 class ObservabilityOtelCollectorDestinationConfig(WireModel):
     """The ``ObservabilityOtelCollectorDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"endpoint"})
-
     endpoint: str | None = None
     #: Custom HTTP headers as a JSON object.
     headers: dict[str, str] | None = None
@@ -838,26 +608,6 @@ class ObservabilityOtelCollectorDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityPosthogDestination(WireModel):
     """The ``ObservabilityPosthogDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -894,8 +644,6 @@ class ObservabilityPosthogDestination(WireModel):
 class ObservabilityPosthogDestinationConfig(WireModel):
     """The ``ObservabilityPosthogDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"apiKey"})
-
     apiKey: str | None = None
     endpoint: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
@@ -905,26 +653,6 @@ class ObservabilityPosthogDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityRampDestination(WireModel):
     """The ``ObservabilityRampDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -961,8 +689,6 @@ class ObservabilityRampDestination(WireModel):
 class ObservabilityRampDestinationConfig(WireModel):
     """The ``ObservabilityRampDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"apiKey"})
-
     #: Generate this in your Ramp integration settings.
     apiKey: str | None = None
     baseUrl: str | None = None
@@ -973,26 +699,6 @@ class ObservabilityRampDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityS3Destination(WireModel):
     """The ``ObservabilityS3Destination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -1029,14 +735,6 @@ class ObservabilityS3Destination(WireModel):
 class ObservabilityS3DestinationConfig(WireModel):
     """The ``ObservabilityS3DestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "accessKeyId",
-            "bucketName",
-            "secretAccessKey",
-        }
-    )
-
     accessKeyId: str | None = None
     bucketName: str | None = None
     #: Only for S3-compatible services like Cloudflare R2
@@ -1055,26 +753,6 @@ class ObservabilityS3DestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySentryDestination(WireModel):
     """The ``ObservabilitySentryDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -1111,8 +789,6 @@ class ObservabilitySentryDestination(WireModel):
 class ObservabilitySentryDestinationConfig(WireModel):
     """The ``ObservabilitySentryDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"dsn", "otlpEndpoint"})
-
     dsn: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
     headers: dict[str, str] | None = None
@@ -1122,26 +798,6 @@ class ObservabilitySentryDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySnowflakeDestination(WireModel):
     """The ``ObservabilitySnowflakeDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -1178,8 +834,6 @@ class ObservabilitySnowflakeDestination(WireModel):
 class ObservabilitySnowflakeDestinationConfig(WireModel):
     """The ``ObservabilitySnowflakeDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"account", "token"})
-
     account: str | None = None
     database: str | None = None
     #: Custom HTTP headers to include in requests to this destination.
@@ -1193,26 +847,6 @@ class ObservabilitySnowflakeDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWeaveDestination(WireModel):
     """The ``ObservabilityWeaveDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -1249,8 +883,6 @@ class ObservabilityWeaveDestination(WireModel):
 class ObservabilityWeaveDestinationConfig(WireModel):
     """The ``ObservabilityWeaveDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"apiKey", "entity", "project"})
-
     apiKey: str | None = None
     baseUrl: str | None = None
     entity: str | None = None
@@ -1262,26 +894,6 @@ class ObservabilityWeaveDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWebhookDestination(WireModel):
     """The ``ObservabilityWebhookDestination`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "api_key_hashes",
-            "broadcast_generation_cost",
-            "broadcast_generation_identity",
-            "broadcast_generation_request_context",
-            "config",
-            "created_at",
-            "enabled",
-            "filter_rules",
-            "id",
-            "name",
-            "privacy_mode",
-            "sampling_rate",
-            "type",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) whose traffic is forwarded
     #: to this destination.
@@ -1318,8 +930,6 @@ class ObservabilityWebhookDestination(WireModel):
 class ObservabilityWebhookDestinationConfig(WireModel):
     """The ``ObservabilityWebhookDestinationConfig`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
-
     headers: dict[str, str] | None = None
     method: str | None = None
     url: str | None = None
@@ -1336,7 +946,7 @@ class ObservabilityDestinationUnknown(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateObservabilityDestinationRequest(WireModel):
-    """The ``CreateObservabilityDestinationRequest`` object."""
+    """The body of ``POST /observability/destinations``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"config", "name", "type"})
 
@@ -1385,9 +995,7 @@ class ObservabilityFilterRulesConfigNullable(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateObservabilityDestinationResponse(WireModel):
-    """The ``CreateObservabilityDestinationResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``POST /observability/destinations``."""
 
     data: Any = None
 
@@ -1401,9 +1009,7 @@ class CreateObservabilityDestinationResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetObservabilityDestinationResponse(WireModel):
-    """The ``GetObservabilityDestinationResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /observability/destinations/{id}``."""
 
     data: Any = None
 
@@ -1417,7 +1023,7 @@ class GetObservabilityDestinationResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateObservabilityDestinationRequest(WireModel):
-    """The ``UpdateObservabilityDestinationRequest`` object."""
+    """The body of ``PATCH /observability/destinations/{id}``."""
 
     #: Optional allowlist of OpenRouter API key hashes.
     api_key_hashes: list[str] | None = None
@@ -1459,9 +1065,7 @@ class UpdateObservabilityDestinationRequestFilterRules(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateObservabilityDestinationResponse(WireModel):
-    """The ``UpdateObservabilityDestinationResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``PATCH /observability/destinations/{id}``."""
 
     data: Any = None
 
@@ -1475,9 +1079,7 @@ class UpdateObservabilityDestinationResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteObservabilityDestinationResponse(WireModel):
-    """The ``DeleteObservabilityDestinationResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"deleted"})
+    """The answer of ``DELETE /observability/destinations/{id}``."""
 
     #: Always `true` on success.
     deleted: str | None = None

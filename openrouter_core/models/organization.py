@@ -23,9 +23,8 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OrganizationListMembersResponse(WireModel):
-    """The ``OrganizationListMembersResponse`` object."""
+    """The answer of ``GET /organization/members``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of organization members
@@ -44,16 +43,6 @@ class OrganizationListMembersResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OrganizationListMembersResponseDataItem(WireModel):
     """The ``OrganizationListMembersResponseDataItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "email",
-            "first_name",
-            "id",
-            "last_name",
-            "role",
-        }
-    )
 
     #: Email address of the member
     email: str | None = None

@@ -113,7 +113,6 @@ __all__ = [
 class ListPresetsResponse(WireModel):
     """A paginated list of presets."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     data: list[Preset] | None = None
@@ -128,22 +127,6 @@ class ListPresetsResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class Preset(WireModel):
     """A preset without version details."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "creator_user_id",
-            "description",
-            "designated_version_id",
-            "id",
-            "name",
-            "slug",
-            "status",
-            "status_updated_at",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     created_at: str | None = None
     creator_user_id: str | None = None
@@ -163,8 +146,6 @@ class Preset(WireModel):
 class GetPresetResponse(WireModel):
     """A preset with its currently designated version."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: A preset with its currently designated version.
     data: PresetWithDesignatedVersion | None = None
 
@@ -177,23 +158,6 @@ class GetPresetResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class PresetWithDesignatedVersion(WireModel):
     """A preset with its currently designated version."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "creator_user_id",
-            "description",
-            "designated_version_id",
-            "id",
-            "name",
-            "slug",
-            "status",
-            "status_updated_at",
-            "updated_at",
-            "workspace_id",
-            "designated_version",
-        }
-    )
 
     created_at: str | None = None
     creator_user_id: str | None = None
@@ -215,19 +179,6 @@ class PresetWithDesignatedVersion(WireModel):
 class PresetDesignatedVersion(WireModel):
     """A specific version of a preset, containing config and optional system prompt."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "config",
-            "created_at",
-            "creator_id",
-            "id",
-            "preset_id",
-            "system_prompt",
-            "updated_at",
-            "version",
-        }
-    )
-
     config: dict[str, Any] | None = None
     created_at: str | None = None
     creator_id: str | None = None
@@ -240,7 +191,7 @@ class PresetDesignatedVersion(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequest(WireModel):
-    """Chat completion request parameters"""
+    """Chat completion request parameters."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"messages"})
 
@@ -381,7 +332,7 @@ class ChatRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatSystemMessage(WireModel):
-    """System message for setting behavior"""
+    """System message for setting behavior."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "role"})
 
@@ -394,7 +345,7 @@ class ChatSystemMessage(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentText(WireModel):
-    """Text content part"""
+    """Text content part."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"text", "type"})
 
@@ -434,7 +385,7 @@ class PromptCacheBreakpoint(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatUserMessage(WireModel):
-    """User message"""
+    """User message."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "role"})
 
@@ -459,7 +410,7 @@ class ChatUserMessage(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentImage(WireModel):
-    """Image content part for vision models"""
+    """Image content part for vision models."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"image_url", "type"})
 
@@ -514,7 +465,7 @@ class LegacyChatContentVideo(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class LegacyChatContentVideoInput(WireModel):
-    """Video input object"""
+    """Video input object."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
 
@@ -524,7 +475,7 @@ class LegacyChatContentVideoInput(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentVideo(WireModel):
-    """Video input content part"""
+    """Video input content part."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type", "video_url"})
 
@@ -535,7 +486,7 @@ class ChatContentVideo(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentVideoInput(WireModel):
-    """Video input object"""
+    """Video input object."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
 
@@ -545,7 +496,7 @@ class ChatContentVideoInput(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentFile(WireModel):
-    """File content part for document processing"""
+    """File content part for document processing."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"file", "type"})
 
@@ -576,7 +527,7 @@ class ChatContentItemsUnknown(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatDeveloperMessage(WireModel):
-    """Developer message"""
+    """Developer message."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "role"})
 
@@ -589,7 +540,7 @@ class ChatDeveloperMessage(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantMessage(WireModel):
-    """Assistant message for requests and responses"""
+    """Assistant message for requests and responses."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"role"})
 
@@ -637,7 +588,7 @@ class ChatAssistantMessage(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAudioOutput(WireModel):
-    """Audio output data or reference"""
+    """Audio output data or reference."""
 
     #: Base64 encoded audio data
     data: str | None = None
@@ -670,7 +621,7 @@ class ChatAssistantImagesItemImageUrl(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailSummary(WireModel):
-    """Reasoning detail summary schema"""
+    """Reasoning detail summary schema."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"summary", "type"})
 
@@ -683,7 +634,7 @@ class ReasoningDetailSummary(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailEncrypted(WireModel):
-    """Reasoning detail encrypted schema"""
+    """Reasoning detail encrypted schema."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "type"})
 
@@ -696,7 +647,7 @@ class ReasoningDetailEncrypted(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailText(WireModel):
-    """Reasoning detail text schema"""
+    """Reasoning detail text schema."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
@@ -745,7 +696,7 @@ class ReasoningDetailUnionUnknown(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCall(WireModel):
-    """Tool call made by the assistant"""
+    """Tool call made by the assistant."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"function", "id", "type"})
 
@@ -769,7 +720,7 @@ class ChatToolCallFunction(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolMessage(WireModel):
-    """Tool response message"""
+    """Tool response message."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "role", "tool_call_id"})
 
@@ -834,7 +785,7 @@ class PredictionContentText(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequestReasoning(WireModel):
-    """Configuration options for reasoning models"""
+    """Configuration options for reasoning models."""
 
     #: Constrains effort on reasoning for reasoning models
     effort: str | None = None
@@ -843,7 +794,7 @@ class ChatRequestReasoning(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatTextConfig(WireModel):
-    """Default text response format"""
+    """Default text response format."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
@@ -852,7 +803,7 @@ class ChatFormatTextConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatJsonObjectConfig(WireModel):
-    """JSON object response format"""
+    """JSON object response format."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
@@ -861,7 +812,7 @@ class ChatFormatJsonObjectConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatJsonSchemaConfig(WireModel):
-    """JSON Schema response format for structured outputs"""
+    """JSON Schema response format for structured outputs."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"json_schema", "type"})
 
@@ -872,7 +823,7 @@ class ChatFormatJsonSchemaConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatJsonSchemaConfig(WireModel):
-    """JSON Schema configuration object"""
+    """JSON Schema configuration object."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"name"})
 
@@ -888,7 +839,7 @@ class ChatJsonSchemaConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatGrammarConfig(WireModel):
-    """Custom grammar response format"""
+    """Custom grammar response format."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"grammar", "type"})
 
@@ -899,7 +850,7 @@ class ChatFormatGrammarConfig(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatPythonConfig(WireModel):
-    """Python code response format"""
+    """Python code response format."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
@@ -917,7 +868,7 @@ class ChatRequestResponseFormatUnknown(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamOptions(WireModel):
-    """Streaming configuration options"""
+    """Streaming configuration options."""
 
     #: Deprecated: This field has no effect.
     include_usage: bool | None = None
@@ -926,8 +877,6 @@ class ChatStreamOptions(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreatePresetFromInferenceResponse(WireModel):
     """Response containing the created preset with its designated version."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: A preset with its currently designated version.
     data: PresetWithDesignatedVersion | None = None
@@ -942,7 +891,7 @@ class CreatePresetFromInferenceResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequest(WireModel):
-    """Request schema for Anthropic Messages API endpoint"""
+    """Request schema for Anthropic Messages API endpoint."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"messages", "model"})
 
@@ -1036,7 +985,7 @@ class MessagesFallbackParam(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesMessageParam(WireModel):
-    """Anthropic message with OpenRouter extensions"""
+    """Anthropic message with OpenRouter extensions."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "role"})
 
@@ -1248,7 +1197,6 @@ class MessagesRequestPluginsItemUnknown(WireModel):
 class ListPresetVersionsResponse(WireModel):
     """A paginated list of preset versions."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     data: list[PresetDesignatedVersion] | None = None
@@ -1263,8 +1211,6 @@ class ListPresetVersionsResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetPresetVersionResponse(WireModel):
     """A single version of a preset."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: A specific version of a preset, containing config and optional system prompt.
     data: PresetDesignatedVersion | None = None

@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 from returns.result import Result
@@ -23,9 +23,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ProvidersListResponse(WireModel):
-    """The ``ProvidersListResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /providers``."""
 
     data: list[ProvidersListResponseDataItem] | None = None
 
@@ -38,8 +36,6 @@ class ProvidersListResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ProvidersListResponseDataItem(WireModel):
     """The ``ProvidersListResponseDataItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"name", "privacy_policy_url", "slug"})
 
     #: ISO 3166-1 Alpha-2 country codes of the provider datacenter locations
     datacenters: list[str] | None = None

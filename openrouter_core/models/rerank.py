@@ -34,7 +34,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankRequest(WireModel):
-    """Rerank request input"""
+    """Rerank request input."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"documents", "model", "query"})
 
@@ -102,9 +102,7 @@ class RerankRerankRequestProvider(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankResponse(WireModel):
-    """Rerank response containing ranked results"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"model", "results"})
+    """Rerank response containing ranked results."""
 
     #: Unique identifier for the rerank response (ORID format)
     id: str | None = None
@@ -125,9 +123,7 @@ class RerankRerankResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankResponseResultsItem(WireModel):
-    """A single rerank result"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"document", "index", "relevance_score"})
+    """A single rerank result."""
 
     #: The document object echoing the original input (text and/or image)
     document: RerankRerankResponseResultsItemDocument | None = None
@@ -149,7 +145,7 @@ class RerankRerankResponseResultsItemDocument(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankResponseUsage(WireModel):
-    """Usage statistics"""
+    """Usage statistics."""
 
     #: Cost of the request in credits
     cost: float | None = None

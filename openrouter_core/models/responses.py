@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import attrs
 from returns.result import Result
@@ -109,8 +109,6 @@ __all__ = [
 class ReasoningTextContent(WireModel):
     """The ``ReasoningTextContent`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"text", "type"})
-
     text: str | None = None
     type: str | None = None
 
@@ -118,8 +116,6 @@ class ReasoningTextContent(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningSummaryText(WireModel):
     """The ``ReasoningSummaryText`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"text", "type"})
 
     text: str | None = None
     type: str | None = None
@@ -130,8 +126,6 @@ class ApplyPatchCreateFileOperation(WireModel):
     """The `create_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing
     the new file contents.
     """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"diff", "path", "type"})
 
     diff: str | None = None
     path: str | None = None
@@ -144,8 +138,6 @@ class ApplyPatchUpdateFileOperation(WireModel):
     edits to an existing file.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"diff", "path", "type"})
-
     diff: str | None = None
     path: str | None = None
     type: str | None = None
@@ -156,8 +148,6 @@ class ApplyPatchDeleteFileOperation(WireModel):
     """The `delete_file` variant of an `apply_patch_call.operation`. Identifies the file to remove;
     no diff is required.
     """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"path", "type"})
 
     path: str | None = None
     type: str | None = None
@@ -176,8 +166,6 @@ class ApplyPatchCallOperationUnknown(WireModel):
 class ResponseOutputText(WireModel):
     """The ``ResponseOutputText`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"text", "type"})
-
     annotations: (
         list[FileCitation | URLCitation | FilePath | OpenAIResponsesAnnotationUnknown] | None
     ) = None
@@ -190,8 +178,6 @@ class ResponseOutputText(WireModel):
 class FileCitation(WireModel):
     """The ``FileCitation`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"file_id", "filename", "index", "type"})
-
     file_id: str | None = None
     filename: str | None = None
     index: int | None = None
@@ -201,16 +187,6 @@ class FileCitation(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class URLCitation(WireModel):
     """The ``URLCitation`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "end_index",
-            "start_index",
-            "title",
-            "type",
-            "url",
-        }
-    )
 
     content: str | None = None
     end_index: int | None = None
@@ -223,8 +199,6 @@ class URLCitation(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class FilePath(WireModel):
     """The ``FilePath`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"file_id", "index", "type"})
 
     file_id: str | None = None
     index: int | None = None
@@ -244,15 +218,6 @@ class OpenAIResponsesAnnotationUnknown(WireModel):
 class ResponseOutputTextLogprobsItem(WireModel):
     """The ``ResponseOutputTextLogprobsItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "bytes",
-            "logprob",
-            "token",
-            "top_logprobs",
-        }
-    )
-
     bytes: list[int] | None = None
     logprob: float | None = None
     token: str | None = None
@@ -263,8 +228,6 @@ class ResponseOutputTextLogprobsItem(WireModel):
 class ResponseOutputTextLogprobsItemTopLogprobsItem(WireModel):
     """The ``ResponseOutputTextLogprobsItemTopLogprobsItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"bytes", "logprob", "token"})
-
     bytes: list[int] | None = None
     logprob: float | None = None
     token: str | None = None
@@ -274,8 +237,6 @@ class ResponseOutputTextLogprobsItemTopLogprobsItem(WireModel):
 class OpenAIResponsesRefusalContent(WireModel):
     """The ``OpenAIResponsesRefusalContent`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"refusal", "type"})
-
     refusal: str | None = None
     type: str | None = None
 
@@ -283,8 +244,6 @@ class OpenAIResponsesRefusalContent(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFunctionCallItem(WireModel):
     """The ``OutputFunctionCallItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"arguments", "call_id", "name", "type"})
 
     arguments: str | None = None
     call_id: str | None = None
@@ -304,8 +263,6 @@ class OutputFunctionCallItem(WireModel):
 class OutputFunctionCallItemSubagentItemsItem(WireModel):
     """The ``OutputFunctionCallItemSubagentItemsItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
-
     type: str | None = None
 
 
@@ -315,8 +272,6 @@ class OutputCustomToolCallItem(WireModel):
     `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text
     rather than JSON arguments.
     """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"call_id", "input", "name", "type"})
 
     call_id: str | None = None
     id: str | None = None
@@ -331,8 +286,6 @@ class OutputCustomToolCallItem(WireModel):
 class OutputWebSearchCallItem(WireModel):
     """The ``OutputWebSearchCallItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"id", "status", "type"})
-
     action: Any = None
     id: str | None = None
     status: str | None = None
@@ -342,8 +295,6 @@ class OutputWebSearchCallItem(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFileSearchCallItem(WireModel):
     """The ``OutputFileSearchCallItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"id", "queries", "status", "type"})
 
     id: str | None = None
     queries: list[str] | None = None
@@ -355,8 +306,6 @@ class OutputFileSearchCallItem(WireModel):
 class OutputImageGenerationCallItem(WireModel):
     """The ``OutputImageGenerationCallItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"id", "status", "type"})
-
     id: str | None = None
     result: str | None = None
     status: str | None = None
@@ -367,9 +316,7 @@ class OutputImageGenerationCallItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputCodeInterpreterCallItem(WireModel):
-    """A code interpreter execution call with outputs"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"id", "status", "type"})
+    """A code interpreter execution call with outputs."""
 
     code: str | None = None
     container_id: str | None = None
@@ -391,8 +338,6 @@ class OutputCodeInterpreterCallItem(WireModel):
 class CodeInterpreterLogsOutput(WireModel):
     """The ``CodeInterpreterLogsOutput`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"logs", "type"})
-
     logs: str | None = None
     type: str | None = None
 
@@ -401,8 +346,6 @@ class CodeInterpreterLogsOutput(WireModel):
 class CodeInterpreterImageOutput(WireModel):
     """The ``CodeInterpreterImageOutput`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type", "url"})
-
     type: str | None = None
     url: str | None = None
 
@@ -410,8 +353,6 @@ class CodeInterpreterImageOutput(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CodeInterpreterFileOutput(WireModel):
     """The ``CodeInterpreterFileOutput`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
     #: Provider-issued download URL for the generated file.
     download_url: str | None = None
@@ -442,15 +383,6 @@ class OutputCodeInterpreterCallItemOutputsItemUnknown(WireModel):
 class OutputComputerCallItem(WireModel):
     """The ``OutputComputerCallItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "call_id",
-            "pending_safety_checks",
-            "status",
-            "type",
-        }
-    )
-
     action: Any = None
     call_id: str | None = None
     id: str | None = None
@@ -463,8 +395,6 @@ class OutputComputerCallItem(WireModel):
 class OutputComputerCallItemPendingSafetyChecksItem(WireModel):
     """The ``OutputComputerCallItemPendingSafetyChecksItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"code", "id", "message"})
-
     code: str | None = None
     id: str | None = None
     message: str | None = None
@@ -472,16 +402,7 @@ class OutputComputerCallItemPendingSafetyChecksItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputDatetimeItem(WireModel):
-    """An openrouter:datetime server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "datetime",
-            "status",
-            "timezone",
-            "type",
-        }
-    )
+    """An openrouter:datetime server tool output item."""
 
     #: ISO 8601 datetime string
     datetime: str | None = None
@@ -494,9 +415,7 @@ class OutputDatetimeItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputWebSearchServerToolItem(WireModel):
-    """An openrouter:web_search server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:web_search server tool output item."""
 
     #: The search action performed, matching OpenAI web_search_call.action shape.
     action: OutputWebSearchServerToolItemAction | None = None
@@ -511,8 +430,6 @@ class OutputWebSearchServerToolItemAction(WireModel):
     the model issued and optional source URLs returned by the search provider.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"query", "type"})
-
     query: str | None = None
     sources: list[OutputWebSearchServerToolItemActionSourcesItem] | None = None
     type: str | None = None
@@ -522,17 +439,13 @@ class OutputWebSearchServerToolItemAction(WireModel):
 class OutputWebSearchServerToolItemActionSourcesItem(WireModel):
     """The ``OutputWebSearchServerToolItemActionSourcesItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type", "url"})
-
     type: str | None = None
     url: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputCodeInterpreterServerToolItem(WireModel):
-    """An openrouter:code_interpreter server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:code_interpreter server tool output item."""
 
     code: str | None = None
     exitCode: int | None = None
@@ -546,9 +459,7 @@ class OutputCodeInterpreterServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFileSearchServerToolItem(WireModel):
-    """An openrouter:file_search server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:file_search server tool output item."""
 
     id: str | None = None
     queries: list[str] | None = None
@@ -558,9 +469,7 @@ class OutputFileSearchServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputImageGenerationServerToolItem(WireModel):
-    """An openrouter:image_generation server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:image_generation server tool output item."""
 
     id: str | None = None
     imageB64: str | None = None
@@ -577,9 +486,7 @@ class OutputImageGenerationServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputBrowserUseServerToolItem(WireModel):
-    """An openrouter:browser_use server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:browser_use server tool output item."""
 
     action: str | None = None
     id: str | None = None
@@ -590,9 +497,7 @@ class OutputBrowserUseServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputBashServerToolItem(WireModel):
-    """An openrouter:bash server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:bash server tool output item."""
 
     #: The raw tool-call arguments string as emitted by the model.
     arguments: str | None = None
@@ -609,9 +514,7 @@ class OutputBashServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputTextEditorServerToolItem(WireModel):
-    """An openrouter:text_editor server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:text_editor server tool output item."""
 
     command: str | None = None
     filePath: str | None = None
@@ -625,8 +528,6 @@ class OutputApplyPatchServerToolItem(WireModel):
     """An openrouter:apply_patch server tool output item. The turn halts when validation succeeds so
     the client can apply the patch and echo an `apply_patch_call_output` on the next turn.
     """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
 
     call_id: str | None = None
     id: str | None = None
@@ -644,9 +545,7 @@ class OutputApplyPatchServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputWebFetchServerToolItem(WireModel):
-    """An openrouter:web_fetch server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:web_fetch server tool output item."""
 
     content: str | None = None
     #: The error message if the fetch failed.
@@ -662,9 +561,7 @@ class OutputWebFetchServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputToolSearchServerToolItem(WireModel):
-    """An openrouter:tool_search server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:tool_search server tool output item."""
 
     id: str | None = None
     query: str | None = None
@@ -674,9 +571,7 @@ class OutputToolSearchServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputMemoryServerToolItem(WireModel):
-    """An openrouter:memory server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:memory server tool output item."""
 
     action: str | None = None
     id: str | None = None
@@ -688,9 +583,7 @@ class OutputMemoryServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputMcpServerToolItem(WireModel):
-    """An openrouter:mcp server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:mcp server tool output item."""
 
     id: str | None = None
     serverLabel: str | None = None
@@ -701,9 +594,7 @@ class OutputMcpServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputSearchModelsServerToolItem(WireModel):
-    """An openrouter:experimental__search_models server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:experimental__search_models server tool output item."""
 
     #: The JSON arguments submitted to the search tool (e.g.
     arguments: str | None = None
@@ -715,9 +606,7 @@ class OutputSearchModelsServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFusionServerToolItem(WireModel):
-    """An openrouter:fusion server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:fusion server tool output item."""
 
     #: Structured analysis produced by the fusion analyst model.
     analysis: FusionAnalysisResult | None = None
@@ -742,16 +631,6 @@ class OutputFusionServerToolItem(WireModel):
 class FusionAnalysisResult(WireModel):
     """Structured analysis produced by the fusion analyst model."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "blind_spots",
-            "consensus",
-            "contradictions",
-            "partial_coverage",
-            "unique_insights",
-        }
-    )
-
     blind_spots: list[str] | None = None
     consensus: list[str] | None = None
     contradictions: list[FusionAnalysisResultContradictionsItem] | None = None
@@ -763,8 +642,6 @@ class FusionAnalysisResult(WireModel):
 class FusionAnalysisResultContradictionsItem(WireModel):
     """The ``FusionAnalysisResultContradictionsItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"stances", "topic"})
-
     stances: list[FusionAnalysisResultContradictionsItemStancesItem] | None = None
     topic: str | None = None
 
@@ -772,8 +649,6 @@ class FusionAnalysisResultContradictionsItem(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class FusionAnalysisResultContradictionsItemStancesItem(WireModel):
     """The ``FusionAnalysisResultContradictionsItemStancesItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"model", "stance"})
 
     model: str | None = None
     stance: str | None = None
@@ -783,8 +658,6 @@ class FusionAnalysisResultContradictionsItemStancesItem(WireModel):
 class FusionAnalysisResultPartialCoverageItem(WireModel):
     """The ``FusionAnalysisResultPartialCoverageItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"models", "point"})
-
     models: list[str] | None = None
     point: str | None = None
 
@@ -793,8 +666,6 @@ class FusionAnalysisResultPartialCoverageItem(WireModel):
 class FusionAnalysisResultUniqueInsightsItem(WireModel):
     """The ``FusionAnalysisResultUniqueInsightsItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"insight", "model"})
-
     insight: str | None = None
     model: str | None = None
 
@@ -802,8 +673,6 @@ class FusionAnalysisResultUniqueInsightsItem(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFusionServerToolItemFailedModelsItem(WireModel):
     """The ``OutputFusionServerToolItemFailedModelsItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"error", "model"})
 
     #: Error message describing why the model failed.
     error: str | None = None
@@ -817,8 +686,6 @@ class OutputFusionServerToolItemFailedModelsItem(WireModel):
 class OutputFusionServerToolItemResponsesItem(WireModel):
     """The ``OutputFusionServerToolItemResponsesItem`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"model"})
-
     content: str | None = None
     model: str | None = None
 
@@ -826,8 +693,6 @@ class OutputFusionServerToolItemResponsesItem(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class FusionSource(WireModel):
     """A web page retrieved via web search during a fusion run."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"title", "url"})
 
     #: Title of the retrieved web page.
     title: str | None = None
@@ -837,9 +702,7 @@ class FusionSource(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputAdvisorServerToolItem(WireModel):
-    """An openrouter:advisor server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:advisor server tool output item."""
 
     #: The advisor model's response (the advice text returned to the executor).
     advice: str | None = None
@@ -858,9 +721,7 @@ class OutputAdvisorServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputSubagentServerToolItem(WireModel):
-    """An openrouter:subagent server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:subagent server tool output item."""
 
     #: EXPERIMENTAL - subject to change without notice.
     call_id: str | None = None
@@ -885,9 +746,7 @@ class OutputSubagentServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFilesServerToolItem(WireModel):
-    """An openrouter:files server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:files server tool output item."""
 
     #: The raw tool-call arguments string as emitted by the model.
     arguments: str | None = None
@@ -910,9 +769,7 @@ class OutputFilesServerToolItem(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputShellServerToolItem(WireModel):
-    """An openrouter:shell server tool output item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"status", "type"})
+    """An openrouter:shell server tool output item."""
 
     action: OutputShellServerToolItemAction | None = None
     #: The raw tool-call arguments string as emitted by the model.
@@ -929,8 +786,6 @@ class OutputShellServerToolItem(WireModel):
 class OutputShellServerToolItemAction(WireModel):
     """The ``OutputShellServerToolItemAction`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"commands"})
-
     commands: list[str] | None = None
     max_output_length: int | None = None
     timeout_ms: int | None = None
@@ -942,8 +797,6 @@ class ShellCallOutputContent(WireModel):
     timeout outcome.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"outcome", "stderr", "stdout"})
-
     outcome: Any = None
     stderr: str | None = None
     stdout: str | None = None
@@ -951,30 +804,7 @@ class ShellCallOutputContent(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OpenResponsesResult(WireModel):
-    """Complete non-streaming response from the Responses API"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "completed_at",
-            "created_at",
-            "error",
-            "frequency_penalty",
-            "id",
-            "incomplete_details",
-            "instructions",
-            "metadata",
-            "model",
-            "object",
-            "output",
-            "parallel_tool_calls",
-            "presence_penalty",
-            "status",
-            "temperature",
-            "tool_choice",
-            "tools",
-            "top_p",
-        }
-    )
+    """Complete non-streaming response from the Responses API."""
 
     background: bool | None = None
     completed_at: int | None = None
@@ -1064,9 +894,7 @@ class OpenResponsesResult(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ResponsesErrorField(WireModel):
-    """Error information returned from the API"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"code", "message"})
+    """Error information returned from the API."""
 
     code: str | None = None
     message: str | None = None
@@ -1081,9 +909,7 @@ class IncompleteDetails(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputMessageItem(WireModel):
-    """An output message item"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "id", "role", "type"})
+    """An output message item."""
 
     content: (
         list[
@@ -1110,9 +936,7 @@ class OutputMessageItemContentItemUnknown(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputReasoningItem(WireModel):
-    """An output item containing reasoning"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"id", "summary", "type"})
+    """An output item containing reasoning."""
 
     content: list[ReasoningTextContent] | None = None
     encrypted_content: str | None = None
@@ -1130,16 +954,6 @@ class OutputApplyPatchCallItem(WireModel):
     """A native `apply_patch_call` output item matching OpenAI's Responses API shape. Emitted when
     the client requested the `apply_patch` shorthand.
     """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "call_id",
-            "id",
-            "operation",
-            "status",
-            "type",
-        }
-    )
 
     call_id: str | None = None
     id: str | None = None
@@ -1162,8 +976,6 @@ class OutputShellCallItem(WireModel):
     sandbox-backed `shell` tool.
     """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"call_id", "id", "status", "type"})
-
     action: OutputShellCallItemAction | None = None
     #: The raw tool-call arguments string as emitted by the model.
     arguments: str | None = None
@@ -1178,14 +990,6 @@ class OutputShellCallItem(WireModel):
 class OutputShellCallItemAction(WireModel):
     """The ``OutputShellCallItemAction`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "commands",
-            "max_output_length",
-            "timeout_ms",
-        }
-    )
-
     commands: list[str] | None = None
     max_output_length: int | None = None
     timeout_ms: int | None = None
@@ -1196,16 +1000,6 @@ class OutputShellCallOutputItem(WireModel):
     """A native `shell_call_output` item matching OpenAI's Responses API shape. Carries per-command
     stdout, stderr, and the exit/timeout outcome.
     """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "call_id",
-            "id",
-            "output",
-            "status",
-            "type",
-        }
-    )
 
     call_id: str | None = None
     id: str | None = None
@@ -1241,16 +1035,6 @@ class BaseReasoningConfig(WireModel):
 class Usage(WireModel):
     """The ``Usage`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "input_tokens",
-            "input_tokens_details",
-            "output_tokens",
-            "output_tokens_details",
-            "total_tokens",
-        }
-    )
-
     input_tokens: int | None = None
     input_tokens_details: UsageInputTokensDetails | None = None
     output_tokens: int | None = None
@@ -1269,8 +1053,6 @@ class Usage(WireModel):
 class UsageInputTokensDetails(WireModel):
     """The ``UsageInputTokensDetails`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"cached_tokens"})
-
     cache_write_tokens: int | None = None
     cached_tokens: int | None = None
 
@@ -1279,21 +1061,12 @@ class UsageInputTokensDetails(WireModel):
 class UsageOutputTokensDetails(WireModel):
     """The ``UsageOutputTokensDetails`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"reasoning_tokens"})
-
     reasoning_tokens: int | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UsageCostDetails(WireModel):
     """The ``UsageCostDetails`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "upstream_inference_input_cost",
-            "upstream_inference_output_cost",
-        }
-    )
 
     upstream_inference_cost: float | None = None
     upstream_inference_input_cost: float | None = None
@@ -1317,18 +1090,6 @@ class ServerToolUseDetails(WireModel):
 class OpenRouterMetadata(WireModel):
     """The ``OpenRouterMetadata`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "attempt",
-            "endpoints",
-            "is_byok",
-            "region",
-            "requested",
-            "strategy",
-            "summary",
-        }
-    )
-
     attempt: int | None = None
     attempts: list[RouterAttempt] | None = None
     endpoints: EndpointsMetadata | None = None
@@ -1345,8 +1106,6 @@ class OpenRouterMetadata(WireModel):
 class RouterAttempt(WireModel):
     """The ``RouterAttempt`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"model", "provider", "status"})
-
     model: str | None = None
     provider: str | None = None
     status: int | None = None
@@ -1356,8 +1115,6 @@ class RouterAttempt(WireModel):
 class EndpointsMetadata(WireModel):
     """The ``EndpointsMetadata`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"available", "total"})
-
     available: list[EndpointInfo] | None = None
     total: int | None = None
 
@@ -1365,8 +1122,6 @@ class EndpointsMetadata(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointInfo(WireModel):
     """The ``EndpointInfo`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"model", "provider", "selected"})
 
     model: str | None = None
     provider: str | None = None
@@ -1385,8 +1140,6 @@ class RouterParams(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class PipelineStage(WireModel):
     """The ``PipelineStage`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"name", "type"})
 
     cost_usd: float | None = None
     data: dict[str, Any] | None = None

@@ -31,9 +31,8 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListScimGroupMappingsResponse(WireModel):
-    """The ``ListScimGroupMappingsResponse`` object."""
+    """The answer of ``GET /scim/group-mappings``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     data: list[ScimGroupMapping] | None = None
@@ -49,18 +48,6 @@ class ListScimGroupMappingsResponse(WireModel):
 class ScimGroupMapping(WireModel):
     """The ``ScimGroupMapping`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "id",
-            "organization_id",
-            "role",
-            "scim_group_id",
-            "updated_at",
-            "workspace_id",
-        }
-    )
-
     created_at: str | None = None
     id: str | None = None
     organization_id: str | None = None
@@ -72,7 +59,7 @@ class ScimGroupMapping(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateScimGroupMappingRequest(WireModel):
-    """The ``CreateScimGroupMappingRequest`` object."""
+    """The body of ``POST /scim/group-mappings``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset(
         {
@@ -94,9 +81,7 @@ class CreateScimGroupMappingRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateScimGroupMappingResponse(WireModel):
-    """The ``CreateScimGroupMappingResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``POST /scim/group-mappings``."""
 
     data: ScimGroupMapping | None = None
 
@@ -110,9 +95,7 @@ class CreateScimGroupMappingResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetScimGroupMappingResponse(WireModel):
-    """The ``GetScimGroupMappingResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /scim/group-mappings/{id}``."""
 
     data: ScimGroupMapping | None = None
 
@@ -124,7 +107,7 @@ class GetScimGroupMappingResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateScimGroupMappingRequest(WireModel):
-    """The ``UpdateScimGroupMappingRequest`` object."""
+    """The body of ``PATCH /scim/group-mappings/{id}``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"role"})
 
@@ -138,9 +121,7 @@ class UpdateScimGroupMappingRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateScimGroupMappingResponse(WireModel):
-    """The ``UpdateScimGroupMappingResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``PATCH /scim/group-mappings/{id}``."""
 
     data: ScimGroupMapping | None = None
 
@@ -154,9 +135,7 @@ class UpdateScimGroupMappingResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteScimGroupMappingResponse(WireModel):
-    """The ``DeleteScimGroupMappingResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"deleted"})
+    """The answer of ``DELETE /scim/group-mappings/{id}``."""
 
     deleted: str | None = None
 
@@ -170,9 +149,8 @@ class DeleteScimGroupMappingResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListScimGroupsResponse(WireModel):
-    """The ``ListScimGroupsResponse`` object."""
+    """The answer of ``GET /scim/groups``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     data: list[ScimGroup] | None = None
@@ -187,17 +165,6 @@ class ListScimGroupsResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ScimGroup(WireModel):
     """The ``ScimGroup`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "display_name",
-            "external_id",
-            "id",
-            "organization_id",
-            "updated_at",
-        }
-    )
 
     created_at: str | None = None
     display_name: str | None = None

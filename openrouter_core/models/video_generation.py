@@ -39,7 +39,7 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationRequest(WireModel):
-    """The ``VideoGenerationRequest`` object."""
+    """The body of ``POST /videos``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"model"})
 
@@ -141,7 +141,7 @@ class InputReferenceUnknown(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationRequestProvider(WireModel):
-    """Provider-specific passthrough configuration"""
+    """Provider-specific passthrough configuration."""
 
     options: VideoGenerationRequestProviderOptions | None = None
 
@@ -269,9 +269,7 @@ class VideoGenerationRequestProviderOptions(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationResponse(WireModel):
-    """The ``VideoGenerationResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"id", "polling_url", "status"})
+    """The answer of ``POST /videos``."""
 
     error: str | None = None
     #: The generation ID associated with this video generation job.
@@ -301,9 +299,7 @@ class VideoGenerationUsage(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class VideoModelsListResponse(WireModel):
-    """The ``VideoModelsListResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /videos/models``."""
 
     data: list[VideoModel] | None = None
 
@@ -316,25 +312,6 @@ class VideoModelsListResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class VideoModel(WireModel):
     """The ``VideoModel`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "allowed_passthrough_parameters",
-            "canonical_slug",
-            "created",
-            "creativity",
-            "generate_audio",
-            "id",
-            "name",
-            "seed",
-            "supported_aspect_ratios",
-            "supported_durations",
-            "supported_frame_images",
-            "supported_resolutions",
-            "supported_sizes",
-            "upscale_factor",
-        }
-    )
 
     #: List of parameters that are allowed to be passed through to the provider
     allowed_passthrough_parameters: list[str] | None = None
@@ -374,7 +351,7 @@ class VideoModel(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class VideoModelUpscaleFactor(WireModel):
-    """Supported upscale factor range for video upscaling models"""
+    """Supported upscale factor range for video upscaling models."""
 
     max: float | None = None
     min: float | None = None

@@ -46,9 +46,8 @@ __all__ = [
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspacesResponse(WireModel):
-    """The ``ListWorkspacesResponse`` object."""
+    """The answer of ``GET /workspaces``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of workspaces
@@ -65,27 +64,6 @@ class ListWorkspacesResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class Workspace(WireModel):
     """The ``Workspace`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "created_by",
-            "default_guardrail_id",
-            "default_image_model",
-            "default_provider_sort",
-            "default_text_model",
-            "description",
-            "id",
-            "io_logging_api_key_ids",
-            "io_logging_sampling_rate",
-            "is_data_discount_logging_enabled",
-            "is_observability_broadcast_enabled",
-            "is_observability_io_logging_enabled",
-            "name",
-            "slug",
-            "updated_at",
-        }
-    )
 
     #: ISO 8601 timestamp of when the workspace was created
     created_at: str | None = None
@@ -125,7 +103,7 @@ class Workspace(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateWorkspaceRequest(WireModel):
-    """The ``CreateWorkspaceRequest`` object."""
+    """The body of ``POST /workspaces``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"name", "slug"})
 
@@ -161,9 +139,7 @@ class CreateWorkspaceRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateWorkspaceResponse(WireModel):
-    """The ``CreateWorkspaceResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``POST /workspaces``."""
 
     data: CreateWorkspaceResponseData | None = None
 
@@ -175,28 +151,7 @@ class CreateWorkspaceResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class CreateWorkspaceResponseData(WireModel):
-    """The created workspace"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "created_by",
-            "default_guardrail_id",
-            "default_image_model",
-            "default_provider_sort",
-            "default_text_model",
-            "description",
-            "id",
-            "io_logging_api_key_ids",
-            "io_logging_sampling_rate",
-            "is_data_discount_logging_enabled",
-            "is_observability_broadcast_enabled",
-            "is_observability_io_logging_enabled",
-            "name",
-            "slug",
-            "updated_at",
-        }
-    )
+    """The created workspace."""
 
     #: ISO 8601 timestamp of when the workspace was created
     created_at: str | None = None
@@ -236,9 +191,7 @@ class CreateWorkspaceResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceResponse(WireModel):
-    """The ``GetWorkspaceResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /workspaces/{id}``."""
 
     data: GetWorkspaceResponseData | None = None
 
@@ -250,28 +203,7 @@ class GetWorkspaceResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceResponseData(WireModel):
-    """The workspace"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "created_by",
-            "default_guardrail_id",
-            "default_image_model",
-            "default_provider_sort",
-            "default_text_model",
-            "description",
-            "id",
-            "io_logging_api_key_ids",
-            "io_logging_sampling_rate",
-            "is_data_discount_logging_enabled",
-            "is_observability_broadcast_enabled",
-            "is_observability_io_logging_enabled",
-            "name",
-            "slug",
-            "updated_at",
-        }
-    )
+    """The workspace."""
 
     #: ISO 8601 timestamp of when the workspace was created
     created_at: str | None = None
@@ -311,7 +243,7 @@ class GetWorkspaceResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateWorkspaceRequest(WireModel):
-    """The ``UpdateWorkspaceRequest`` object."""
+    """The body of ``PATCH /workspaces/{id}``."""
 
     #: Default image model for this workspace
     default_image_model: str | None = None
@@ -345,9 +277,7 @@ class UpdateWorkspaceRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateWorkspaceResponse(WireModel):
-    """The ``UpdateWorkspaceResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``PATCH /workspaces/{id}``."""
 
     data: UpdateWorkspaceResponseData | None = None
 
@@ -359,28 +289,7 @@ class UpdateWorkspaceResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateWorkspaceResponseData(WireModel):
-    """The updated workspace"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "created_by",
-            "default_guardrail_id",
-            "default_image_model",
-            "default_provider_sort",
-            "default_text_model",
-            "description",
-            "id",
-            "io_logging_api_key_ids",
-            "io_logging_sampling_rate",
-            "is_data_discount_logging_enabled",
-            "is_observability_broadcast_enabled",
-            "is_observability_io_logging_enabled",
-            "name",
-            "slug",
-            "updated_at",
-        }
-    )
+    """The updated workspace."""
 
     #: ISO 8601 timestamp of when the workspace was created
     created_at: str | None = None
@@ -420,9 +329,7 @@ class UpdateWorkspaceResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteWorkspaceResponse(WireModel):
-    """The ``DeleteWorkspaceResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"deleted"})
+    """The answer of ``DELETE /workspaces/{id}``."""
 
     #: Confirmation that the workspace was deleted
     deleted: str | None = None
@@ -435,9 +342,7 @@ class DeleteWorkspaceResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspaceBudgetsResponse(WireModel):
-    """The ``ListWorkspaceBudgetsResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /workspaces/{id}/budgets``."""
 
     #: List of budgets configured for the workspace
     data: list[WorkspaceBudget] | None = None
@@ -453,17 +358,6 @@ class ListWorkspaceBudgetsResponse(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class WorkspaceBudget(WireModel):
     """The ``WorkspaceBudget`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "id",
-            "limit_usd",
-            "reset_interval",
-            "updated_at",
-            "workspace_id",
-        }
-    )
 
     #: ISO 8601 timestamp of when the budget was created
     created_at: str | None = None
@@ -481,9 +375,7 @@ class WorkspaceBudget(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceBudgetResponse(WireModel):
-    """The ``GetWorkspaceBudgetResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``GET /workspaces/{id}/budgets/{interval}``."""
 
     data: GetWorkspaceBudgetResponseData | None = None
     #: Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets.
@@ -497,18 +389,7 @@ class GetWorkspaceBudgetResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceBudgetResponseData(WireModel):
-    """The budget for the requested interval"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "id",
-            "limit_usd",
-            "reset_interval",
-            "updated_at",
-            "workspace_id",
-        }
-    )
+    """The budget for the requested interval."""
 
     #: ISO 8601 timestamp of when the budget was created
     created_at: str | None = None
@@ -526,7 +407,7 @@ class GetWorkspaceBudgetResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpsertWorkspaceBudgetRequest(WireModel):
-    """The ``UpsertWorkspaceBudgetRequest`` object."""
+    """The body of ``PUT /workspaces/{id}/budgets/{interval}``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"limit_usd"})
 
@@ -543,9 +424,7 @@ class UpsertWorkspaceBudgetRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpsertWorkspaceBudgetResponse(WireModel):
-    """The ``UpsertWorkspaceBudgetResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data"})
+    """The answer of ``PUT /workspaces/{id}/budgets/{interval}``."""
 
     data: UpsertWorkspaceBudgetResponseData | None = None
     #: Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets.
@@ -559,18 +438,7 @@ class UpsertWorkspaceBudgetResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class UpsertWorkspaceBudgetResponseData(WireModel):
-    """The created or updated budget"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "id",
-            "limit_usd",
-            "reset_interval",
-            "updated_at",
-            "workspace_id",
-        }
-    )
+    """The created or updated budget."""
 
     #: ISO 8601 timestamp of when the budget was created
     created_at: str | None = None
@@ -588,9 +456,7 @@ class UpsertWorkspaceBudgetResponseData(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteWorkspaceBudgetResponse(WireModel):
-    """The ``DeleteWorkspaceBudgetResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"deleted"})
+    """The answer of ``DELETE /workspaces/{id}/budgets/{interval}``."""
 
     #: Confirmation that the budget was deleted (or did not exist)
     deleted: str | None = None
@@ -603,9 +469,8 @@ class DeleteWorkspaceBudgetResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspaceMembersResponse(WireModel):
-    """The ``ListWorkspaceMembersResponse`` object."""
+    """The answer of ``GET /workspaces/{id}/members``."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "total_count"})
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     #: List of workspace members
@@ -623,16 +488,6 @@ class ListWorkspaceMembersResponse(WireModel):
 class WorkspaceMember(WireModel):
     """The ``WorkspaceMember`` object."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "created_at",
-            "id",
-            "role",
-            "user_id",
-            "workspace_id",
-        }
-    )
-
     #: ISO 8601 timestamp of when the membership was created
     created_at: str | None = None
     #: Unique identifier for the workspace membership
@@ -647,7 +502,7 @@ class WorkspaceMember(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAddWorkspaceMembersRequest(WireModel):
-    """The ``BulkAddWorkspaceMembersRequest`` object."""
+    """The body of ``POST /workspaces/{id}/members/add``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"user_ids"})
 
@@ -662,9 +517,7 @@ class BulkAddWorkspaceMembersRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAddWorkspaceMembersResponse(WireModel):
-    """The ``BulkAddWorkspaceMembersResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"added_count", "data"})
+    """The answer of ``POST /workspaces/{id}/members/add``."""
 
     #: Number of workspace memberships created or updated
     added_count: int | None = None
@@ -681,7 +534,7 @@ class BulkAddWorkspaceMembersResponse(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkRemoveWorkspaceMembersRequest(WireModel):
-    """The ``BulkRemoveWorkspaceMembersRequest`` object."""
+    """The body of ``POST /workspaces/{id}/members/remove``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"user_ids"})
 
@@ -696,9 +549,7 @@ class BulkRemoveWorkspaceMembersRequest(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class BulkRemoveWorkspaceMembersResponse(WireModel):
-    """The ``BulkRemoveWorkspaceMembersResponse`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"removed_count"})
+    """The answer of ``POST /workspaces/{id}/members/remove``."""
 
     #: Number of members removed
     removed_count: int | None = None
