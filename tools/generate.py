@@ -1141,7 +1141,10 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
 
 def operations_table(operations: list[Operation]) -> str:
     lines = ["| Function | Method and path | Key | Docs |", "|---|---|---|---|"]
+    # Written by hand: chat, and the two pure OAuth helpers the TypeScript SDK has too.
     lines.append("| `chat_send` (`chat_stream`) | `POST /chat/completions` | API key | README |")
+    lines.append("| `o_auth_create_sha256_code_challenge` | none (pure) | none | README |")
+    lines.append("| `o_auth_create_authorization_url` | none (pure) | none | README |")
     for op in sorted(operations, key=lambda o: o.name):
         key = "management" if op.management else "API key"
         link = f"[docs/{op.group}.md](docs/{op.group}.md#{op.name})"
