@@ -49,9 +49,10 @@ __all__ = [
     "DOCUMENTED_STATUSES",
 ]
 
-#: Statuses the API documents with OpenRouter's JSON error body; these become ``ChatError``.
+#: Statuses the API document declares with OpenRouter's JSON error body, across its operations;
+#: these become ``APIError`` (``ChatError`` for chat).
 DOCUMENTED_STATUSES: frozenset[int] = frozenset(
-    {400, 401, 402, 403, 404, 408, 413, 422, 429, 500, 502, 503, 524, 529}
+    {400, 401, 402, 403, 404, 408, 409, 410, 413, 422, 429, 500, 502, 503, 524, 529}
 )
 
 _BODY_PREVIEW = 500

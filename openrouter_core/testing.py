@@ -187,8 +187,12 @@ class _Pieces(httpx2.SyncByteStream, httpx2.AsyncByteStream):
             raise self._fail
 
 
+#: What the fake sends for an operation that answers bytes: 4 KiB, the same every time.
+FAKE_BYTES = bytes(range(256)) * 16
+
+
 @functools.cache
-def _routes() -> list[tuple[str, re.Pattern[str], int, bytes]]:
+def _routes() -> list[tuple[str, re.Pattern[str], int, bytes, str]]:
     """The realistic answer of every operation (``fake_api.json``, generated from the API
     document), with the path as a pattern that ends the URL path."""
     import importlib.resources
@@ -200,26 +204,31 @@ def _routes() -> list[tuple[str, re.Pattern[str], int, bytes]]:
     for method, path, status, body in rows:
         pattern = re.escape(path)
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", pattern)
-        routes.append((method, re.compile(f"{pattern}$"), status, json.dumps(body).encode()))
+        if isinstance(body, dict) and list(body) == ["bytes"]:
+            kind = body["bytes"].replace("*", "mpeg")  # audio/* -> audio/mpeg
+            routes.append((method, re.compile(f"{pattern}$"), status, FAKE_BYTES, kind))
+        else:
+            content = json.dumps(body).encode()
+            routes.append((method, re.compile(f"{pattern}$"), status, content, "application/json"))
     return routes
 
 
 def _route(method: str, path: str) -> _Reply | None:
-    for route_method, pattern, status, content in _routes():
+    for route_method, pattern, status, content, kind in _routes():
         if route_method == method and pattern.search(path):
-            return functools.partial(_answer, status, content)
+            return functools.partial(_answer, status, content, kind)
     return None
 
 
-def _answer(status: int, content: bytes, request: httpx2.Request) -> httpx2.Response:
+def _answer(status: int, content: bytes, kind: str, request: httpx2.Request) -> httpx2.Response:
     # A list has one page: asked for a later one (an offset or a cursor), it answers none.
     query = request.url.params
     later = query.get("cursor") or query.get("offset", "0") not in ("", "0")
-    if later:
+    if later and kind == "application/json":
         body = json.loads(content)
         if isinstance(body, dict) and isinstance(body.get("data"), list):
             content = json.dumps({**body, "data": [], "cursor": None}).encode()
-    headers = [("content-type", "application/json")]
+    headers = [("content-type", kind)]
     return httpx2.Response(status, headers=headers, content=content)
 
 

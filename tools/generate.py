@@ -511,6 +511,7 @@ class Operation:
             )
         self.status = "200"
         self.response = "Any"
+        self.binary = self.operation_id in overlay["binary"]
         self.response_uses: set[str] = set()
         self.response_example: Any = None
         for status, answer in op["responses"].items():
@@ -521,6 +522,11 @@ class Operation:
                 self.response, self.response_uses = types.annotation(schema, hint + "Response")
                 self.response_example = content.get("example") or doc.deref(schema).get("example")
                 break
+        if self.binary:
+            self.status = next(s for s in op["responses"] if s.startswith("2"))
+            answer_type = next(iter(op["responses"][self.status].get("content") or {"": 0}))
+            self.content_type = answer_type
+            self.response = "Body"
         if self.response in types.models:
             answer = types.models[self.response]
             answer.response = True
@@ -805,6 +811,12 @@ def func_docstring(op: Operation, *, extra: str = "") -> list[str]:
             f"retried for up to ``retry_not_found_for`` seconds ({op.retry_not_found:g} by "
             "default; ``None`` or ``0`` turns that off)."
         )
+    if op.binary:
+        paragraphs.append(
+            f"Answers bytes ({op.content_type}): the Success holds a ``Body``, not read yet; "
+            "``read()`` it whole, ``save(path)`` it in chunks or ``iter_bytes()``, and close it "
+            "(``with``) if you do none of these."
+        )
     if extra:
         paragraphs.append(extra)
     documented = [p for p in op.path_params + op.query_params if p["description"]]
@@ -851,6 +863,7 @@ def funcs_module(op: Operation, types: Types) -> str:
         or "Any" in item
         or any(p["annotation"] == "Any" for p in params)
         or op.body
+        or op.binary
     ):
         typing_names.append("Any")
     lines.append(f"from typing import {', '.join(typing_names)}")
@@ -866,6 +879,8 @@ def funcs_module(op: Operation, types: Types) -> str:
     lines.append("    from typing_extensions import Unpack")
     lines.append("")
     lines.append("    from openrouter_core._machinery.operation import Operation")
+    if op.binary:
+        lines.append("    from openrouter_core._machinery.binary import AsyncBody, Body")
     lines.append("    from openrouter_core._machinery.options import CallOptions")
     lines.append("    from openrouter_core.core import OpenRouterCore")
     lines.append("    from openrouter_core.errors import OpenRouterCoreError")
@@ -875,7 +890,7 @@ def funcs_module(op: Operation, types: Types) -> str:
     lines += ["", "__all__ = [" + ", ".join(f'"{n}"' for n in sorted(names)) + "]", "", ""]
     # The declaration.
     lines.append("@functools.cache")
-    lines.append(f"def operation() -> Operation[{op.response}]:")
+    lines.append(f"def operation() -> Operation[{'Any' if op.binary else op.response}]:")
     lines += docstring(
         f"The declaration of ``{op.method} {op.path}`` (built on first use).", "    "
     )
@@ -884,7 +899,10 @@ def funcs_module(op: Operation, types: Types) -> str:
         f"    from openrouter_core._machinery.operation import {', '.join(runtime_imports)}"
     )
     read_expr = f"{op.response}.from_dict"
-    if op.response not in types.models:
+    if op.binary:
+        lines.append("    from openrouter_core.models._converter import reader")
+        read_expr = "reader(Any)"
+    elif op.response not in types.models:
         lines.append("    from openrouter_core.models._converter import reader")
         read_expr = f"reader({op.response})"
     for module in sorted(models):
@@ -912,10 +930,13 @@ def funcs_module(op: Operation, types: Types) -> str:
         lines.append("        management_key=True,")
     if op.retry_not_found:
         lines.append(f"        retry_not_found_for={op.retry_not_found!r},")
+    if op.binary:
+        lines.append("        binary=True,")
     lines.append("    )")
     # The sync and async calls.
-    result = f"Result[{op.response}, OpenRouterCoreError]"
     for is_async in (False, True):
+        answer = "AsyncBody" if op.binary and is_async else op.response
+        result = f"Result[{answer}, OpenRouterCoreError]"
         lines += ["", ""]
         prefix = "async def" if is_async else "def"
         suffix = "_async" if is_async else ""
@@ -1052,6 +1073,9 @@ def fake_answers(doc: Document, types: Types, operations: list[Operation]) -> st
     the most specific pattern first (``{name}`` in a pattern matches one path segment)."""
     rows = []
     for op in sorted(operations, key=lambda o: (o.path.count("{"), o.path, o.method)):
+        if op.binary:
+            rows.append([op.method, op.path, int(op.status), {"bytes": op.content_type}])
+            continue
         body = op.response_example
         if body is None:
             answer = doc.spec["paths"][op.path][op.method.lower()]["responses"][op.status]
@@ -1125,7 +1149,11 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
         lines.append(f"from funcs.{op.name} import {op.name}")
         lines.append("")
         lines.append(f"result = {op.name}({', '.join(call_args)})")
-        lines.append("print(result.unwrap())")
+        if op.binary:
+            lines.append("with result.unwrap() as body:")
+            lines.append("    print(body.content_type, len(body.read().unwrap()), 'bytes')")
+        else:
+            lines.append("print(result.unwrap())")
         if op.paging:
             lines.append("")
             lines.append(f"from funcs.{op.name} import {op.name}_iter")

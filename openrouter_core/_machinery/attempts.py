@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from returns.result import Failure, Result, Success
 
+from openrouter_core._machinery.binary import AsyncBody, Body
 from openrouter_core._machinery.classify import (
     Verdict,
     classify_exception,
@@ -213,14 +214,16 @@ def attempts(
     prepared: Prepared,
     clock: Callable[[], float],
     rand: Callable[[], float],
-    stream_class: type[Stream[Any, Any]] | type[AsyncStream[Any, Any]],
+    *,
+    sync: bool,
 ) -> Steps:
-    """The attempt loop as steps; its return value is the call's Result. A stream is made of
-    ``stream_class`` unless the operation names its own sync or async class."""
+    """The attempt loop as steps; its return value is the call's Result. Streams and binary
+    bodies are made of the sync or the async classes (an operation may name its own streams)."""
     spec = prepared.op.stream
+    stream_class: Any = Stream if sync else AsyncStream
     if spec is not None:
-        own = spec.sync_class if issubclass(stream_class, Stream) else spec.async_class
-        stream_class = own or stream_class
+        stream_class = (spec.sync_class if sync else spec.async_class) or stream_class
+    body_class = Body if sync else AsyncBody
     started = clock()
     attempt = 0
     while True:
@@ -249,6 +252,8 @@ def attempts(
                     collected: Result[Any, OpenRouterCoreError] = yield Collect(stream)
                     return collected
                 verdict = failed
+            elif prepared.op.binary and 200 <= status < 300:
+                return Success(body_class(response, _http(response, attempt, clock() - started)))
             else:
                 body = yield Read(response)
                 if isinstance(body, Exception):
@@ -277,7 +282,7 @@ def run_sync(
 ) -> Result[Any, OpenRouterCoreError]:
     """Perform the steps of :func:`attempts` with the sync client."""
     client = core.sync_client()
-    steps = attempts(prepared, clock, rand, Stream)
+    steps = attempts(prepared, clock, rand, sync=True)
     outcome: Any = None
     while True:
         try:
@@ -317,7 +322,7 @@ async def run_async(
     import asyncio
 
     client = core.async_client_for_loop()
-    steps = attempts(prepared, clock, rand, AsyncStream)
+    steps = attempts(prepared, clock, rand, sync=False)
     outcome: Any = None
     while True:
         try:

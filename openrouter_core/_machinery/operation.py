@@ -124,3 +124,6 @@ class Operation(Generic[R]):
     retry_not_found_for: float | None = None
     #: Whether the operation needs a management key (a 401 or 403 then says so).
     management_key: bool = False
+    #: Whether a successful answer is bytes (audio, a file, a video), handed over unread as a
+    #: ``Body``; ``read`` is then not used.
+    binary: bool = False
