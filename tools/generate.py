@@ -185,7 +185,14 @@ class Document:
                 op = item.get(method)
                 if op is None or op["operationId"] in skip:
                     continue
-                ops.append({"path": path, "method": method.upper(), "op": op})
+                content = (op.get("requestBody") or {}).get("content") or {}
+                entry = {"path": path, "method": method.upper(), "op": op}
+                if "application/json" in content or "multipart/form-data" not in content:
+                    ops.append(entry)
+                if "multipart/form-data" in content:
+                    # A file upload; beside a JSON body, its own function (the TS SDK's name).
+                    name = self.overlay["multipart"].get(op["operationId"])
+                    ops.append({**entry, "form": True, "name": name})
         return ops
 
 
@@ -453,8 +460,10 @@ class Operation:
         self.method: str = entry["method"]
         self.operation_id: str = op["operationId"]
         tag = op["tags"][0]
-        self.ts_name = overlay["names"].get(self.operation_id) or group_of(tag) + pascal(
-            op.get("x-speakeasy-name-override") or self.operation_id
+        self.ts_name = (
+            entry.get("name")
+            or overlay["names"].get(self.operation_id)
+            or group_of(tag) + pascal(op.get("x-speakeasy-name-override") or self.operation_id)
         )
         self.name = snake(self.ts_name)
         self.group = snake(group_of(tag))
@@ -494,7 +503,22 @@ class Operation:
         self.body: str | None = None
         self.body_required = False
         self.body_example: Any = None
-        body = (op.get("requestBody") or {}).get("content", {}).get("application/json")
+        self.form: dict[str, Any] | None = None
+        content = (op.get("requestBody") or {}).get("content", {})
+        body = None if entry.get("form") else content.get("application/json")
+        if entry.get("form"):
+            schema = types.merged(doc.deref(content["multipart/form-data"].get("schema") or {}))
+            props = schema.get("properties") or {}
+            self.form = {
+                "files": [n for n, p in props.items() if doc.deref(p).get("format") == "binary"],
+                "fields": [n for n, p in props.items() if doc.deref(p).get("format") != "binary"],
+                "required": list(schema.get("required") or []),
+                "descriptions": {
+                    n: first_sentence(doc.deref(p).get("description") or "")
+                    for n, p in props.items()
+                },
+            }
+            self.body_required = True
         if body is not None:
             annotation, uses = types.annotation(body.get("schema") or {}, hint + "Request")
             if annotation not in types.models:
@@ -811,6 +835,16 @@ def func_docstring(op: Operation, *, extra: str = "") -> list[str]:
             f"retried for up to ``retry_not_found_for`` seconds ({op.retry_not_found:g} by "
             "default; ``None`` or ``0`` turns that off)."
         )
+    if op.form:
+        files = ", ".join(f"``{n}``" for n in op.form["files"])
+        paragraphs.append(
+            f"``params`` maps the multipart form's fields: {files} take bytes, a path or a binary "
+            "file object (a path or a file is streamed from disk, never read whole); the others "
+            "take strings or numbers."
+        )
+        for name, text in op.form["descriptions"].items():
+            if text:
+                paragraphs.append(f"``{name}``: {text}")
     if op.binary:
         paragraphs.append(
             f"Answers bytes ({op.content_type}): the Success holds a ``Body``, not read yet; "
@@ -864,6 +898,7 @@ def funcs_module(op: Operation, types: Types) -> str:
         or any(p["annotation"] == "Any" for p in params)
         or op.body
         or op.binary
+        or op.form
     ):
         typing_names.append("Any")
     lines.append(f"from typing import {', '.join(typing_names)}")
@@ -871,7 +906,7 @@ def funcs_module(op: Operation, types: Types) -> str:
     abc = []
     if op.paging:
         abc += ["AsyncIterator", "Iterator"]
-    if op.body:
+    if op.body or op.form:
         abc.append("Mapping")
     if abc:
         lines.append(f"    from collections.abc import {', '.join(abc)}")
@@ -895,6 +930,8 @@ def funcs_module(op: Operation, types: Types) -> str:
         f"The declaration of ``{op.method} {op.path}`` (built on first use).", "    "
     )
     runtime_imports = ["Operation"] + (["Param"] if op.path_params or op.query_params else [])
+    if op.form:
+        runtime_imports.insert(0, "Form")
     lines.append(
         f"    from openrouter_core._machinery.operation import {', '.join(runtime_imports)}"
     )
@@ -932,6 +969,12 @@ def funcs_module(op: Operation, types: Types) -> str:
         lines.append(f"        retry_not_found_for={op.retry_not_found!r},")
     if op.binary:
         lines.append("        binary=True,")
+    if op.form:
+        lines.append("        form=Form(")
+        for key in ("files", "fields", "required"):
+            listed = "".join(f"{n!r}, " for n in op.form[key])
+            lines.append(f"            {key}=({listed}),")
+        lines.append("        ),")
     lines.append("    )")
     # The sync and async calls.
     for is_async in (False, True):
@@ -946,6 +989,8 @@ def funcs_module(op: Operation, types: Types) -> str:
             default = "" if op.body_required else " = None"
             none = "" if op.body_required else " | None"
             lines.append(f"    params: Mapping[str, Any] | {op.body}{none}{default},")
+        elif op.form:
+            lines.append("    params: Mapping[str, Any],")
         keywords = param_signature(op)
         if keywords or op.retry_not_found:
             lines.append("    *,")
@@ -961,7 +1006,7 @@ def funcs_module(op: Operation, types: Types) -> str:
         call = "call_async" if is_async else "call"
         lines.append(f"    from openrouter_core._machinery.call import {call}")
         lines.append("")
-        body = "params" if op.body else "None"
+        body = "params" if op.body or op.form else "None"
         extra = ", retry_not_found_for=retry_not_found_for" if op.retry_not_found else ""
         head = "return await" if is_async else "return"
         lines.append(
@@ -1144,6 +1189,10 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
             body_schema = doc.spec["paths"][op.path][op.method.lower()]["requestBody"]
             schema = body_schema["content"]["application/json"].get("schema", {})
             call_args.append(repr(example(doc, types, schema, minimal=True)))
+        elif op.form:
+            form = dict.fromkeys(op.form["files"], b"example file content")
+            form |= {n: "example" for n in op.form["required"] if n not in form}
+            call_args.append(repr(form))
         call_args += arguments
         lines.append("```python")
         lines.append(f"from funcs.{op.name} import {op.name}")

@@ -12,6 +12,7 @@ loop in the tree; here there is one.)
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import time
@@ -291,7 +292,9 @@ def run_sync(
             return done.value  # type: ignore[no-any-return]
         if isinstance(step, Send):
             try:
-                outcome = client.send(build_request(core, client, prepared), stream=True)
+                with contextlib.ExitStack() as opened:
+                    request = build_request(core, client, prepared, opened)
+                    outcome = client.send(request, stream=True)
             except Exception as exc:
                 outcome = exc
         elif isinstance(step, Read):
@@ -331,7 +334,9 @@ async def run_async(
             return done.value  # type: ignore[no-any-return]
         if isinstance(step, Send):
             try:
-                outcome = await client.send(build_request(core, client, prepared), stream=True)
+                with contextlib.ExitStack() as opened:
+                    request = build_request(core, client, prepared, opened)
+                    outcome = await client.send(request, stream=True)
             except Exception as exc:
                 outcome = exc
         elif isinstance(step, Read):

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
 
     from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 
-__all__ = ["Accumulator", "ErrorFields", "Operation", "Param", "RequestBody", "StreamSpec"]
+__all__ = [
+    "Accumulator",
+    "ErrorFields",
+    "Form",
+    "Operation",
+    "Param",
+    "RequestBody",
+    "StreamSpec",
+]
 
 R = TypeVar("R")
 E = TypeVar("E")
@@ -28,6 +36,15 @@ R_co = TypeVar("R_co", covariant=True)
 
 #: ``(code, message, metadata)`` of an error an answer reports in its body.
 ErrorFields = tuple[int | str | None, str | None, dict[str, Any] | None]
+
+
+@attrs.frozen
+class Form:
+    """A ``multipart/form-data`` body: its file fields and its text fields (wire names)."""
+
+    files: tuple[str, ...]
+    fields: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -127,3 +144,5 @@ class Operation(Generic[R]):
     #: Whether a successful answer is bytes (audio, a file, a video), handed over unread as a
     #: ``Body``; ``read`` is then not used.
     binary: bool = False
+    #: A multipart body (file uploads) instead of a JSON one: ``params`` maps its fields.
+    form: Form | None = None

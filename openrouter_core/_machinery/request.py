@@ -14,6 +14,7 @@ from urllib.parse import quote, urlencode
 import attrs
 from returns.result import Failure, Result, Success
 
+from openrouter_core._machinery.files import FilePart, file_part
 from openrouter_core._machinery.options import resolve
 from openrouter_core.errors import InvalidRequestError
 
@@ -59,6 +60,9 @@ class Prepared:
     log_body: bool
     #: True when ``headers`` are the core's own (no per-call headers), so they can be cached.
     standard_headers: bool = True
+    #: A multipart body: its text fields and its files (opened anew by each attempt).
+    form_fields: dict[str, str] = attrs.field(factory=dict)
+    files: tuple[FilePart, ...] = ()
 
 
 def _invalid(path: str, problem: str) -> Failure[InvalidRequestError]:
@@ -111,11 +115,47 @@ def _check_arguments(op: Operation[Any], given: Mapping[str, Any]) -> tuple[str,
     return None
 
 
+def _form(
+    op: Operation[Any], params: object
+) -> Result[tuple[dict[str, str], tuple[FilePart, ...]], InvalidRequestError]:
+    """The text fields and the files of a multipart body, checked."""
+    form = op.form
+    assert form is not None
+    if not isinstance(params, Mapping):
+        return _invalid("", f"params must be a mapping of form fields, not {type(params).__name__}")
+    known = set(form.files) | set(form.fields)
+    for key in params:
+        if key not in known:
+            return _invalid(str(key), f"unknown field (known: {', '.join(sorted(known))})")
+    for key in form.required:
+        if params.get(key) is None:
+            return _invalid(key, "required field missing")
+    fields: dict[str, str] = {}
+    files: list[FilePart] = []
+    for key, value in params.items():
+        if value is None:
+            continue
+        if key in form.files:
+            part = file_part(key, value)
+            if isinstance(part, str):
+                return _invalid(key, part)
+            files.append(part)
+        elif isinstance(value, bool):
+            fields[key] = "true" if value else "false"
+        elif isinstance(value, (str, int, float)):
+            fields[key] = str(value)
+        else:
+            return _invalid(key, f"must be a string, number or boolean, not {type(value).__name__}")
+    return Success((fields, tuple(files)))
+
+
 def _body(
     op: Operation[Any], params: object, stream: bool | None, extra: Mapping[str, Any]
 ) -> Result[tuple[dict[str, Any] | None, bool], InvalidRequestError]:
     """The JSON body to send and whether the call streams."""
     model_cls = op.body
+    if op.form is not None:
+        return Success((None, False))
     if model_cls is None:
         if params is not None:
             return _invalid("", f"{op.name} takes no request body")
@@ -179,6 +219,13 @@ def prepare(
     if isinstance(built, Failure):
         return built
     body, wants_stream = built.unwrap()
+    form_fields: dict[str, str] = {}
+    files: tuple[FilePart, ...] = ()
+    if op.form is not None:
+        checked = _form(op, params)
+        if isinstance(checked, Failure):
+            return checked
+        form_fields, files = checked.unwrap()
     content: bytes | None = None
     if body is not None:
         try:
@@ -214,6 +261,8 @@ def prepare(
             chunk_gap_timeout=resolved.chunk_gap_timeout,
             log_body=core.log_bodies,
             standard_headers=not resolved.extra_headers,
+            form_fields=form_fields,
+            files=files,
         )
     )
 
@@ -243,12 +292,20 @@ def _wire_parts(core: OpenRouterCore, client: Any, prepared: Prepared) -> tuple[
     return parts
 
 
-def build_request(core: OpenRouterCore, client: Any, prepared: Prepared) -> Any:
-    """The client library's request object for ``prepared``."""
+def build_request(
+    core: OpenRouterCore, client: Any, prepared: Prepared, opened: contextlib.ExitStack
+) -> Any:
+    """The client library's request object for ``prepared``; files it opens go on ``opened``."""
     url, headers = _wire_parts(core, client, prepared)
     kwargs: dict[str, Any] = {"headers": headers}
     if prepared.content is not None:
         kwargs["content"] = prepared.content
+    if prepared.files:
+        # httpx writes the multipart body itself (boundary, lengths), reading files in chunks.
+        kwargs["files"] = [(part.field, part.open(opened)) for part in prepared.files]
+        kwargs["data"] = prepared.form_fields
+    elif prepared.form_fields:
+        kwargs["data"] = prepared.form_fields
     if prepared.timeout is not None:
         kwargs["timeout"] = prepared.timeout
     return client.build_request(prepared.method, url, **kwargs)
