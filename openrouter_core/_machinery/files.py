@@ -26,9 +26,8 @@ class FilePart:
     field: str
     filename: str
     content_type: str
+    #: Bytes, a path (opened by each attempt) or a file object (sent from its start each time).
     source: Any
-    #: Where a file object's data starts, to rewind to before another attempt.
-    start: int = 0
 
     def open(self, opened: contextlib.ExitStack) -> tuple[str, Any, str]:
         """The ``(filename, data, content type)`` httpx sends for this attempt."""
@@ -38,8 +37,7 @@ class FilePart:
         if isinstance(source, str | os.PathLike):
             file = opened.enter_context(open(source, "rb"))  # noqa: SIM115 - the stack closes it
             return self.filename, file, self.content_type
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            source.seek(self.start)
+        # httpx rewinds a file object to its start before writing it, so a retry sends it whole.
         return self.filename, source, self.content_type
 
 
@@ -64,10 +62,7 @@ def file_part(field: str, value: object) -> FilePart | str:
         if isinstance(value, io.TextIOBase):
             return "a file object must be opened in binary mode ('rb')"
         name = os.path.basename(str(getattr(value, "name", "") or field))
-        start = 0
-        with contextlib.suppress(OSError, ValueError, AttributeError):
-            start = value.tell()  # type: ignore[attr-defined]
-        return FilePart(field, name, _guess(name), value, start)
+        return FilePart(field, name, _guess(name), value)
     return f"must be bytes, a path or a binary file object, not {type(value).__name__}"
 
 
