@@ -14,6 +14,9 @@ OpenRouterCoreError                   base of everything below
 │   ├── APIError                      a documented status with OpenRouter's JSON error body
 │   │   └── ChatError                 ... from a chat completion
 │   └── OpenRouterDefaultError        any other status, or an error body that is not OpenRouter JSON
+├── JobError                          a job (a video generation) did not end in success
+│   ├── JobFailedError                the job ended failed, cancelled or expired
+│   └── JobTimeoutError               the wait for the job passed its deadline
 └── StreamError                       a stream broke after it started; ``partial`` has what came
     ├── ChatStreamError               the server reported an error inside the stream
     ├── StreamTruncatedError          the stream ended without ``[DONE]`` or a finish reason
@@ -38,6 +41,9 @@ __all__ = [
     "ChatStreamError",
     "HTTPClientError",
     "InvalidRequestError",
+    "JobError",
+    "JobFailedError",
+    "JobTimeoutError",
     "OpenRouterCoreError",
     "OpenRouterDefaultError",
     "ResponseValidationError",
@@ -194,6 +200,27 @@ class ChatError(APIError):
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
 class OpenRouterDefaultError(APIStatusError):
     """Any other error status, or an error whose body is not OpenRouter's JSON (an HTML 502)."""
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
+class JobError(OpenRouterCoreError):
+    """A job did not end in success. ``job`` is its last status as read (a
+    ``VideoGenerationResponse``), ``status`` its status string, ``polls`` how often it was asked."""
+
+    job_id: str = ""
+    status: str | None = None
+    job: Any = None
+    polls: int = 0
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
+class JobFailedError(JobError):
+    """The job ended ``failed``, ``cancelled`` or ``expired``; ``message`` has its error."""
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
+class JobTimeoutError(JobError):
+    """The job had not ended when the wait's deadline passed (it may still end later)."""
 
 
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)

@@ -22,7 +22,7 @@ from openrouter_core.models import (
     FunctionDefinition,
     ImageUrl,
 )
-from openrouter_core.testing import FakeOpenRouter
+from openrouter_core.testing import FAKE_BYTES, FakeOpenRouter
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -154,3 +154,16 @@ def test_whole_api_example_runs_against_the_fake(capsys: Any) -> None:
     paths = [request.url.split("/api/v1", 1)[1] for request in fake.requests]
     assert paths[:2] == ["/key", "/models?category=programming"]
     assert paths[-1] == "/generation?id=gen-1234567890"
+
+
+def test_binary_uploads_and_jobs_example_runs_against_the_fake(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "report.pdf").write_bytes(b"%PDF-1.4 example")
+    fake = FakeOpenRouter()
+    namespace: dict[str, Any] = {"core": fake.core()}
+    exec(compile(_block("video_generation_wait(core"), "README jobs example", "exec"), namespace)
+    assert (tmp_path / "hello.mp3").read_bytes() == FAKE_BYTES
+    assert namespace["done"].unwrap().status == "completed"
+    assert b"%PDF-1.4 example" in fake.requests[0].content

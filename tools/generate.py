@@ -1222,6 +1222,7 @@ def operations_table(operations: list[Operation]) -> str:
     lines.append("| `chat_send` (`chat_stream`) | `POST /chat/completions` | API key | README |")
     lines.append("| `o_auth_create_sha256_code_challenge` | none (pure) | none | README |")
     lines.append("| `o_auth_create_authorization_url` | none (pure) | none | README |")
+    lines.append("| `video_generation_wait` | polls `GET /videos/{jobId}` | API key | README |")
     for op in sorted(operations, key=lambda o: o.name):
         key = "management" if op.management else "API key"
         link = f"[docs/{op.group}.md](docs/{op.group}.md#{op.name})"

@@ -192,7 +192,9 @@ def classify_response(
             problem = "empty body"
         return Verdict(error=_invalid(status, headers, body, "", problem))
     if type(obj) is dict:
-        if obj.get("error") is not None:
+        # A successful status with OpenRouter's error object in place of an answer. A plain
+        # string ``error`` is a field of some answers (a failed video job's reason), not this.
+        if isinstance(obj.get("error"), dict):
             fields = error_fields(obj)
             if fields is not None:
                 content_type = header_getter(headers)("content-type")
