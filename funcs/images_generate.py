@@ -9,7 +9,7 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from returns.result import Result
 
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from openrouter_core._machinery.options import CallOptions
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
+    from openrouter_core.images.stream import AsyncImageStream, ImageStream
     from openrouter_core.models.images import ImageGenerationRequest, ImageGenerationResponse
 
 __all__ = ["images_generate", "images_generate_async"]
@@ -31,6 +32,7 @@ __all__ = ["images_generate", "images_generate_async"]
 def operation() -> Operation[ImageGenerationResponse]:
     """The declaration of ``POST /images`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
+    from openrouter_core.images.stream import STREAM
     from openrouter_core.models.images import ImageGenerationRequest, ImageGenerationResponse
 
     return Operation(
@@ -39,29 +41,86 @@ def operation() -> Operation[ImageGenerationResponse]:
         path="/images",
         body=ImageGenerationRequest,
         read=ImageGenerationResponse.from_dict,
+        stream=STREAM,
     )
+
+
+@overload
+def images_generate(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ImageGenerationRequest,
+    *,
+    stream: Literal[True],
+    **options: Unpack[CallOptions],
+) -> Result[ImageStream, OpenRouterCoreError]: ...
+@overload
+def images_generate(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ImageGenerationRequest,
+    *,
+    stream: Literal[False],
+    **options: Unpack[CallOptions],
+) -> Result[ImageGenerationResponse, OpenRouterCoreError]: ...
+@overload
+def images_generate(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ImageGenerationRequest,
+    *,
+    stream: bool | None = ...,
+    **options: Unpack[CallOptions],
+) -> Result[ImageGenerationResponse | ImageStream, OpenRouterCoreError]: ...
 
 
 def images_generate(
     core: OpenRouterCore,
     params: Mapping[str, Any] | ImageGenerationRequest,
+    *,
+    stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ImageGenerationResponse, OpenRouterCoreError]:
+) -> Result[ImageGenerationResponse | ImageStream, OpenRouterCoreError]:
     """Generate an image.
 
     Generates an image from a text prompt via the image generation router
     """
     from openrouter_core._machinery.call import call
 
-    return call(operation(), core, params, {}, options)
+    return call(operation(), core, params, {}, options, stream=stream)
+
+
+@overload
+async def images_generate_async(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ImageGenerationRequest,
+    *,
+    stream: Literal[True],
+    **options: Unpack[CallOptions],
+) -> Result[AsyncImageStream, OpenRouterCoreError]: ...
+@overload
+async def images_generate_async(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ImageGenerationRequest,
+    *,
+    stream: Literal[False],
+    **options: Unpack[CallOptions],
+) -> Result[ImageGenerationResponse, OpenRouterCoreError]: ...
+@overload
+async def images_generate_async(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ImageGenerationRequest,
+    *,
+    stream: bool | None = ...,
+    **options: Unpack[CallOptions],
+) -> Result[ImageGenerationResponse | AsyncImageStream, OpenRouterCoreError]: ...
 
 
 async def images_generate_async(
     core: OpenRouterCore,
     params: Mapping[str, Any] | ImageGenerationRequest,
+    *,
+    stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ImageGenerationResponse, OpenRouterCoreError]:
+) -> Result[ImageGenerationResponse | AsyncImageStream, OpenRouterCoreError]:
     """The async twin of ``images_generate``."""
     from openrouter_core._machinery.call import call_async
 
-    return await call_async(operation(), core, params, {}, options)
+    return await call_async(operation(), core, params, {}, options, stream=stream)

@@ -9,7 +9,7 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from returns.result import Result
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from openrouter_core.errors import OpenRouterCoreError
     from openrouter_core.models._shared import ResponsesRequest
     from openrouter_core.models.responses import OpenResponsesResult
+    from openrouter_core.responses.stream import AsyncResponsesStream, ResponsesStream
 
 __all__ = ["responses_send", "responses_send_async"]
 
@@ -34,6 +35,7 @@ def operation() -> Operation[OpenResponsesResult]:
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models._shared import ResponsesRequest
     from openrouter_core.models.responses import OpenResponsesResult
+    from openrouter_core.responses.stream import STREAM
 
     return Operation(
         name="responses_send",
@@ -41,29 +43,86 @@ def operation() -> Operation[OpenResponsesResult]:
         path="/responses",
         body=ResponsesRequest,
         read=OpenResponsesResult.from_dict,
+        stream=STREAM,
     )
+
+
+@overload
+def responses_send(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ResponsesRequest,
+    *,
+    stream: Literal[True],
+    **options: Unpack[CallOptions],
+) -> Result[ResponsesStream, OpenRouterCoreError]: ...
+@overload
+def responses_send(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ResponsesRequest,
+    *,
+    stream: Literal[False],
+    **options: Unpack[CallOptions],
+) -> Result[OpenResponsesResult, OpenRouterCoreError]: ...
+@overload
+def responses_send(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ResponsesRequest,
+    *,
+    stream: bool | None = ...,
+    **options: Unpack[CallOptions],
+) -> Result[OpenResponsesResult | ResponsesStream, OpenRouterCoreError]: ...
 
 
 def responses_send(
     core: OpenRouterCore,
     params: Mapping[str, Any] | ResponsesRequest,
+    *,
+    stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenResponsesResult, OpenRouterCoreError]:
+) -> Result[OpenResponsesResult | ResponsesStream, OpenRouterCoreError]:
     """Create a response.
 
     Creates a streaming or non-streaming response using OpenResponses API format
     """
     from openrouter_core._machinery.call import call
 
-    return call(operation(), core, params, {}, options)
+    return call(operation(), core, params, {}, options, stream=stream)
+
+
+@overload
+async def responses_send_async(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ResponsesRequest,
+    *,
+    stream: Literal[True],
+    **options: Unpack[CallOptions],
+) -> Result[AsyncResponsesStream, OpenRouterCoreError]: ...
+@overload
+async def responses_send_async(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ResponsesRequest,
+    *,
+    stream: Literal[False],
+    **options: Unpack[CallOptions],
+) -> Result[OpenResponsesResult, OpenRouterCoreError]: ...
+@overload
+async def responses_send_async(
+    core: OpenRouterCore,
+    params: Mapping[str, Any] | ResponsesRequest,
+    *,
+    stream: bool | None = ...,
+    **options: Unpack[CallOptions],
+) -> Result[OpenResponsesResult | AsyncResponsesStream, OpenRouterCoreError]: ...
 
 
 async def responses_send_async(
     core: OpenRouterCore,
     params: Mapping[str, Any] | ResponsesRequest,
+    *,
+    stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenResponsesResult, OpenRouterCoreError]:
+) -> Result[OpenResponsesResult | AsyncResponsesStream, OpenRouterCoreError]:
     """The async twin of ``responses_send``."""
     from openrouter_core._machinery.call import call_async
 
-    return await call_async(operation(), core, params, {}, options)
+    return await call_async(operation(), core, params, {}, options, stream=stream)

@@ -18,7 +18,8 @@ OpenRouterCoreError                   base of everything below
 │   ├── JobFailedError                the job ended failed, cancelled or expired
 │   └── JobTimeoutError               the wait for the job passed its deadline
 └── StreamError                       a stream broke after it started; ``partial`` has what came
-    ├── ChatStreamError               the server reported an error inside the stream
+    ├── StreamAPIError                the server reported an error inside the stream
+    │   └── ChatStreamError           ... of a chat completion
     ├── StreamTruncatedError          the stream ended without ``[DONE]`` or a finish reason
     ├── StreamTimeoutError            a read timeout or a stream watchdog fired mid-stream
     ├── StreamConnectionError         the connection broke mid-stream
@@ -47,6 +48,7 @@ __all__ = [
     "OpenRouterCoreError",
     "OpenRouterDefaultError",
     "ResponseValidationError",
+    "StreamAPIError",
     "StreamConnectionError",
     "StreamDecodeError",
     "StreamError",
@@ -233,8 +235,8 @@ class StreamError(OpenRouterCoreError):
 
 
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
-class ChatStreamError(StreamError):
-    """The server reported an error inside the stream (an ``error`` chunk or an error finish)."""
+class StreamAPIError(StreamError):
+    """The server reported an error inside the stream (an ``error`` event)."""
 
     code: int | str | None = None
     metadata: dict[str, Any] | None = None
@@ -246,6 +248,11 @@ class ChatStreamError(StreamError):
     def received_json(self) -> Any:
         """The event's data parsed as JSON, exactly as received; ``None`` when it is not JSON."""
         return _parse(self.data)
+
+
+@attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)
+class ChatStreamError(StreamAPIError):
+    """A chat stream reported an error (an ``error`` chunk or a choice's error finish)."""
 
 
 @attrs.define(auto_exc=True, eq=False, kw_only=True, slots=False, repr=False)

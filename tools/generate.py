@@ -189,6 +189,9 @@ class Document:
                 entry = {"path": path, "method": method.upper(), "op": op}
                 if "application/json" in content or "multipart/form-data" not in content:
                     ops.append(entry)
+                    alias = self.overlay["aliases"].get(op["operationId"])
+                    if alias:
+                        ops.append({**entry, "name": alias, "alias_of": True})
                 if "multipart/form-data" in content:
                     # A file upload; beside a JSON body, its own function (the TS SDK's name).
                     name = self.overlay["multipart"].get(op["operationId"])
@@ -557,6 +560,19 @@ class Operation:
             if not answer.description:
                 answer.description = f"The answer of ``{self.method} {self.path}``."
         self.errors = sorted(s for s in op["responses"] if s[0] in "45")
+        self.alias_of = bool(entry.get("alias_of"))
+        self.deprecated = self.deprecated or self.alias_of
+        self.stream: dict[str, Any] | None = overlay["streams"].get(self.operation_id)
+        self.event = "Any"
+        self.event_uses: set[str] = set()
+        if self.stream is not None:
+            name, *rest = self.stream["events"].split("/")
+            node: Any = doc.schemas[name]
+            for key in rest:
+                node = node[key]
+            hint = pascal(self.stream["alias"])
+            ref = {"$ref": f"#/components/schemas/{name}"} if not rest else node
+            self.event, self.event_uses = types.annotation(ref, hint)
         paging = overlay["pagination"].get(self.operation_id) or op.get("x-speakeasy-pagination")
         self.paging: str | None = None
         self.item = "Any"
@@ -576,7 +592,7 @@ class Operation:
 
     @property
     def roots(self) -> set[str]:
-        found = set(self.response_uses)
+        found = set(self.response_uses) | self.event_uses
         if self.body:
             found.add(self.body)
         return found
@@ -694,9 +710,10 @@ def model_lines(model: Model) -> list[str]:
 GROUP_TITLES: dict[str, str] = {}
 
 
-def models_module(module: str, types: Types) -> str:
+def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[str], str]]) -> str:
     models = [m for m in types.models.values() if m.module == module]
     tagged = [t for t in types.tagged.values() if t.module == module]
+    own_aliases = {n: a for n, a in aliases.items() if a[2] == module}
     title = (
         "shared by several groups"
         if module == "_shared"
@@ -720,6 +737,8 @@ def models_module(module: str, types: Types) -> str:
         m.body or m.response for m in models
     ):
         typing_names.insert(0, "Any")
+    if own_aliases:
+        typing_names.append("TypeAlias")
     if typing_names:
         lines.append(f"from typing import {', '.join(typing_names)}")
         lines.append("")
@@ -756,16 +775,24 @@ def models_module(module: str, types: Types) -> str:
         for cls in spec.variants.values():
             if types.models[cls].module != module:
                 imported[types.models[cls].module].add(cls)
+    for _, uses, _ in own_aliases.values():
+        for used in uses:
+            if types.models[used].module != module:
+                imported[types.models[used].module].add(used)
     for other in sorted(imported):
         names = sorted(imported[other])
         lines.append(f"from openrouter_core.models.{other} import (")
         lines += [f"    {n}," for n in names]
         lines.append(")")
     lines += ["", "__all__ = ["]
-    lines += [f'    "{m.name}",' for m in sorted(models, key=lambda m: m.name)]
+    names = sorted([m.name for m in models] + list(own_aliases))
+    lines += [f'    "{n}",' for n in names]
     lines.append("]")
     for model in models:
         lines += model_lines(model)
+    for alias, (annotation, _, _) in own_aliases.items():
+        lines += ["", "", "#: One event of the stream, told apart by its ``type``."]
+        lines.append(f"{alias}: TypeAlias = {annotation}")
     if tagged:
         lines += [
             "",
@@ -870,6 +897,14 @@ def func_docstring(op: Operation, *, extra: str = "") -> list[str]:
     return lines
 
 
+def _stream_classes(op: Operation) -> tuple[str, str] | None:
+    """The sync and async stream classes of a streaming operation (named after its events)."""
+    if op.stream is None:
+        return None
+    name = op.stream["alias"].removesuffix("Event")
+    return name, f"Async{name}"
+
+
 def funcs_module(op: Operation, types: Types) -> str:
     response_imports = sorted(n for n in op.response_uses if n in types.models)
     item = op.item
@@ -901,6 +936,8 @@ def funcs_module(op: Operation, types: Types) -> str:
         or op.form
     ):
         typing_names.append("Any")
+    if op.stream is not None:
+        typing_names += ["Literal", "overload"]
     lines.append(f"from typing import {', '.join(typing_names)}")
     lines += ["", "from returns.result import Result", "", "if TYPE_CHECKING:"]
     abc = []
@@ -916,6 +953,10 @@ def funcs_module(op: Operation, types: Types) -> str:
     lines.append("    from openrouter_core._machinery.operation import Operation")
     if op.binary:
         lines.append("    from openrouter_core._machinery.binary import AsyncBody, Body")
+    if op.stream is not None:
+        sync_name, async_name = f"{op.stream['alias'].removesuffix('Event')}", ""
+        async_name = f"Async{sync_name}"
+        lines.append(f"    from {op.stream['module']} import {async_name}, {sync_name}")
     lines.append("    from openrouter_core._machinery.options import CallOptions")
     lines.append("    from openrouter_core.core import OpenRouterCore")
     lines.append("    from openrouter_core.errors import OpenRouterCoreError")
@@ -936,6 +977,8 @@ def funcs_module(op: Operation, types: Types) -> str:
         f"    from openrouter_core._machinery.operation import {', '.join(runtime_imports)}"
     )
     read_expr = f"{op.response}.from_dict"
+    if op.stream is not None:
+        lines.append(f"    from {op.stream['module']} import STREAM")
     if op.binary:
         lines.append("    from openrouter_core.models._converter import reader")
         read_expr = "reader(Any)"
@@ -969,6 +1012,8 @@ def funcs_module(op: Operation, types: Types) -> str:
         lines.append(f"        retry_not_found_for={op.retry_not_found!r},")
     if op.binary:
         lines.append("        binary=True,")
+    if op.stream is not None:
+        lines.append("        stream=STREAM,")
     if op.form:
         lines.append("        form=Form(")
         for key in ("files", "fields", "required"):
@@ -976,42 +1021,64 @@ def funcs_module(op: Operation, types: Types) -> str:
             lines.append(f"            {key}=({listed}),")
         lines.append("        ),")
     lines.append("    )")
-    # The sync and async calls.
+    # The sync and async calls (with overloads typing the answer by ``stream=``).
+    stream_names = _stream_classes(op)
     for is_async in (False, True):
         answer = "AsyncBody" if op.binary and is_async else op.response
-        result = f"Result[{answer}, OpenRouterCoreError]"
-        lines += ["", ""]
-        prefix = "async def" if is_async else "def"
-        suffix = "_async" if is_async else ""
-        lines.append(f"{prefix} {op.name}{suffix}(")
-        lines.append("    core: OpenRouterCore,")
-        if op.body:
-            default = "" if op.body_required else " = None"
-            none = "" if op.body_required else " | None"
-            lines.append(f"    params: Mapping[str, Any] | {op.body}{none}{default},")
-        elif op.form:
-            lines.append("    params: Mapping[str, Any],")
-        keywords = param_signature(op)
-        if keywords or op.retry_not_found:
-            lines.append("    *,")
-        lines += keywords
-        if op.retry_not_found:
-            lines.append(f"    retry_not_found_for: float | None = {op.retry_not_found!r},")
-        lines.append("    **options: Unpack[CallOptions],")
-        lines.append(f") -> {result}:")
-        if is_async:
-            lines += docstring(f"The async twin of ``{op.name}``.", "    ")
-        else:
-            lines += func_docstring(op)
-        call = "call_async" if is_async else "call"
-        lines.append(f"    from openrouter_core._machinery.call import {call}")
-        lines.append("")
-        body = "params" if op.body or op.form else "None"
-        extra = ", retry_not_found_for=retry_not_found_for" if op.retry_not_found else ""
-        head = "return await" if is_async else "return"
-        lines.append(
-            f"    {head} {call}(operation(), core, {body}, {arguments_expr(op)}, options{extra})"
-        )
+        variants: list[tuple[str, str, bool]] = [("", answer, False)]
+        if stream_names:
+            stream_class = stream_names[1] if is_async else stream_names[0]
+            variants = [
+                ("Literal[True]", stream_class, True),
+                ("Literal[False]", answer, True),
+                ("bool | None = ...", f"{answer} | {stream_class}", True),
+                ("bool | None = None", f"{answer} | {stream_class}", False),
+            ]
+        for stream_annotation, returned, is_overload in variants:
+            first = not is_overload or stream_annotation.startswith("Literal[True]")
+            lines += ["", ""] if first else []
+            if is_overload:
+                lines.append("@overload")
+            prefix = "async def" if is_async else "def"
+            suffix = "_async" if is_async else ""
+            lines.append(f"{prefix} {op.name}{suffix}(")
+            lines.append("    core: OpenRouterCore,")
+            if op.body:
+                default = "" if op.body_required else " = None"
+                none = "" if op.body_required else " | None"
+                lines.append(f"    params: Mapping[str, Any] | {op.body}{none}{default},")
+            elif op.form:
+                lines.append("    params: Mapping[str, Any],")
+            keywords = param_signature(op)
+            if keywords or op.retry_not_found or stream_annotation:
+                lines.append("    *,")
+            if stream_annotation:
+                lines.append(f"    stream: {stream_annotation},")
+            lines += keywords
+            if op.retry_not_found:
+                lines.append(f"    retry_not_found_for: float | None = {op.retry_not_found!r},")
+            lines.append("    **options: Unpack[CallOptions],")
+            result = f"Result[{returned}, OpenRouterCoreError]"
+            if is_overload:
+                lines.append(f") -> {result}: ...")
+                continue
+            lines.append(f") -> {result}:")
+            if is_async:
+                lines += docstring(f"The async twin of ``{op.name}``.", "    ")
+            else:
+                lines += func_docstring(op)
+            call = "call_async" if is_async else "call"
+            lines.append(f"    from openrouter_core._machinery.call import {call}")
+            lines.append("")
+            body = "params" if op.body or op.form else "None"
+            extra = ", retry_not_found_for=retry_not_found_for" if op.retry_not_found else ""
+            if stream_names:
+                extra += ", stream=stream"
+            head = "return await" if is_async else "return"
+            arguments = arguments_expr(op)
+            lines.append(
+                f"    {head} {call}(operation(), core, {body}, {arguments}, options{extra})"
+            )
     if op.paging:
         item_result = f"Result[{item}, OpenRouterCoreError]"
         for is_async in (False, True):
@@ -1242,9 +1309,17 @@ def build() -> dict[Path, str]:
         GROUP_TITLES[op.group] = op.tag
     assign_modules(types, operations)
     files: dict[Path, str] = {}
+    aliases: dict[str, tuple[str, set[str], str]] = {}
+    for op in operations:
+        if op.stream is not None and not op.alias_of:
+            homes = [types.models[n].module for n in op.event_uses]
+            home = op.group if op.group in homes else (homes[0] if homes else "_shared")
+            aliases[op.stream["alias"]] = (op.event, op.event_uses, home)
     modules = sorted({m.module for m in types.models.values() if m.module})
     for module in modules:
-        files[ROOT / "openrouter_core" / "models" / f"{module}.py"] = models_module(module, types)
+        files[ROOT / "openrouter_core" / "models" / f"{module}.py"] = models_module(
+            module, types, aliases
+        )
     for op in operations:
         files[ROOT / "funcs" / f"{op.name}.py"] = funcs_module(op, types)
     files[ROOT / "openrouter_core" / "fake_api.json"] = fake_answers(doc, types, operations)

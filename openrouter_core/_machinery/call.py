@@ -29,8 +29,9 @@ def _prepared(
     arguments: Mapping[str, Any],
     options: Mapping[str, Any],
     retry_not_found_for: Any,
+    stream: bool | None,
 ) -> Any:
-    prepared = prepare(op, core, params, arguments=arguments, options=options)
+    prepared = prepare(op, core, params, arguments=arguments, stream=stream, options=options)
     if retry_not_found_for is _KEEP or isinstance(prepared, Failure):
         return prepared
     if retry_not_found_for is not None and (
@@ -56,9 +57,11 @@ def call(
     options: Mapping[str, Any],
     *,
     retry_not_found_for: Any = _KEEP,
+    stream: bool | None = None,
 ) -> Result[Any, OpenRouterCoreError]:
-    """Call ``op`` with the sync client; never raises."""
-    prepared = _prepared(op, core, params, arguments, options, retry_not_found_for)
+    """Call ``op`` with the sync client; never raises. ``stream`` asks a streaming operation
+    for its event stream (or not), as ``chat_send``'s does."""
+    prepared = _prepared(op, core, params, arguments, options, retry_not_found_for, stream)
     if isinstance(prepared, Failure):
         return prepared
     return run_sync(core, prepared.unwrap())
@@ -72,9 +75,10 @@ async def call_async(
     options: Mapping[str, Any],
     *,
     retry_not_found_for: Any = _KEEP,
+    stream: bool | None = None,
 ) -> Result[Any, OpenRouterCoreError]:
     """Call ``op`` with the async client of the running loop; never raises."""
-    prepared = _prepared(op, core, params, arguments, options, retry_not_found_for)
+    prepared = _prepared(op, core, params, arguments, options, retry_not_found_for, stream)
     if isinstance(prepared, Failure):
         return prepared
     return await run_async(core, prepared.unwrap())

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 import attrs
 
-from openrouter_core.errors import APIError, APIStatusError, ChatStreamError
+from openrouter_core.errors import APIError, APIStatusError, StreamAPIError
 
 if TYPE_CHECKING:
     from returns.result import Result
@@ -109,7 +109,7 @@ class StreamSpec(Generic[E, R]):
     #: The error an event reports (an ``error`` object, or an operation's own signs), or None.
     reported_error: Callable[[Any], ErrorFields | None]
     #: The class of a reported error.
-    error_class: type[ChatStreamError] = ChatStreamError
+    error_class: type[StreamAPIError] = StreamAPIError
     #: The stream classes the operation returns (subclasses of ``Stream`` / ``AsyncStream``
     #: that name it); the generic ones when None.
     sync_class: Any = None

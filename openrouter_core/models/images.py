@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import attrs
 from returns.result import Result
@@ -26,6 +26,11 @@ __all__ = [
     "CapabilityDescriptorUnknown",
     "EnumCapability",
     "ImageEndpoint",
+    "ImageGenCompletedEvent",
+    "ImageGenPartialImageEvent",
+    "ImageGenStreamErrorEvent",
+    "ImageGenStreamErrorEventError",
+    "ImageGenTextChunkEvent",
     "ImageGenerationProviderPreferences",
     "ImageGenerationProviderPreferencesOptions",
     "ImageGenerationRequest",
@@ -40,6 +45,8 @@ __all__ = [
     "ImageModelListItem",
     "ImageModelsListResponse",
     "ImagePricingEntry",
+    "ImageStreamEvent",
+    "ImageStreamEventUnknown",
     "RangeCapability",
 ]
 
@@ -330,6 +337,81 @@ class ImageGenerationUsageServerToolUse(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
+class ImageGenPartialImageEvent(WireModel):
+    """Emitted when a partial image becomes available during streaming generation."""
+
+    #: Base64-encoded partial image data
+    b64_json: str | None = None
+    #: 0-based index indicating which partial image this is in the sequence
+    partial_image_index: int | None = None
+    #: The event type
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ImageGenTextChunkEvent(WireModel):
+    """Emitted when a text chunk becomes available during streaming generation of text-based formats
+    (e.g. SVG)
+    """
+
+    #: The generation phase this chunk belongs to.
+    phase: str | None = None
+    #: A text fragment of the image being generated (e.g.
+    text: str | None = None
+    #: The event type
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ImageGenCompletedEvent(WireModel):
+    """Emitted when generation completes and the final image is available."""
+
+    #: Base64-encoded final image data
+    b64_json: str | None = None
+    #: Unix timestamp (seconds) when the image was generated
+    created: int | None = None
+    #: Media type (MIME type) of the image, e.g.
+    media_type: str | None = None
+    #: The event type
+    type: str | None = None
+    #: Token and cost usage for the image generation request, when available
+    usage: ImageGenerationUsage | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ImageGenStreamErrorEvent(WireModel):
+    """Emitted when streaming generation fails after the SSE response starts."""
+
+    #: Provider error details
+    error: ImageGenStreamErrorEventError | None = None
+    #: The event type
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ImageGenStreamErrorEventError(WireModel):
+    """Provider error details."""
+
+    #: Provider error code, when supplied
+    code: str | None = None
+    #: Provider error message
+    message: str | None = None
+    #: Request parameter associated with the error, when supplied
+    param: str | None = None
+    #: Provider error type, when supplied
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ImageStreamEventUnknown(WireModel):
+    """A ``ImageStreamEvent`` of a ``type`` this version does not know; its other fields are in
+    ``extras``.
+    """
+
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageModelsListResponse(WireModel):
     """List of image generation models."""
 
@@ -453,8 +535,29 @@ class ImagePricingEntry(WireModel):
     variant: str | None = None
 
 
+#: One event of the stream, told apart by its ``type``.
+ImageStreamEvent: TypeAlias = (
+    ImageGenPartialImageEvent
+    | ImageGenTextChunkEvent
+    | ImageGenCompletedEvent
+    | ImageGenStreamErrorEvent
+    | ImageStreamEventUnknown
+)
+
+
 # The tagged unions of this module: which field tells the variants apart.
 register_tagged(
+    _Tagged(
+        "type",
+        {
+            "image_generation.partial_image": ImageGenPartialImageEvent,
+            "image_generation.text_chunk": ImageGenTextChunkEvent,
+            "image_generation.completed": ImageGenCompletedEvent,
+            "error": ImageGenStreamErrorEvent,
+        },
+        "image stream event type",
+        unknown=ImageStreamEventUnknown,
+    ),
     _Tagged(
         "type",
         {

@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 from returns.result import Result
@@ -21,27 +21,62 @@ from openrouter_core.models._shared import (
 )
 
 __all__ = [
+    "AnnotationAddedEvent",
+    "ApplyPatchCallOperationDiffDeltaEvent",
+    "ApplyPatchCallOperationDiffDoneEvent",
     "ApplyPatchCallOperationUnknown",
     "ApplyPatchCreateFileOperation",
     "ApplyPatchDeleteFileOperation",
     "ApplyPatchUpdateFileOperation",
     "BaseReasoningConfig",
+    "CodeInterpreterCallCodeDeltaEvent",
+    "CodeInterpreterCallCodeDoneEvent",
+    "CodeInterpreterCallCompletedEvent",
+    "CodeInterpreterCallInProgressEvent",
+    "CodeInterpreterCallInterpretingEvent",
     "CodeInterpreterFileOutput",
     "CodeInterpreterImageOutput",
     "CodeInterpreterLogsOutput",
+    "ContentPartAddedEvent",
+    "ContentPartAddedEventPartUnknown",
+    "ContentPartDoneEvent",
+    "ContentPartDoneEventPartUnknown",
+    "CustomToolCallInputDeltaEvent",
+    "CustomToolCallInputDoneEvent",
+    "DebugEvent",
+    "DebugEventDebug",
+    "DebugEventDebugTimings",
     "EndpointInfo",
     "EndpointsMetadata",
+    "ErrorEvent",
     "FileCitation",
     "FilePath",
+    "FunctionCallArgsDeltaEvent",
+    "FunctionCallArgsDoneEvent",
     "FusionAnalysisResult",
     "FusionAnalysisResultContradictionsItem",
     "FusionAnalysisResultContradictionsItemStancesItem",
     "FusionAnalysisResultPartialCoverageItem",
     "FusionAnalysisResultUniqueInsightsItem",
+    "FusionCallAnalysisCompletedEvent",
+    "FusionCallAnalysisInProgressEvent",
+    "FusionCallCompletedEvent",
+    "FusionCallInProgressEvent",
+    "FusionCallPanelAddedEvent",
+    "FusionCallPanelCompletedEvent",
+    "FusionCallPanelDeltaEvent",
+    "FusionCallPanelFailedEvent",
+    "FusionCallPanelReasoningDeltaEvent",
     "FusionSource",
+    "ImageGenCallCompletedEvent",
+    "ImageGenCallGeneratingEvent",
+    "ImageGenCallInProgressEvent",
+    "ImageGenCallPartialImageEvent",
     "IncompleteDetails",
     "OpenAIResponsesAnnotationUnknown",
     "OpenAIResponsesRefusalContent",
+    "OpenResponsesCreatedEvent",
+    "OpenResponsesInProgressEvent",
     "OpenResponsesResult",
     "OpenRouterMetadata",
     "OutputAdvisorServerToolItem",
@@ -87,21 +122,43 @@ __all__ = [
     "OutputWebSearchServerToolItemAction",
     "OutputWebSearchServerToolItemActionSourcesItem",
     "PipelineStage",
+    "ReasoningDeltaEvent",
+    "ReasoningDoneEvent",
+    "ReasoningSummaryPartAddedEvent",
+    "ReasoningSummaryPartDoneEvent",
     "ReasoningSummaryText",
+    "ReasoningSummaryTextDeltaEvent",
+    "ReasoningSummaryTextDoneEvent",
     "ReasoningTextContent",
+    "RefusalDeltaEvent",
+    "RefusalDoneEvent",
     "ResponseOutputText",
     "ResponseOutputTextLogprobsItem",
     "ResponseOutputTextLogprobsItemTopLogprobsItem",
     "ResponsesErrorField",
+    "ResponsesStreamEvent",
     "RouterAttempt",
     "RouterParams",
     "ServerToolUseDetails",
     "ShellCallOutputContent",
+    "StreamEventsResponseCompleted",
+    "StreamEventsResponseFailed",
+    "StreamEventsResponseIncomplete",
+    "StreamEventsResponseOutputItemAdded",
+    "StreamEventsResponseOutputItemDone",
+    "StreamEventsUnknown",
+    "StreamLogprob",
+    "StreamLogprobTopLogprob",
+    "TextDeltaEvent",
+    "TextDoneEvent",
     "URLCitation",
     "Usage",
     "UsageCostDetails",
     "UsageInputTokensDetails",
     "UsageOutputTokensDetails",
+    "WebSearchCallCompletedEvent",
+    "WebSearchCallInProgressEvent",
+    "WebSearchCallSearchingEvent",
 ]
 
 
@@ -1151,6 +1208,763 @@ class PipelineStage(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True, repr=False, eq=False)
+class OpenResponsesCreatedEvent(WireModel):
+    """Event emitted when a response is created."""
+
+    #: Complete non-streaming response from the Responses API
+    response: OpenResponsesResult | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class OpenResponsesInProgressEvent(WireModel):
+    """Event emitted when a response is in progress."""
+
+    #: Complete non-streaming response from the Responses API
+    response: OpenResponsesResult | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class StreamEventsResponseCompleted(WireModel):
+    """Event emitted when a response has completed successfully."""
+
+    #: Complete non-streaming response from the Responses API
+    response: OpenResponsesResult | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class StreamEventsResponseIncomplete(WireModel):
+    """Event emitted when a response is incomplete."""
+
+    #: Complete non-streaming response from the Responses API
+    response: OpenResponsesResult | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class StreamEventsResponseFailed(WireModel):
+    """Event emitted when a response has failed."""
+
+    #: Complete non-streaming response from the Responses API
+    response: OpenResponsesResult | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ErrorEvent(WireModel):
+    """Event emitted when an error occurs during streaming."""
+
+    code: str | None = None
+    message: str | None = None
+    param: str | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class StreamEventsResponseOutputItemAdded(WireModel):
+    """Event emitted when a new output item is added to the response."""
+
+    #: An output item from the response
+    item: (
+        OutputMessageItem
+        | OutputReasoningItem
+        | OutputFunctionCallItem
+        | OutputWebSearchCallItem
+        | OutputFileSearchCallItem
+        | OutputImageGenerationCallItem
+        | OutputCodeInterpreterCallItem
+        | OutputComputerCallItem
+        | OutputDatetimeItem
+        | OutputWebSearchServerToolItem
+        | OutputCodeInterpreterServerToolItem
+        | OutputFileSearchServerToolItem
+        | OutputImageGenerationServerToolItem
+        | OutputBrowserUseServerToolItem
+        | OutputBashServerToolItem
+        | OutputTextEditorServerToolItem
+        | OutputApplyPatchServerToolItem
+        | OutputApplyPatchCallItem
+        | OutputShellCallItem
+        | OutputShellCallOutputItem
+        | OutputShellServerToolItem
+        | OutputWebFetchServerToolItem
+        | OutputToolSearchServerToolItem
+        | OutputMemoryServerToolItem
+        | OutputMcpServerToolItem
+        | OutputSearchModelsServerToolItem
+        | OutputFusionServerToolItem
+        | OutputAdvisorServerToolItem
+        | OutputSubagentServerToolItem
+        | OutputFilesServerToolItem
+        | OutputCustomToolCallItem
+        | OutputItemsUnknown
+        | None
+    ) = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class StreamEventsResponseOutputItemDone(WireModel):
+    """Event emitted when an output item is complete."""
+
+    #: An output item from the response
+    item: (
+        OutputMessageItem
+        | OutputReasoningItem
+        | OutputFunctionCallItem
+        | OutputWebSearchCallItem
+        | OutputFileSearchCallItem
+        | OutputImageGenerationCallItem
+        | OutputCodeInterpreterCallItem
+        | OutputComputerCallItem
+        | OutputDatetimeItem
+        | OutputWebSearchServerToolItem
+        | OutputCodeInterpreterServerToolItem
+        | OutputFileSearchServerToolItem
+        | OutputImageGenerationServerToolItem
+        | OutputBrowserUseServerToolItem
+        | OutputBashServerToolItem
+        | OutputTextEditorServerToolItem
+        | OutputApplyPatchServerToolItem
+        | OutputApplyPatchCallItem
+        | OutputShellCallItem
+        | OutputShellCallOutputItem
+        | OutputShellServerToolItem
+        | OutputWebFetchServerToolItem
+        | OutputToolSearchServerToolItem
+        | OutputMemoryServerToolItem
+        | OutputMcpServerToolItem
+        | OutputSearchModelsServerToolItem
+        | OutputFusionServerToolItem
+        | OutputAdvisorServerToolItem
+        | OutputSubagentServerToolItem
+        | OutputFilesServerToolItem
+        | OutputCustomToolCallItem
+        | OutputItemsUnknown
+        | None
+    ) = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ContentPartAddedEvent(WireModel):
+    """Event emitted when a new content part is added to an output item."""
+
+    content_index: int | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    part: (
+        ResponseOutputText
+        | ReasoningTextContent
+        | OpenAIResponsesRefusalContent
+        | ContentPartAddedEventPartUnknown
+        | None
+    ) = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ContentPartAddedEventPartUnknown(WireModel):
+    """A ``ContentPartAddedEventPart`` of a ``type`` this version does not know; its other fields
+    are in ``extras``.
+    """
+
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ContentPartDoneEvent(WireModel):
+    """Event emitted when a content part is complete."""
+
+    content_index: int | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    part: (
+        ResponseOutputText
+        | ReasoningTextContent
+        | OpenAIResponsesRefusalContent
+        | ContentPartDoneEventPartUnknown
+        | None
+    ) = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ContentPartDoneEventPartUnknown(WireModel):
+    """A ``ContentPartDoneEventPart`` of a ``type`` this version does not know; its other fields are
+    in ``extras``.
+    """
+
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class TextDeltaEvent(WireModel):
+    """Event emitted when a text delta is streamed."""
+
+    content_index: int | None = None
+    delta: str | None = None
+    item_id: str | None = None
+    logprobs: list[StreamLogprob] | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class StreamLogprob(WireModel):
+    """Log probability information for a token."""
+
+    bytes: list[int] | None = None
+    logprob: float | None = None
+    token: str | None = None
+    top_logprobs: list[StreamLogprobTopLogprob] | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class StreamLogprobTopLogprob(WireModel):
+    """Alternative token with its log probability."""
+
+    bytes: list[int] | None = None
+    logprob: float | None = None
+    token: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class TextDoneEvent(WireModel):
+    """Event emitted when text streaming is complete."""
+
+    content_index: int | None = None
+    item_id: str | None = None
+    logprobs: list[StreamLogprob] | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    text: str | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class RefusalDeltaEvent(WireModel):
+    """Event emitted when a refusal delta is streamed."""
+
+    content_index: int | None = None
+    delta: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class RefusalDoneEvent(WireModel):
+    """Event emitted when refusal streaming is complete."""
+
+    content_index: int | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    refusal: str | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class AnnotationAddedEvent(WireModel):
+    """Event emitted when a text annotation is added to output."""
+
+    annotation: FileCitation | URLCitation | FilePath | OpenAIResponsesAnnotationUnknown | None = (
+        None
+    )
+    annotation_index: int | None = None
+    content_index: int | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FunctionCallArgsDeltaEvent(WireModel):
+    """Event emitted when function call arguments are being streamed."""
+
+    delta: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FunctionCallArgsDoneEvent(WireModel):
+    """Event emitted when function call arguments streaming is complete."""
+
+    arguments: str | None = None
+    item_id: str | None = None
+    name: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ReasoningDeltaEvent(WireModel):
+    """Event emitted when reasoning text delta is streamed."""
+
+    content_index: int | None = None
+    delta: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ReasoningDoneEvent(WireModel):
+    """Event emitted when reasoning text streaming is complete."""
+
+    content_index: int | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    text: str | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ReasoningSummaryPartAddedEvent(WireModel):
+    """Event emitted when a reasoning summary part is added."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    part: ReasoningSummaryText | None = None
+    sequence_number: int | None = None
+    summary_index: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ReasoningSummaryPartDoneEvent(WireModel):
+    """Event emitted when a reasoning summary part is complete."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    part: ReasoningSummaryText | None = None
+    sequence_number: int | None = None
+    summary_index: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ReasoningSummaryTextDeltaEvent(WireModel):
+    """Event emitted when reasoning summary text delta is streamed."""
+
+    delta: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    summary_index: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ReasoningSummaryTextDoneEvent(WireModel):
+    """Event emitted when reasoning summary text streaming is complete."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    summary_index: int | None = None
+    text: str | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ImageGenCallInProgressEvent(WireModel):
+    """Image generation call in progress."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ImageGenCallGeneratingEvent(WireModel):
+    """Image generation call is generating."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ImageGenCallPartialImageEvent(WireModel):
+    """Image generation call with partial image."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    partial_image_b64: str | None = None
+    partial_image_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ImageGenCallCompletedEvent(WireModel):
+    """Image generation call completed."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class CodeInterpreterCallInProgressEvent(WireModel):
+    """Code interpreter call in progress."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class CodeInterpreterCallInterpretingEvent(WireModel):
+    """Code interpreter is executing the code."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class CodeInterpreterCallCompletedEvent(WireModel):
+    """Code interpreter call completed."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class CodeInterpreterCallCodeDeltaEvent(WireModel):
+    """Incremental chunk of code being streamed for a `code_interpreter_call`."""
+
+    delta: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class CodeInterpreterCallCodeDoneEvent(WireModel):
+    """Emitted when code streaming completes for a `code_interpreter_call`."""
+
+    code: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class WebSearchCallInProgressEvent(WireModel):
+    """Web search call in progress."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class WebSearchCallSearchingEvent(WireModel):
+    """Web search call is searching."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class WebSearchCallCompletedEvent(WireModel):
+    """Web search call completed."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class CustomToolCallInputDeltaEvent(WireModel):
+    """Event emitted when a custom tool call's freeform input is being streamed. Mirrors
+    `response.function_call_arguments.delta` but for `custom` tools whose input is opaque text
+    rather than JSON arguments.
+    """
+
+    delta: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class CustomToolCallInputDoneEvent(WireModel):
+    """Event emitted when a custom tool call's freeform input streaming is complete. Mirrors
+    `response.function_call_arguments.done` but for `custom` tools.
+    """
+
+    input: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ApplyPatchCallOperationDiffDeltaEvent(WireModel):
+    """Incremental chunk of `operation.diff` for an `apply_patch_call`. Matches OpenAI's streaming
+    shape.
+    """
+
+    delta: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ApplyPatchCallOperationDiffDoneEvent(WireModel):
+    """Emitted when `operation.diff` streaming completes for an `apply_patch_call`."""
+
+    diff: str | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FusionCallInProgressEvent(WireModel):
+    """Emitted when an openrouter:fusion tool call begins executing."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FusionCallPanelAddedEvent(WireModel):
+    """Emitted when a fusion analysis-panel model starts."""
+
+    item_id: str | None = None
+    model: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FusionCallPanelDeltaEvent(WireModel):
+    """Incremental content token from a fusion panel model."""
+
+    delta: str | None = None
+    item_id: str | None = None
+    model: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FusionCallPanelReasoningDeltaEvent(WireModel):
+    """Incremental reasoning token from a fusion panel model."""
+
+    delta: str | None = None
+    item_id: str | None = None
+    model: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FusionCallPanelCompletedEvent(WireModel):
+    """Emitted when a fusion panel model finishes with its full content."""
+
+    content: str | None = None
+    item_id: str | None = None
+    model: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FusionCallPanelFailedEvent(WireModel):
+    """Emitted when a fusion panel model fails."""
+
+    error: str | None = None
+    item_id: str | None = None
+    model: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    status_code: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FusionCallAnalysisInProgressEvent(WireModel):
+    """Emitted when the fusion analyst starts producing the structured analysis."""
+
+    #: Slug of the model producing the structured analysis.
+    analyst_model: str | None = None
+    item_id: str | None = None
+    #: Deprecated alias of `analyst_model`, kept so existing consumers keep working.
+    judge_model: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FusionCallAnalysisCompletedEvent(WireModel):
+    """Emitted when the fusion analyst completes with the structured analysis."""
+
+    #: Structured analysis produced by the fusion analyst model.
+    analysis: FusionAnalysisResult | None = None
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class FusionCallCompletedEvent(WireModel):
+    """Emitted when the openrouter:fusion tool call finishes."""
+
+    item_id: str | None = None
+    output_index: int | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class DebugEvent(WireModel):
+    """Debug event emitted when debug.echo_upstream_body is true. Contains the transformed upstream
+    request body or timing milestones.
+    """
+
+    debug: DebugEventDebug | None = None
+    sequence_number: int | None = None
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class DebugEventDebug(WireModel):
+    """The ``DebugEventDebug`` object."""
+
+    echo_upstream_body: dict[str, Any] | None = None
+    timings: DebugEventDebugTimings | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class DebugEventDebugTimings(WireModel):
+    """The ``DebugEventDebugTimings`` object."""
+
+    epoch_ms: int | None = None
+    event: str | None = None
+    start_ms: int | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class StreamEventsUnknown(WireModel):
+    """A ``StreamEvents`` of a ``type`` this version does not know; its other fields are in
+    ``extras``.
+    """
+
+    type: str | None = None
+
+
+#: One event of the stream, told apart by its ``type``.
+ResponsesStreamEvent: TypeAlias = (
+    OpenResponsesCreatedEvent
+    | OpenResponsesInProgressEvent
+    | StreamEventsResponseCompleted
+    | StreamEventsResponseIncomplete
+    | StreamEventsResponseFailed
+    | ErrorEvent
+    | StreamEventsResponseOutputItemAdded
+    | StreamEventsResponseOutputItemDone
+    | ContentPartAddedEvent
+    | ContentPartDoneEvent
+    | TextDeltaEvent
+    | TextDoneEvent
+    | RefusalDeltaEvent
+    | RefusalDoneEvent
+    | AnnotationAddedEvent
+    | FunctionCallArgsDeltaEvent
+    | FunctionCallArgsDoneEvent
+    | ReasoningDeltaEvent
+    | ReasoningDoneEvent
+    | ReasoningSummaryPartAddedEvent
+    | ReasoningSummaryPartDoneEvent
+    | ReasoningSummaryTextDeltaEvent
+    | ReasoningSummaryTextDoneEvent
+    | ImageGenCallInProgressEvent
+    | ImageGenCallGeneratingEvent
+    | ImageGenCallPartialImageEvent
+    | ImageGenCallCompletedEvent
+    | CodeInterpreterCallInProgressEvent
+    | CodeInterpreterCallInterpretingEvent
+    | CodeInterpreterCallCompletedEvent
+    | CodeInterpreterCallCodeDeltaEvent
+    | CodeInterpreterCallCodeDoneEvent
+    | WebSearchCallInProgressEvent
+    | WebSearchCallSearchingEvent
+    | WebSearchCallCompletedEvent
+    | CustomToolCallInputDeltaEvent
+    | CustomToolCallInputDoneEvent
+    | ApplyPatchCallOperationDiffDeltaEvent
+    | ApplyPatchCallOperationDiffDoneEvent
+    | FusionCallInProgressEvent
+    | FusionCallPanelAddedEvent
+    | FusionCallPanelDeltaEvent
+    | FusionCallPanelReasoningDeltaEvent
+    | FusionCallPanelCompletedEvent
+    | FusionCallPanelFailedEvent
+    | FusionCallAnalysisInProgressEvent
+    | FusionCallAnalysisCompletedEvent
+    | FusionCallCompletedEvent
+    | DebugEvent
+    | StreamEventsUnknown
+)
+
+
 # The tagged unions of this module: which field tells the variants apart.
 register_tagged(
     _Tagged(
@@ -1229,5 +2043,81 @@ register_tagged(
         },
         "output items type",
         unknown=OutputItemsUnknown,
+    ),
+    _Tagged(
+        "type",
+        {
+            "output_text": ResponseOutputText,
+            "reasoning_text": ReasoningTextContent,
+            "refusal": OpenAIResponsesRefusalContent,
+        },
+        "content part added event part type",
+        unknown=ContentPartAddedEventPartUnknown,
+    ),
+    _Tagged(
+        "type",
+        {
+            "output_text": ResponseOutputText,
+            "reasoning_text": ReasoningTextContent,
+            "refusal": OpenAIResponsesRefusalContent,
+        },
+        "content part done event part type",
+        unknown=ContentPartDoneEventPartUnknown,
+    ),
+    _Tagged(
+        "type",
+        {
+            "response.created": OpenResponsesCreatedEvent,
+            "response.in_progress": OpenResponsesInProgressEvent,
+            "response.completed": StreamEventsResponseCompleted,
+            "response.incomplete": StreamEventsResponseIncomplete,
+            "response.failed": StreamEventsResponseFailed,
+            "error": ErrorEvent,
+            "response.output_item.added": StreamEventsResponseOutputItemAdded,
+            "response.output_item.done": StreamEventsResponseOutputItemDone,
+            "response.content_part.added": ContentPartAddedEvent,
+            "response.content_part.done": ContentPartDoneEvent,
+            "response.output_text.delta": TextDeltaEvent,
+            "response.output_text.done": TextDoneEvent,
+            "response.refusal.delta": RefusalDeltaEvent,
+            "response.refusal.done": RefusalDoneEvent,
+            "response.output_text.annotation.added": AnnotationAddedEvent,
+            "response.function_call_arguments.delta": FunctionCallArgsDeltaEvent,
+            "response.function_call_arguments.done": FunctionCallArgsDoneEvent,
+            "response.reasoning_text.delta": ReasoningDeltaEvent,
+            "response.reasoning_text.done": ReasoningDoneEvent,
+            "response.reasoning_summary_part.added": ReasoningSummaryPartAddedEvent,
+            "response.reasoning_summary_part.done": ReasoningSummaryPartDoneEvent,
+            "response.reasoning_summary_text.delta": ReasoningSummaryTextDeltaEvent,
+            "response.reasoning_summary_text.done": ReasoningSummaryTextDoneEvent,
+            "response.image_generation_call.in_progress": ImageGenCallInProgressEvent,
+            "response.image_generation_call.generating": ImageGenCallGeneratingEvent,
+            "response.image_generation_call.partial_image": ImageGenCallPartialImageEvent,
+            "response.image_generation_call.completed": ImageGenCallCompletedEvent,
+            "response.code_interpreter_call.in_progress": CodeInterpreterCallInProgressEvent,
+            "response.code_interpreter_call.interpreting": CodeInterpreterCallInterpretingEvent,
+            "response.code_interpreter_call.completed": CodeInterpreterCallCompletedEvent,
+            "response.code_interpreter_call_code.delta": CodeInterpreterCallCodeDeltaEvent,
+            "response.code_interpreter_call_code.done": CodeInterpreterCallCodeDoneEvent,
+            "response.web_search_call.in_progress": WebSearchCallInProgressEvent,
+            "response.web_search_call.searching": WebSearchCallSearchingEvent,
+            "response.web_search_call.completed": WebSearchCallCompletedEvent,
+            "response.custom_tool_call_input.delta": CustomToolCallInputDeltaEvent,
+            "response.custom_tool_call_input.done": CustomToolCallInputDoneEvent,
+            "response.apply_patch_call_operation_diff.delta": ApplyPatchCallOperationDiffDeltaEvent,
+            "response.apply_patch_call_operation_diff.done": ApplyPatchCallOperationDiffDoneEvent,
+            "response.fusion_call.in_progress": FusionCallInProgressEvent,
+            "response.fusion_call.panel.added": FusionCallPanelAddedEvent,
+            "response.fusion_call.panel.delta": FusionCallPanelDeltaEvent,
+            "response.fusion_call.panel.reasoning.delta": FusionCallPanelReasoningDeltaEvent,
+            "response.fusion_call.panel.completed": FusionCallPanelCompletedEvent,
+            "response.fusion_call.panel.failed": FusionCallPanelFailedEvent,
+            "response.fusion_call.analysis.in_progress": FusionCallAnalysisInProgressEvent,
+            "response.fusion_call.analysis.completed": FusionCallAnalysisCompletedEvent,
+            "response.fusion_call.completed": FusionCallCompletedEvent,
+            "response.debug": DebugEvent,
+        },
+        "stream events type",
+        unknown=StreamEventsUnknown,
     ),
 )
