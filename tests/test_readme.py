@@ -167,3 +167,19 @@ def test_binary_uploads_and_jobs_example_runs_against_the_fake(
     assert (tmp_path / "hello.mp3").read_bytes() == FAKE_BYTES
     assert namespace["done"].unwrap().status == "completed"
     assert b"%PDF-1.4 example" in fake.requests[0].content
+
+
+def test_responses_stream_example_runs_against_the_fake(capsys: Any) -> None:
+    from openrouter_core.testing import sse_bytes
+
+    events = [
+        {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}},
+        {"type": "response.output_text.delta", "delta": "Hi", "item_id": "m"},
+        {"type": "response.output_text.delta", "delta": "!", "item_id": "m"},
+        {"type": "response.completed", "response": {"id": "r1", "status": "completed"}},
+    ]
+    fake = FakeOpenRouter().reply_stream(body=sse_bytes(events, done=False), split=9)
+    namespace: dict[str, Any] = {"core": fake.core()}
+    exec(compile(_block("isinstance(event, TextDeltaEvent)"), "README", "exec"), namespace)
+    assert capsys.readouterr().out == "Hi!"
+    assert fake.requests[0].json["stream"] is True

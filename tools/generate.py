@@ -1237,6 +1237,11 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
             lines.append(
                 f"{op.name}_iter(core, ...) -> Iterator[Result[{op.item}, OpenRouterCoreError]]"
             )
+        streams = _stream_classes(op)
+        if streams:
+            lines.append(
+                f"{op.name}(core, params, stream=True) -> Result[{streams[0]}, OpenRouterCoreError]"
+            )
         lines.append("```")
         lines.append("")
         if ordered:
@@ -1250,6 +1255,14 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
         where = f" (`openrouter_core.models.{module}`)" if module else ""
         lines.append(f"Returns `{op.response}`{where}.")
         lines.append("")
+        if streams and op.stream is not None:
+            lines.append(
+                f'With `stream=True` (or `"stream": true` in the params) it returns a '
+                f"`{streams[0]}` (`{op.stream['module']}`): iterate it for `Result` events "
+                f"(`{op.stream['alias']}`), or `collect()` the final `{op.response}`; "
+                f"`{op.name}_async` gives a `{streams[1]}`."
+            )
+            lines.append("")
         arguments = [f"{p['name']}={argument_example(p)!r}" for p in params if p["required"]]
         call_args = ["core"]
         if op.body:
