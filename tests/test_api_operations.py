@@ -13,8 +13,11 @@ paginated iterators.
 from __future__ import annotations
 
 import asyncio
+import email.parser
+import email.policy
 import importlib
 import json
+import keyword
 import re
 import sys
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -31,7 +34,8 @@ from returns.result import Failure, Success
 
 from openrouter_core import APIError, OpenRouterCore, RetryConfig
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
-from tests.loopback import Action, LoopbackServer, RecordedRequest, json_response
+from openrouter_core.models._base import WireModel
+from tests.loopback import Action, LoopbackServer, RecordedRequest, json_response, raw
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_FILE = ROOT / "spec" / "openapi" / "openapi.sdk.yaml"
@@ -75,6 +79,8 @@ LIST_VALUES, LIST_WIRE = ["one two", "x/y"], ["one+two", "x%2Fy"]
 #: A required string query argument, and its wire form.
 QUERY_TEXT, QUERY_TEXT_WIRE = "gen 1/2", "gen+1%2F2"
 INT_VALUE, FLOAT_VALUE = 7, 0.25
+#: The bytes of an uploaded file: no UTF-8, and a CRLF and dashes as in a multipart boundary.
+FILE_BYTES = b"\x00\xff\r\n--not-a-boundary\r\n upload"
 _UNRESERVED = re.compile(r"[A-Za-z0-9._~-]+")
 
 
@@ -90,11 +96,15 @@ class Case:
     method: str
     path: str  # the wire path, prefix and quoting included, without the query
     status: int
-    answer: Any
+    answer: Any  # the JSON answer, or the bytes of a binary one
     errors: list[int]
     management: bool
-    body: dict[str, Any] | None
+    #: The Content-Type of a binary answer (audio, a file, a video), None for a JSON one.
+    binary: str | None
+    body: dict[str, Any] | None  # the JSON body, or a multipart form's fields
     body_schema: str | None  # the request-body schema's URI (into the whole document)
+    #: Whether the body is a multipart form (an upload), not JSON.
+    form: bool = False
     path_args: dict[str, Any] = field(default_factory=dict)
     #: ``(python name, wire name, kind)`` of the query arguments passed; kind is ``text`` (a
     #: required string), ``bool``, ``int``, ``float`` or ``list``.
@@ -167,11 +177,30 @@ def _case(op: Any) -> Case:
     query = [chosen[p["wire"]] for p in op.query_params if p["wire"] in chosen]
     status, answer = FAKE_ROWS[(op.method, op.path)]
     assert status == int(op.status)
-    if op.response_example is not None:
+    binary: str | None = None
+    if getattr(op, "binary", False):
+        # A concrete type of the documented one (``audio/*``), and bytes that are no UTF-8.
+        binary = str(op.content_type).replace("/*", "/x-test")
+        answer = b"\x00\xff binary answer of " + op.name.encode()
+    elif op.response_example is not None:
         assert answer == op.response_example
     body: dict[str, Any] | None = None
     body_schema: str | None = None
-    if op.body:
+    form = getattr(op, "form", None)
+    if form:
+        content = "requestBody/content/multipart~1form-data/schema"
+        body_schema = f"{SPEC_URI}#/paths/{_pointer(op.path)}/{op.method.lower()}/{content}"
+        media = DOC.spec["paths"][op.path][op.method.lower()]["requestBody"]["content"]
+        example = media["multipart/form-data"].get("example") or {}
+        props = DOC.deref(media["multipart/form-data"]["schema"]).get("properties") or {}
+        body = dict.fromkeys(form["files"], FILE_BYTES)
+        body.update({k: v for k, v in example.items() if k in form["fields"]})
+        # A number field goes out as its text.
+        body.update(
+            {k: FLOAT_VALUE for k in form["fields"] if DOC.deref(props[k]).get("type") == "number"}
+        )
+        assert set(form["required"]) <= set(body), (op.name, form)
+    elif op.body:
         content = "requestBody/content/application~1json/schema"
         body_schema = f"{SPEC_URI}#/paths/{_pointer(op.path)}/{op.method.lower()}/{content}"
         if op.body_example is not None:
@@ -187,8 +216,10 @@ def _case(op: Any) -> Case:
         answer=answer,
         errors=[int(s) for s in op.errors],
         management=bool(op.management),
+        binary=binary,
         body=body,
         body_schema=body_schema,
+        form=bool(form),
         path_args=path_args,
         query=query,
     )
@@ -207,14 +238,32 @@ def _module(name: str) -> Any:
     return importlib.import_module(f"funcs.{name}")
 
 
-def _call(core: OpenRouterCore, case: Case, mode: str, **extra: Any) -> Any:
-    """Call the public function (or its async twin) the way a user would."""
+def _call_and_read(
+    core: OpenRouterCore, case: Case, mode: str, **extra: Any
+) -> tuple[Any, bytes | None]:
+    """Call the public function (or its async twin) the way a user would; the Result, and the
+    bytes of a binary Success (read in the same event loop)."""
     module = _module(case.name)
     args: list[Any] = [core] if case.body is None else [core, case.body]
     kwargs = {**case.arguments(mode), **extra}
     if mode == "sync":
-        return getattr(module, case.name)(*args, **kwargs)
-    return asyncio.run(getattr(module, f"{case.name}_async")(*args, **kwargs))
+        result = getattr(module, case.name)(*args, **kwargs)
+        if case.binary and isinstance(result, Success):
+            return result, result.unwrap().read().unwrap()
+        return result, None
+
+    async def run() -> tuple[Any, bytes | None]:
+        result = await getattr(module, f"{case.name}_async")(*args, **kwargs)
+        if case.binary and isinstance(result, Success):
+            return result, (await result.unwrap().read()).unwrap()
+        return result, None
+
+    return asyncio.run(run())
+
+
+def _call(core: OpenRouterCore, case: Case, mode: str, **extra: Any) -> Any:
+    """The Result of calling the public function (or its async twin)."""
+    return _call_and_read(core, case, mode, **extra)[0]
 
 
 def _exchange(server: LoopbackServer, send: Callable[[], Any]) -> tuple[Any, RecordedRequest]:
@@ -247,24 +296,35 @@ def core(server: LoopbackServer) -> Iterator[OpenRouterCore]:
         yield c
 
 
+@pytest.fixture(autouse=True)
+def _no_leftover_answers(server: LoopbackServer) -> Iterator[None]:
+    # A test that fails before its scripted answers are taken must not hand them to the next one.
+    yield
+    server._script.clear()
+
+
 # --- the inventory --------------------------------------------------------------------------------
 
 
 def test_every_operation_is_generated_and_declared_as_the_document_says() -> None:
-    assert len(OPERATIONS) == 89
-    assert len(CASES) == len(OPERATIONS)
+    # One generated funcs module per operation of the document, and no other.
+    modules = {
+        path.stem
+        for path in (ROOT / "funcs").glob("*.py")
+        if "Generated by ``make generate``" in path.read_text(encoding="utf-8")
+    }
+    assert modules == set(CASES)
+    assert len(CASES) == len(OPERATIONS) >= 89
+    assert len(CASES) - sum(1 for c in CASES.values() if c.binary) >= 89
     for name, case in CASES.items():
+        op = BY_NAME[name]
         declared = _module(name).operation()
-        assert declared.name == name
-        assert (declared.method, PREFIX + declared.path) == (
-            case.method,
-            PREFIX + BY_NAME[name].path,
-        )
+        assert (declared.name, declared.method, declared.path) == (name, op.method, op.path)
+        assert [p.wire for p in declared.path_params] == [p["wire"] for p in op.path_params]
+        assert [p.wire for p in declared.query_params] == [p["wire"] for p in op.query_params]
         assert declared.management_key == case.management, name
-        assert (declared.body is not None) == (case.body is not None), name
-        assert [p.wire for p in declared.query_params] == [
-            p["wire"] for p in BY_NAME[name].query_params
-        ]
+        assert (declared.body is not None) == (case.body is not None and not case.form), name
+        assert (getattr(declared, "form", None) is not None) == case.form, name
 
 
 def test_every_kind_of_argument_is_exercised_somewhere() -> None:
@@ -283,8 +343,12 @@ def test_operation_round_trip(
     server: LoopbackServer, core: OpenRouterCore, name: str, mode: str
 ) -> None:
     case = CASES[name]
-    server.script(json_response(case.status, case.answer, [("X-Request-Id", f"req-{name}")]))
-    result, request = _exchange(server, lambda: _call(core, case, mode))
+    headers = [("X-Request-Id", f"req-{name}")]
+    if case.binary:
+        server.script(raw(case.status, case.answer, headers, content_type=case.binary))
+    else:
+        server.script(json_response(case.status, case.answer, headers))
+    (result, data), request = _exchange(server, lambda: _call_and_read(core, case, mode))
 
     assert request.method == case.method
     query = case.query_string(mode)
@@ -293,6 +357,12 @@ def test_operation_round_trip(
     if case.body is None:
         assert request.body == b""
         assert "content-type" not in request.headers
+    elif case.form:
+        assert request.headers["content-type"].startswith("multipart/form-data; boundary=")
+        sent = _form_parts(request)
+        assert sent == {k: v if isinstance(v, bytes) else str(v) for k, v in case.body.items()}
+        assert case.body_schema is not None
+        assert _validator(case.body_schema).is_valid(_form_instance(case.body))
     else:
         assert request.headers["content-type"] == "application/json"
         sent = request.json()
@@ -301,23 +371,162 @@ def test_operation_round_trip(
             f"{e.json_path}: {e.message}" for e in _validator(case.body_schema).iter_errors(sent)
         ]
         assert problems == [], problems
-        assert sent == _without_nulls(case.body)
+        body_model: Any = _module(name).operation().body
+        expected = _without_nulls(case.body)
+        # A top-level null where the document admits one goes out: it clears a value.
+        expected |= {
+            k: None
+            for k in getattr(body_model, "_nullable", ())
+            if k in case.body and case.body[k] is None
+        }
+        if _module(name).operation().stream is not None:
+            # An operation that can stream says whether it does; here it does not.
+            expected.setdefault("stream", False)
+        assert sent == expected
 
     assert isinstance(result, Success), result
     value = result.unwrap()
-    assert value.received_json == case.answer
+    if case.binary:
+        assert data == case.answer
+        assert value.content_type == case.binary
+        assert value.closed
+    else:
+        assert value.received_json == case.answer
     assert value.http.status_code == case.status
     assert value.http.request_id == f"req-{name}"
     assert value.http.attempts == 1
 
 
+def _form_parts(request: RecordedRequest) -> dict[str, Any]:
+    """A multipart body's parts by name: a file's bytes, a field's text."""
+    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
+    message: Any = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        head + request.body
+    )
+    assert message.is_multipart()
+    parts: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True)
+        parts[name] = payload if part.get_filename() else payload.decode("utf-8")
+    return parts
+
+
+def _form_instance(form: dict[str, Any]) -> dict[str, Any]:
+    """A form's fields as the schema describes them (a file as a ``binary`` string)."""
+    return {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in form.items()}
+
+
 def _without_nulls(value: Any) -> Any:
-    # An optional request field given as null is left out on the wire (the models omit None).
+    # An optional request field given as null is left out on the wire (the models omit None),
+    # but for a top-level field whose schema admits null (see above).
     if isinstance(value, dict):
         return {k: _without_nulls(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
         return [_without_nulls(v) for v in value]
     return value
+
+
+def _extras(value: Any, path: str = "") -> list[str]:
+    """Where a read value kept fields of the answer in ``extras`` that its model names could
+    have held (a field whose wire name is no Python name belongs there)."""
+    found: list[str] = []
+    if isinstance(value, WireModel):
+        reserved = set(GEN._RESERVED)
+        found += [
+            f"{path}.{k}" if path else k
+            for k in value.extras
+            if k.isidentifier() and not keyword.iskeyword(k) and k not in reserved
+        ]
+        for name in type(value).__attrs_attrs__:
+            if not name.name.startswith("_"):
+                found += _extras(getattr(value, name.name), f"{path}.{name.name}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _extras(item, f"{path}[{index}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            found += _extras(item, f"{path}.{key}")
+    return found
+
+
+@pytest.mark.parametrize(
+    "name",
+    [n for n in NAMES if not CASES[n].binary],
+)
+def test_example_answer_fills_the_typed_fields(name: str) -> None:
+    # The document's own example answer fits the document's schema: the generated models must
+    # read every field of it into a typed field, none into `extras`.
+    value = _module(name).operation().read(CASES[name].answer).unwrap()
+    assert _extras(value) == []
+
+
+def test_responses_store_false_is_accepted(server: LoopbackServer, core: OpenRouterCore) -> None:
+    from funcs.responses_send import responses_send
+
+    case = CASES["responses_send"]
+    params = {"model": "openai/gpt-4o", "input": "hi", "store": False}
+    assert case.body_schema is not None
+    assert _validator(case.body_schema).is_valid(params)
+    server.script(json_response(case.status, case.answer))
+    result, request = _exchange(server, lambda: responses_send(core, params))
+    assert request.json() == {**params, "stream": False}
+    assert isinstance(result, Success), result
+
+
+# An explicit null where the API reads "clear this" (the document: "Set to null to remove").
+def test_explicit_null_removes_a_guardrail_filter(
+    server: LoopbackServer, core: OpenRouterCore
+) -> None:
+    from funcs.guardrails_update import guardrails_update
+
+    case = CASES["guardrails_update"]
+    params = {"content_filters": None}
+    assert case.body_schema is not None
+    assert _validator(case.body_schema).is_valid(params)
+    server.script(json_response(case.status, case.answer))
+    result, request = _exchange(server, lambda: guardrails_update(core, params, id="g1"))
+    assert isinstance(result, Success), result
+    assert request.json() == params
+
+
+# A path value "." or ".." would make the client drop its segment and name another resource.
+@pytest.mark.parametrize(
+    ("name", "dots"),
+    [
+        ("api_keys_delete", ".."),
+        ("workspaces_delete_budget", ".."),
+        ("guardrails_bulk_unassign_keys", ".."),
+        ("presets_get_version", "."),
+        ("images_list_model_endpoints", ".."),
+    ],
+)
+def test_dot_segment_path_values_stay_in_their_segment(
+    server: LoopbackServer, core: OpenRouterCore, name: str, dots: str
+) -> None:
+    case = CASES[name]
+    op = BY_NAME[name]
+    first = op.path_params[0]
+    arguments = {**case.path_args, first["name"]: dots}
+    before = len(server.requests)
+    module = _module(name)
+    args: list[Any] = [core] if case.body is None else [core, case.body]
+    result = getattr(module, name)(*args, **arguments)
+    if len(server.requests) == before:
+        assert isinstance(result, Failure)
+        error = result.failure()
+        assert isinstance(error, InvalidRequestError)
+        assert error.path == first["name"]
+    else:
+        # Sent: then with the dots quoted, in the operation's own path.
+        expected = op.path
+        for param in op.path_params:
+            value = arguments[param["name"]]
+            segment = (
+                "%2E" * len(value) if param is first else value.replace(PATH_TAIL, PATH_TAIL_WIRE)
+            )
+            expected = expected.replace("{" + param["wire"] + "}", segment)
+        assert server.requests[-1].path.partition("?")[0] == PREFIX + expected
 
 
 def test_request_bodies_are_valid_before_sending() -> None:
@@ -326,21 +535,12 @@ def test_request_bodies_are_valid_before_sending() -> None:
         if case.body_schema is None:
             continue
         validator = _validator(case.body_schema)
-        assert list(validator.iter_errors(case.body)) == [], case.name
-        assert not validator.is_valid([case.body]), case.name
+        instance = _form_instance(case.body or {}) if case.form else case.body
+        assert list(validator.iter_errors(instance)) == [], case.name
+        assert not validator.is_valid([instance]), case.name
 
 
-# --- 2. documented errors ---------------------------------------------------------------------------
-
-# BUG (openrouter_core/errors.py, DOCUMENTED_STATUSES): the document declares 409 (Conflict) with
-# OpenRouter's JSON error body (ConflictResponse) for o_auth_create_auth_code, observability_create,
-# observability_update, scim_create and the three presets_create_presets_* operations, but 409 is
-# missing from DOCUMENTED_STATUSES, so that answer is an OpenRouterDefaultError, not an APIError.
-# Proposed fix: add 409 to the set. These cases are xfail(strict) until then: remove the mark
-# with the fix.
-_BUG_409 = pytest.mark.xfail(
-    strict=True, reason="BUG: 409 is documented but missing from errors.DOCUMENTED_STATUSES"
-)
+# --- 2. documented errors -------------------------------------------------------------------------
 
 #: Operations tried with every status they document (the others with one or two).
 ALL_STATUSES = (
@@ -363,11 +563,11 @@ def _error_params() -> list[Any]:
             statuses = [case.errors[index % len(case.errors)]]
             if case.management:  # the hint: every management operation documents 401
                 statuses.append(401 if 401 in case.errors else 403)
-            if 409 in case.errors:
+            if 409 in case.errors:  # documented with the JSON error body, as the others
                 statuses.append(409)
-        for status in dict.fromkeys(statuses):
-            marks = [_BUG_409] if status == 409 else []
-            params.append(pytest.param(name, status, marks=marks, id=f"{name}-{status}"))
+        params += [
+            pytest.param(name, status, id=f"{name}-{status}") for status in dict.fromkeys(statuses)
+        ]
     return params
 
 
@@ -419,7 +619,7 @@ def test_every_management_operation_documents_401() -> None:
     ]
 
 
-# --- 3. GET /generation: a 404 is retried for a while ----------------------------------------------
+# --- 3. GET /generation: a 404 is retried for a while ---------------------------------------------
 
 FAST = RetryConfig(initial_delay=0.01, max_delay=0.01)
 GENERATION = CASES["generations_get_generation"]
@@ -486,7 +686,7 @@ def test_generation_bad_window_is_invalid_request(
     assert len(server.requests) == before
 
 
-# --- 4. pagination ----------------------------------------------------------------------------------
+# --- 4. pagination --------------------------------------------------------------------------------
 
 
 def _iterate(mode: str, name: str, **arguments: Any) -> list[Any]:
@@ -580,7 +780,9 @@ def test_models_list_iter_first_page_failing_or_shapeless(
     assert isinstance(results[0], Failure)
     assert isinstance(results[0].failure(), APIError)
     assert paths == [f"{PREFIX}/models?offset=0"]
-    results, _ = _walk(server, [json_response(200, {"nothing": []})], mode, "models_list", core=core)
+    results, _ = _walk(
+        server, [json_response(200, {"nothing": []})], mode, "models_list", core=core
+    )
     assert len(results) == 1
     assert isinstance(results[0], Failure)
     assert isinstance(results[0].failure(), ResponseValidationError)
@@ -619,7 +821,9 @@ def test_files_list_iter_follows_the_cursor(
 def test_files_list_iter_stops_on_has_more_false_and_on_an_empty_page(
     server: LoopbackServer, core: OpenRouterCore, mode: str
 ) -> None:
-    results, paths = _walk(server, [_files(["f1"], "c1", has_more=False)], mode, "files_list", core=core)
+    results, paths = _walk(
+        server, [_files(["f1"], "c1", has_more=False)], mode, "files_list", core=core
+    )
     assert _ids(results) == ["f1"]
     assert paths == [f"{PREFIX}/files"]
     pages = [_files(["f1"], "c1"), _files([], "c2")]

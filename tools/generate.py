@@ -233,6 +233,7 @@ class Model:
         self.needs: list[str] = []
         self.open = False
         self.request_side = False  # reachable from a request body: read strictly there
+        self.nullable: list[str] = []  # fields whose schema admits null
 
 
 class Tagged:
@@ -313,7 +314,11 @@ class Types:
                 return self.annotation({**node, "type": kinds[0]}, hint)
             parts = [self.annotation({**node, "type": t}, hint) for t in kinds]
             return self.join(parts)
-        if "const" in node or types == "string":
+        if "const" in node and types is None:
+            const = node["const"]
+            kind = {bool: "bool", int: "int", float: "float", str: "str"}.get(type(const))
+            return (kind or "Any"), set()
+        if types == "string":
             return "str", set()
         if types == "integer":
             return "int", set()
@@ -423,6 +428,15 @@ class Types:
                 return " | ".join(members_out), set(members_out)
         return None
 
+    def allows_null(self, node: Any) -> bool:
+        """Whether a property's schema admits ``null`` (sent to clear a value, in requests)."""
+        node = self.doc.deref(node) if isinstance(node, dict) else {}
+        kind = node.get("type")
+        if kind == "null" or (isinstance(kind, list) and "null" in kind) or node.get("nullable"):
+            return True
+        members = node.get("anyOf") or node.get("oneOf") or []
+        return any(self.doc.deref(m).get("type") == "null" for m in members)
+
     def model(self, schema: dict[str, Any], hint: str, *, name: str | None = None) -> str:
         """The class for an object schema (made once per schema)."""
         found = self.by_schema.get(id(schema))
@@ -445,6 +459,8 @@ class Types:
                 description = prop.get("description")
             model.fields.append((wire, annotation, first_sentence(description or "")))
             model.uses |= uses
+            if self.allows_null(prop):
+                model.nullable.append(wire)
             if wire in required:
                 model.required.append(wire)
         return name
@@ -668,6 +684,9 @@ def model_lines(model: Model) -> list[str]:
     if model.required and model.request_side:
         names = ", ".join(repr(n) for n in model.required)
         classvars.append(f"    _strict_required: ClassVar[frozenset[str]] = frozenset({{{names}}})")
+    if model.body and model.nullable:
+        names = ", ".join(repr(n) for n in model.nullable)
+        classvars.append(f"    _nullable: ClassVar[frozenset[str]] = frozenset({{{names}}})")
     if model.needs:
         names = ", ".join(repr(n) for n in model.needs)
         classvars.append(f"    _needs: ClassVar[frozenset[str]] = frozenset({{{names}}})")
@@ -730,7 +749,10 @@ def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[s
     ]
     typing_names = (
         ["ClassVar"]
-        if any((m.required and m.request_side) or m.needs or m.open for m in models)
+        if any(
+            (m.required and m.request_side) or m.needs or m.open or (m.body and m.nullable)
+            for m in models
+        )
         else []
     )
     if any("Any" in a for m in models for _, a, _ in m.fields) or any(

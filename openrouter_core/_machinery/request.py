@@ -103,6 +103,8 @@ def _check_arguments(op: Operation[Any], given: Mapping[str, Any]) -> tuple[str,
             return param.name, "required path parameter missing"
         if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
             return param.name, f"must be a non-empty string, not {value!r}"
+        if str(value) in (".", ".."):
+            return param.name, f"must not be {value!r}: the URL would name another resource"
     for param in op.query_params:
         value = given.get(param.name)
         if value is None:
@@ -179,7 +181,13 @@ def _body(
     parsed = model_cls.from_dict(data)
     if isinstance(parsed, Failure):
         return Failure(parsed.failure())
-    body: dict[str, Any] = parsed.unwrap().to_dict()
+    model = parsed.unwrap()
+    body: dict[str, Any] = model.to_dict()
+    # ``None`` is "not set" in a model; a null the caller wrote where the API reads it as
+    # "clear this" goes out as null.
+    if isinstance(data, Mapping):
+        nullable: frozenset[str] = getattr(model_cls, "_nullable", frozenset())
+        body.update({k: None for k in nullable if k in data and data[k] is None})
     if extra:
         body.update(extra)
     if op.stream is None:

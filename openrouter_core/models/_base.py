@@ -43,6 +43,8 @@ class WireModel(_Received):
     _needs: ClassVar[frozenset[str]] = frozenset()
     #: Fields typed optional (a response may omit them) that a strict (request) read requires.
     _strict_required: ClassVar[frozenset[str]] = frozenset()
+    #: Fields of a request body whose explicit ``null`` is sent (it clears a value), not dropped.
+    _nullable: ClassVar[frozenset[str]] = frozenset()
 
     extras: dict[str, Any] = attrs.field(factory=dict)
 

@@ -906,6 +906,32 @@ class TraceConfig(WireModel):
 class ResponsesRequest(WireModel):
     """Request schema for Responses endpoint."""
 
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "background",
+            "frequency_penalty",
+            "include",
+            "instructions",
+            "max_output_tokens",
+            "max_tool_calls",
+            "metadata",
+            "parallel_tool_calls",
+            "presence_penalty",
+            "prompt",
+            "prompt_cache_key",
+            "prompt_cache_options",
+            "provider",
+            "reasoning",
+            "route",
+            "safety_identifier",
+            "service_tier",
+            "temperature",
+            "top_logprobs",
+            "top_p",
+            "truncation",
+        }
+    )
+
     background: bool | None = None
     #: Enable automatic prompt caching.
     cache_control: AnthropicCacheControlDirective | None = None
@@ -976,7 +1002,7 @@ class ResponsesRequest(WireModel):
         ]
         | None
     ) = None
-    store: str | None = None
+    store: bool | None = None
     stream: bool | None = None
     temperature: float | None = None
     #: Text output configuration including format and verbosity

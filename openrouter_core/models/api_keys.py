@@ -172,6 +172,14 @@ class ApiKeysCreateRequest(WireModel):
     """The body of ``POST /keys``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"name"})
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "creator_user_id",
+            "expires_at",
+            "limit",
+            "limit_reset",
+        }
+    )
 
     #: Optional user ID of the key creator.
     creator_user_id: str | None = None
@@ -322,6 +330,8 @@ class ApiKeysGetResponseData(WireModel):
 class ApiKeysUpdateRequest(WireModel):
     """The body of ``PATCH /keys/{hash}``."""
 
+    _nullable: ClassVar[frozenset[str]] = frozenset({"limit", "limit_reset"})
+
     #: Whether to disable the API key
     disabled: bool | None = None
     #: Whether to include BYOK usage in the limit
@@ -405,7 +415,7 @@ class ApiKeysDeleteResponse(WireModel):
     """The answer of ``DELETE /keys/{hash}``."""
 
     #: Confirmation that the API key was deleted
-    deleted: str | None = None
+    deleted: bool | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ApiKeysDeleteResponse, ResponseValidationError]:

@@ -85,6 +85,14 @@ class CreateBYOKKeyRequest(WireModel):
     """The body of ``POST /byok``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"key", "provider"})
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "allowed_api_key_hashes",
+            "allowed_models",
+            "allowed_user_ids",
+            "name",
+        }
+    )
 
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
     #: credential.
@@ -207,6 +215,15 @@ class GetBYOKKeyResponseData(WireModel):
 class UpdateBYOKKeyRequest(WireModel):
     """The body of ``PATCH /byok/{id}``."""
 
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "allowed_api_key_hashes",
+            "allowed_models",
+            "allowed_user_ids",
+            "name",
+        }
+    )
+
     #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
     #: credential.
     allowed_api_key_hashes: list[str] | None = None
@@ -280,7 +297,7 @@ class DeleteBYOKKeyResponse(WireModel):
     """The answer of ``DELETE /byok/{id}``."""
 
     #: Confirmation that the BYOK credential was deleted.
-    deleted: str | None = None
+    deleted: bool | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[DeleteBYOKKeyResponse, ResponseValidationError]:

@@ -265,4 +265,4 @@ class SubmitGenerationFeedbackResponseData(WireModel):
     """The ``SubmitGenerationFeedbackResponseData`` object."""
 
     #: Whether the feedback was recorded
-    success: str | None = None
+    success: bool | None = None

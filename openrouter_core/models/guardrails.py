@@ -154,6 +154,28 @@ class CreateGuardrailRequest(WireModel):
     """The body of ``POST /guardrails``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"name"})
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "allowed_models",
+            "allowed_providers",
+            "content_filter_builtins",
+            "content_filters",
+            "description",
+            "enable_free_model_publication",
+            "enable_free_model_training",
+            "enable_paid_model_training",
+            "enforce_zdr",
+            "enforce_zdr_anthropic",
+            "enforce_zdr_google",
+            "enforce_zdr_openai",
+            "enforce_zdr_other",
+            "enforce_zdr_xai",
+            "ignored_models",
+            "ignored_providers",
+            "limit_usd",
+            "reset_interval",
+        }
+    )
 
     #: Array of model identifiers (slug or canonical_slug accepted)
     allowed_models: list[str] | None = None
@@ -366,6 +388,29 @@ class GetGuardrailResponseData(WireModel):
 class UpdateGuardrailRequest(WireModel):
     """The body of ``PATCH /guardrails/{id}``."""
 
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "allowed_models",
+            "allowed_providers",
+            "content_filter_builtins",
+            "content_filters",
+            "description",
+            "enable_free_model_publication",
+            "enable_free_model_training",
+            "enable_paid_model_training",
+            "enforce_zdr",
+            "enforce_zdr_anthropic",
+            "enforce_zdr_google",
+            "enforce_zdr_openai",
+            "enforce_zdr_other",
+            "enforce_zdr_xai",
+            "ignored_models",
+            "ignored_providers",
+            "limit_usd",
+            "reset_interval",
+        }
+    )
+
     #: Array of model identifiers (slug or canonical_slug accepted)
     allowed_models: list[str] | None = None
     #: New list of allowed provider IDs
@@ -489,7 +534,7 @@ class DeleteGuardrailResponse(WireModel):
     """The answer of ``DELETE /guardrails/{id}``."""
 
     #: Confirmation that the guardrail was deleted
-    deleted: str | None = None
+    deleted: bool | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[DeleteGuardrailResponse, ResponseValidationError]:

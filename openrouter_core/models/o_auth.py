@@ -29,6 +29,7 @@ class OAuthExchangeAuthCodeForAPIKeyRequest(WireModel):
     """The body of ``POST /auth/keys``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"code"})
+    _nullable: ClassVar[frozenset[str]] = frozenset({"code_challenge_method"})
 
     #: The authorization code received from the OAuth redirect
     code: str | None = None
@@ -67,6 +68,7 @@ class OAuthCreateAuthCodeRequest(WireModel):
     """The body of ``POST /auth/keys/code``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"callback_url"})
+    _nullable: ClassVar[frozenset[str]] = frozenset({"expires_at"})
 
     #: The callback URL to redirect to after authorization.
     callback_url: str | None = None

@@ -949,6 +949,7 @@ class CreateObservabilityDestinationRequest(WireModel):
     """The body of ``POST /observability/destinations``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"config", "name", "type"})
+    _nullable: ClassVar[frozenset[str]] = frozenset({"api_key_hashes", "filter_rules"})
 
     #: Optional allowlist of OpenRouter API key hashes whose traffic is forwarded.
     api_key_hashes: list[str] | None = None
@@ -1025,6 +1026,8 @@ class GetObservabilityDestinationResponse(WireModel):
 class UpdateObservabilityDestinationRequest(WireModel):
     """The body of ``PATCH /observability/destinations/{id}``."""
 
+    _nullable: ClassVar[frozenset[str]] = frozenset({"api_key_hashes"})
+
     #: Optional allowlist of OpenRouter API key hashes.
     api_key_hashes: list[str] | None = None
     #: Whether to include cost and billing generation metadata.
@@ -1082,7 +1085,7 @@ class DeleteObservabilityDestinationResponse(WireModel):
     """The answer of ``DELETE /observability/destinations/{id}``."""
 
     #: Always `true` on success.
-    deleted: str | None = None
+    deleted: bool | None = None
 
     @classmethod
     def from_dict(

@@ -194,6 +194,34 @@ class ChatRequest(WireModel):
     """Chat completion request parameters."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"messages"})
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "frequency_penalty",
+            "logit_bias",
+            "logprobs",
+            "max_completion_tokens",
+            "max_tokens",
+            "min_p",
+            "parallel_tool_calls",
+            "prediction",
+            "presence_penalty",
+            "prompt_cache_key",
+            "prompt_cache_options",
+            "provider",
+            "reasoning_effort",
+            "repetition_penalty",
+            "route",
+            "seed",
+            "service_tier",
+            "stop",
+            "stream_options",
+            "temperature",
+            "top_a",
+            "top_k",
+            "top_logprobs",
+            "top_p",
+        }
+    )
 
     #: Enable automatic prompt caching.
     cache_control: AnthropicCacheControlDirective | None = None
@@ -894,6 +922,15 @@ class MessagesRequest(WireModel):
     """Request schema for Anthropic Messages API endpoint."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"messages", "model"})
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "context_management",
+            "fallbacks",
+            "messages",
+            "provider",
+            "route",
+        }
+    )
 
     #: Enable automatic prompt caching.
     cache_control: AnthropicCacheControlDirective | None = None

@@ -137,7 +137,7 @@ class UpdateScimGroupMappingResponse(WireModel):
 class DeleteScimGroupMappingResponse(WireModel):
     """The answer of ``DELETE /scim/group-mappings/{id}``."""
 
-    deleted: str | None = None
+    deleted: bool | None = None
 
     @classmethod
     def from_dict(

@@ -106,6 +106,15 @@ class CreateWorkspaceRequest(WireModel):
     """The body of ``POST /workspaces``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"name", "slug"})
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "default_image_model",
+            "default_provider_sort",
+            "default_text_model",
+            "description",
+            "io_logging_api_key_ids",
+        }
+    )
 
     #: Default image model for this workspace
     default_image_model: str | None = None
@@ -245,6 +254,16 @@ class GetWorkspaceResponseData(WireModel):
 class UpdateWorkspaceRequest(WireModel):
     """The body of ``PATCH /workspaces/{id}``."""
 
+    _nullable: ClassVar[frozenset[str]] = frozenset(
+        {
+            "default_image_model",
+            "default_provider_sort",
+            "default_text_model",
+            "description",
+            "io_logging_api_key_ids",
+        }
+    )
+
     #: Default image model for this workspace
     default_image_model: str | None = None
     #: Default provider sort preference (price, throughput, latency, exacto)
@@ -332,7 +351,7 @@ class DeleteWorkspaceResponse(WireModel):
     """The answer of ``DELETE /workspaces/{id}``."""
 
     #: Confirmation that the workspace was deleted
-    deleted: str | None = None
+    deleted: bool | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[DeleteWorkspaceResponse, ResponseValidationError]:
@@ -459,7 +478,7 @@ class DeleteWorkspaceBudgetResponse(WireModel):
     """The answer of ``DELETE /workspaces/{id}/budgets/{interval}``."""
 
     #: Confirmation that the budget was deleted (or did not exist)
-    deleted: str | None = None
+    deleted: bool | None = None
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[DeleteWorkspaceBudgetResponse, ResponseValidationError]:
