@@ -82,7 +82,15 @@ class Config:
     import_runs: int = 15
     reps: int = 5
     warmup: int = 30
-    figures: tuple[str, ...] = ("import", "coldstart", "calls", "stream", "astream", "decoder")
+    figures: tuple[str, ...] = (
+        "import",
+        "coldstart",
+        "calls",
+        "stream",
+        "rstream",
+        "astream",
+        "decoder",
+    )
 
 
 @dataclass

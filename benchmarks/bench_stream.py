@@ -4,6 +4,10 @@ End to end: one ``n``-chunk stream per repetition and variant (variants alternat
 order), the figure is the median rate. Every variant reads the same ``n + 2`` data events
 (content chunks, the finish chunk, the usage chunk) and stops at ``[DONE]``.
 
+Responses stream: the same, for ``POST /responses`` with ``"stream": true``: ``n + 2`` events
+(``response.created``, ``n`` text deltas, ``response.completed``), raw ``iter_lines`` floors
+beside ``responses_send(..., stream=True)`` iterated and collected.
+
 Decoder only: the same SSE bytes, cut where the server's HTTP chunks end, fed to our
 ``openrouter_core._machinery.sse`` decoder, to httpx-sse's decoders (as
 ``EventSource.iter_sse`` drives them) and to a bare ``bytes.split`` floor. No JSON parsing here.
@@ -33,6 +37,7 @@ from _common import (
 )
 from clients import (
     ALL_ASYNC_STREAM_VARIANTS,
+    ALL_RESPONSES_STREAM_VARIANTS,
     ALL_STREAM_VARIANTS,
     OURS_COLLECT,
     OURS_HTTPX2_COLLECT,
@@ -40,25 +45,33 @@ from clients import (
     UnavailableError,
     async_stream_consumer,
     describe,
+    responses_stream_consumer,
     stream_consumer,
 )
 
 STREAM_FIGURE = "stream chunks"
 ASYNC_STREAM_FIGURE = "async stream chunks"
+RESPONSES_STREAM_FIGURE = "responses stream events"
 DECODER_FIGURE = "SSE decoder only"
 OURS_TARGETED = (OURS, OURS_COLLECT, OURS_HTTPX, OURS_HTTPX2, OURS_HTTPX2_COLLECT)
 
 
-def run_stream(cfg: Config, server: Server) -> list[Row]:
+def _time_streams(
+    cfg: Config,
+    server: Server,
+    variants: Iterable[str],
+    make: Callable[[str, Server], tuple[Callable[[int], object], Callable[[], None]]],
+) -> tuple[dict[str, list[tuple[float, float]]], dict[str, str]]:
+    """(rate, client CPU µs per event) samples of each variant, and why the others are n/a."""
     n = cfg.stream_chunks
     events = n + 2
     consumers: dict[str, Callable[[int], object]] = {}
     closers: list[Callable[[], None]] = []
     missing: dict[str, str] = {}
     warm = max(10, min(500, n // 10))
-    for variant in ALL_STREAM_VARIANTS:
+    for variant in variants:
         try:
-            consume, close = stream_consumer(variant, server)
+            consume, close = make(variant, server)
             consume(warm)  # the same client: its pool keeps the connection
         except Exception as exc:
             missing[variant] = describe(exc)
@@ -85,6 +98,11 @@ def run_stream(cfg: Config, server: Server) -> list[Row]:
     finally:
         for close in closers:
             close()
+    return rates, missing
+
+
+def run_stream(cfg: Config, server: Server) -> list[Row]:
+    rates, missing = _time_streams(cfg, server, ALL_STREAM_VARIANTS, stream_consumer)
     rows = []
     for variant in ALL_STREAM_VARIANTS:
         samples = rates.get(variant)
@@ -104,6 +122,41 @@ def run_stream(cfg: Config, server: Server) -> list[Row]:
             STREAM_FIGURE, variant, value, "chunks/s", True, RAW_HTTPX, note=note, cpu_us=cpu_us
         )
         if variant in OURS_TARGETED:
+            row.target = "≥ 0.60x floor"
+            row.check = ratio_at_least(0.6)
+        rows.append(row)
+    return rows
+
+
+def run_responses_stream(cfg: Config, server: Server) -> list[Row]:
+    """Responses API events per second (sync): raw ``iter_lines`` floors, ``responses_send``
+    iterated and collected."""
+    variants = ALL_RESPONSES_STREAM_VARIANTS
+    rates, missing = _time_streams(cfg, server, variants, responses_stream_consumer)
+    rows = []
+    for variant in variants:
+        samples = rates.get(variant)
+        value = median([rate for rate, _ in samples]) if samples else None
+        cpu_us = median([cpu for _, cpu in samples]) if samples else None
+        note = {
+            RAW_HTTPX: "iter_lines, json.loads per data line",
+            RAW_HTTPX2: "iter_lines, json.loads per data line",
+            OURS: "responses_send, iterate",
+            OURS_COLLECT: "responses_send",
+        }.get(variant, "")
+        if value is None:
+            note = missing.get(variant, "n/a")[:60]
+        row = Row(
+            RESPONSES_STREAM_FIGURE,
+            variant,
+            value,
+            "events/s",
+            True,
+            RAW_HTTPX,
+            note=note,
+            cpu_us=cpu_us,
+        )
+        if variant in (OURS, OURS_COLLECT):
             row.target = "≥ 0.60x floor"
             row.check = ratio_at_least(0.6)
         rows.append(row)

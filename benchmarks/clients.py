@@ -4,6 +4,8 @@
 - ``async_caller(name, server)`` -> ``(acall, aclose)``, built inside the running loop.
 - ``stream_consumer(name, server, n)`` -> ``(consume, close)``: ``consume()`` reads one whole
   ``n``-chunk stream.
+- ``responses_stream_consumer(name, server)`` -> ``(consume, close)``: ``consume(n)`` reads one
+  whole ``n``-delta Responses API stream (``POST /responses``).
 
 A variant whose package is missing raises ``UnavailableError``; the figures print "n/a" for it.
 """
@@ -306,6 +308,63 @@ def stream_consumer(variant: str, server: Server) -> StreamPair:
             sdk.__exit__(None, None, None)
 
         return consume_openrouter, close_openrouter
+    raise ValueError(variant)
+
+
+# --------------------------------------------------------------------------- responses streams
+
+ALL_RESPONSES_STREAM_VARIANTS = (RAW_HTTPX, RAW_HTTPX2, OURS, OURS_COLLECT)
+
+
+def responses_stream_consumer(variant: str, server: Server) -> StreamPair:
+    """``consume(n)`` reads one ``n``-delta Responses stream (``n + 2`` JSON events) through
+    ``variant`` and returns a count (iterating) or the final response (``collect()``)."""
+    url = f"{server.base_url}/responses"
+
+    def body(n: int) -> dict[str, object]:
+        return {"model": stream_model(n), "input": _messages(), "stream": True}
+
+    if variant in (RAW_HTTPX, RAW_HTTPX2):
+        mod = _need("httpx2" if variant == RAW_HTTPX2 else "httpx")
+        client = mod.Client()
+        loads = json.loads
+        headers = {**HEADERS, "Accept": "text/event-stream"}
+
+        def consume_lines(n: int) -> object:
+            count = 0
+            with client.stream("POST", url, json=body(n), headers=headers) as response:
+                for line in response.iter_lines():
+                    if line.startswith("data: "):
+                        payload = line[6:]
+                        if payload == "[DONE]":
+                            return count
+                        loads(payload)
+                        count += 1
+            return count
+
+        return consume_lines, client.close
+    if variant in (OURS, OURS_COLLECT):
+        responses_send = _need("funcs.responses_send").responses_send
+        failure_type = _need("returns.result").Failure
+        core, _injected = _ours(OURS, server, sync=True)
+
+        def consume_ours(n: int) -> object:
+            count = 0
+            with responses_send(core, body(n), stream=True).unwrap() as stream:
+                for item in stream:
+                    if isinstance(item, failure_type):
+                        raise item.failure()
+                    count += 1
+            return count
+
+        def collect_ours(n: int) -> object:
+            with responses_send(core, body(n), stream=True).unwrap() as stream:
+                final = stream.collect().unwrap()
+            if getattr(final, "status", None) != "completed":
+                raise RuntimeError(f"collect() gave status {getattr(final, 'status', None)!r}")
+            return final
+
+        return (collect_ours if variant == OURS_COLLECT else consume_ours), core.close
     raise ValueError(variant)
 
 

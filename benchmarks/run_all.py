@@ -31,7 +31,7 @@ ROOT = HERE.parent
 VENV = ROOT / ".bench-venv"
 REQUIREMENTS = HERE / "requirements.txt"
 RESULTS = HERE / "results.md"
-FIGURES = ("import", "coldstart", "calls", "stream", "astream", "decoder")
+FIGURES = ("import", "coldstart", "calls", "stream", "rstream", "astream", "decoder")
 
 
 def _env_int(name: str, default: int) -> int:
@@ -177,6 +177,9 @@ def main(argv: list[str]) -> int:
         if "stream" in cfg.figures:
             step(f"streaming ({cfg.stream_chunks} chunks)")
             rows += bench_stream.run_stream(cfg, server)
+        if "rstream" in cfg.figures:
+            step(f"responses streaming ({cfg.stream_chunks} text deltas)")
+            rows += bench_stream.run_responses_stream(cfg, server)
         if "astream" in cfg.figures:
             step(f"async streaming ({cfg.stream_chunks} chunks)")
             rows += bench_stream.run_async_stream(cfg, server)
@@ -204,7 +207,8 @@ def main(argv: list[str]) -> int:
         "",
         "Ratios are value / value of the reference row, so above 1 is better for rates "
         "(calls/s, chunks/s, events/s) and worse for times and memory. The floor is "
-        "raw httpx (for imports: the runtime dependencies of pyproject.toml; "
+        "raw httpx (for the responses stream too: raw httpx iter_lines + json.loads; "
+        "for imports: the runtime dependencies of pyproject.toml; "
         "for the models_list cold start: raw httpx2 doing the same GET; "
         "for the decoder: a bare bytes.split). Medians of alternating runs. "
         "Client CPU per unit is the measuring process's own CPU time (time.process_time; for "

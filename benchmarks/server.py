@@ -1,4 +1,4 @@
-"""A tiny, fast fake of OpenRouter's chat completions and model list for the benchmarks.
+"""A tiny, fast fake of OpenRouter's chat, responses and model list for the benchmarks.
 
 A raw asyncio ``Protocol`` speaking just enough HTTP/1.1 (keep-alive, Content-Length request
 bodies). Every answer is precomputed bytes, so the server costs a few microseconds per request
@@ -10,6 +10,10 @@ and is never what the benchmark measures.
   empty ``choices``, then ``data: [DONE]``. ``N`` comes from the ``X-Bench-Chunks`` header or a
   model name ending in ``stream-N`` (e.g. ``"bench/stream-20000"``), else 100.
 - ``GET /api/v1/models`` (any query string): a small model catalog, as ``GET /models`` answers.
+- ``POST /api/v1/responses`` with ``"stream": true``: a Responses API event stream, one HTTP
+  chunk per event, ``response.created``, ``N`` ``response.output_text.delta`` events (``N`` as
+  for chat), ``response.completed`` (a small response object), then ``data: [DONE]``. Without
+  ``"stream": true``: that small response object as JSON.
 
 Run: ``python benchmarks/server.py [--port 0]``; the first line on stdout is ``PORT <n>``.
 """
@@ -196,6 +200,83 @@ def models_body() -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
+RESPONSE_ID = "resp_1763769600Zq3bKf9XwP2mR7tL"
+_RESPONSES_USAGE = {
+    "input_tokens": 27,
+    "input_tokens_details": {"cached_tokens": 0},
+    "output_tokens": 12,
+    "output_tokens_details": {"reasoning_tokens": 0},
+    "total_tokens": 39,
+    "cost": 0.0000112,
+}
+
+
+def _response_object(status: str, text: str | None) -> dict[str, object]:
+    """A small Responses API response object (``in_progress`` without output, or done)."""
+    output: list[dict[str, object]] = []
+    if text is not None:
+        output = [
+            {
+                "type": "message",
+                "id": "msg_1",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        ]
+    return {
+        "id": RESPONSE_ID,
+        "object": "response",
+        "created_at": CREATED,
+        "model": MODEL,
+        "status": status,
+        "output": output,
+        "usage": _RESPONSES_USAGE if text is not None else None,
+        "error": None,
+        "incomplete_details": None,
+    }
+
+
+def _responses_event(obj: dict[str, object]) -> bytes:
+    data = json.dumps(obj, separators=(",", ":")).encode()
+    return b"event: " + str(obj["type"]).encode() + b"\ndata: " + data + b"\n\n"
+
+
+def responses_sse_events(n: int) -> list[bytes]:
+    """The SSE events of an ``n``-delta Responses stream: ``response.created``, ``n`` text
+    deltas, ``response.completed``, ``[DONE]`` (``n + 2`` JSON events)."""
+    words = ["Hello", " there", ",", " how", " can", " I", " help", " you", " today", "?"]
+    events = [
+        _responses_event(
+            {
+                "type": "response.created",
+                "sequence_number": 0,
+                "response": _response_object("in_progress", None),
+            }
+        )
+    ]
+    for i in range(n):
+        delta = {
+            "type": "response.output_text.delta",
+            "sequence_number": i + 1,
+            "item_id": "msg_1",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": words[i % len(words)],
+            "logprobs": [],
+        }
+        events.append(_responses_event(delta))
+    text = "".join(words[i % len(words)] for i in range(min(n, 10)))  # kept small
+    completed = {
+        "type": "response.completed",
+        "sequence_number": n + 1,
+        "response": _response_object("completed", text),
+    }
+    events.append(_responses_event(completed))
+    events.append(b"data: [DONE]\n\n")
+    return events
+
+
 _JSON_BODY = chat_response_body()
 _MODELS_BODY = models_body()
 _MODELS_RESPONSE = (
@@ -223,16 +304,27 @@ _STREAM_HEAD = (
     b"Transfer-Encoding: chunked\r\n"
     b"\r\n"
 )
-_stream_cache: dict[int, bytes] = {}
+_RESPONSES_BODY = json.dumps(
+    _response_object("completed", "Hello! How can I help you?"), separators=(",", ":")
+).encode()
+_RESPONSES_JSON = (
+    b"HTTP/1.1 200 OK\r\n"
+    b"Content-Type: application/json\r\n"
+    b"Content-Length: " + str(len(_RESPONSES_BODY)).encode() + b"\r\n"
+    b"\r\n" + _RESPONSES_BODY
+)
+_stream_cache: dict[tuple[str, int], bytes] = {}
 
 
-def stream_response(n: int) -> bytes:
-    """Head plus chunked body of an ``n``-chunk stream, built once per ``n``."""
-    cached = _stream_cache.get(n)
+def stream_response(n: int, kind: str = "chat") -> bytes:
+    """Head plus chunked body of an ``n``-chunk chat stream (``kind="responses"``: an
+    ``n``-delta Responses stream), built once per ``(kind, n)``."""
+    cached = _stream_cache.get((kind, n))
     if cached is None:
-        body = b"".join(_http_chunk(event) for event in sse_events(n))
+        events = responses_sse_events(n) if kind == "responses" else sse_events(n)
+        body = b"".join(_http_chunk(event) for event in events)
         cached = _STREAM_HEAD + body + b"0\r\n\r\n"
-        _stream_cache[n] = cached
+        _stream_cache[(kind, n)] = cached
     return cached
 
 
@@ -276,17 +368,21 @@ class ChatServer(asyncio.Protocol):
         if request_line.startswith((b"GET /api/v1/models ", b"GET /api/v1/models?")):
             self.transport.write(_MODELS_RESPONSE)
             return
-        if not request_line.startswith(b"POST /api/v1/chat/completions"):
+        if request_line.startswith(b"POST /api/v1/chat/completions"):
+            kind = "chat"
+        elif request_line.startswith((b"POST /api/v1/responses ", b"POST /api/v1/responses?")):
+            kind = "responses"
+        else:
             self.transport.write(_NOT_FOUND)
             return
         if _STREAM_RE.search(body) is None:
-            self.transport.write(_JSON_RESPONSE)
+            self.transport.write(_JSON_RESPONSE if kind == "chat" else _RESPONSES_JSON)
             return
         n = chunks_header
         if n is None:
             match = _MODEL_N_RE.search(body)
             n = int(match.group(1)) if match else DEFAULT_CHUNKS
-        self.transport.write(stream_response(n))
+        self.transport.write(stream_response(n, kind))
 
 
 async def serve(host: str, port: int) -> None:

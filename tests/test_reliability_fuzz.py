@@ -10,6 +10,11 @@ For every example, sync and async, streaming and not: ``chat_send`` returns a ``
 promised type or a ``Failure`` of an ``OpenRouterCoreError``; a stream yields only Results (a
 ``Failure`` only as its last item), ``collect()`` returns a Result, and the stream ends closed.
 
+``responses_send`` (the Responses API) gets the same treatment with the same misbehaviour: its
+SSE bodies are Responses event streams (``response.created``, text deltas, ``response.completed``
+or an incomplete, failed, error or unknown end) with mutated events, random event JSON (unknown
+types, error events) and the same junk, cuts, resets and stalls.
+
 ``tests/fuzz_escapes.py`` runs the same checks on 10,000 examples and counts the escapes.
 """
 
@@ -24,6 +29,7 @@ import itertools
 import json
 import ssl
 import time
+import typing
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -35,9 +41,12 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 from funcs.chat_send import chat_send, chat_send_async
+from funcs.responses_send import responses_send, responses_send_async
 from openrouter_core import OpenRouterCore, RetryConfig
 from openrouter_core.errors import OpenRouterCoreError, StreamError
 from openrouter_core.models import ChatResponse, ChatStreamChunk
+from openrouter_core.models.responses import OpenResponsesResult, ResponsesStreamEvent
+from openrouter_core.responses.stream import AsyncResponsesStream, ResponsesStream
 from openrouter_core.streaming import AsyncChatStream, ChatStream
 from openrouter_core.testing import completion_body, error_body, stream_chunks
 from tests.loopback import LoopbackServer, pieces
@@ -49,6 +58,7 @@ PARAMS: dict[str, Any] = {
     "model": "openai/gpt-4o-mini",
     "messages": [{"role": "user", "content": "Hello"}],
 }
+RESPONSES_PARAMS: dict[str, Any] = {"model": "openai/gpt-4o-mini", "input": "Hello"}
 #: Read/connect timeout of every fuzzed call: stalls end quickly.
 CALL_TIMEOUT = 0.25
 #: At most one quick retry; a server's Retry-After above 50 ms ends the retries.
@@ -63,6 +73,8 @@ HOLD = 5.0
 SLOW = 10.0
 
 MODES = ("sync", "sync-stream", "async", "async-stream")
+#: The operations fuzzed: ``chat_send`` and ``responses_send``.
+APIS = ("chat", "responses")
 
 
 def _libraries() -> dict[str, Any]:
@@ -100,18 +112,48 @@ _KEYS = [
     "metadata",
 ]
 
-json_values: st.SearchStrategy[Any] = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**70), 2**70)
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=12),
-    lambda children: (
-        st.lists(children, max_size=3)
-        | st.dictionaries(st.sampled_from(_KEYS) | st.text(max_size=6), children, max_size=4)
-    ),
-    max_leaves=10,
-)
+_RESPONSES_KEYS = [
+    "type",
+    "id",
+    "object",
+    "status",
+    "response",
+    "sequence_number",
+    "output",
+    "output_index",
+    "content_index",
+    "item_id",
+    "item",
+    "delta",
+    "text",
+    "content",
+    "role",
+    "usage",
+    "error",
+    "code",
+    "message",
+    "incomplete_details",
+]
+
+
+def _json_values(keys: list[str]) -> st.SearchStrategy[Any]:
+    """Random JSON whose object keys are often among ``keys``."""
+    return st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**70), 2**70)
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=12),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(st.sampled_from(keys) | st.text(max_size=6), children, max_size=4)
+        ),
+        max_leaves=10,
+    )
+
+
+json_values = _json_values(_KEYS)
+responses_json_values = _json_values(_RESPONSES_KEYS)
 
 
 def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -125,20 +167,20 @@ def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
 
 
 @st.composite
-def mutated(draw: st.DrawFn, obj: Any) -> Any:
-    """``obj`` with up to three of its values replaced by random JSON or removed."""
+def mutated(draw: st.DrawFn, obj: Any, values: st.SearchStrategy[Any] = json_values) -> Any:
+    """``obj`` with up to three of its values replaced by random JSON (``values``) or removed."""
     obj = copy.deepcopy(obj)
     for _ in range(draw(st.integers(0, 3))):
         path = draw(st.sampled_from(list(_paths(obj))))
         if not path:
-            return draw(json_values)
+            return draw(values)
         parent = obj
         for step in path[:-1]:
             parent = parent[step]
         if draw(st.booleans()) and isinstance(parent, dict):
             del parent[path[-1]]
         else:
-            parent[path[-1]] = draw(json_values)
+            parent[path[-1]] = draw(values)
     return obj
 
 
@@ -175,32 +217,144 @@ def sse_body(draw: st.DrawFn) -> bytes:
     return b"".join(event + eol + eol for event in events)
 
 
+def responses_result(text: str | None, status: str = "completed") -> dict[str, Any]:
+    """A Responses API response object (``text`` None: no output yet)."""
+    output: list[dict[str, Any]] = []
+    if text is not None:
+        content = [{"type": "output_text", "text": text, "annotations": []}]
+        output = [{"type": "message", "id": "m", "role": "assistant", "content": content}]
+    return {"id": "resp-1", "object": "response", "status": status, "output": output}
+
+
+#: How a fuzzed Responses stream ends (before its junk and cuts).
+_RESPONSES_ENDS = ("completed", "completed", "incomplete", "failed", "error", "brand_new", "none")
+_RESPONSES_TYPES = [
+    "response.created",
+    "response.in_progress",
+    "response.output_item.added",
+    "response.output_text.delta",
+    "response.output_text.done",
+    "response.completed",
+    "response.incomplete",
+    "response.failed",
+    "response.reasoning_text.delta",
+    "response.function_call_arguments.delta",
+    "error",
+]
+
+
+def responses_events(texts: list[str], end: str) -> list[dict[str, Any]]:
+    """The event objects of a Responses stream of ``texts``, ended by ``end``."""
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": responses_result(None, "in_progress")},
+        {"type": "response.in_progress", "response": responses_result(None, "in_progress")},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {"type": "message", "id": "m", "role": "assistant", "content": []},
+        },
+    ]
+    for text in texts:
+        events.append(
+            {
+                "type": "response.output_text.delta",
+                "item_id": "m",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": text,
+            }
+        )
+    joined = "".join(texts)
+    events.append({"type": "response.output_text.done", "item_id": "m", "text": joined})
+    if end == "completed":
+        events.append({"type": "response.completed", "response": responses_result(joined)})
+    elif end == "incomplete":
+        response = responses_result(joined, "incomplete")
+        response["incomplete_details"] = {"reason": "max_output_tokens"}
+        events.append({"type": "response.incomplete", "response": response})
+    elif end == "failed":
+        response = responses_result(None, "failed")
+        response["error"] = {"code": "server_error", "message": "provider down"}
+        events.append({"type": "response.failed", "response": response})
+    elif end == "error":
+        events.append({"type": "error", "code": "rate_limit_exceeded", "message": "slow down"})
+    elif end == "brand_new":
+        events.append({"type": "response.brand_new_event", "extra": 1})
+    for number, obj in enumerate(events):
+        obj["sequence_number"] = number
+    return events
+
+
+#: Random event JSON: a known or unknown ``type`` (error events among them) and random fields.
+random_event: st.SearchStrategy[dict[str, Any]] = st.builds(
+    lambda kind, fields: {"type": kind, **fields},
+    st.sampled_from(_RESPONSES_TYPES) | st.text(max_size=12),
+    st.dictionaries(st.sampled_from(_RESPONSES_KEYS[1:]), responses_json_values, max_size=4),
+)
+
+_RESPONSES_SSE_EXTRAS = st.one_of(
+    _SSE_EXTRAS,
+    st.just(b'data: {"type": "error", "code": "server_error", "message": "boom"}'),
+    st.just(b"event: response.output_text.delta"),
+    random_event.map(lambda e: b"data: " + json.dumps(e).encode()),
+    random_event.map(lambda e: b"event: error\ndata: " + json.dumps(e).encode()),
+)
+
+
 @st.composite
-def json_body(draw: st.DrawFn) -> bytes:
+def responses_sse_body(draw: st.DrawFn) -> bytes:
+    """A Responses stream with mutated and random events, junk, dropped events and odd line
+    ends; each event may come with its ``event:`` line."""
+    texts = draw(st.lists(st.text(max_size=8), max_size=4))
+    named = draw(st.booleans())
+    events: list[bytes] = []
+    for event in responses_events(texts, draw(st.sampled_from(_RESPONSES_ENDS))):
+        sent = (
+            draw(mutated(event, responses_json_values)) if draw(st.integers(0, 5)) == 0 else event
+        )
+        data = b"data: " + json.dumps(sent).encode()
+        kind = sent.get("type") if isinstance(sent, dict) else None
+        if named and isinstance(kind, str):
+            data = b"event: " + kind.encode("utf-8", "replace") + b"\n" + data
+        events.append(data)
+    for extra in draw(st.lists(_RESPONSES_SSE_EXTRAS, max_size=3)):
+        events.insert(draw(st.integers(0, len(events))), extra)
+    if events and draw(st.integers(0, 3)) == 0:
+        del events[draw(st.integers(0, len(events) - 1))]
+    if draw(st.booleans()):
+        events.append(b"data: [DONE]")
+    eol = draw(st.sampled_from([b"\n", b"\r\n", b"\r"]))
+    return b"".join(event.replace(b"\n", eol) + eol + eol for event in events)
+
+
+@st.composite
+def json_body(draw: st.DrawFn, api: str = "chat") -> bytes:
     kind = draw(st.sampled_from(["completion", "mutated", "error", "value", "truncated"]))
+    values = responses_json_values if api == "responses" else json_values
+    whole: Any = responses_result if api == "responses" else completion_body
     if kind == "completion":
-        obj: Any = completion_body(draw(st.text(max_size=20)))
+        obj: Any = whole(draw(st.text(max_size=20)))
     elif kind == "mutated":
-        obj = draw(mutated(completion_body("x")))
+        obj = draw(mutated(whole("x"), values))
     elif kind == "error":
-        code = draw(st.one_of(st.integers(0, 600), st.text(max_size=5), json_values))
+        code = draw(st.one_of(st.integers(0, 600), st.text(max_size=5), values))
         obj = error_body(draw(st.text(max_size=20)), code=code)
     else:
-        obj = draw(json_values)
+        obj = draw(values)
     data = json.dumps(obj).encode()
     if kind == "truncated":
-        data = json.dumps(completion_body("cut short")).encode()
+        data = json.dumps(whole("cut short")).encode()
         data = data[: draw(st.integers(0, len(data)))]
     return data
 
 
 @st.composite
-def response_bytes(draw: st.DrawFn) -> bytes:
-    """One whole raw HTTP response, sane or not."""
+def response_bytes(draw: st.DrawFn, api: str = "chat") -> bytes:
+    """One whole raw HTTP response, sane or not (its JSON and SSE bodies those of ``api``)."""
     kind = draw(st.sampled_from(["json", "json", "sse", "sse", "sse", "binary"]))
     body = {
-        "json": lambda: draw(json_body()),
-        "sse": lambda: draw(sse_body()),
+        "json": lambda: draw(json_body(api)),
+        "sse": lambda: draw(responses_sse_body() if api == "responses" else sse_body()),
         "binary": lambda: draw(st.binary(max_size=120)),
     }[kind]()
     prefix = draw(st.sampled_from([b"", b"", b"", b"\xef\xbb\xbf", b" \r\n\t"]))
@@ -240,7 +394,7 @@ def response_bytes(draw: st.DrawFn) -> bytes:
         b"nan",
         b"Wed, 21 Oct 2015 07:28:00 GMT",
         b"Mon, 01 Jan 99999 00:00:00 GMT",
-        b"/api/v1/chat/completions",
+        b"/api/v1/responses" if api == "responses" else b"/api/v1/chat/completions",
         b"/elsewhere",
         b"http://127.0.0.1:1/x",
         b"http://[::1",
@@ -302,6 +456,8 @@ class Scenario:
     retries: int
     first_content_timeout: float | None
     chunk_gap_timeout: float | None
+    #: The operation called: ``chat`` (``chat_send``) or ``responses`` (``responses_send``).
+    api: str = "chat"
 
     @property
     def stream(self) -> bool:
@@ -309,8 +465,8 @@ class Scenario:
 
 
 @st.composite
-def scenarios(draw: st.DrawFn, mode: str | None = None) -> Scenario:
-    data = draw(response_bytes()) if draw(st.integers(0, 20)) else b""
+def scenarios(draw: st.DrawFn, mode: str | None = None, api: str = "chat") -> Scenario:
+    data = draw(response_bytes(api)) if draw(st.integers(0, 20)) else b""
     cuts = sorted(set(draw(st.lists(st.integers(0, len(data)), max_size=6))))
     points = [0, *cuts, len(data)]
     parts = tuple(data[a:b] for a, b in itertools.pairwise(points))
@@ -325,6 +481,7 @@ def scenarios(draw: st.DrawFn, mode: str | None = None) -> Scenario:
         retries=draw(st.integers(0, 1)),
         first_content_timeout=draw(st.sampled_from([None, None, 0.05, 0.3])),
         chunk_gap_timeout=draw(st.sampled_from([None, None, 0.05, 0.3])),
+        api=api,
     )
 
 
@@ -352,11 +509,28 @@ def _check_result(result: object, what: str) -> list[str]:
     return []
 
 
-def _check_items(items: list[object]) -> list[str]:
+#: What a stream's Success items hold, per API.
+_EVENT_TYPES: dict[str, tuple[type, ...]] = {
+    "chat": (ChatStreamChunk,),
+    "responses": typing.get_args(ResponsesStreamEvent),
+}
+#: What a call (not streaming) or ``collect()`` gives, per API.
+_FINAL_TYPES: dict[str, type] = {"chat": ChatResponse, "responses": OpenResponsesResult}
+#: The stream classes, per API: (sync, async).
+_STREAM_TYPES: dict[str, tuple[type, type]] = {
+    "chat": (ChatStream, AsyncChatStream),
+    "responses": (ResponsesStream, AsyncResponsesStream),
+}
+
+AnyStream = ChatStream | ResponsesStream
+AnyAsyncStream = AsyncChatStream | AsyncResponsesStream
+
+
+def _check_items(items: list[object], api: str = "chat") -> list[str]:
     problems: list[str] = []
     for index, item in enumerate(items):
         problems += _check_result(item, f"stream item {index}")
-        if isinstance(item, Success) and not isinstance(item.unwrap(), ChatStreamChunk):
+        if isinstance(item, Success) and not isinstance(item.unwrap(), _EVENT_TYPES[api]):
             problems.append(f"stream item {index}: Success of {type(item.unwrap()).__name__}")
         if isinstance(item, Failure):
             if not isinstance(item.failure(), StreamError):
@@ -366,32 +540,33 @@ def _check_items(items: list[object]) -> list[str]:
     return problems
 
 
-def _check_collected(result: Result[ChatResponse, StreamError]) -> list[str]:
+def _check_collected(result: Result[Any, StreamError], api: str = "chat") -> list[str]:
     problems = _check_result(result, "collect()")
-    if isinstance(result, Success) and not isinstance(result.unwrap(), ChatResponse):
-        problems.append("collect(): Success of something other than a ChatResponse")
+    expected = _FINAL_TYPES[api]
+    if isinstance(result, Success) and not isinstance(result.unwrap(), expected):
+        problems.append(f"collect(): Success of something other than a {expected.__name__}")
     return problems
 
 
-def consume_sync(stream: ChatStream, sc: Scenario) -> list[str]:
+def consume_sync(stream: AnyStream, sc: Scenario) -> list[str]:
     problems: list[str] = []
     if sc.consume == "collect":
-        problems += _check_collected(stream.collect())
+        problems += _check_collected(stream.collect(), sc.api)
     elif sc.consume == "iterate":
         with stream:
-            problems += _check_items(list(stream))
+            problems += _check_items(list(stream), sc.api)
     elif sc.consume == "some_then_collect":
         items: list[object] = []
         for item in stream:
             items.append(item)
             if len(items) > sc.take:
                 break
-        problems += _check_items(items)
-        problems += _check_collected(stream.collect())
+        problems += _check_items(items, sc.api)
+        problems += _check_collected(stream.collect(), sc.api)
     else:
         with stream:
-            for index, item in enumerate(stream):
-                problems += _check_result(item, f"stream item {index}")
+            for index, got in enumerate(stream):
+                problems += _check_result(got, f"stream item {index}")
                 if index >= sc.take:
                     break
     if not stream.closed:
@@ -399,13 +574,13 @@ def consume_sync(stream: ChatStream, sc: Scenario) -> list[str]:
     return problems
 
 
-async def consume_async(stream: AsyncChatStream, sc: Scenario) -> list[str]:
+async def consume_async(stream: AnyAsyncStream, sc: Scenario) -> list[str]:
     problems: list[str] = []
     if sc.consume == "collect":
-        problems += _check_collected(await stream.collect())
+        problems += _check_collected(await stream.collect(), sc.api)
     elif sc.consume == "iterate":
         async with stream:
-            problems += _check_items([item async for item in stream])
+            problems += _check_items([item async for item in stream], sc.api)
     elif sc.consume == "some_then_collect":
         items: list[object] = []
         while len(items) <= sc.take:
@@ -413,8 +588,8 @@ async def consume_async(stream: AsyncChatStream, sc: Scenario) -> list[str]:
                 items.append(await stream.__anext__())
             except StopAsyncIteration:
                 break
-        problems += _check_items(items)
-        problems += _check_collected(await stream.collect())
+        problems += _check_items(items, sc.api)
+        problems += _check_collected(await stream.collect(), sc.api)
     else:
         async with stream:
             index = 0
@@ -429,9 +604,9 @@ async def consume_async(stream: AsyncChatStream, sc: Scenario) -> list[str]:
 
 
 def _check_success(value: object, sc: Scenario, stream_type: type) -> list[str]:
-    expected = stream_type if sc.stream else ChatResponse
+    expected = stream_type if sc.stream else _FINAL_TYPES[sc.api]
     if not isinstance(value, expected):
-        return [f"chat_send: Success of {type(value).__name__}, expected {expected.__name__}"]
+        return [f"{sc.api}: Success of {type(value).__name__}, expected {expected.__name__}"]
     return []
 
 
@@ -443,12 +618,16 @@ def run_sync(server: LoopbackServer, sc: Scenario) -> list[str]:
     core = OpenRouterCore(api_key=SECRET, server_url=server.base_url, client=client)
     try:
         with client:
-            result = chat_send(core, PARAMS, **_options(sc))
-            problems += _check_result(result, "chat_send")
+            result: Result[Any, OpenRouterCoreError]
+            if sc.api == "responses":
+                result = responses_send(core, RESPONSES_PARAMS, **_options(sc))
+            else:
+                result = chat_send(core, PARAMS, **_options(sc))
+            problems += _check_result(result, f"{sc.api} send")
             if isinstance(result, Success):
                 value = result.unwrap()
-                problems += _check_success(value, sc, ChatStream)
-                if isinstance(value, ChatStream):
+                problems += _check_success(value, sc, _STREAM_TYPES[sc.api][0])
+                if isinstance(value, (ChatStream, ResponsesStream)):
                     problems += consume_sync(value, sc)
     except Exception as exc:
         problems.append(f"raised {type(exc).__name__}: {exc}")
@@ -463,12 +642,16 @@ async def run_async(server: LoopbackServer, sc: Scenario) -> list[str]:
     core = OpenRouterCore(api_key=SECRET, server_url=server.base_url, async_client=client)
     try:
         async with client:
-            result = await chat_send_async(core, PARAMS, **_options(sc))
-            problems += _check_result(result, "chat_send_async")
+            result: Result[Any, OpenRouterCoreError]
+            if sc.api == "responses":
+                result = await responses_send_async(core, RESPONSES_PARAMS, **_options(sc))
+            else:
+                result = await chat_send_async(core, PARAMS, **_options(sc))
+            problems += _check_result(result, f"{sc.api} send (async)")
             if isinstance(result, Success):
                 value = result.unwrap()
-                problems += _check_success(value, sc, AsyncChatStream)
-                if isinstance(value, AsyncChatStream):
+                problems += _check_success(value, sc, _STREAM_TYPES[sc.api][1])
+                if isinstance(value, (AsyncChatStream, AsyncResponsesStream)):
                     problems += await consume_async(value, sc)
     except Exception as exc:
         problems.append(f"raised {type(exc).__name__}: {exc}")
@@ -499,15 +682,14 @@ FUZZ_SETTINGS = settings(
 )
 
 
-@pytest.mark.parametrize("mode", MODES)
-def test_any_server_behaviour_gives_a_result(mode: str) -> None:
+def _fuzz(mode: str, api: str) -> None:
     loop = asyncio.new_event_loop()
     ran = 0
     try:
         with LoopbackServer() as server:
 
             @FUZZ_SETTINGS
-            @given(sc=scenarios(mode))
+            @given(sc=scenarios(mode, api))
             def check(sc: Scenario) -> None:
                 nonlocal ran
                 ran += 1
@@ -517,3 +699,14 @@ def test_any_server_behaviour_gives_a_result(mode: str) -> None:
     finally:
         loop.close()
     assert ran >= FUZZ_SETTINGS.max_examples
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_any_server_behaviour_gives_a_result(mode: str) -> None:
+    _fuzz(mode, "chat")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_any_server_behaviour_gives_a_responses_result(mode: str) -> None:
+    """The same for ``responses_send``: Responses event streams, junk, cuts, resets, stalls."""
+    _fuzz(mode, "responses")

@@ -289,7 +289,7 @@ class StreamState(Generic[E, R]):
                 return
         elif reported is None:
             problem = parsed.failure().message
-            items.append(self._decode_error(f"event is not a valid chunk ({problem})", text))
+            items.append(self._decode_error(f"event does not read as one ({problem})", text))
             return
         items.append(self._stream_error(obj, text, reported))
 
