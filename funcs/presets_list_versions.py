@@ -95,7 +95,7 @@ def presets_list_versions_iter(
     slug: str,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[PresetDesignatedVersion, OpenRouterCoreError]]:
+) -> Iterator[Result[PresetDesignatedVersion | None, OpenRouterCoreError]]:
     """Every item of ``presets_list_versions``, page after page, fetched lazily: ``Success(item)``
     each, then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -110,7 +110,7 @@ def presets_list_versions_iter_async(
     slug: str,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[PresetDesignatedVersion, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[PresetDesignatedVersion | None, OpenRouterCoreError]]:
     """The async twin of ``presets_list_versions_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

@@ -23,7 +23,7 @@ OpenRouterCoreError                   base of everything below
     ├── StreamTruncatedError          the stream ended without ``[DONE]`` or a finish reason
     ├── StreamTimeoutError            a read timeout or a stream watchdog fired mid-stream
     ├── StreamConnectionError         the connection broke mid-stream
-    └── StreamDecodeError             an event's data is not a valid chunk
+    └── StreamDecodeError             an event's data does not read as an event
 """
 
 from __future__ import annotations

@@ -59,5 +59,8 @@ def test_quick_run_prints_the_whole_table() -> None:
     ):
         assert rows[(figure, "raw httpx")] != "n/a", proc.stdout
     assert ("SSE decoder only", "bytes.split") in rows
+    # The figures of the operations beyond chat.
+    assert rows[("responses stream events", "raw httpx")] != "n/a", proc.stdout
+    assert rows[("responses stream events", "openrouter-core")] != "n/a", proc.stdout
     assert "Failed targets:" in proc.stdout
     assert "nproc=" in proc.stdout

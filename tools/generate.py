@@ -234,6 +234,7 @@ class Model:
         self.open = False
         self.request_side = False  # reachable from a request body: read strictly there
         self.nullable: list[str] = []  # fields whose schema admits null
+        self.always: list[str] = []  # required fields that admit null: written as null
 
 
 class Tagged:
@@ -329,7 +330,10 @@ class Types:
         if types == "null":
             return "None", set()
         if types == "array":
-            item, uses = self.annotation(node.get("items", {}), hint + "Item")
+            items = node.get("items", {})
+            item, uses = self.annotation(items, hint + "Item")
+            if self.allows_null(items) and item != "Any":
+                item = f"{item} | None"
             return f"list[{item}]", uses
         if node.get("properties"):
             name = self.model(node, hint)
@@ -338,6 +342,8 @@ class Types:
         if types == "object" or extra is not None:
             if isinstance(extra, dict) and extra:
                 value, uses = self.annotation(extra, hint + "Value")
+                if self.allows_null(extra) and value != "Any":
+                    value = f"{value} | None"
                 return f"dict[str, {value}]", uses
             return "dict[str, Any]", set()
         if "enum" in node:
@@ -448,7 +454,8 @@ class Types:
         self.by_schema[id(schema)] = name
         required = set(schema.get("required") or [])
         extra = schema.get("additionalProperties")
-        model.open = bool(extra) and extra is not False
+        # ``additionalProperties: {}`` admits anything, as ``true`` does.
+        model.open = extra is True or isinstance(extra, dict)
         for wire, prop in (schema.get("properties") or {}).items():
             if not wire.isidentifier() or keyword.iskeyword(wire) or wire in _RESERVED:
                 model.skipped.append(wire)
@@ -462,7 +469,14 @@ class Types:
             if self.allows_null(prop):
                 model.nullable.append(wire)
             if wire in required:
-                model.required.append(wire)
+                # A required field that admits null may be null: present, but not required
+                # to hold a value (and written out as null).
+                if self.allows_null(prop):
+                    model.always.append(wire)
+                else:
+                    model.required.append(wire)
+        # A field the class cannot name is kept in ``extras``, so reading strictly must let it.
+        model.open = model.open or bool(model.skipped)
         return name
 
 
@@ -684,6 +698,9 @@ def model_lines(model: Model) -> list[str]:
     if model.required and model.request_side:
         names = ", ".join(repr(n) for n in model.required)
         classvars.append(f"    _strict_required: ClassVar[frozenset[str]] = frozenset({{{names}}})")
+    if model.always and model.request_side:
+        names = ", ".join(repr(n) for n in model.always)
+        classvars.append(f"    _always_emit: ClassVar[frozenset[str]] = frozenset({{{names}}})")
     if model.body and model.nullable:
         names = ", ".join(repr(n) for n in model.nullable)
         classvars.append(f"    _nullable: ClassVar[frozenset[str]] = frozenset({{{names}}})")
@@ -750,7 +767,11 @@ def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[s
     typing_names = (
         ["ClassVar"]
         if any(
-            (m.required and m.request_side) or m.needs or m.open or (m.body and m.nullable)
+            (m.required and m.request_side)
+            or m.needs
+            or m.open
+            or (m.body and m.nullable)
+            or (m.always and m.request_side)
             for m in models
         )
         else []
@@ -1318,7 +1339,7 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
     return "\n".join(lines) + "\n"
 
 
-def operations_table(operations: list[Operation]) -> str:
+def operations_table(operations: list[Operation], prefix: str = "docs/") -> str:
     lines = ["| Function | Method and path | Key | Docs |", "|---|---|---|---|"]
     # Written by hand: chat, and the two pure OAuth helpers the TypeScript SDK has too.
     lines.append("| `chat_send` (`chat_stream`) | `POST /chat/completions` | API key | README |")
@@ -1327,7 +1348,7 @@ def operations_table(operations: list[Operation]) -> str:
     lines.append("| `video_generation_wait` | polls `GET /videos/{jobId}` | API key | README |")
     for op in sorted(operations, key=lambda o: o.name):
         key = "management" if op.management else "API key"
-        link = f"[docs/{op.group}.md](docs/{op.group}.md#{op.name})"
+        link = f"[docs/{op.group}.md]({prefix}{op.group}.md#{op.name})"
         lines.append(f"| `{op.name}` | `{op.method} {op.path}` | {key} | {link} |")
     return "\n".join(lines) + "\n"
 
@@ -1364,7 +1385,9 @@ def build() -> dict[Path, str]:
     for group, ops in sorted(by_group.items()):
         files[ROOT / "docs" / f"{group}.md"] = docs_page(doc, types, group, ops)
     table = operations_table(operations)
-    files[ROOT / "docs" / "operations.md"] = "# Operations\n\n" + table
+    files[ROOT / "docs" / "operations.md"] = "# Operations\n\n" + operations_table(
+        operations, prefix=""
+    )
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
     start, end = "<!-- operations:start -->\n", "<!-- operations:end -->"

@@ -88,6 +88,8 @@ class ProviderOptions(WireModel):
     ``together-lite``, ``wandb-legacy``, ``z-ai``) are kept in ``extras``.
     """
 
+    _open: ClassVar[bool] = True
+
     ai21: dict[str, Any] | None = None
     akashml: dict[str, Any] | None = None
     alibaba: dict[str, Any] | None = None
@@ -510,7 +512,7 @@ class ModelReasoning(WireModel):
     #: When true, reasoning cannot be disabled and effort "none" is rejected.
     mandatory: bool | None = None
     #: Allowed reasoning effort values for this model, in descending effort order (highest first).
-    supported_efforts: list[str] | None = None
+    supported_efforts: list[str | None] | None = None
     #: Present and `true` when the model accepts `reasoning.max_tokens` in requests
     #: (Anthropic-style) instead of or in addition to `reasoning.effort`.
     supports_max_tokens: bool | None = None
@@ -776,7 +778,15 @@ class FusionPluginToolsItem(WireModel):
 
     #: Optional configuration forwarded as the tool's `parameters` object.
     parameters: (
-        dict[str, str | float | bool | list[str | float | bool] | dict[str, str | float | bool]]
+        dict[
+            str,
+            str
+            | float
+            | bool
+            | list[str | float | bool | None]
+            | dict[str, str | float | bool | None]
+            | None,
+        ]
         | None
     ) = None
     #: Server tool type identifier (e.g.
@@ -894,6 +904,8 @@ class TraceConfig(WireModel):
     generation_name, parent_span_id) have special handling. Additional keys are passed through as
     custom metadata to configured broadcast destinations.
     """
+
+    _open: ClassVar[bool] = True
 
     generation_name: str | None = None
     parent_span_id: str | None = None

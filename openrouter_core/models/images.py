@@ -124,6 +124,8 @@ class ImageGenerationProviderPreferencesOptions(WireModel):
     ``together-lite``, ``wandb-legacy``, ``z-ai``) are kept in ``extras``.
     """
 
+    _open: ClassVar[bool] = True
+
     ai21: dict[str, Any] | None = None
     akashml: dict[str, Any] | None = None
     alibaba: dict[str, Any] | None = None

@@ -921,7 +921,8 @@ class CreatePresetFromInferenceResponse(WireModel):
 class MessagesRequest(WireModel):
     """Request schema for Anthropic Messages API endpoint."""
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"messages", "model"})
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"model"})
+    _always_emit: ClassVar[frozenset[str]] = frozenset({"messages"})
     _nullable: ClassVar[frozenset[str]] = frozenset(
         {
             "context_management",
@@ -1016,6 +1017,7 @@ class MessagesFallbackParam(WireModel):
     """
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"model"})
+    _open: ClassVar[bool] = True
 
     model: str | None = None
 
@@ -1061,12 +1063,12 @@ class AnthropicCitationCharLocationParam(WireModel):
         {
             "cited_text",
             "document_index",
-            "document_title",
             "end_char_index",
             "start_char_index",
             "type",
         }
     )
+    _always_emit: ClassVar[frozenset[str]] = frozenset({"document_title"})
 
     cited_text: str | None = None
     document_index: int | None = None
@@ -1084,12 +1086,12 @@ class AnthropicCitationPageLocationParam(WireModel):
         {
             "cited_text",
             "document_index",
-            "document_title",
             "end_page_number",
             "start_page_number",
             "type",
         }
     )
+    _always_emit: ClassVar[frozenset[str]] = frozenset({"document_title"})
 
     cited_text: str | None = None
     document_index: int | None = None
@@ -1107,12 +1109,12 @@ class AnthropicCitationContentBlockLocationParam(WireModel):
         {
             "cited_text",
             "document_index",
-            "document_title",
             "end_block_index",
             "start_block_index",
             "type",
         }
     )
+    _always_emit: ClassVar[frozenset[str]] = frozenset({"document_title"})
 
     cited_text: str | None = None
     document_index: int | None = None
@@ -1130,11 +1132,11 @@ class AnthropicCitationWebSearchResultLocationParam(WireModel):
         {
             "cited_text",
             "encrypted_index",
-            "title",
             "type",
             "url",
         }
     )
+    _always_emit: ClassVar[frozenset[str]] = frozenset({"title"})
 
     cited_text: str | None = None
     encrypted_index: str | None = None
@@ -1154,10 +1156,10 @@ class AnthropicCitationSearchResultLocationParam(WireModel):
             "search_result_index",
             "source",
             "start_block_index",
-            "title",
             "type",
         }
     )
+    _always_emit: ClassVar[frozenset[str]] = frozenset({"title"})
 
     cited_text: str | None = None
     end_block_index: int | None = None
@@ -1236,7 +1238,7 @@ class ListPresetVersionsResponse(WireModel):
 
     _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
-    data: list[PresetDesignatedVersion] | None = None
+    data: list[PresetDesignatedVersion | None] | None = None
     total_count: int | None = None
 
     @classmethod

@@ -6,7 +6,7 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias
+from typing import Any, ClassVar, TypeAlias
 
 import attrs
 from returns.result import Result
@@ -319,6 +319,8 @@ class OutputFunctionCallItem(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFunctionCallItemSubagentItemsItem(WireModel):
     """The ``OutputFunctionCallItemSubagentItemsItem`` object."""
+
+    _open: ClassVar[bool] = True
 
     type: str | None = None
 
@@ -854,6 +856,8 @@ class ShellCallOutputContent(WireModel):
     timeout outcome.
     """
 
+    _open: ClassVar[bool] = True
+
     outcome: Any = None
     stderr: str | None = None
     stdout: str | None = None
@@ -1188,6 +1192,8 @@ class EndpointInfo(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class RouterParams(WireModel):
     """The ``RouterParams`` object."""
+
+    _open: ClassVar[bool] = True
 
     quality_floor: float | None = None
     throughput_floor: float | None = None

@@ -159,6 +159,8 @@ class VideoGenerationRequestProviderOptions(WireModel):
     ``together-lite``, ``wandb-legacy``, ``z-ai``) are kept in ``extras``.
     """
 
+    _open: ClassVar[bool] = True
+
     ai21: dict[str, Any] | None = None
     akashml: dict[str, Any] | None = None
     alibaba: dict[str, Any] | None = None
