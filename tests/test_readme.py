@@ -172,7 +172,7 @@ def test_binary_uploads_and_jobs_example_runs_against_the_fake(
 def test_responses_stream_example_runs_against_the_fake(capsys: Any) -> None:
     from openrouter_core.testing import sse_bytes
 
-    events = [
+    events: list[dict[str, Any]] = [
         {"type": "response.created", "response": {"id": "r1", "status": "in_progress"}},
         {"type": "response.output_text.delta", "delta": "Hi", "item_id": "m"},
         {"type": "response.output_text.delta", "delta": "!", "item_id": "m"},
