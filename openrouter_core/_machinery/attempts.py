@@ -13,6 +13,7 @@ loop in the tree; here there is one.)
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import random
 import time
@@ -57,7 +58,10 @@ logger = logging.getLogger("openrouter_core")
 
 @attrs.frozen
 class Send:
-    """Send the request; the outcome is the response (body unread) or the exception."""
+    """Send the request ``build(client, opened)`` makes (files it opens go on ``opened``); the
+    outcome is the response (body unread) or the exception."""
+
+    build: Callable[[Any, contextlib.ExitStack], Any]
 
 
 @attrs.frozen
@@ -90,7 +94,6 @@ class Sleep:
 
 Step = Send | Read | Peek | Collect | Sleep
 Steps = Generator[Step, Any, Result[Any, OpenRouterCoreError]]
-_SEND = Send()
 
 
 def _is_event_stream(status: int, headers: Any) -> bool:
@@ -212,6 +215,7 @@ def _stamp(value: Any, http: HTTPInfo) -> Any:
 
 
 def attempts(
+    core: OpenRouterCore,
     prepared: Prepared,
     clock: Callable[[], float],
     rand: Callable[[], float],
@@ -225,12 +229,13 @@ def attempts(
     if spec is not None:
         stream_class = (spec.sync_class if sync else spec.async_class) or stream_class
     body_class = Body if sync else AsyncBody
+    send = Send(functools.partial(build_request, core, prepared))
     started = clock()
     attempt = 0
     while True:
         attempt += 1
         attempt_started = clock()
-        outcome = yield _SEND
+        outcome = yield send
         if isinstance(outcome, Exception):
             _log_attempt(prepared, attempt, type(outcome).__name__, clock() - attempt_started)
             verdict = classify_exception(outcome, attempts=attempt)
@@ -273,6 +278,93 @@ def attempts(
         yield Sleep(float(delay))
 
 
+@attrs.frozen
+class Done:
+    """The machine's end: ``result`` is the call's Result."""
+
+    result: Result[Any, OpenRouterCoreError]
+
+
+def _advance(steps: Steps, outcome: Any) -> Step | Done:
+    """The machine's next step, given the outcome of the last one."""
+    try:
+        return steps.send(outcome)
+    except StopIteration as done:
+        return Done(done.value)
+
+
+# What each step does, with the sync client and with the async one: a line or two each, so that
+# nothing of the loop's logic lives twice.
+
+
+def _send(client: Any, step: Any, sleep: Any) -> Any:
+    with contextlib.ExitStack() as opened:
+        return client.send(step.build(client, opened), stream=True)
+
+
+def _read(client: Any, step: Any, sleep: Any) -> Any:
+    try:
+        return step.response.read()
+    finally:
+        step.response.close()
+
+
+_SYNC: dict[type, Callable[[Any, Any, Any], Any]] = {
+    Send: _send,
+    Read: _read,
+    Peek: lambda client, step, sleep: step.stream.peek(),
+    Collect: lambda client, step, sleep: step.stream.collect(),
+    Sleep: lambda client, step, sleep: sleep(step.seconds),
+}
+
+
+async def _asend(client: Any, step: Any, sleep: Any) -> Any:
+    with contextlib.ExitStack() as opened:
+        return await client.send(step.build(client, opened), stream=True)
+
+
+async def _aread(client: Any, step: Any, sleep: Any) -> Any:
+    try:
+        return await step.response.aread()
+    finally:
+        await step.response.aclose()
+
+
+async def _apeek(client: Any, step: Any, sleep: Any) -> Any:
+    return await step.stream.peek()
+
+
+async def _acollect(client: Any, step: Any, sleep: Any) -> Any:
+    return await step.stream.collect()
+
+
+async def _asleep(client: Any, step: Any, sleep: Any) -> None:
+    await sleep(step.seconds)
+
+
+_ASYNC: dict[type, Callable[[Any, Any, Any], Awaitable[Any]]] = {
+    Send: _asend,
+    Read: _aread,
+    Peek: _apeek,
+    Collect: _acollect,
+    Sleep: _asleep,
+}
+
+
+def _perform(client: Any, step: Step, sleep: Any) -> Any:
+    try:
+        return _SYNC[type(step)](client, step, sleep)
+    except Exception as exc:  # a transport error or a broken body: the machine's next input
+        return exc
+
+
+async def _aperform(client: Any, step: Step, sleep: Any) -> Any:
+    try:
+        return await _ASYNC[type(step)](client, step, sleep)
+    except Exception as exc:  # as in _perform
+        return exc
+
+
 def run_sync(
     core: OpenRouterCore,
     prepared: Prepared,
@@ -283,34 +375,11 @@ def run_sync(
 ) -> Result[Any, OpenRouterCoreError]:
     """Perform the steps of :func:`attempts` with the sync client."""
     client = core.sync_client()
-    steps = attempts(prepared, clock, rand, sync=True)
+    steps = attempts(core, prepared, clock, rand, sync=True)
     outcome: Any = None
-    while True:
-        try:
-            step = steps.send(outcome)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        if isinstance(step, Send):
-            try:
-                with contextlib.ExitStack() as opened:
-                    request = build_request(core, client, prepared, opened)
-                    outcome = client.send(request, stream=True)
-            except Exception as exc:
-                outcome = exc
-        elif isinstance(step, Read):
-            try:
-                outcome = step.response.read()
-            except Exception as exc:
-                outcome = exc
-            finally:
-                step.response.close()
-        elif isinstance(step, Peek):
-            outcome = step.stream.peek()
-        elif isinstance(step, Collect):
-            outcome = step.stream.collect()
-        else:
-            sleep(step.seconds)
-            outcome = None
+    while not isinstance(step := _advance(steps, outcome), Done):
+        outcome = _perform(client, step, sleep)
+    return step.result
 
 
 async def run_async(
@@ -325,31 +394,8 @@ async def run_async(
     import asyncio
 
     client = core.async_client_for_loop()
-    steps = attempts(prepared, clock, rand, sync=False)
+    steps = attempts(core, prepared, clock, rand, sync=False)
     outcome: Any = None
-    while True:
-        try:
-            step = steps.send(outcome)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
-        if isinstance(step, Send):
-            try:
-                with contextlib.ExitStack() as opened:
-                    request = build_request(core, client, prepared, opened)
-                    outcome = await client.send(request, stream=True)
-            except Exception as exc:
-                outcome = exc
-        elif isinstance(step, Read):
-            try:
-                outcome = await step.response.aread()
-            except Exception as exc:
-                outcome = exc
-            finally:
-                await step.response.aclose()
-        elif isinstance(step, Peek):
-            outcome = await step.stream.peek()
-        elif isinstance(step, Collect):
-            outcome = await step.stream.collect()
-        else:
-            await (sleep or asyncio.sleep)(step.seconds)
-            outcome = None
+    while not isinstance(step := _advance(steps, outcome), Done):
+        outcome = await _aperform(client, step, sleep or asyncio.sleep)
+    return step.result

@@ -117,30 +117,19 @@ class Body(_BodyBase):
 
     def read(self) -> Result[bytes, StreamError]:
         """The whole body (for bodies that fit in memory)."""
-        parts: list[bytes] = []
-        for item in self.iter_bytes():
-            if isinstance(item, Failure):
-                return Failure(item.failure())
-            parts.append(item.unwrap())
-        return Success(b"".join(parts))
+        into = _Collect()
+        all(into.take(item) for item in self.iter_bytes())
+        self.close()
+        return into.result()
 
     def save(self, path: str | os.PathLike[str]) -> Result[int, StreamError]:
         """Write the body to ``path`` chunk by chunk; the number of bytes written. On a Failure
         the partial file is removed."""
-        try:
-            with open(path, "wb") as file:
-                for item in self.iter_bytes():
-                    if isinstance(item, Failure):
-                        raise _BrokenError(item.failure())
-                    file.write(item.unwrap())
-        except _BrokenError as broken:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-            return Failure(broken.error)
-        except OSError as exc:
-            self.close()
-            return Failure(StreamConnectionError(message=f"could not write {path!s}: {exc}"))
-        return Success(self.received)
+        with _Save(path) as into:
+            if into.ready():
+                all(into.take(item) for item in self.iter_bytes())
+        self.close()
+        return into.result()
 
     def close(self) -> None:
         """Close the HTTP response (idempotent)."""
@@ -155,16 +144,10 @@ class AsyncBody(_BodyBase):
     ``await save(path)``."""
 
     def __init__(self, response: Any, http: HTTPInfo | None = None) -> None:
-        import asyncio
-
-        from openrouter_core._machinery.stream import _aclose_later
+        from openrouter_core._machinery.stream import close_when_dropped
 
         super().__init__(response, http)
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        self._finalizer = weakref.finalize(self, _aclose_later, response, loop)
+        self._finalizer = close_when_dropped(self, response)
 
     async def __aenter__(self) -> Self:
         return self
@@ -193,30 +176,22 @@ class AsyncBody(_BodyBase):
 
     async def read(self) -> Result[bytes, StreamError]:
         """The whole body (for bodies that fit in memory)."""
-        parts: list[bytes] = []
+        into = _Collect()
         async for item in self.iter_bytes():
-            if isinstance(item, Failure):
-                return Failure(item.failure())
-            parts.append(item.unwrap())
-        return Success(b"".join(parts))
+            if not into.take(item):
+                break
+        return into.result()
 
     async def save(self, path: str | os.PathLike[str]) -> Result[int, StreamError]:
         """Write the body to ``path`` chunk by chunk; the number of bytes written. On a Failure
         the partial file is removed."""
-        try:
-            with open(path, "wb") as file:
+        with _Save(path) as into:
+            if into.ready():
                 async for item in self.iter_bytes():
-                    if isinstance(item, Failure):
-                        raise _BrokenError(item.failure())
-                    file.write(item.unwrap())
-        except _BrokenError as broken:
-            with contextlib.suppress(OSError):
-                os.unlink(path)
-            return Failure(broken.error)
-        except OSError as exc:
-            await self.aclose()
-            return Failure(StreamConnectionError(message=f"could not write {path!s}: {exc}"))
-        return Success(self.received)
+                    if not into.take(item):
+                        break
+        await self.aclose()
+        return into.result()
 
     async def aclose(self) -> None:
         """Close the HTTP response (idempotent)."""
@@ -227,10 +202,64 @@ class AsyncBody(_BodyBase):
                 await self._response.aclose()
 
 
-class _BrokenError(Exception):
-    def __init__(self, error: StreamError) -> None:
-        super().__init__(error.message)
-        self.error = error
+class _Collect:
+    """Gathers the chunks of ``read()``; the first Failure ends it."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.error: StreamError | None = None
+
+    def take(self, item: Result[bytes, StreamError]) -> bool:
+        if isinstance(item, Failure):
+            self.error = item.failure()
+            return False
+        self.parts.append(item.unwrap())
+        return True
+
+    def result(self) -> Result[bytes, StreamError]:
+        return Failure(self.error) if self.error else Success(b"".join(self.parts))
+
+
+class _Save:
+    """Writes the chunks of ``save()`` to a file, removed again if the body fails."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = path
+        self.file: Any = None
+        self.written = 0
+        self.error: StreamError | None = None
+
+    def __enter__(self) -> _Save:
+        try:
+            self.file = open(self.path, "wb")
+        except OSError as exc:
+            self.error = StreamConnectionError(message=f"could not write {self.path!s}: {exc}")
+        return self
+
+    def ready(self) -> bool:
+        return self.error is None
+
+    def take(self, item: Result[bytes, StreamError]) -> bool:
+        if isinstance(item, Failure):
+            self.error = item.failure()
+            return False
+        try:
+            self.file.write(item.unwrap())
+        except OSError as exc:
+            self.error = StreamConnectionError(message=f"could not write {self.path!s}: {exc}")
+            return False
+        self.written += len(item.unwrap())
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        if self.file is not None:
+            self.file.close()
+            if self.error is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path)
+
+    def result(self) -> Result[int, StreamError]:
+        return Failure(self.error) if self.error else Success(self.written)
 
 
 def _close_quietly(response: Any) -> None:

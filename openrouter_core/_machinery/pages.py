@@ -44,27 +44,35 @@ class Pager:
             return {**self.arguments, "cursor": self.cursor}
         return {**self.arguments, "offset": self.offset}
 
-    def take(self, page: Any) -> list[Any] | ResponseValidationError:
-        """The items of ``page``, noting where the next page starts."""
-        items = getattr(page, "data", None)
+    def take(self, page: Result[Any, OpenRouterCoreError]) -> list[Result[Any, Any]]:
+        """The items of a fetched page as Results, noting where the next page starts; a page
+        that failed (or holds no list) is one Failure, and the end of the walk."""
+        if isinstance(page, Failure):
+            self.done = True
+            return [page]
+        items = getattr(page.unwrap(), "data", None)
         if not isinstance(items, list):
-            return ResponseValidationError(
-                message="data: a page of the list holds no array of items",
-                path="data",
-                problem="a page of the list holds no array of items",
-            )
+            self.done = True
+            problem = "a page of the list holds no array of items"
+            return [
+                Failure(
+                    ResponseValidationError(
+                        message=f"data: {problem}", path="data", problem=problem
+                    )
+                )
+            ]
         if self.style == "cursor":
-            cursor = getattr(page, "cursor", None)
-            more = getattr(page, "has_more", None)
+            cursor = getattr(page.unwrap(), "cursor", None)
+            more = getattr(page.unwrap(), "has_more", None)
             self.cursor = cursor if isinstance(cursor, str) and cursor else None
             self.done = not items or self.cursor is None or more is False
-            return items
-        expected = self.arguments.get("limit") or self.page_size
-        if expected is None and self.offset == 0:
-            expected = len(items)  # the server's page size, as the first page shows it
-        self.offset += len(items)
-        self.done = not items or (isinstance(expected, int) and len(items) < expected)
-        return items
+        else:
+            expected = self.arguments.get("limit") or self.page_size
+            if expected is None and self.offset == 0:
+                expected = len(items)  # the server's page size, as the first page shows it
+            self.offset += len(items)
+            self.done = not items or (isinstance(expected, int) and len(items) < expected)
+        return [Success(item) for item in items]
 
 
 def walk(
@@ -78,12 +86,7 @@ def walk(
     """Every item of a paginated list, fetched page by page as the caller goes."""
     pager = Pager(arguments, style, page_size)
     while (page_arguments := pager.next_arguments()) is not None:
-        page = call(op, core, None, page_arguments, options)
-        items = page.failure() if isinstance(page, Failure) else pager.take(page.unwrap())
-        if not isinstance(items, list):
-            yield Failure(items)
-            return
-        yield from (Success(item) for item in items)
+        yield from pager.take(call(op, core, None, page_arguments, options))
 
 
 async def walk_async(
@@ -97,10 +100,5 @@ async def walk_async(
     """The async twin of :func:`walk`."""
     pager = Pager(arguments, style, page_size)
     while (page_arguments := pager.next_arguments()) is not None:
-        page = await call_async(op, core, None, page_arguments, options)
-        items = page.failure() if isinstance(page, Failure) else pager.take(page.unwrap())
-        if not isinstance(items, list):
-            yield Failure(items)
-            return
-        for item in items:
-            yield Success(item)
+        for item in pager.take(await call_async(op, core, None, page_arguments, options)):
+            yield item

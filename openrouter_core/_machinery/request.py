@@ -301,7 +301,7 @@ def _wire_parts(core: OpenRouterCore, client: Any, prepared: Prepared) -> tuple[
 
 
 def build_request(
-    core: OpenRouterCore, client: Any, prepared: Prepared, opened: contextlib.ExitStack
+    core: OpenRouterCore, prepared: Prepared, client: Any, opened: contextlib.ExitStack
 ) -> Any:
     """The client library's request object for ``prepared``; files it opens go on ``opened``."""
     url, headers = _wire_parts(core, client, prepared)

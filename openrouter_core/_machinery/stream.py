@@ -349,6 +349,9 @@ class _StreamBase(Generic[E, R]):
         self._closed = False
         #: The HTTP exchange that opened the stream (set by the call that made it).
         self.http: HTTPInfo | None = None
+        # Set by each driver: its body iterator, and the finalizer that closes a dropped stream.
+        self._chunks: Any = None
+        self._finalizer: weakref.finalize[Any, Any]
 
     @property
     def generation_id(self) -> str | None:
@@ -387,9 +390,21 @@ class _StreamBase(Generic[E, R]):
             _stamp(result.unwrap(), self.http)
         return result
 
+    def _tail_socket(self) -> Any:
+        """The socket to read the rest of the body from after a clean end, or None: close."""
+        if self._closed or not self._state.got_done or self._chunks is None:
+            return None
+        return _socket(self._response)
+
+    def _tail_ready(self, sock: Any, received: int) -> bool:
+        """Whether more of the tail is here already (and the bound not reached)."""
+        return received <= _DRAIN_BYTES and _ready(self._response, sock)
+
     def _detach_for_drain(self) -> None:
+        # The drain owns the response from here: closing the stream must not close it.
         self._closed = True
         self._state.close()
+        self._finalizer.detach()
 
 
 def _stamp(value: Any, http: HTTPInfo | None) -> None:
@@ -610,34 +625,29 @@ class Stream(_StreamBase[E, R]):
         return self._items.popleft()
 
     def _finish(self) -> None:
-        chunks = self._chunks
-        if self._closed or not self._state.got_done or chunks is None:
-            return self.close()
-        sock = _socket(self._response)
-        received = 0
+        sock, received, chunks = self._tail_socket(), 0, self._chunks
         try:
-            while sock is not None and received <= _DRAIN_BYTES:
-                if not _ready(self._response, sock):
-                    # More is due but not here: drain it off the caller's thread.
-                    self._detach_for_drain()
-                    self._chunks = self._held[1] = None
-                    self._finalizer.detach()
-                    drain = threading.Thread(
-                        target=_drain_sync,
-                        args=(self._response, chunks, sock),
-                        name="openrouter-core-drain",
-                        daemon=True,
-                    )
-                    drain.start()
-                    drain.join(_DRAIN_GRACE)
-                    return None
+            while sock is not None and chunks is not None and self._tail_ready(sock, received):
                 received += len(next(chunks))
         except Exception:  # the end (StopIteration), or a broken tail: close
-            pass
+            sock = None
         except BaseException:
             self.close()
             raise
-        return self.close()
+        if sock is None or chunks is None or received > _DRAIN_BYTES:
+            return self.close()
+        # More is due but not here: drain it off the caller's thread.
+        self._chunks = self._held[1] = None
+        self._detach_for_drain()
+        drain = threading.Thread(
+            target=_drain_sync,
+            args=(self._response, chunks, sock),
+            name="openrouter-core-drain",
+            daemon=True,
+        )
+        drain.start()
+        drain.join(_DRAIN_GRACE)
+        return None
 
 
 # --- the async driver ---------------------------------------------------------------------------
@@ -666,6 +676,17 @@ def _aclose_later(response: AsyncResponse, loop: asyncio.AbstractEventLoop | Non
 
     with contextlib.suppress(RuntimeError):  # the loop closed in between
         loop.call_soon_threadsafe(start)
+
+
+def close_when_dropped(owner: object, response: AsyncResponse) -> weakref.finalize[Any, Any]:
+    """A finalizer that closes ``response`` on its event loop when ``owner`` is dropped."""
+    import asyncio
+
+    try:
+        loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+    except RuntimeError:
+        loop = None
+    return weakref.finalize(owner, _aclose_later, response, loop)
 
 
 def _keep(task: asyncio.Task[None]) -> None:
@@ -712,15 +733,10 @@ class AsyncStream(_StreamBase[E, R]):
     gets to it."""
 
     def __init__(self, response: AsyncResponse, spec: StreamSpec[E, R], **kwargs: Any) -> None:
-        import asyncio
 
         super().__init__(response, spec, **kwargs)
         self._chunks: AsyncIterator[bytes] | None = None
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        self._finalizer = weakref.finalize(self, _aclose_later, response, loop)
+        self._finalizer = close_when_dropped(self, response)
 
     async def __aenter__(self) -> Self:
         return self
@@ -812,28 +828,21 @@ class AsyncStream(_StreamBase[E, R]):
     async def _finish(self) -> None:
         import asyncio
 
-        chunks = self._chunks
-        if self._closed or not self._state.got_done or chunks is None:
-            return await self.aclose()
-        sock = _socket(self._response)
-        received = 0
+        sock, received, chunks = self._tail_socket(), 0, self._chunks
         try:
-            while sock is not None and received <= _DRAIN_BYTES:
-                if not _ready(self._response, sock):
-                    # More is due but not here: drain it in a task, off the caller's loop.
-                    self._detach_for_drain()
-                    self._chunks = None
-                    self._finalizer.detach()
-                    task = asyncio.get_running_loop().create_task(
-                        _drain_async(self._response, chunks)
-                    )
-                    _keep(task)
-                    await asyncio.wait([task], timeout=_DRAIN_GRACE)
-                    return None
+            while sock is not None and chunks is not None and self._tail_ready(sock, received):
                 received += len(await chunks.__anext__())
         except Exception:  # the end (StopAsyncIteration), or a broken tail: close
-            pass
+            sock = None
         except BaseException:
             await self.aclose()
             raise
-        return await self.aclose()
+        if sock is None or chunks is None or received > _DRAIN_BYTES:
+            return await self.aclose()
+        # More is due but not here: drain it in a task, off the caller's loop.
+        self._chunks = None
+        self._detach_for_drain()
+        task = asyncio.get_running_loop().create_task(_drain_async(self._response, chunks))
+        _keep(task)
+        await asyncio.wait([task], timeout=_DRAIN_GRACE)
+        return None
