@@ -39,6 +39,7 @@ def operation() -> Operation[STTResponse]:
         path="/audio/transcriptions",
         body=STTRequest,
         read=STTResponse.from_dict,
+        file_fields=("input_audio",),
     )
 
 
@@ -51,6 +52,9 @@ def stt_create_transcription(
 
     Transcribes audio into text. Accepts base64-encoded audio input as JSON or an OpenAI-style
     multipart/form-data file upload, and returns the transcribed text.
+
+    ``input_audio`` also take bytes, a path or a binary file object: read and sent as base64 with
+    the file's extension as its format.
     """
     from openrouter_core._machinery.call import call
 

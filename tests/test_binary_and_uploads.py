@@ -189,10 +189,14 @@ def test_a_transcription_sends_its_fields_and_audio(
     assert b'name="model"\r\n\r\nw\r\n' in body
     assert b'name="language"\r\n\r\nen\r\n' in body
     assert _multipart_file(server.requests[0]) == ("speech.wav", b"RIFF....WAVE")
-    # The JSON variant takes the same sources, base64-encoded.
-    sent = stt_create_transcription(core, {"model": "w", "input_audio": input_audio(path)})
-    assert sent.unwrap().text == "hello"
-    assert server.requests[1].json()["input_audio"] == {"data": "UklGRi4uLi5XQVZF", "format": "wav"}
+    # The JSON variant takes the same sources, base64-encoded (or the encoded object itself).
+    server.script(*[json_response(200, {"text": "hello"})] * 3)
+    with path.open("rb") as file:
+        for source in (path, str(path), file, input_audio(path)):
+            sent = stt_create_transcription(core, {"model": "w", "input_audio": source})
+            assert sent.unwrap().text == "hello"
+    encoded = {"data": "UklGRi4uLi5XQVZF", "format": "wav"}
+    assert [r.json()["input_audio"] for r in server.requests[1:]] == [encoded] * 4
 
 
 @pytest.mark.parametrize(

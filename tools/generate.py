@@ -744,6 +744,8 @@ def model_lines(model: Model) -> list[str]:
 
 
 GROUP_TITLES: dict[str, str] = {}
+#: The overlay's ``file_fields``, for the docstrings.
+OVERLAY_FILE_FIELDS: dict[str, list[str]] = {}
 
 
 def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[str], str]]) -> str:
@@ -915,6 +917,13 @@ def func_docstring(op: Operation, *, extra: str = "") -> list[str]:
         for name, text in op.form["descriptions"].items():
             if text:
                 paragraphs.append(f"``{name}``: {text}")
+    fields = [] if op.form else OVERLAY_FILE_FIELDS.get(op.operation_id, [])
+    if fields:
+        names = ", ".join(f"``{n}``" for n in fields)
+        paragraphs.append(
+            f"{names} also take bytes, a path or a binary file object: read and sent as base64 "
+            "with the file's extension as its format."
+        )
     if op.binary:
         paragraphs.append(
             f"Answers bytes ({op.content_type}): the Success holds a ``Body``, not read yet; "
@@ -1057,6 +1066,9 @@ def funcs_module(op: Operation, types: Types) -> str:
         lines.append("        binary=True,")
     if op.stream is not None:
         lines.append("        stream=STREAM,")
+    files = [] if op.form else types.doc.overlay["file_fields"].get(op.operation_id, [])
+    if files:
+        lines.append(f"        file_fields=({''.join(f'{n!r}, ' for n in files)}),")
     if op.form:
         lines.append("        form=Form(")
         for key in ("files", "fields", "required"):
@@ -1361,6 +1373,7 @@ def build() -> dict[Path, str]:
     doc = Document()
     types = Types(doc)
     operations = [Operation(doc, types, entry) for entry in doc.operations()]
+    OVERLAY_FILE_FIELDS.update(doc.overlay["file_fields"])
     for op in operations:
         GROUP_TITLES[op.group] = op.tag
     assign_modules(types, operations)

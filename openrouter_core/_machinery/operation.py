@@ -146,3 +146,6 @@ class Operation(Generic[R]):
     binary: bool = False
     #: A multipart body (file uploads) instead of a JSON one: ``params`` maps its fields.
     form: Form | None = None
+    #: JSON body fields that hold a file as base64 ``{data, format}`` and also take bytes, a
+    #: path or a binary file object, which are read and encoded before sending.
+    file_fields: tuple[str, ...] = ()

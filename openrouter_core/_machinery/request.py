@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 import attrs
 from returns.result import Failure, Result, Success
 
-from openrouter_core._machinery.files import FilePart, file_part
+from openrouter_core._machinery.files import FilePart, file_part, input_audio
 from openrouter_core._machinery.options import resolve
 from openrouter_core.errors import InvalidRequestError
 
@@ -151,6 +151,27 @@ def _form(
     return Success((fields, tuple(files)))
 
 
+def _encode_files(
+    op: Operation[Any], data: Mapping[str, Any]
+) -> Result[Mapping[str, Any], InvalidRequestError]:
+    """``data`` with each file given to a base64 field read and encoded."""
+    out: dict[str, Any] | None = None
+    for name in op.file_fields:
+        value = data.get(name)
+        if value is None or isinstance(value, Mapping):
+            continue
+        part = file_part(name, value)
+        if isinstance(part, str):
+            return _invalid(name, part)
+        try:
+            encoded = input_audio(part.source if not isinstance(part.source, bytes) else value)
+        except OSError as exc:
+            return _invalid(name, f"the file cannot be read: {exc}")
+        out = out if out is not None else dict(data)
+        out[name] = encoded
+    return Success(out if out is not None else data)
+
+
 def _body(
     op: Operation[Any], params: object, stream: bool | None, extra: Mapping[str, Any]
 ) -> Result[tuple[dict[str, Any] | None, bool], InvalidRequestError]:
@@ -173,6 +194,10 @@ def _body(
         data: Any = params.to_dict()
     elif isinstance(params, Mapping):
         data = params
+        encoded = _encode_files(op, data)
+        if isinstance(encoded, Failure):
+            return encoded
+        data = encoded.unwrap()
     else:
         return _invalid(
             "", f"params must be a mapping or {model_cls.__name__}, not {type(params).__name__}"
