@@ -152,6 +152,8 @@ class _Pools:
     keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = attrs.field(
         factory=weakref.WeakKeyDictionary
     )
+    # The per-call options a call without any resolves to (the core's own settings).
+    defaults: Any = None
 
 
 def _pool_options() -> dict[str, Any]:

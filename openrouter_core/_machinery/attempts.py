@@ -30,7 +30,6 @@ from openrouter_core._machinery.classify import (
     classify_response,
     header_getter,
     headers_dict,
-    request_id,
     stamp_attempts,
 )
 from openrouter_core._machinery.http import HTTPInfo
@@ -200,10 +199,9 @@ def _delay_after(
 def _http(response: Any, attempt: int, elapsed: float) -> HTTPInfo:
     return HTTPInfo(
         status_code=response.status_code,
-        headers=headers_dict(response.headers),
-        request_id=request_id(response.headers),
         attempts=attempt,
         elapsed=elapsed,
+        raw_headers=response.headers,
     )
 
 

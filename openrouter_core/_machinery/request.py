@@ -241,13 +241,20 @@ def prepare(
     raises."""
     if not core.api_key:
         return _invalid("api_key", _MISSING_KEY)
-    resolved = resolve(core, options or {})
+    if options:
+        resolved = resolve(core, options)
+    else:
+        # Most calls pass no options: the core's settings, resolved once per core.
+        resolved = core._pools.defaults
+        if resolved is None:
+            resolved = core._pools.defaults = resolve(core, {})
     if isinstance(resolved, tuple):
         return _invalid(*resolved)
     given = arguments or {}
-    bad = _check_arguments(op, given)
-    if bad is not None:
-        return _invalid(*bad)
+    if given or op.path_params or op.query_params:
+        bad = _check_arguments(op, given)
+        if bad is not None:
+            return _invalid(*bad)
     built = _body(op, params, stream, resolved.extra_body)
     if isinstance(built, Failure):
         return built
