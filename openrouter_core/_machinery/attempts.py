@@ -235,11 +235,13 @@ def attempts(
         attempt_started = clock()
         outcome = yield send
         if isinstance(outcome, Exception):
-            _log_attempt(prepared, attempt, type(outcome).__name__, clock() - attempt_started)
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_attempt(prepared, attempt, type(outcome).__name__, clock() - attempt_started)
             verdict = classify_exception(outcome, attempts=attempt)
         else:
             response, status = outcome, outcome.status_code
-            _log_attempt(prepared, attempt, status, clock() - attempt_started)
+            if logger.isEnabledFor(logging.DEBUG):
+                _log_attempt(prepared, attempt, status, clock() - attempt_started)
             if spec is not None and _is_event_stream(status, response.headers):
                 stream = stream_class(
                     response,

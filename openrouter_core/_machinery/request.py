@@ -8,7 +8,7 @@ import contextlib
 import json
 import sys
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote, urlencode
 
 import attrs
@@ -65,6 +65,18 @@ class Prepared:
     files: tuple[FilePart, ...] = ()
 
 
+class _RefusedError(Exception):
+    """Carries the ``InvalidRequestError`` of a request refused while it is built (internal)."""
+
+    def __init__(self, error: InvalidRequestError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _refuse(path: str, problem: str) -> NoReturn:
+    raise _RefusedError(_invalid(path, problem).failure())
+
+
 def _invalid(path: str, problem: str) -> Failure[InvalidRequestError]:
     return Failure(
         InvalidRequestError(
@@ -117,21 +129,19 @@ def _check_arguments(op: Operation[Any], given: Mapping[str, Any]) -> tuple[str,
     return None
 
 
-def _form(
-    op: Operation[Any], params: object
-) -> Result[tuple[dict[str, str], tuple[FilePart, ...]], InvalidRequestError]:
+def _form(op: Operation[Any], params: object) -> tuple[dict[str, str], tuple[FilePart, ...]]:
     """The text fields and the files of a multipart body, checked."""
     form = op.form
     assert form is not None
     if not isinstance(params, Mapping):
-        return _invalid("", f"params must be a mapping of form fields, not {type(params).__name__}")
+        _refuse("", f"params must be a mapping of form fields, not {type(params).__name__}")
     known = set(form.files) | set(form.fields)
     for key in params:
         if key not in known:
-            return _invalid(str(key), f"unknown field (known: {', '.join(sorted(known))})")
+            _refuse(str(key), f"unknown field (known: {', '.join(sorted(known))})")
     for key in form.required:
         if params.get(key) is None:
-            return _invalid(key, "required field missing")
+            _refuse(key, "required field missing")
     fields: dict[str, str] = {}
     files: list[FilePart] = []
     for key, value in params.items():
@@ -140,20 +150,18 @@ def _form(
         if key in form.files:
             part = file_part(key, value)
             if isinstance(part, str):
-                return _invalid(key, part)
+                _refuse(key, part)
             files.append(part)
         elif isinstance(value, bool):
             fields[key] = "true" if value else "false"
         elif isinstance(value, (str, int, float)):
             fields[key] = str(value)
         else:
-            return _invalid(key, f"must be a string, number or boolean, not {type(value).__name__}")
-    return Success((fields, tuple(files)))
+            _refuse(key, f"must be a string, number or boolean, not {type(value).__name__}")
+    return fields, tuple(files)
 
 
-def _encode_files(
-    op: Operation[Any], data: Mapping[str, Any]
-) -> Result[Mapping[str, Any], InvalidRequestError]:
+def _encode_files(op: Operation[Any], data: Mapping[str, Any]) -> Mapping[str, Any]:
     """``data`` with each file given to a base64 field read and encoded."""
     out: dict[str, Any] | None = None
     for name in op.file_fields:
@@ -162,27 +170,27 @@ def _encode_files(
             continue
         part = file_part(name, value)
         if isinstance(part, str):
-            return _invalid(name, part)
+            _refuse(name, part)
         try:
             encoded = input_audio(part.source if not isinstance(part.source, bytes) else value)
         except OSError as exc:
-            return _invalid(name, f"the file cannot be read: {exc}")
+            _refuse(name, f"the file cannot be read: {exc}")
         out = out if out is not None else dict(data)
         out[name] = encoded
-    return Success(out if out is not None else data)
+    return out if out is not None else data
 
 
 def _body(
     op: Operation[Any], params: object, stream: bool | None, extra: Mapping[str, Any]
-) -> Result[tuple[dict[str, Any] | None, bool], InvalidRequestError]:
+) -> tuple[dict[str, Any] | None, bool]:
     """The JSON body to send and whether the call streams."""
     model_cls = op.body
     if op.form is not None:
-        return Success((None, False))
+        return None, False
     if model_cls is None:
         if params is not None:
-            return _invalid("", f"{op.name} takes no request body")
-        return Success((dict(extra) if extra else None, False))
+            _refuse("", f"{op.name} takes no request body")
+        return (dict(extra) if extra else None), False
     if isinstance(params, model_cls):
         from openrouter_core.models._base import WireModel
         from openrouter_core.models._converter import check_types
@@ -190,22 +198,19 @@ def _body(
         problem = check_types(params) if isinstance(params, WireModel) else None
         if problem is not None:
             path = problem.dotted
-            return _invalid(path, problem.problem)
+            _refuse(path, problem.problem)
         data: Any = params.to_dict()
     elif isinstance(params, Mapping):
         data = params
-        encoded = _encode_files(op, data)
-        if isinstance(encoded, Failure):
-            return encoded
-        data = encoded.unwrap()
+        data = _encode_files(op, data)
     else:
-        return _invalid(
+        _refuse(
             "", f"params must be a mapping or {model_cls.__name__}, not {type(params).__name__}"
         )
     # A mapping, or the typed model written out: both pass the same strict reader.
     parsed = model_cls.from_dict(data)
     if isinstance(parsed, Failure):
-        return Failure(parsed.failure())
+        raise _RefusedError(parsed.failure())
     model = parsed.unwrap()
     body: dict[str, Any] = model.to_dict()
     # ``None`` is "not set" in a model; a null the caller wrote where the API reads it as
@@ -216,16 +221,14 @@ def _body(
     if extra:
         body.update(extra)
     if op.stream is None:
-        return Success((body, False))
+        return body, False
     wants_stream = body.get("stream") is True
     if stream is not None:
         if "stream" in body and bool(body["stream"]) != stream:
-            return _invalid(
-                "stream", f"params say {body['stream']!r} but stream={stream!r} was passed"
-            )
+            _refuse("stream", f"params say {body['stream']!r} but stream={stream!r} was passed")
         wants_stream = stream
     body["stream"] = wants_stream
-    return Success((body, wants_stream))
+    return body, wants_stream
 
 
 def prepare(
@@ -239,8 +242,22 @@ def prepare(
 ) -> Result[Prepared, InvalidRequestError]:
     """Check params, path and query arguments and options, and build the request. Pure; never
     raises."""
+    try:
+        return Success(_prepare(op, core, params, arguments, stream, options))
+    except _RefusedError as refused:
+        return Failure(refused.error)
+
+
+def _prepare(
+    op: Operation[Any],
+    core: OpenRouterCore,
+    params: object,
+    arguments: Mapping[str, Any] | None,
+    stream: bool | None,
+    options: Mapping[str, Any] | None,
+) -> Prepared:
     if not core.api_key:
-        return _invalid("api_key", _MISSING_KEY)
+        _refuse("api_key", _MISSING_KEY)
     if options:
         resolved = resolve(core, options)
     else:
@@ -249,29 +266,23 @@ def prepare(
         if resolved is None:
             resolved = core._pools.defaults = resolve(core, {})
     if isinstance(resolved, tuple):
-        return _invalid(*resolved)
+        _refuse(*resolved)
     given = arguments or {}
     if given or op.path_params or op.query_params:
         bad = _check_arguments(op, given)
         if bad is not None:
-            return _invalid(*bad)
-    built = _body(op, params, stream, resolved.extra_body)
-    if isinstance(built, Failure):
-        return built
-    body, wants_stream = built.unwrap()
+            _refuse(*bad)
+    body, wants_stream = _body(op, params, stream, resolved.extra_body)
     form_fields: dict[str, str] = {}
     files: tuple[FilePart, ...] = ()
     if op.form is not None:
-        checked = _form(op, params)
-        if isinstance(checked, Failure):
-            return checked
-        form_fields, files = checked.unwrap()
+        form_fields, files = _form(op, params)
     content: bytes | None = None
     if body is not None:
         try:
             content = _ENCODER.encode(body).encode("utf-8")
         except (TypeError, ValueError, RecursionError) as exc:
-            return _invalid("", f"params are not JSON-serialisable: {exc}")
+            _refuse("", f"params are not JSON-serialisable: {exc}")
     path = op.path
     for param in op.path_params:
         path = path.replace("{" + param.wire + "}", quote(str(given[param.name]), safe=""))
@@ -280,30 +291,30 @@ def prepare(
     pairs += _query_pairs(list(resolved.extra_query.items()))
     if pairs:
         url += "?" + urlencode(pairs)
-    headers = dict(core.base_headers)
-    if wants_stream:
-        headers["Accept"] = "text/event-stream"
-    if content is None:
-        headers.pop("Content-Type", None)
-    if resolved.extra_headers:
-        headers.update(resolved.extra_headers)
-    return Success(
-        Prepared(
-            op=op,
-            method=op.method,
-            url=url,
-            headers=headers,
-            content=content,
-            stream=wants_stream,
-            timeout=resolved.timeout,
-            retry=resolved.retry,
-            first_content_timeout=resolved.first_content_timeout,
-            chunk_gap_timeout=resolved.chunk_gap_timeout,
-            log_body=core.log_bodies,
-            standard_headers=not resolved.extra_headers,
-            form_fields=form_fields,
-            files=files,
-        )
+    headers = core._base_headers  # shared, never changed: copied below before any change
+    if wants_stream or content is None or resolved.extra_headers:
+        headers = dict(headers)
+        if wants_stream:
+            headers["Accept"] = "text/event-stream"
+        if content is None:
+            headers.pop("Content-Type", None)
+        if resolved.extra_headers:
+            headers.update(resolved.extra_headers)
+    return Prepared(
+        op=op,
+        method=op.method,
+        url=url,
+        headers=headers,
+        content=content,
+        stream=wants_stream,
+        timeout=resolved.timeout,
+        retry=resolved.retry,
+        first_content_timeout=resolved.first_content_timeout,
+        chunk_gap_timeout=resolved.chunk_gap_timeout,
+        log_body=core.log_bodies,
+        standard_headers=not resolved.extra_headers,
+        form_fields=form_fields,
+        files=files,
     )
 
 
