@@ -1,7 +1,8 @@
-"""openrouter-core: a small, typed, functional client for OpenRouter's chat completions API.
+"""openrouter-core: a small, typed, functional client for OpenRouter's API.
 
-Build one :class:`OpenRouterCore` and pass it to the operations in ``funcs``
-(``from funcs.chat_send import chat_send``). Every operation returns a ``returns`` Result.
+Build one :class:`OpenRouterCore` and pass it to the operations in ``funcs``, one module each
+(``from funcs.chat_send import chat_send``, ``from funcs.models_list import models_list``).
+Every operation returns a ``returns`` Result.
 """
 
 from openrouter_core._client import AsyncHTTPClient, SyncHTTPClient
