@@ -180,6 +180,7 @@ class AsyncBody(_BodyBase):
         async for item in self.iter_bytes():
             if not into.take(item):
                 break
+        await self.aclose()
         return into.result()
 
     async def save(self, path: str | os.PathLike[str]) -> Result[int, StreamError]:
