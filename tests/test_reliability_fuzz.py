@@ -15,6 +15,10 @@ SSE bodies are Responses event streams (``response.created``, text deltas, ``res
 or an incomplete, failed, error or unknown end) with mutated events, random event JSON (unknown
 types, error events) and the same junk, cuts, resets and stalls.
 
+``images_generate`` (image generation) gets it too: its SSE bodies are image event streams
+(``image_generation.partial_image`` and ``.text_chunk`` events, then ``.completed``, an ``error``
+event, an unknown event or nothing), its JSON bodies ``ImageGenerationResponse`` objects.
+
 ``tests/fuzz_escapes.py`` runs the same checks on 10,000 examples and counts the escapes.
 """
 
@@ -30,7 +34,7 @@ import json
 import ssl
 import time
 import typing
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +45,13 @@ from hypothesis import strategies as st
 from returns.result import Failure, Result, Success
 
 from funcs.chat_send import chat_send, chat_send_async
+from funcs.images_generate import images_generate, images_generate_async
 from funcs.responses_send import responses_send, responses_send_async
 from openrouter_core import OpenRouterCore, RetryConfig
 from openrouter_core.errors import OpenRouterCoreError, StreamError
+from openrouter_core.images.stream import AsyncImageStream, ImageStream
 from openrouter_core.models import ChatResponse, ChatStreamChunk
+from openrouter_core.models.images import ImageGenerationResponse, ImageStreamEvent
 from openrouter_core.models.responses import OpenResponsesResult, ResponsesStreamEvent
 from openrouter_core.responses.stream import AsyncResponsesStream, ResponsesStream
 from openrouter_core.streaming import AsyncChatStream, ChatStream
@@ -59,6 +66,7 @@ PARAMS: dict[str, Any] = {
     "messages": [{"role": "user", "content": "Hello"}],
 }
 RESPONSES_PARAMS: dict[str, Any] = {"model": "openai/gpt-4o-mini", "input": "Hello"}
+IMAGES_PARAMS: dict[str, Any] = {"model": "openai/gpt-image-1", "prompt": "a cat"}
 #: Read/connect timeout of every fuzzed call: stalls end quickly.
 CALL_TIMEOUT = 0.25
 #: At most one quick retry; a server's Retry-After above 50 ms ends the retries.
@@ -73,8 +81,8 @@ HOLD = 5.0
 SLOW = 10.0
 
 MODES = ("sync", "sync-stream", "async", "async-stream")
-#: The operations fuzzed: ``chat_send`` and ``responses_send``.
-APIS = ("chat", "responses")
+#: The operations fuzzed: ``chat_send``, ``responses_send`` and ``images_generate``.
+APIS = ("chat", "responses", "images")
 
 
 def _libraries() -> dict[str, Any]:
@@ -135,6 +143,26 @@ _RESPONSES_KEYS = [
     "incomplete_details",
 ]
 
+_IMAGES_KEYS = [
+    "type",
+    "b64_json",
+    "partial_image_index",
+    "text",
+    "phase",
+    "created",
+    "media_type",
+    "usage",
+    "prompt_tokens",
+    "completion_tokens",
+    "total_tokens",
+    "cost",
+    "data",
+    "error",
+    "code",
+    "message",
+    "param",
+]
+
 
 def _json_values(keys: list[str]) -> st.SearchStrategy[Any]:
     """Random JSON whose object keys are often among ``keys``."""
@@ -154,6 +182,7 @@ def _json_values(keys: list[str]) -> st.SearchStrategy[Any]:
 
 json_values = _json_values(_KEYS)
 responses_json_values = _json_values(_RESPONSES_KEYS)
+images_json_values = _json_values(_IMAGES_KEYS)
 
 
 def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
@@ -327,11 +356,110 @@ def responses_sse_body(draw: st.DrawFn) -> bytes:
     return b"".join(event.replace(b"\n", eol) + eol + eol for event in events)
 
 
+def image_result(b64: str | None) -> dict[str, Any]:
+    """An image generation response (``b64`` None: no image)."""
+    data = [] if b64 is None else [{"b64_json": b64, "media_type": "image/png"}]
+    return {"created": 1, "data": data}
+
+
+#: How a fuzzed image stream ends (before its junk and cuts).
+_IMAGES_ENDS = ("completed", "completed", "two_completed", "error", "brand_new", "none")
+_IMAGES_TYPES = [
+    "image_generation.partial_image",
+    "image_generation.text_chunk",
+    "image_generation.completed",
+    "error",
+]
+
+
+def image_events(partials: list[str], texts: list[str], end: str) -> list[dict[str, Any]]:
+    """The event objects of an image stream of ``partials`` and ``texts``, ended by ``end``."""
+    events: list[dict[str, Any]] = [
+        {"type": "image_generation.partial_image", "b64_json": b64, "partial_image_index": index}
+        for index, b64 in enumerate(partials)
+    ]
+    events += [{"type": "image_generation.text_chunk", "text": t, "phase": "x"} for t in texts]
+    completed = {
+        "type": "image_generation.completed",
+        "b64_json": "FINAL",
+        "created": 5,
+        "media_type": "image/png",
+        "usage": {"prompt_tokens": 3, "completion_tokens": 4, "total_tokens": 7, "cost": 0.01},
+    }
+    if end in ("completed", "two_completed"):
+        events += [completed] * (2 if end == "two_completed" else 1)
+    elif end == "error":
+        error = {"code": "upstream_error", "message": "provider down"}
+        events.append({"type": "error", "error": error})
+    elif end == "brand_new":
+        events.append({"type": "image_generation.brand_new_event", "extra": 1})
+    return events
+
+
+#: Random image event JSON: a known or unknown ``type`` (error events among them), random fields.
+random_image_event: st.SearchStrategy[dict[str, Any]] = st.builds(
+    lambda kind, fields: {"type": kind, **fields},
+    st.sampled_from(_IMAGES_TYPES) | st.text(max_size=12),
+    st.dictionaries(st.sampled_from(_IMAGES_KEYS[1:]), images_json_values, max_size=4),
+)
+
+_IMAGES_SSE_EXTRAS = st.one_of(
+    _SSE_EXTRAS,
+    st.just(b'data: {"type": "error", "error": {"code": "server_error", "message": "boom"}}'),
+    st.just(b'data: {"type": "error", "error": "boom"}'),
+    st.just(b'data: {"type": "error"}'),
+    random_image_event.map(lambda e: b"data: " + json.dumps(e).encode()),
+    images_json_values.map(lambda v: b"data: " + json.dumps(v).encode()),
+)
+
+
+@st.composite
+def images_sse_body(draw: st.DrawFn) -> bytes:
+    """An image stream with mutated and random events, junk, dropped events and odd line ends."""
+    partials = draw(st.lists(st.sampled_from(["AAA", "", "bm90IGI2NA==", "!!"]), max_size=3))
+    texts = draw(st.lists(st.text(max_size=8), max_size=3))
+    events: list[bytes] = []
+    for event in image_events(partials, texts, draw(st.sampled_from(_IMAGES_ENDS))):
+        sent = draw(mutated(event, images_json_values)) if draw(st.integers(0, 5)) == 0 else event
+        events.append(b"data: " + json.dumps(sent).encode())
+    for extra in draw(st.lists(_IMAGES_SSE_EXTRAS, max_size=3)):
+        events.insert(draw(st.integers(0, len(events))), extra)
+    if events and draw(st.integers(0, 3)) == 0:
+        del events[draw(st.integers(0, len(events) - 1))]
+    if draw(st.booleans()):
+        events.append(b"data: [DONE]")
+    eol = draw(st.sampled_from([b"\n", b"\r\n", b"\r"]))
+    return b"".join(event + eol + eol for event in events)
+
+
+#: Per API: the random JSON of its bodies, a whole JSON body of a text, its SSE body, its path.
+_JSON_VALUES: dict[str, st.SearchStrategy[Any]] = {
+    "chat": json_values,
+    "responses": responses_json_values,
+    "images": images_json_values,
+}
+_WHOLE: dict[str, Any] = {
+    "chat": completion_body,
+    "responses": responses_result,
+    "images": image_result,
+}
+_SSE_BODIES: dict[str, Callable[[], st.SearchStrategy[bytes]]] = {
+    "chat": sse_body,
+    "responses": responses_sse_body,
+    "images": images_sse_body,
+}
+_PATHS: dict[str, bytes] = {
+    "chat": b"/api/v1/chat/completions",
+    "responses": b"/api/v1/responses",
+    "images": b"/api/v1/images",
+}
+
+
 @st.composite
 def json_body(draw: st.DrawFn, api: str = "chat") -> bytes:
     kind = draw(st.sampled_from(["completion", "mutated", "error", "value", "truncated"]))
-    values = responses_json_values if api == "responses" else json_values
-    whole: Any = responses_result if api == "responses" else completion_body
+    values = _JSON_VALUES[api]
+    whole: Any = _WHOLE[api]
     if kind == "completion":
         obj: Any = whole(draw(st.text(max_size=20)))
     elif kind == "mutated":
@@ -354,7 +482,7 @@ def response_bytes(draw: st.DrawFn, api: str = "chat") -> bytes:
     kind = draw(st.sampled_from(["json", "json", "sse", "sse", "sse", "binary"]))
     body = {
         "json": lambda: draw(json_body(api)),
-        "sse": lambda: draw(responses_sse_body() if api == "responses" else sse_body()),
+        "sse": lambda: draw(_SSE_BODIES[api]()),
         "binary": lambda: draw(st.binary(max_size=120)),
     }[kind]()
     prefix = draw(st.sampled_from([b"", b"", b"", b"\xef\xbb\xbf", b" \r\n\t"]))
@@ -394,7 +522,7 @@ def response_bytes(draw: st.DrawFn, api: str = "chat") -> bytes:
         b"nan",
         b"Wed, 21 Oct 2015 07:28:00 GMT",
         b"Mon, 01 Jan 99999 00:00:00 GMT",
-        b"/api/v1/responses" if api == "responses" else b"/api/v1/chat/completions",
+        _PATHS[api],
         b"/elsewhere",
         b"http://127.0.0.1:1/x",
         b"http://[::1",
@@ -456,7 +584,8 @@ class Scenario:
     retries: int
     first_content_timeout: float | None
     chunk_gap_timeout: float | None
-    #: The operation called: ``chat`` (``chat_send``) or ``responses`` (``responses_send``).
+    #: The operation called: ``chat`` (``chat_send``), ``responses`` (``responses_send``) or
+    #: ``images`` (``images_generate``).
     api: str = "chat"
 
     @property
@@ -513,17 +642,23 @@ def _check_result(result: object, what: str) -> list[str]:
 _EVENT_TYPES: dict[str, tuple[type, ...]] = {
     "chat": (ChatStreamChunk,),
     "responses": typing.get_args(ResponsesStreamEvent),
+    "images": typing.get_args(ImageStreamEvent),
 }
 #: What a call (not streaming) or ``collect()`` gives, per API.
-_FINAL_TYPES: dict[str, type] = {"chat": ChatResponse, "responses": OpenResponsesResult}
+_FINAL_TYPES: dict[str, type] = {
+    "chat": ChatResponse,
+    "responses": OpenResponsesResult,
+    "images": ImageGenerationResponse,
+}
 #: The stream classes, per API: (sync, async).
 _STREAM_TYPES: dict[str, tuple[type, type]] = {
     "chat": (ChatStream, AsyncChatStream),
     "responses": (ResponsesStream, AsyncResponsesStream),
+    "images": (ImageStream, AsyncImageStream),
 }
 
-AnyStream = ChatStream | ResponsesStream
-AnyAsyncStream = AsyncChatStream | AsyncResponsesStream
+AnyStream = ChatStream | ResponsesStream | ImageStream
+AnyAsyncStream = AsyncChatStream | AsyncResponsesStream | AsyncImageStream
 
 
 def _check_items(items: list[object], api: str = "chat") -> list[str]:
@@ -621,13 +756,15 @@ def run_sync(server: LoopbackServer, sc: Scenario) -> list[str]:
             result: Result[Any, OpenRouterCoreError]
             if sc.api == "responses":
                 result = responses_send(core, RESPONSES_PARAMS, **_options(sc))
+            elif sc.api == "images":
+                result = images_generate(core, IMAGES_PARAMS, **_options(sc))
             else:
                 result = chat_send(core, PARAMS, **_options(sc))
             problems += _check_result(result, f"{sc.api} send")
             if isinstance(result, Success):
                 value = result.unwrap()
                 problems += _check_success(value, sc, _STREAM_TYPES[sc.api][0])
-                if isinstance(value, (ChatStream, ResponsesStream)):
+                if isinstance(value, (ChatStream, ResponsesStream, ImageStream)):
                     problems += consume_sync(value, sc)
     except Exception as exc:
         problems.append(f"raised {type(exc).__name__}: {exc}")
@@ -645,13 +782,15 @@ async def run_async(server: LoopbackServer, sc: Scenario) -> list[str]:
             result: Result[Any, OpenRouterCoreError]
             if sc.api == "responses":
                 result = await responses_send_async(core, RESPONSES_PARAMS, **_options(sc))
+            elif sc.api == "images":
+                result = await images_generate_async(core, IMAGES_PARAMS, **_options(sc))
             else:
                 result = await chat_send_async(core, PARAMS, **_options(sc))
             problems += _check_result(result, f"{sc.api} send (async)")
             if isinstance(result, Success):
                 value = result.unwrap()
                 problems += _check_success(value, sc, _STREAM_TYPES[sc.api][1])
-                if isinstance(value, (AsyncChatStream, AsyncResponsesStream)):
+                if isinstance(value, (AsyncChatStream, AsyncResponsesStream, AsyncImageStream)):
                     problems += await consume_async(value, sc)
     except Exception as exc:
         problems.append(f"raised {type(exc).__name__}: {exc}")
@@ -710,3 +849,9 @@ def test_any_server_behaviour_gives_a_result(mode: str) -> None:
 def test_any_server_behaviour_gives_a_responses_result(mode: str) -> None:
     """The same for ``responses_send``: Responses event streams, junk, cuts, resets, stalls."""
     _fuzz(mode, "responses")
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_any_server_behaviour_gives_an_image_result(mode: str) -> None:
+    """The same for ``images_generate``: image event streams, junk, cuts, resets, stalls."""
+    _fuzz(mode, "images")

@@ -214,3 +214,13 @@ def test_an_image_error_event_is_a_failure(server: LoopbackServer, core: OpenRou
     assert isinstance(failure, StreamAPIError)
     assert failure.code == "upstream_error"
     assert failure.partial is not None
+
+
+def test_an_image_stream_that_fails_before_any_image(
+    server: LoopbackServer, core: OpenRouterCore
+) -> None:
+    error = {"type": "error", "error": {"code": "upstream_error", "message": "no image"}}
+    server.script(sse([b"data: " + json.dumps(error).encode() + b"\n\n"]))
+    failure = images_generate(core, {"model": "m", "prompt": "a cat"}, stream=False).failure()
+    assert isinstance(failure, StreamAPIError)
+    assert failure.code == "upstream_error"

@@ -142,6 +142,14 @@ def _classify(prepared: Prepared, status: int, headers: Any, body: bytes) -> Ver
     return verdict
 
 
+def _unreadable(exc: Exception, status: int, headers: Any) -> ResponseValidationError:
+    """A stream that could not be read for a reason no server should cause (a bug here)."""
+    problem = f"the stream could not be read ({type(exc).__name__}: {exc})"
+    return ResponseValidationError(
+        message=problem, status_code=status, headers=headers_dict(headers), problem=problem
+    )
+
+
 def _stream_start(first: Any, prepared: Prepared) -> Verdict | None:
     """None when the stream started (its first item is an event).
 
@@ -150,6 +158,8 @@ def _stream_start(first: Any, prepared: Prepared) -> Verdict | None:
     silent connection, an error event whose code is a transient status, or a stream that ended
     before any event.
     """
+    if isinstance(first, Exception):
+        return Verdict(error=_unreadable(first, 200, {}))
     if first is None:
         return Verdict(
             error=StreamTruncatedError(
@@ -255,8 +265,11 @@ def attempts(
                     stream.http = _http(response, attempt, clock() - started)
                     if prepared.stream:
                         return Success(stream)
-                    collected: Result[Any, OpenRouterCoreError] = yield Collect(stream)
-                    return collected
+                    collected = yield Collect(stream)
+                    if isinstance(collected, Exception):
+                        return Failure(_unreadable(collected, status, response.headers))
+                    result: Result[Any, OpenRouterCoreError] = collected
+                    return result
                 verdict = failed
             elif prepared.op.binary and 200 <= status < 300:
                 return Success(body_class(response, _http(response, attempt, clock() - started)))

@@ -76,8 +76,11 @@ class ImageAccumulator:
                 ],
                 usage=last.usage,
             )
-        partial = [ImageGenerationResponseDataItem(b64_json=self._partials[-1])]
-        return ImageGenerationResponse(data=partial if self._partials else [])
+        if not self._partials:
+            return ImageGenerationResponse(data=[])
+        return ImageGenerationResponse(
+            data=[ImageGenerationResponseDataItem(b64_json=self._partials[-1])]
+        )
 
 
 def reported_error(obj: Any) -> ErrorFields | None:
