@@ -20,23 +20,23 @@ if TYPE_CHECKING:
     from openrouter_core._machinery.options import CallOptions
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.scim import GetScimGroupMappingResponse
+    from openrouter_core.models.scim import CreateScimGroupMappingResponse
 
 __all__ = ["scim_read", "scim_read_async"]
 
 
 @functools.cache
-def operation() -> Operation[GetScimGroupMappingResponse]:
+def operation() -> Operation[CreateScimGroupMappingResponse]:
     """The declaration of ``GET /scim/group-mappings/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.scim import GetScimGroupMappingResponse
+    from openrouter_core.models.scim import CreateScimGroupMappingResponse
 
     return Operation(
         name="scim_read",
         method="GET",
         path="/scim/group-mappings/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=GetScimGroupMappingResponse.from_dict,
+        read=CreateScimGroupMappingResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +46,7 @@ def scim_read(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
     """Get a SCIM group mapping.
 
     Get a SCIM group-to-workspace mapping. Management key required.
@@ -64,7 +64,7 @@ async def scim_read_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
     """The async twin of ``scim_read``."""
     from openrouter_core._machinery.call import call_async
 

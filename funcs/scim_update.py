@@ -23,20 +23,20 @@ if TYPE_CHECKING:
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
     from openrouter_core.models.scim import (
+        CreateScimGroupMappingResponse,
         UpdateScimGroupMappingRequest,
-        UpdateScimGroupMappingResponse,
     )
 
 __all__ = ["scim_update", "scim_update_async"]
 
 
 @functools.cache
-def operation() -> Operation[UpdateScimGroupMappingResponse]:
+def operation() -> Operation[CreateScimGroupMappingResponse]:
     """The declaration of ``PATCH /scim/group-mappings/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.scim import (
+        CreateScimGroupMappingResponse,
         UpdateScimGroupMappingRequest,
-        UpdateScimGroupMappingResponse,
     )
 
     return Operation(
@@ -45,7 +45,7 @@ def operation() -> Operation[UpdateScimGroupMappingResponse]:
         path="/scim/group-mappings/{id}",
         path_params=(Param("id", "id", required=True),),
         body=UpdateScimGroupMappingRequest,
-        read=UpdateScimGroupMappingResponse.from_dict,
+        read=CreateScimGroupMappingResponse.from_dict,
         management_key=True,
     )
 
@@ -56,7 +56,7 @@ def scim_update(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
     """Update a SCIM group mapping.
 
     Update a SCIM group mapping role. Management key required.
@@ -75,7 +75,7 @@ async def scim_update_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
     """The async twin of ``scim_update``."""
     from openrouter_core._machinery.call import call_async
 

@@ -249,13 +249,20 @@ class Tagged:
         self.groups: set[str] = set()
 
 
+def _content(schema: dict[str, Any]) -> str:
+    """A schema's content as a key: equal schemas, equal keys."""
+    return json.dumps(schema, sort_keys=True, default=str)
+
+
 class Types:
     """Turns schemas into annotations, collecting the classes and tagged unions they need."""
 
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.models: dict[str, Model] = {}
-        self.by_schema: dict[int, str] = {}
+        # An object schema the document repeats word for word (inline, or inline and named)
+        # becomes one class, found by its content.
+        self.by_schema: dict[str, str] = {}
         self.tagged: dict[str, Tagged] = {}
         self.aliases: dict[str, tuple[str, set[str]]] = {}  # ref name -> (annotation, uses)
 
@@ -295,6 +302,10 @@ class Types:
                 return self.aliases[name]
             target = self.merged(self.doc.schemas[name])
             if target.get("properties") and not ("oneOf" in target or "anyOf" in target):
+                same = self.by_schema.get(_content(target))
+                if same is not None:
+                    self.aliases[name] = (same, {same})
+                    return same, {same}
                 # Named before its fields are read, so a schema that refers to itself works.
                 cls = self.unique(pascal(name))
                 self.aliases[name] = (cls, {cls})
@@ -445,13 +456,13 @@ class Types:
 
     def model(self, schema: dict[str, Any], hint: str, *, name: str | None = None) -> str:
         """The class for an object schema (made once per schema)."""
-        found = self.by_schema.get(id(schema))
+        found = self.by_schema.get(_content(schema))
         if found is not None:
             return found
         name = name or self.unique(pascal(hint))
         model = Model(name, schema, clean(schema.get("description") or schema.get("title")))
         self.models[name] = model
-        self.by_schema[id(schema)] = name
+        self.by_schema[_content(schema)] = name
         required = set(schema.get("required") or [])
         extra = schema.get("additionalProperties")
         # ``additionalProperties: {}`` admits anything, as ``true`` does.

@@ -21,20 +21,22 @@ __all__ = [
     "AutoBetaRouterPlugin",
     "AutoRouterPlugin",
     "ChatDebugOptions",
+    "ChatFormatJsonObjectConfig",
     "ContentPartImage",
-    "ContentPartImageImageUrl",
     "ContextCompressionPlugin",
     "CostDetails",
     "DABenchmarkEntry",
     "DefaultParameters",
+    "EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl",
+    "EmbeddingsGenerateRequestProvider",
     "EmbeddingsGenerateRequestProviderMaxPrice",
     "FileParserPlugin",
-    "FormatJsonObjectConfig",
     "FormatJsonSchemaConfig",
     "FormatTextConfig",
     "FormatsUnknown",
     "FusionPlugin",
     "FusionPluginToolsItem",
+    "ImageGenerationProviderPreferencesOptions",
     "Model",
     "ModelAliasTarget",
     "ModelArchitecture",
@@ -59,6 +61,7 @@ __all__ = [
     "ResponseHealingPlugin",
     "ResponsesRequest",
     "ResponsesRequestPluginsItemUnknown",
+    "SpeechRequestProvider",
     "StopServerToolsWhenConditionUnknown",
     "StopServerToolsWhenFinishReasonIs",
     "StopServerToolsWhenHasToolCall",
@@ -73,6 +76,14 @@ __all__ = [
     "WebSearchPlugin",
     "WebSearchPluginUserLocation",
 ]
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class SpeechRequestProvider(WireModel):
+    """Provider-specific passthrough configuration."""
+
+    #: Provider-specific options keyed by provider slug.
+    options: ProviderOptions | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -196,6 +207,48 @@ class ProviderOptions(WireModel):
     wandb: dict[str, Any] | None = None
     xai: dict[str, Any] | None = None
     xiaomi: dict[str, Any] | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl(WireModel):
+    """The ``EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl`` object."""
+
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
+
+    url: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class EmbeddingsGenerateRequestProvider(WireModel):
+    """When multiple model providers are available, optionally indicate your routing preference."""
+
+    #: Whether to allow backup providers to serve requests - true: (default) when the primary
+    #: provider (or your custom providers in "order") is unavailable, use the next best provider.
+    allow_fallbacks: bool | None = None
+    #: Data collection setting.
+    data_collection: str | None = None
+    #: Whether to restrict routing to only models that allow text distillation.
+    enforce_distillable_text: bool | None = None
+    #: List of provider slugs to ignore.
+    ignore: list[str] | None = None
+    #: The object specifying the maximum price you want to pay for this request.
+    max_price: EmbeddingsGenerateRequestProviderMaxPrice | None = None
+    #: List of provider slugs to allow.
+    only: list[str] | None = None
+    #: An ordered list of provider slugs.
+    order: list[str] | None = None
+    #: Preferred maximum latency (in seconds).
+    preferred_max_latency: float | PercentileLatencyCutoffs | None = None
+    #: Preferred minimum throughput (in tokens per second).
+    preferred_min_throughput: float | PercentileThroughputCutoffs | None = None
+    #: A list of quantization levels to filter the provider by.
+    quantizations: list[str] | None = None
+    #: Whether to filter providers to only those that support the parameters you've provided.
+    require_parameters: bool | None = None
+    #: The sorting strategy to use for this request, if "order" is not specified.
+    sort: str | ProviderSortConfig | None = None
+    #: Whether to restrict routing to only ZDR (Zero Data Retention) endpoints.
+    zdr: bool | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -544,17 +597,131 @@ class ContentPartImage(WireModel):
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"image_url", "type"})
 
-    image_url: ContentPartImageImageUrl | None = None
+    image_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
     type: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class ContentPartImageImageUrl(WireModel):
-    """The ``ContentPartImageImageUrl`` object."""
+class ImageGenerationProviderPreferencesOptions(WireModel):
+    """Provider-specific options keyed by provider slug. Only options for the matched provider are
+    forwarded; the rest are ignored. Unrecognized keys are silently dropped. Fields whose names
+    are not Python names (``01ai``, ``aion-labs``, ``amazon-bedrock``,
+    ``amazon-bedrock/claude-on-aws``, ``amazon-nova``, ``anthropic/2``, ``arcee-ai``,
+    ``atlas-cloud``, ``black-forest-labs``, ``claude-on-aws``, ``fake-provider``, ``fish-audio``,
+    ``google-ai-studio``, ``google-vertex``, ``hyperbolic-quantized``, ``inferact-vllm``,
+    ``inference-net``, ``io-net``, ``lambda``, ``lynn-private``, ``mancer-old``, ``nex-agi``,
+    ``open-inference``, ``sail-research``, ``sakana-ai``, ``sambanova-cloaked``, ``sf-compute``,
+    ``together-lite``, ``wandb-legacy``, ``z-ai``) are kept in ``extras``.
+    """
 
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
+    _open: ClassVar[bool] = True
 
-    url: str | None = None
+    ai21: dict[str, Any] | None = None
+    akashml: dict[str, Any] | None = None
+    alibaba: dict[str, Any] | None = None
+    ambient: dict[str, Any] | None = None
+    anthropic: dict[str, Any] | None = None
+    anyscale: dict[str, Any] | None = None
+    atoma: dict[str, Any] | None = None
+    avian: dict[str, Any] | None = None
+    azure: dict[str, Any] | None = None
+    baidu: dict[str, Any] | None = None
+    baseten: dict[str, Any] | None = None
+    byteplus: dict[str, Any] | None = None
+    centml: dict[str, Any] | None = None
+    cerebras: dict[str, Any] | None = None
+    chutes: dict[str, Any] | None = None
+    cirrascale: dict[str, Any] | None = None
+    clarifai: dict[str, Any] | None = None
+    cloudflare: dict[str, Any] | None = None
+    cohere: dict[str, Any] | None = None
+    coreweave: dict[str, Any] | None = None
+    crofai: dict[str, Any] | None = None
+    crucible: dict[str, Any] | None = None
+    crusoe: dict[str, Any] | None = None
+    darkbloom: dict[str, Any] | None = None
+    databricks: dict[str, Any] | None = None
+    decart: dict[str, Any] | None = None
+    deepgram: dict[str, Any] | None = None
+    deepinfra: dict[str, Any] | None = None
+    deepseek: dict[str, Any] | None = None
+    dekallm: dict[str, Any] | None = None
+    digitalocean: dict[str, Any] | None = None
+    enfer: dict[str, Any] | None = None
+    featherless: dict[str, Any] | None = None
+    fireworks: dict[str, Any] | None = None
+    friendli: dict[str, Any] | None = None
+    gmicloud: dict[str, Any] | None = None
+    gopomelo: dict[str, Any] | None = None
+    groq: dict[str, Any] | None = None
+    heygen: dict[str, Any] | None = None
+    huggingface: dict[str, Any] | None = None
+    hyperbolic: dict[str, Any] | None = None
+    inception: dict[str, Any] | None = None
+    inceptron: dict[str, Any] | None = None
+    infermatic: dict[str, Any] | None = None
+    inflection: dict[str, Any] | None = None
+    inocloud: dict[str, Any] | None = None
+    ionstream: dict[str, Any] | None = None
+    klusterai: dict[str, Any] | None = None
+    krea: dict[str, Any] | None = None
+    lepton: dict[str, Any] | None = None
+    liquid: dict[str, Any] | None = None
+    lynn: dict[str, Any] | None = None
+    makora: dict[str, Any] | None = None
+    mancer: dict[str, Any] | None = None
+    mara: dict[str, Any] | None = None
+    meta: dict[str, Any] | None = None
+    minimax: dict[str, Any] | None = None
+    mistral: dict[str, Any] | None = None
+    modal: dict[str, Any] | None = None
+    modelrun: dict[str, Any] | None = None
+    modular: dict[str, Any] | None = None
+    moonshotai: dict[str, Any] | None = None
+    morph: dict[str, Any] | None = None
+    ncompass: dict[str, Any] | None = None
+    nebius: dict[str, Any] | None = None
+    nextbit: dict[str, Any] | None = None
+    nineteen: dict[str, Any] | None = None
+    novita: dict[str, Any] | None = None
+    nvidia: dict[str, Any] | None = None
+    octoai: dict[str, Any] | None = None
+    openai: dict[str, Any] | None = None
+    parasail: dict[str, Any] | None = None
+    perceptron: dict[str, Any] | None = None
+    perplexity: dict[str, Any] | None = None
+    phala: dict[str, Any] | None = None
+    poolside: dict[str, Any] | None = None
+    quiver: dict[str, Any] | None = None
+    recraft: dict[str, Any] | None = None
+    recursal: dict[str, Any] | None = None
+    reflection: dict[str, Any] | None = None
+    reka: dict[str, Any] | None = None
+    relace: dict[str, Any] | None = None
+    replicate: dict[str, Any] | None = None
+    runway: dict[str, Any] | None = None
+    sakana: dict[str, Any] | None = None
+    sambanova: dict[str, Any] | None = None
+    seed: dict[str, Any] | None = None
+    siliconflow: dict[str, Any] | None = None
+    sourceful: dict[str, Any] | None = None
+    stealth: dict[str, Any] | None = None
+    stepfun: dict[str, Any] | None = None
+    streamlake: dict[str, Any] | None = None
+    switchpoint: dict[str, Any] | None = None
+    targon: dict[str, Any] | None = None
+    tencent: dict[str, Any] | None = None
+    tenstorrent: dict[str, Any] | None = None
+    thinkingmachines: dict[str, Any] | None = None
+    together: dict[str, Any] | None = None
+    ubicloud: dict[str, Any] | None = None
+    upstage: dict[str, Any] | None = None
+    venice: dict[str, Any] | None = None
+    voyageai: dict[str, Any] | None = None
+    wafer: dict[str, Any] | None = None
+    wandb: dict[str, Any] | None = None
+    xai: dict[str, Any] | None = None
+    xiaomi: dict[str, Any] | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -840,6 +1007,15 @@ class ProviderPreferences(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
+class ChatFormatJsonObjectConfig(WireModel):
+    """JSON object response format."""
+
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
+
+    type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenStepCountIs(WireModel):
     """Stop after the agent loop has executed this many steps."""
 
@@ -1076,7 +1252,11 @@ class TextExtendedConfig(WireModel):
 
     #: Text response format configuration
     format: (
-        FormatTextConfig | FormatJsonObjectConfig | FormatJsonSchemaConfig | FormatsUnknown | None
+        FormatTextConfig
+        | ChatFormatJsonObjectConfig
+        | FormatJsonSchemaConfig
+        | FormatsUnknown
+        | None
     ) = None
     verbosity: str | None = None
 
@@ -1084,15 +1264,6 @@ class TextExtendedConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class FormatTextConfig(WireModel):
     """Plain text response format."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
-
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class FormatJsonObjectConfig(WireModel):
-    """JSON object response format."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 
@@ -1156,7 +1327,7 @@ register_tagged(
         "type",
         {
             "text": FormatTextConfig,
-            "json_object": FormatJsonObjectConfig,
+            "json_object": ChatFormatJsonObjectConfig,
             "json_schema": FormatJsonSchemaConfig,
         },
         "formats type",

@@ -16,15 +16,11 @@ from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_request, read_response
 from openrouter_core.models._shared import (
     CostDetails,
-    EmbeddingsGenerateRequestProviderMaxPrice,
-    PercentileLatencyCutoffs,
-    PercentileThroughputCutoffs,
-    ProviderSortConfig,
+    EmbeddingsGenerateRequestProvider,
 )
 
 __all__ = [
     "EmbeddingsGenerateRequest",
-    "EmbeddingsGenerateRequestProvider",
     "EmbeddingsGenerateResponse",
     "EmbeddingsGenerateResponseDataItem",
     "EmbeddingsGenerateResponseUsage",
@@ -56,39 +52,6 @@ class EmbeddingsGenerateRequest(WireModel):
     def from_dict(cls, data: Any) -> Result[EmbeddingsGenerateRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class EmbeddingsGenerateRequestProvider(WireModel):
-    """When multiple model providers are available, optionally indicate your routing preference."""
-
-    #: Whether to allow backup providers to serve requests - true: (default) when the primary
-    #: provider (or your custom providers in "order") is unavailable, use the next best provider.
-    allow_fallbacks: bool | None = None
-    #: Data collection setting.
-    data_collection: str | None = None
-    #: Whether to restrict routing to only models that allow text distillation.
-    enforce_distillable_text: bool | None = None
-    #: List of provider slugs to ignore.
-    ignore: list[str] | None = None
-    #: The object specifying the maximum price you want to pay for this request.
-    max_price: EmbeddingsGenerateRequestProviderMaxPrice | None = None
-    #: List of provider slugs to allow.
-    only: list[str] | None = None
-    #: An ordered list of provider slugs.
-    order: list[str] | None = None
-    #: Preferred maximum latency (in seconds).
-    preferred_max_latency: float | PercentileLatencyCutoffs | None = None
-    #: Preferred minimum throughput (in tokens per second).
-    preferred_min_throughput: float | PercentileThroughputCutoffs | None = None
-    #: A list of quantization levels to filter the provider by.
-    quantizations: list[str] | None = None
-    #: Whether to filter providers to only those that support the parameters you've provided.
-    require_parameters: bool | None = None
-    #: The sorting strategy to use for this request, if "order" is not specified.
-    sort: str | ProviderSortConfig | None = None
-    #: Whether to restrict routing to only ZDR (Zero Data Retention) endpoints.
-    zdr: bool | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

@@ -17,6 +17,7 @@ from openrouter_core.models._converter import _Tagged, read_request, read_respon
 from openrouter_core.models._shared import (
     ContentPartImage,
     CostDetails,
+    ImageGenerationProviderPreferencesOptions,
     ProviderSortConfig,
 )
 
@@ -32,7 +33,6 @@ __all__ = [
     "ImageGenStreamErrorEventError",
     "ImageGenTextChunkEvent",
     "ImageGenerationProviderPreferences",
-    "ImageGenerationProviderPreferencesOptions",
     "ImageGenerationRequest",
     "ImageGenerationResponse",
     "ImageGenerationResponseDataItem",
@@ -109,129 +109,6 @@ class ImageGenerationProviderPreferences(WireModel):
     order: list[str] | None = None
     #: The sorting strategy to use for this request, if "order" is not specified.
     sort: str | ProviderSortConfig | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ImageGenerationProviderPreferencesOptions(WireModel):
-    """Provider-specific options keyed by provider slug. Only options for the matched provider are
-    forwarded; the rest are ignored. Unrecognized keys are silently dropped. Fields whose names
-    are not Python names (``01ai``, ``aion-labs``, ``amazon-bedrock``,
-    ``amazon-bedrock/claude-on-aws``, ``amazon-nova``, ``anthropic/2``, ``arcee-ai``,
-    ``atlas-cloud``, ``black-forest-labs``, ``claude-on-aws``, ``fake-provider``, ``fish-audio``,
-    ``google-ai-studio``, ``google-vertex``, ``hyperbolic-quantized``, ``inferact-vllm``,
-    ``inference-net``, ``io-net``, ``lambda``, ``lynn-private``, ``mancer-old``, ``nex-agi``,
-    ``open-inference``, ``sail-research``, ``sakana-ai``, ``sambanova-cloaked``, ``sf-compute``,
-    ``together-lite``, ``wandb-legacy``, ``z-ai``) are kept in ``extras``.
-    """
-
-    _open: ClassVar[bool] = True
-
-    ai21: dict[str, Any] | None = None
-    akashml: dict[str, Any] | None = None
-    alibaba: dict[str, Any] | None = None
-    ambient: dict[str, Any] | None = None
-    anthropic: dict[str, Any] | None = None
-    anyscale: dict[str, Any] | None = None
-    atoma: dict[str, Any] | None = None
-    avian: dict[str, Any] | None = None
-    azure: dict[str, Any] | None = None
-    baidu: dict[str, Any] | None = None
-    baseten: dict[str, Any] | None = None
-    byteplus: dict[str, Any] | None = None
-    centml: dict[str, Any] | None = None
-    cerebras: dict[str, Any] | None = None
-    chutes: dict[str, Any] | None = None
-    cirrascale: dict[str, Any] | None = None
-    clarifai: dict[str, Any] | None = None
-    cloudflare: dict[str, Any] | None = None
-    cohere: dict[str, Any] | None = None
-    coreweave: dict[str, Any] | None = None
-    crofai: dict[str, Any] | None = None
-    crucible: dict[str, Any] | None = None
-    crusoe: dict[str, Any] | None = None
-    darkbloom: dict[str, Any] | None = None
-    databricks: dict[str, Any] | None = None
-    decart: dict[str, Any] | None = None
-    deepgram: dict[str, Any] | None = None
-    deepinfra: dict[str, Any] | None = None
-    deepseek: dict[str, Any] | None = None
-    dekallm: dict[str, Any] | None = None
-    digitalocean: dict[str, Any] | None = None
-    enfer: dict[str, Any] | None = None
-    featherless: dict[str, Any] | None = None
-    fireworks: dict[str, Any] | None = None
-    friendli: dict[str, Any] | None = None
-    gmicloud: dict[str, Any] | None = None
-    gopomelo: dict[str, Any] | None = None
-    groq: dict[str, Any] | None = None
-    heygen: dict[str, Any] | None = None
-    huggingface: dict[str, Any] | None = None
-    hyperbolic: dict[str, Any] | None = None
-    inception: dict[str, Any] | None = None
-    inceptron: dict[str, Any] | None = None
-    infermatic: dict[str, Any] | None = None
-    inflection: dict[str, Any] | None = None
-    inocloud: dict[str, Any] | None = None
-    ionstream: dict[str, Any] | None = None
-    klusterai: dict[str, Any] | None = None
-    krea: dict[str, Any] | None = None
-    lepton: dict[str, Any] | None = None
-    liquid: dict[str, Any] | None = None
-    lynn: dict[str, Any] | None = None
-    makora: dict[str, Any] | None = None
-    mancer: dict[str, Any] | None = None
-    mara: dict[str, Any] | None = None
-    meta: dict[str, Any] | None = None
-    minimax: dict[str, Any] | None = None
-    mistral: dict[str, Any] | None = None
-    modal: dict[str, Any] | None = None
-    modelrun: dict[str, Any] | None = None
-    modular: dict[str, Any] | None = None
-    moonshotai: dict[str, Any] | None = None
-    morph: dict[str, Any] | None = None
-    ncompass: dict[str, Any] | None = None
-    nebius: dict[str, Any] | None = None
-    nextbit: dict[str, Any] | None = None
-    nineteen: dict[str, Any] | None = None
-    novita: dict[str, Any] | None = None
-    nvidia: dict[str, Any] | None = None
-    octoai: dict[str, Any] | None = None
-    openai: dict[str, Any] | None = None
-    parasail: dict[str, Any] | None = None
-    perceptron: dict[str, Any] | None = None
-    perplexity: dict[str, Any] | None = None
-    phala: dict[str, Any] | None = None
-    poolside: dict[str, Any] | None = None
-    quiver: dict[str, Any] | None = None
-    recraft: dict[str, Any] | None = None
-    recursal: dict[str, Any] | None = None
-    reflection: dict[str, Any] | None = None
-    reka: dict[str, Any] | None = None
-    relace: dict[str, Any] | None = None
-    replicate: dict[str, Any] | None = None
-    runway: dict[str, Any] | None = None
-    sakana: dict[str, Any] | None = None
-    sambanova: dict[str, Any] | None = None
-    seed: dict[str, Any] | None = None
-    siliconflow: dict[str, Any] | None = None
-    sourceful: dict[str, Any] | None = None
-    stealth: dict[str, Any] | None = None
-    stepfun: dict[str, Any] | None = None
-    streamlake: dict[str, Any] | None = None
-    switchpoint: dict[str, Any] | None = None
-    targon: dict[str, Any] | None = None
-    tencent: dict[str, Any] | None = None
-    tenstorrent: dict[str, Any] | None = None
-    thinkingmachines: dict[str, Any] | None = None
-    together: dict[str, Any] | None = None
-    ubicloud: dict[str, Any] | None = None
-    upstage: dict[str, Any] | None = None
-    venice: dict[str, Any] | None = None
-    voyageai: dict[str, Any] | None = None
-    wafer: dict[str, Any] | None = None
-    wandb: dict[str, Any] | None = None
-    xai: dict[str, Any] | None = None
-    xiaomi: dict[str, Any] | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

@@ -33,7 +33,6 @@ __all__ = [
     "ObservabilityFilterRuleGroup",
     "ObservabilityFilterRuleGroupRulesItem",
     "ObservabilityFilterRulesConfig",
-    "ObservabilityFilterRulesConfigNullable",
     "ObservabilityGrafanaDestination",
     "ObservabilityGrafanaDestinationConfig",
     "ObservabilityLangfuseDestination",
@@ -158,6 +157,8 @@ class ObservabilityArizeDestinationConfig(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityFilterRulesConfig(WireModel):
     """Optional structured filter rules controlling which events are forwarded."""
+
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"groups"})
 
     enabled: bool | None = None
     groups: list[ObservabilityFilterRuleGroup] | None = None
@@ -964,7 +965,7 @@ class CreateObservabilityDestinationRequest(WireModel):
     #: Whether this destination should be enabled immediately.
     enabled: bool | None = None
     #: Optional structured filter rules controlling which events are forwarded.
-    filter_rules: ObservabilityFilterRulesConfigNullable | None = None
+    filter_rules: ObservabilityFilterRulesConfig | None = None
     #: Human-readable name for the destination.
     name: str | None = None
     #: When true, request/response bodies are not forwarded - only metadata.
@@ -982,16 +983,6 @@ class CreateObservabilityDestinationRequest(WireModel):
     ) -> Result[CreateObservabilityDestinationRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ObservabilityFilterRulesConfigNullable(WireModel):
-    """Optional structured filter rules controlling which events are forwarded."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"groups"})
-
-    enabled: bool | None = None
-    groups: list[ObservabilityFilterRuleGroup] | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

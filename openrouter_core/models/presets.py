@@ -19,6 +19,7 @@ from openrouter_core.models._shared import (
     AutoBetaRouterPlugin,
     AutoRouterPlugin,
     ChatDebugOptions,
+    ChatFormatJsonObjectConfig,
     ContextCompressionPlugin,
     FileParserPlugin,
     FusionPlugin,
@@ -60,10 +61,8 @@ __all__ = [
     "ChatContentItemsUnknown",
     "ChatContentText",
     "ChatContentVideo",
-    "ChatContentVideoInput",
     "ChatDeveloperMessage",
     "ChatFormatGrammarConfig",
-    "ChatFormatJsonObjectConfig",
     "ChatFormatJsonSchemaConfig",
     "ChatFormatPythonConfig",
     "ChatFormatTextConfig",
@@ -509,17 +508,7 @@ class ChatContentVideo(WireModel):
 
     type: str | None = None
     #: Video input object
-    video_url: ChatContentVideoInput | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentVideoInput(WireModel):
-    """Video input object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
-
-    #: URL of the video (data: URLs supported)
-    url: str | None = None
+    video_url: LegacyChatContentVideoInput | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -823,15 +812,6 @@ class ChatRequestReasoning(WireModel):
 @attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatTextConfig(WireModel):
     """Default text response format."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
-
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatFormatJsonObjectConfig(WireModel):
-    """JSON object response format."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
 

@@ -73,6 +73,7 @@ __all__ = [
     "ImageGenCallInProgressEvent",
     "ImageGenCallPartialImageEvent",
     "IncompleteDetails",
+    "MessagesRequestToolsItemOption13",
     "OpenAIResponsesAnnotationUnknown",
     "OpenAIResponsesRefusalContent",
     "OpenResponsesCreatedEvent",
@@ -95,7 +96,6 @@ __all__ = [
     "OutputFileSearchServerToolItem",
     "OutputFilesServerToolItem",
     "OutputFunctionCallItem",
-    "OutputFunctionCallItemSubagentItemsItem",
     "OutputFusionServerToolItem",
     "OutputFusionServerToolItemFailedModelsItem",
     "OutputFusionServerToolItemResponsesItem",
@@ -160,6 +160,15 @@ __all__ = [
     "WebSearchCallInProgressEvent",
     "WebSearchCallSearchingEvent",
 ]
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class MessagesRequestToolsItemOption13(WireModel):
+    """The ``MessagesRequestToolsItemOption13`` object."""
+
+    _open: ClassVar[bool] = True
+
+    type: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -313,16 +322,7 @@ class OutputFunctionCallItem(WireModel):
     #: EXPERIMENTAL - subject to change without notice.
     subagent_id: str | None = None
     #: EXPERIMENTAL - subject to change without notice.
-    subagent_items: list[OutputFunctionCallItemSubagentItemsItem] | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class OutputFunctionCallItemSubagentItemsItem(WireModel):
-    """The ``OutputFunctionCallItemSubagentItemsItem`` object."""
-
-    _open: ClassVar[bool] = True
-
-    type: str | None = None
+    subagent_items: list[MessagesRequestToolsItemOption13] | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

@@ -19,13 +19,11 @@ __all__ = [
     "CreateScimGroupMappingRequest",
     "CreateScimGroupMappingResponse",
     "DeleteScimGroupMappingResponse",
-    "GetScimGroupMappingResponse",
     "ListScimGroupMappingsResponse",
     "ListScimGroupsResponse",
     "ScimGroup",
     "ScimGroupMapping",
     "UpdateScimGroupMappingRequest",
-    "UpdateScimGroupMappingResponse",
 ]
 
 
@@ -94,18 +92,6 @@ class CreateScimGroupMappingResponse(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class GetScimGroupMappingResponse(WireModel):
-    """The answer of ``GET /scim/group-mappings/{id}``."""
-
-    data: ScimGroupMapping | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[GetScimGroupMappingResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateScimGroupMappingRequest(WireModel):
     """The body of ``PATCH /scim/group-mappings/{id}``."""
 
@@ -117,20 +103,6 @@ class UpdateScimGroupMappingRequest(WireModel):
     def from_dict(cls, data: Any) -> Result[UpdateScimGroupMappingRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class UpdateScimGroupMappingResponse(WireModel):
-    """The answer of ``PATCH /scim/group-mappings/{id}``."""
-
-    data: ScimGroupMapping | None = None
-
-    @classmethod
-    def from_dict(
-        cls, data: Any
-    ) -> Result[UpdateScimGroupMappingResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

@@ -15,13 +15,12 @@ from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_request, read_response
 from openrouter_core.models._shared import (
-    ProviderOptions,
+    SpeechRequestProvider,
 )
 
 __all__ = [
     "STTInputAudio",
     "STTRequest",
-    "STTRequestProvider",
     "STTResponse",
     "STTSegment",
     "STTUsage",
@@ -44,7 +43,7 @@ class STTRequest(WireModel):
     #: STT model identifier
     model: str | None = None
     #: Provider-specific passthrough configuration
-    provider: STTRequestProvider | None = None
+    provider: SpeechRequestProvider | None = None
     #: Output format.
     response_format: str | None = None
     #: Sampling temperature for transcription
@@ -68,14 +67,6 @@ class STTInputAudio(WireModel):
     data: str | None = None
     #: Audio format (e.g., wav, mp3, flac, m4a, ogg, webm, aac).
     format: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class STTRequestProvider(WireModel):
-    """Provider-specific passthrough configuration."""
-
-    #: Provider-specific options keyed by provider slug.
-    options: ProviderOptions | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

@@ -15,7 +15,7 @@ from openrouter_core.errors import InvalidRequestError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, read_request, register_tagged
 from openrouter_core.models._shared import (
-    ProviderOptions,
+    SpeechRequestProvider,
 )
 
 __all__ = [
@@ -24,7 +24,6 @@ __all__ = [
     "SpeechInputReferenceText",
     "SpeechInputReferenceUnknown",
     "SpeechRequest",
-    "SpeechRequestProvider",
 ]
 
 
@@ -100,14 +99,6 @@ class SpeechInputReferenceUnknown(WireModel):
     """
 
     type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class SpeechRequestProvider(WireModel):
-    """Provider-specific passthrough configuration."""
-
-    #: Provider-specific options keyed by provider slug.
-    options: ProviderOptions | None = None
 
 
 # The tagged unions of this module: which field tells the variants apart.

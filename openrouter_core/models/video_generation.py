@@ -16,19 +16,17 @@ from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, read_request, read_response, register_tagged
 from openrouter_core.models._shared import (
     ContentPartImage,
-    ContentPartImageImageUrl,
+    EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl,
+    ImageGenerationProviderPreferencesOptions,
 )
 
 __all__ = [
     "ContentPartAudio",
-    "ContentPartAudioAudioUrl",
     "ContentPartVideo",
-    "ContentPartVideoVideoUrl",
     "FrameImage",
     "InputReferenceUnknown",
     "VideoGenerationRequest",
     "VideoGenerationRequestProvider",
-    "VideoGenerationRequestProviderOptions",
     "VideoGenerationResponse",
     "VideoGenerationUsage",
     "VideoModel",
@@ -86,7 +84,7 @@ class FrameImage(WireModel):
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"image_url", "type", "frame_type"})
 
-    image_url: ContentPartImageImageUrl | None = None
+    image_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
     type: str | None = None
     #: Whether this image represents the first or last frame of the video
     frame_type: str | None = None
@@ -98,17 +96,8 @@ class ContentPartAudio(WireModel):
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"audio_url", "type"})
 
-    audio_url: ContentPartAudioAudioUrl | None = None
+    audio_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
     type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ContentPartAudioAudioUrl(WireModel):
-    """The ``ContentPartAudioAudioUrl`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
-
-    url: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -118,16 +107,7 @@ class ContentPartVideo(WireModel):
     _strict_required: ClassVar[frozenset[str]] = frozenset({"type", "video_url"})
 
     type: str | None = None
-    video_url: ContentPartVideoVideoUrl | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ContentPartVideoVideoUrl(WireModel):
-    """The ``ContentPartVideoVideoUrl`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
-
-    url: str | None = None
+    video_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -143,130 +123,7 @@ class InputReferenceUnknown(WireModel):
 class VideoGenerationRequestProvider(WireModel):
     """Provider-specific passthrough configuration."""
 
-    options: VideoGenerationRequestProviderOptions | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class VideoGenerationRequestProviderOptions(WireModel):
-    """Provider-specific options keyed by provider slug. Only options for the matched provider are
-    forwarded; the rest are ignored. Unrecognized keys are silently dropped. Fields whose names
-    are not Python names (``01ai``, ``aion-labs``, ``amazon-bedrock``,
-    ``amazon-bedrock/claude-on-aws``, ``amazon-nova``, ``anthropic/2``, ``arcee-ai``,
-    ``atlas-cloud``, ``black-forest-labs``, ``claude-on-aws``, ``fake-provider``, ``fish-audio``,
-    ``google-ai-studio``, ``google-vertex``, ``hyperbolic-quantized``, ``inferact-vllm``,
-    ``inference-net``, ``io-net``, ``lambda``, ``lynn-private``, ``mancer-old``, ``nex-agi``,
-    ``open-inference``, ``sail-research``, ``sakana-ai``, ``sambanova-cloaked``, ``sf-compute``,
-    ``together-lite``, ``wandb-legacy``, ``z-ai``) are kept in ``extras``.
-    """
-
-    _open: ClassVar[bool] = True
-
-    ai21: dict[str, Any] | None = None
-    akashml: dict[str, Any] | None = None
-    alibaba: dict[str, Any] | None = None
-    ambient: dict[str, Any] | None = None
-    anthropic: dict[str, Any] | None = None
-    anyscale: dict[str, Any] | None = None
-    atoma: dict[str, Any] | None = None
-    avian: dict[str, Any] | None = None
-    azure: dict[str, Any] | None = None
-    baidu: dict[str, Any] | None = None
-    baseten: dict[str, Any] | None = None
-    byteplus: dict[str, Any] | None = None
-    centml: dict[str, Any] | None = None
-    cerebras: dict[str, Any] | None = None
-    chutes: dict[str, Any] | None = None
-    cirrascale: dict[str, Any] | None = None
-    clarifai: dict[str, Any] | None = None
-    cloudflare: dict[str, Any] | None = None
-    cohere: dict[str, Any] | None = None
-    coreweave: dict[str, Any] | None = None
-    crofai: dict[str, Any] | None = None
-    crucible: dict[str, Any] | None = None
-    crusoe: dict[str, Any] | None = None
-    darkbloom: dict[str, Any] | None = None
-    databricks: dict[str, Any] | None = None
-    decart: dict[str, Any] | None = None
-    deepgram: dict[str, Any] | None = None
-    deepinfra: dict[str, Any] | None = None
-    deepseek: dict[str, Any] | None = None
-    dekallm: dict[str, Any] | None = None
-    digitalocean: dict[str, Any] | None = None
-    enfer: dict[str, Any] | None = None
-    featherless: dict[str, Any] | None = None
-    fireworks: dict[str, Any] | None = None
-    friendli: dict[str, Any] | None = None
-    gmicloud: dict[str, Any] | None = None
-    gopomelo: dict[str, Any] | None = None
-    groq: dict[str, Any] | None = None
-    heygen: dict[str, Any] | None = None
-    huggingface: dict[str, Any] | None = None
-    hyperbolic: dict[str, Any] | None = None
-    inception: dict[str, Any] | None = None
-    inceptron: dict[str, Any] | None = None
-    infermatic: dict[str, Any] | None = None
-    inflection: dict[str, Any] | None = None
-    inocloud: dict[str, Any] | None = None
-    ionstream: dict[str, Any] | None = None
-    klusterai: dict[str, Any] | None = None
-    krea: dict[str, Any] | None = None
-    lepton: dict[str, Any] | None = None
-    liquid: dict[str, Any] | None = None
-    lynn: dict[str, Any] | None = None
-    makora: dict[str, Any] | None = None
-    mancer: dict[str, Any] | None = None
-    mara: dict[str, Any] | None = None
-    meta: dict[str, Any] | None = None
-    minimax: dict[str, Any] | None = None
-    mistral: dict[str, Any] | None = None
-    modal: dict[str, Any] | None = None
-    modelrun: dict[str, Any] | None = None
-    modular: dict[str, Any] | None = None
-    moonshotai: dict[str, Any] | None = None
-    morph: dict[str, Any] | None = None
-    ncompass: dict[str, Any] | None = None
-    nebius: dict[str, Any] | None = None
-    nextbit: dict[str, Any] | None = None
-    nineteen: dict[str, Any] | None = None
-    novita: dict[str, Any] | None = None
-    nvidia: dict[str, Any] | None = None
-    octoai: dict[str, Any] | None = None
-    openai: dict[str, Any] | None = None
-    parasail: dict[str, Any] | None = None
-    perceptron: dict[str, Any] | None = None
-    perplexity: dict[str, Any] | None = None
-    phala: dict[str, Any] | None = None
-    poolside: dict[str, Any] | None = None
-    quiver: dict[str, Any] | None = None
-    recraft: dict[str, Any] | None = None
-    recursal: dict[str, Any] | None = None
-    reflection: dict[str, Any] | None = None
-    reka: dict[str, Any] | None = None
-    relace: dict[str, Any] | None = None
-    replicate: dict[str, Any] | None = None
-    runway: dict[str, Any] | None = None
-    sakana: dict[str, Any] | None = None
-    sambanova: dict[str, Any] | None = None
-    seed: dict[str, Any] | None = None
-    siliconflow: dict[str, Any] | None = None
-    sourceful: dict[str, Any] | None = None
-    stealth: dict[str, Any] | None = None
-    stepfun: dict[str, Any] | None = None
-    streamlake: dict[str, Any] | None = None
-    switchpoint: dict[str, Any] | None = None
-    targon: dict[str, Any] | None = None
-    tencent: dict[str, Any] | None = None
-    tenstorrent: dict[str, Any] | None = None
-    thinkingmachines: dict[str, Any] | None = None
-    together: dict[str, Any] | None = None
-    ubicloud: dict[str, Any] | None = None
-    upstage: dict[str, Any] | None = None
-    venice: dict[str, Any] | None = None
-    voyageai: dict[str, Any] | None = None
-    wafer: dict[str, Any] | None = None
-    wandb: dict[str, Any] | None = None
-    xai: dict[str, Any] | None = None
-    xiaomi: dict[str, Any] | None = None
+    options: ImageGenerationProviderPreferencesOptions | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
