@@ -53,7 +53,7 @@ def runtime_dependency_imports() -> list[str]:
         requirements = tomllib.load(file).get("project", {}).get("dependencies", [])
     names = [m.group(0) for r in requirements if (m := re.match(r"[A-Za-z0-9_.\-]+", r))]
     if not names:
-        return ["httpx", "attrs", "cattrs", "returns.result"]
+        return ["httpx2", "returns.result"]
     return [_IMPORT_NAMES.get(name.lower(), name.lower().replace("-", "_")) for name in names]
 
 
@@ -222,8 +222,6 @@ def versions() -> str:
     names = [
         "httpx",
         "httpx2",
-        "attrs",
-        "cattrs",
         "returns",
         "openai",
         "openrouter",

@@ -35,6 +35,10 @@ class _Nothing:
 NOTHING: Any = _Nothing()
 
 
+# The type of a ``__slots__`` member as it appears in the class's namespace.
+_SLOT = type(type("_Slotted", (), {"__slots__": ("x",)}).__dict__["x"])
+
+
 class FrozenInstanceError(AttributeError):
     """Raised when assigning to a field of a frozen record."""
 
@@ -161,7 +165,7 @@ def _is_classvar(annotation: Any) -> bool:
 
 
 @dataclass_transform(kw_only_default=True, field_specifiers=(field, Field))
-class Record:
+class Record:  # noqa: PLW1641  # unhashable unless frozen: see __init_subclass__
     """Base of every record class; see the module's docstring."""
 
     # No instance layout here, so subclasses may also derive from Exception.
@@ -173,12 +177,15 @@ class Record:
 
     def __init_subclass__(cls, *, kw_only: bool | None = None, frozen: bool | None = None) -> None:
         super().__init_subclass__()
-        own = cls.__dict__.get("__annotations__", {})
+        # Read directly: inspect.get_annotations would cost an import of inspect.
+        own = cls.__dict__.get("__annotations__", {})  # noqa: RUF063
         found: dict[str, Field] = {f.name: f for f in cls.__record_fields__}
         for name, annotation in own.items():
             if _is_classvar(annotation):
                 continue
             value = cls.__dict__.get(name, NOTHING)
+            if isinstance(value, _SLOT):
+                value = NOTHING  # the class's own slot, not a default
             spec = value if isinstance(value, Field) else Field(default=value)
             found.pop(name, None)
             found[name] = spec._named(name, annotation)
@@ -208,9 +215,7 @@ class Record:
         if other.__class__ is not self.__class__:
             return NotImplemented
         return all(
-            getattr(self, f.name) == getattr(other, f.name)
-            for f in self.__record_fields__
-            if f.eq
+            getattr(self, f.name) == getattr(other, f.name) for f in self.__record_fields__ if f.eq
         )
 
     def __replace__(self: R, **changes: Any) -> R:
@@ -229,9 +234,7 @@ def _frozen_delattr(self: Any, name: str) -> None:
 
 
 def _frozen_hash(self: Any) -> int:
-    return hash(
-        (type(self), *(getattr(self, f.name) for f in self.__record_fields__ if f.eq))
-    )
+    return hash((type(self), *(getattr(self, f.name) for f in self.__record_fields__ if f.eq)))
 
 
 def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -300,7 +303,9 @@ def _compile_init(cls: type) -> Callable[..., None]:
         signature = "*, " + signature
     source = f"def __init__(self{', ' if params else ''}{signature}):\n"
     source += "\n".join(body or ["    pass"]) + "\n"
-    exec(compile(source, f"<record {cls.__module__}.{cls.__qualname__}.__init__>", "exec"), namespace)
+    exec(
+        compile(source, f"<record {cls.__module__}.{cls.__qualname__}.__init__>", "exec"), namespace
+    )
     init: Callable[..., None] = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init

@@ -10,8 +10,7 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
+from openrouter_core._record import NOTHING, Field, Record, field, fields
 from openrouter_core._version import __version__
 
 if TYPE_CHECKING:
@@ -50,13 +49,12 @@ def is_timeout(value: object) -> bool:
     return all(hasattr(value, name) for name in ("connect", "read", "write", "pool"))
 
 
-def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: float | int | None) -> None:
+def _non_negative(_: Any, attribute: Field, value: float | int | None) -> None:
     if value is not None and value < 0:
         raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
 
 
-@attrs.frozen(kw_only=True)
-class RetryConfig:
+class RetryConfig(Record, frozen=True):
     """How failed attempts are retried.
 
     Retried: 408, 429, 500, 502, 503, 504, 524, 529, connection errors and timeouts, and a 400
@@ -67,13 +65,13 @@ class RetryConfig:
     carries ``retry_after``. ``RetryConfig.disabled()`` turns retries off.
     """
 
-    max_retries: int = attrs.field(default=2, validator=_non_negative)
-    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
-    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
-    multiplier: float = attrs.field(default=2.0, validator=_non_negative)
+    max_retries: int = field(default=2, validator=_non_negative)
+    initial_delay: float = field(default=0.5, validator=_non_negative)
+    max_delay: float = field(default=8.0, validator=_non_negative)
+    multiplier: float = field(default=2.0, validator=_non_negative)
     jitter: bool = True
-    max_elapsed: float = attrs.field(default=60.0, validator=_non_negative)
-    retry_after_cap: float = attrs.field(default=60.0, validator=_non_negative)
+    max_elapsed: float = field(default=60.0, validator=_non_negative)
+    retry_after_cap: float = field(default=60.0, validator=_non_negative)
     retry_connection_errors: bool = True
 
     @classmethod
@@ -102,7 +100,7 @@ def _check_header_value(name: str, value: str, *, secret: bool = False) -> None:
         raise ValueError(f"{name} must not contain line breaks{shown}")
 
 
-def _validate_optional_header(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+def _validate_optional_header(_: Any, attribute: Field, value: str | None) -> None:
     if value is not None:
         _check_header_value(attribute.name, value)
 
@@ -126,34 +124,36 @@ def _convert_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _check_timeout(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
+def _check_timeout(_: Any, attribute: Field, value: object) -> None:
     if value is not None and not is_timeout(value):
         raise ValueError(
             f"{attribute.name} must be a positive number or a Timeout (httpx or httpx2)"
         )
 
 
-@attrs.define(eq=False)
 class _Pools:
     """Mutable holder for the clients the core creates itself (never the caller's)."""
 
-    lock: threading.Lock = attrs.field(factory=threading.Lock)
-    sync_client: Any = None
-    # One async client per event loop: an async pool cannot outlive the loop it was made on.
-    async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = attrs.field(
-        factory=weakref.WeakKeyDictionary
-    )
-    # The request's URL and headers as the client library's own objects, built once per
-    # (client class, URL, streaming, body or not): parsing them again on every call costs more
-    # than the rest of the SDK's per-call work.
-    wire: dict[tuple[Any, ...], tuple[Any, Any]] = attrs.field(factory=dict)
-    # The async generator per loop that closes its pool at the loop's shutdown (see
-    # ``_close_with_loop``); held here so it is not finalized early.
-    keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = attrs.field(
-        factory=weakref.WeakKeyDictionary
-    )
-    # The per-call options a call without any resolves to (the core's own settings).
-    defaults: Any = None
+    __slots__ = ("async_clients", "defaults", "keepers", "lock", "sync_client", "wire")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sync_client: Any = None
+        # One async client per event loop: an async pool cannot outlive the loop it was made on.
+        self.async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+        # The request's URL and headers as the client library's own objects, built once per
+        # (client class, URL, streaming, body or not): parsing them again on every call costs
+        # more than the rest of the SDK's per-call work.
+        self.wire: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+        # The async generator per loop that closes its pool at the loop's shutdown (see
+        # ``_close_with_loop``); held here so it is not finalized early.
+        self.keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
+            weakref.WeakKeyDictionary()
+        )
+        # The per-call options a call without any resolves to (the core's own settings).
+        self.defaults: Any = None
 
 
 def _pool_options() -> dict[str, Any]:
@@ -195,39 +195,85 @@ def _close_with_loop(pools: _Pools, loop: asyncio.AbstractEventLoop, client: Any
     pools.keepers[loop] = keeper
 
 
-@attrs.frozen(kw_only=True, repr=False)
-class OpenRouterCore:
+class OpenRouterCore(Record, frozen=True):
     """Configuration shared by every call; pass it to functions such as ``chat_send``.
 
-    Immutable: use ``attrs.evolve(core, ...)`` for a variant. Without injected clients, one pooled
-    client per core is created on first use and reused; close it with ``close()`` / ``aclose()``
-    or ``with core:`` / ``async with core:``. Injected clients are never closed by the SDK.
+    Immutable: use ``openrouter_core.replace(core, ...)`` (or ``copy.replace`` on Python 3.13+)
+    for a variant. Without injected clients, one pooled client per core is created on first use
+    and reused; close it with ``close()`` / ``aclose()`` or ``with core:`` / ``async with core:``.
+    Injected clients are never closed by the SDK.
     """
 
-    api_key: str | None = attrs.field(factory=_env_key)
-    server_url: str = attrs.field(factory=_env_url, converter=_convert_url)
+    # The fields, set by the ``__init__`` below, which is written out (not generated) because
+    # some parameters take more than their field holds: ``app_categories`` a list of names,
+    # ``default_headers`` None. It runs the fields' validators.
+    api_key: str | None
+    server_url: str
     #: Seconds or a Timeout (httpx or httpx2); ``None`` means ``DEFAULT_TIMEOUT`` for the core's
     #: own pool and the injected client's own setting for a caller's client.
-    timeout: float | TimeoutLike | None = attrs.field(default=None, validator=_check_timeout)
-    retry_config: RetryConfig = attrs.field(factory=RetryConfig)
-    http_referer: str | None = attrs.field(default=None, validator=_validate_optional_header)
-    app_title: str | None = attrs.field(default=None, validator=_validate_optional_header)
-    app_categories: str | None = attrs.field(
-        default=None, converter=_convert_categories, validator=_validate_optional_header
-    )
-    default_headers: Mapping[str, str] = attrs.field(factory=dict, converter=_convert_headers)
+    timeout: float | TimeoutLike | None = field(validator=_check_timeout)
+    retry_config: RetryConfig
+    http_referer: str | None = field(validator=_validate_optional_header)
+    app_title: str | None = field(validator=_validate_optional_header)
+    app_categories: str | None = field(validator=_validate_optional_header)
+    default_headers: Mapping[str, str]
     #: Seconds from sending to the first content chunk of a stream; ``None`` for no limit.
-    first_content_timeout: float | None = attrs.field(default=None, validator=_non_negative)
+    first_content_timeout: float | None = field(validator=_non_negative)
     #: Longest gap in seconds between two content chunks of a stream; ``None`` for no limit.
-    chunk_gap_timeout: float | None = attrs.field(default=None, validator=_non_negative)
+    chunk_gap_timeout: float | None = field(validator=_non_negative)
     #: Log request and response bodies at DEBUG (off by default: bodies hold user data).
-    log_bodies: bool = False
-    client: SyncHTTPClient | None = None
-    async_client: AsyncHTTPClient | None = None
-    _pools: _Pools = attrs.field(factory=_Pools, init=False, repr=False, eq=False)
-    _base_headers: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
+    log_bodies: bool
+    client: SyncHTTPClient | None
+    async_client: AsyncHTTPClient | None
+    _pools: _Pools = field(init=False, repr=False, eq=False)
+    _base_headers: dict[str, str] = field(init=False, repr=False, eq=False)
 
-    @_base_headers.default
+    def __init__(
+        self,
+        *,
+        api_key: str | None = NOTHING,
+        server_url: str = NOTHING,
+        timeout: float | TimeoutLike | None = None,
+        retry_config: RetryConfig = NOTHING,
+        http_referer: str | None = None,
+        app_title: str | None = None,
+        app_categories: str | Sequence[str] | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        first_content_timeout: float | None = None,
+        chunk_gap_timeout: float | None = None,
+        log_bodies: bool = False,
+        client: SyncHTTPClient | None = None,
+        async_client: AsyncHTTPClient | None = None,
+    ) -> None:
+        # ``api_key`` and ``server_url`` fall back to the environment only when not given
+        # (an explicit ``api_key=None`` stays None).
+        if api_key is NOTHING:
+            api_key = _env_key()
+        if server_url is NOTHING:
+            server_url = _env_url()
+        if retry_config is NOTHING:
+            retry_config = RetryConfig()
+        setattr_ = object.__setattr__
+        setattr_(self, "api_key", api_key)
+        setattr_(self, "server_url", _convert_url(server_url))
+        setattr_(self, "timeout", timeout)
+        setattr_(self, "retry_config", retry_config)
+        setattr_(self, "http_referer", http_referer)
+        setattr_(self, "app_title", app_title)
+        setattr_(self, "app_categories", _convert_categories(app_categories))
+        setattr_(self, "default_headers", _convert_headers(default_headers))
+        setattr_(self, "first_content_timeout", first_content_timeout)
+        setattr_(self, "chunk_gap_timeout", chunk_gap_timeout)
+        setattr_(self, "log_bodies", log_bodies)
+        setattr_(self, "client", client)
+        setattr_(self, "async_client", async_client)
+        setattr_(self, "_pools", _Pools())
+        setattr_(self, "_base_headers", self._make_base_headers())
+        # Checked once every field is set, in declaration order.
+        for spec in fields(self):
+            if spec.validator is not None:
+                spec.validator(self, spec, getattr(self, spec.name))
+
     def _make_base_headers(self) -> dict[str, str]:
         headers = {
             "Content-Type": "application/json",

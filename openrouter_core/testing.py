@@ -24,9 +24,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-import attrs
 import httpx2
 
+from openrouter_core._record import Record
 from openrouter_core.core import OpenRouterCore, RetryConfig
 
 __all__ = [
@@ -145,8 +145,7 @@ def sse_bytes(events: Iterable[Mapping[str, Any] | str], *, done: bool = True) -
     return b"".join(out)
 
 
-@attrs.frozen
-class FakeRequest:
+class FakeRequest(Record, frozen=True, kw_only=False):
     """A request the fake received."""
 
     method: str

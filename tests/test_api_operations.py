@@ -33,6 +33,7 @@ from referencing.jsonschema import DRAFT202012
 from returns.result import Failure, Success
 
 from openrouter_core import APIError, OpenRouterCore, RetryConfig
+from openrouter_core._record import fields as record_fields
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from tests.loopback import Action, LoopbackServer, RecordedRequest, json_response, raw
@@ -438,7 +439,7 @@ def _extras(value: Any, path: str = "") -> list[str]:
             for k in value.extras
             if k.isidentifier() and not keyword.iskeyword(k) and k not in reserved
         ]
-        for name in type(value).__attrs_attrs__:
+        for name in record_fields(value):
             if not name.name.startswith("_"):
                 found += _extras(getattr(value, name.name), f"{path}.{name.name}")
     elif isinstance(value, list):

@@ -209,7 +209,7 @@ def test_400_wrapping_upstream_502_is_retried(server: LoopbackServer, sender: An
 @pytest.mark.parametrize("sender", SENDERS)
 def test_retries_are_bounded(server: LoopbackServer, sender: Any) -> None:
     server.default = json_response(503, error_body("down", code=503))
-    result = sender(make_core(server, retry_config=attrs_evolve(FAST, max_retries=3)))
+    result = sender(make_core(server, retry_config=evolved(FAST, max_retries=3)))
     assert isinstance(result, Failure)
     err = result.failure()
     assert isinstance(err, ChatError)
@@ -218,10 +218,10 @@ def test_retries_are_bounded(server: LoopbackServer, sender: Any) -> None:
     assert len(server.requests) == 4
 
 
-def attrs_evolve(config: RetryConfig, **changes: Any) -> RetryConfig:
-    import attrs
+def evolved(config: RetryConfig, **changes: Any) -> RetryConfig:
+    from openrouter_core import replace
 
-    return attrs.evolve(config, **changes)
+    return replace(config, **changes)
 
 
 @pytest.mark.parametrize("sender", SENDERS)

@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
-import attrs
 import pytest
 from returns.result import Failure
 
@@ -23,7 +22,6 @@ from tests.loopback import LoopbackServer, json_response, raw
 # --- the whole declaration of a test-only GET /models/{author} ----------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class Model(WireModel):
     """One model of the catalog."""
 
@@ -31,7 +29,6 @@ class Model(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelList(WireModel):
     """The catalog."""
 

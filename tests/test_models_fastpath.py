@@ -1,7 +1,7 @@
-"""The generated readers and writers agree with the plain cattrs hooks they replace.
+"""The generated readers and writers agree with the plain hooks they stand in for.
 
-A reference converter is built with ``_build(fast=False)``: the previous cattrs-generated class
-hooks only, which are also the fast path's fallback. Generated responses, stream chunks and
+A reference converter is built with ``_build(fast=False)``: the plain class hooks only, which are
+also the fast path's fallback. Generated responses, stream chunks and
 requests, and mutations of them (a wrong type or ``null`` at a random place, an unknown key, a
 missing key), must give the same outcome both ways: equal objects of the same types and the same
 ``to_dict()`` output (key order included), or the same error path and problem.
@@ -14,13 +14,13 @@ import functools
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import cattrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 from returns.result import Failure, Success
 
+from openrouter_core._record import resolve_types
 from openrouter_core.models import (
     ChatGenerationParams,
     ChatResponse,
@@ -30,6 +30,7 @@ from openrouter_core.models import (
 )
 from openrouter_core.models._converter import (
     _STRICT,
+    Converter,
     ModelError,
     _as_error,
     _build,
@@ -56,8 +57,8 @@ Outcome = tuple[Any, ...]
 
 
 @functools.cache
-def reference() -> cattrs.Converter:
-    """The converter with the plain cattrs class hooks (no generated code)."""
+def reference() -> Converter:
+    """The converter with the plain class hooks (no generated code)."""
     return _build(fast=False)
 
 
@@ -398,14 +399,11 @@ def _sample(tp: Any, *, full: bool, depth: int) -> Any:
 def _instance(cls: type[WireModel], *, full: bool, depth: int = 0) -> dict[str, Any]:
     """A valid wire object of ``cls``: its required fields (those a request requires included),
     or with ``full`` every field."""
-    import attrs
-
-    attrs.resolve_types(cls)
     required: frozenset[str] = getattr(cls, "_strict_required", frozenset())
     return {
         a.name: _sample(a.type, full=full, depth=depth)
-        for a in attrs.fields(cls)
-        if a.name != "extras" and (full or a.default is attrs.NOTHING or a.name in required)
+        for a in resolve_types(cls)
+        if a.name != "extras" and (full or a.required or a.name in required)
     }
 
 
@@ -432,7 +430,7 @@ def slow_reads() -> Iterator[list[type]]:
     calls: list[type] = []
     original_slow_hook = _converter._slow_hook
 
-    def slow_hook(conv: cattrs.Converter, cls: type[WireModel]) -> Any:
+    def slow_hook(conv: Converter, cls: type[WireModel]) -> Any:
         return _spying(original_slow_hook(conv, cls), cls, calls)
 
     with pytest.MonkeyPatch.context() as patch:

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import Requirement
-from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -60,13 +59,9 @@ def test_pinned_dev_versions_are_in_the_declared_ranges() -> None:
         assert requirement.specifier.contains(pinned), f"{requirement} excludes {pinned}"
 
 
-def test_cattrs_range_is_bounded() -> None:
-    # The fast path uses cattrs internals: the range is the tested one, closed above.
-    (cattrs,) = (
-        Requirement(d) for d in _pyproject()["project"]["dependencies"] if d.startswith("cattrs")
-    )
-    assert any(spec.operator == "<" for spec in cattrs.specifier)
-    assert not SpecifierSet(str(cattrs.specifier)).contains("23.2.3")
+def test_the_runtime_needs_only_the_transport_and_returns() -> None:
+    names = {Requirement(d).name for d in _pyproject()["project"]["dependencies"]}
+    assert names == {"httpx2", "returns"}
 
 
 def test_every_vendored_spec_file_is_described() -> None:

@@ -6,7 +6,7 @@ the committed files differ from what it writes. Input: ``spec/openapi/openapi.sd
 document with the official SDK's overlays applied) and ``tools/overlay.yaml`` (this project's
 own corrections and choices). Output:
 
-- ``openrouter_core/models/<group>.py``: attrs models of the schemas only that group's
+- ``openrouter_core/models/<group>.py``: record models of the schemas only that group's
   operations use, ``openrouter_core/models/_shared.py`` for those several groups share;
 - ``funcs/<name>.py``: one module per operation, named after the TypeScript SDK's function
   (``apiKeysGetCurrentKeyMetadata`` -> ``api_keys_get_current_key_metadata``);
@@ -700,7 +700,6 @@ def model_lines(model: Model) -> list[str]:
     lines = [
         "",
         "",
-        "@attrs.define(kw_only=True, repr=False, eq=False)",
         f"class {model.name}(WireModel):",
     ]
     lines += docstring(text, "    ")
@@ -798,11 +797,10 @@ def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[s
     if typing_names:
         lines.append(f"from typing import {', '.join(typing_names)}")
         lines.append("")
-    lines.append("import attrs")
     has_result = any(m.body or m.response for m in models)
     if has_result:
         lines.append("from returns.result import Result")
-    lines.append("")
+        lines.append("")
     errors = []
     if any(m.body for m in models):
         errors.append("InvalidRequestError")

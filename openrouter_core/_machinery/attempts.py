@@ -20,7 +20,6 @@ import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
-import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core._machinery.binary import AsyncBody, Body
@@ -36,6 +35,7 @@ from openrouter_core._machinery.http import HTTPInfo
 from openrouter_core._machinery.request import build_request
 from openrouter_core._machinery.retry import backoff_delay, is_retryable_status, next_delay
 from openrouter_core._machinery.stream import AsyncStream, Stream
+from openrouter_core._record import Record
 from openrouter_core.errors import (
     APIStatusError,
     OpenRouterCoreError,
@@ -55,37 +55,32 @@ __all__ = ["attempts", "run_async", "run_sync"]
 logger = logging.getLogger("openrouter_core")
 
 
-@attrs.frozen
-class Send:
+class Send(Record, frozen=True, kw_only=False):
     """Send the request ``build(client, opened)`` makes (files it opens go on ``opened``); the
     outcome is the response (body unread) or the exception."""
 
     build: Callable[[Any, contextlib.ExitStack], Any]
 
 
-@attrs.frozen
-class Read:
+class Read(Record, frozen=True, kw_only=False):
     """Read ``response``'s whole body and close it; the outcome is the bytes or the exception."""
 
     response: Any
 
 
-@attrs.frozen
-class Peek:
+class Peek(Record, frozen=True, kw_only=False):
     """Wait for ``stream``'s first item; the outcome is that item, or None (it ended empty)."""
 
     stream: Any
 
 
-@attrs.frozen
-class Collect:
+class Collect(Record, frozen=True, kw_only=False):
     """Read ``stream`` to its end; the outcome is ``collect()``'s Result."""
 
     stream: Any
 
 
-@attrs.frozen
-class Sleep:
+class Sleep(Record, frozen=True, kw_only=False):
     """Wait ``seconds`` before the next attempt; the outcome is None."""
 
     seconds: float
@@ -218,7 +213,7 @@ def _http(response: Any, attempt: int, elapsed: float) -> HTTPInfo:
 def _stamp(value: Any, http: HTTPInfo) -> Any:
     # Models keep the exchange in a slot of their base class; other values carry none.
     if isinstance(value, WireModel):
-        value._http = http  # type: ignore[misc]  # a slot of the base class
+        value._http = http  # a slot of the base class
     return value
 
 
@@ -291,8 +286,7 @@ def attempts(
         yield Sleep(float(delay))
 
 
-@attrs.frozen
-class Done:
+class Done(Record, frozen=True, kw_only=False):
     """The machine's end: ``result`` is the call's Result."""
 
     result: Result[Any, OpenRouterCoreError]

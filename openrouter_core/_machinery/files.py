@@ -11,7 +11,7 @@ import mimetypes
 import os
 from typing import IO, Any, TypeAlias
 
-import attrs
+from openrouter_core._record import Record
 
 __all__ = ["FileInput", "FilePart", "file_part", "input_audio"]
 
@@ -19,8 +19,7 @@ __all__ = ["FileInput", "FilePart", "file_part", "input_audio"]
 FileInput: TypeAlias = bytes | str | os.PathLike[str] | IO[bytes]
 
 
-@attrs.frozen
-class FilePart:
+class FilePart(Record, frozen=True, kw_only=False):
     """One file of a multipart body, checked; ``source`` is opened anew by each attempt."""
 
     field: str

@@ -10,8 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-import attrs
-
+from openrouter_core._record import Record
 from openrouter_core.errors import APIError, APIStatusError, StreamAPIError
 
 if TYPE_CHECKING:
@@ -38,8 +37,7 @@ R_co = TypeVar("R_co", covariant=True)
 ErrorFields = tuple[int | str | None, str | None, dict[str, Any] | None]
 
 
-@attrs.frozen
-class Form:
+class Form(Record, frozen=True, kw_only=False):
     """A ``multipart/form-data`` body: its file fields and its text fields (wire names)."""
 
     files: tuple[str, ...]
@@ -47,8 +45,7 @@ class Form:
     required: tuple[str, ...] = ()
 
 
-@attrs.frozen
-class Param:
+class Param(Record, frozen=True, kw_only=False):
     """A path or query parameter: its wire name and its keyword in Python (snake_case)."""
 
     wire: str
@@ -97,8 +94,7 @@ class Accumulator(Protocol[E_contra, R_co]):
         """What arrived so far, as the operation's response."""
 
 
-@attrs.frozen(kw_only=True)
-class StreamSpec(Generic[E, R]):
+class StreamSpec(Record, Generic[E, R], frozen=True):
     """How an operation's event stream reads: the event model, the accumulator behind
     ``collect()``, and how an event reports an error."""
 
@@ -116,8 +112,7 @@ class StreamSpec(Generic[E, R]):
     async_class: Any = None
 
 
-@attrs.frozen(kw_only=True)
-class Operation(Generic[R]):
+class Operation(Record, Generic[R], frozen=True):
     """One operation of the API."""
 
     #: The public function's name, for logs and messages.

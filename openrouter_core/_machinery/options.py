@@ -12,8 +12,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, TypedDict, final
 
-import attrs
-
+from openrouter_core._record import Record, replace
 from openrouter_core.core import RetryConfig, TimeoutTuple, is_timeout, timeout_tuple
 
 if TYPE_CHECKING:
@@ -73,8 +72,7 @@ _KNOWN: Final = frozenset(CallOptions.__annotations__)
 _NO_TIMEOUT: TimeoutTuple = (None, None, None, None)
 
 
-@attrs.frozen
-class Resolved:
+class Resolved(Record, frozen=True, kw_only=False):
     """The options of one call after checking, with the core's settings filled in."""
 
     timeout: TimeoutTuple | None
@@ -147,7 +145,7 @@ def resolve(core: OpenRouterCore, options: Mapping[str, Any]) -> Resolved | tupl
     elif isinstance(retries, RetryConfig):
         retry = retries
     elif isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0:
-        retry = attrs.evolve(core.retry_config, max_retries=retries)
+        retry = replace(core.retry_config, max_retries=retries)
     else:
         return "retries", f"must be a RetryConfig, a count >= 0 or None, not {retries!r}"
 

@@ -11,11 +11,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote, urlencode
 
-import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core._machinery.files import FilePart, file_part, input_audio
 from openrouter_core._machinery.options import resolve
+from openrouter_core._record import Record, field, fields
 from openrouter_core.errors import InvalidRequestError
 
 if TYPE_CHECKING:
@@ -43,14 +43,13 @@ def _redacted(headers: Mapping[str, str]) -> str:
     )
 
 
-@attrs.define
-class Prepared:
+class Prepared(Record, kw_only=False):
     """Everything one call sends, computed once before the first attempt."""
 
-    op: Operation[Any] = attrs.field(repr=lambda op: op.name)
+    op: Operation[Any]
     method: str
     url: str
-    headers: dict[str, str] = attrs.field(repr=_redacted)
+    headers: dict[str, str]
     content: bytes | None
     stream: bool
     timeout: TimeoutTuple | None
@@ -61,8 +60,18 @@ class Prepared:
     #: True when ``headers`` are the core's own (no per-call headers), so they can be cached.
     standard_headers: bool = True
     #: A multipart body: its text fields and its files (opened anew by each attempt).
-    form_fields: dict[str, str] = attrs.field(factory=dict)
+    form_fields: dict[str, str] = field(factory=dict)
     files: tuple[FilePart, ...] = ()
+
+    def __repr__(self) -> str:
+        # The operation by its name, and the headers without their credentials.
+        shown = {"op": self.op.name, "headers": _redacted(self.headers)}
+        return "Prepared({})".format(
+            ", ".join(
+                f"{f.name}={shown[f.name] if f.name in shown else repr(getattr(self, f.name))}"
+                for f in fields(self)
+            )
+        )
 
 
 class _RefusedError(Exception):

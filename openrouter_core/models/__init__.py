@@ -1,4 +1,4 @@
-"""Typed attrs models of the chat completions contract.
+"""Typed models (records) of the API's JSON objects, chat's contract first.
 
 The four top-level models are :class:`ChatGenerationParams` (the request), :class:`ChatResponse`,
 :class:`ChatStreamChunk` and :class:`ErrorResponse`. Each has ``from_dict(mapping)``, returning a
@@ -15,8 +15,8 @@ Explicit ``null`` on an optional field is read as ``None`` and so omitted on out
 fields the schema requires (``system_fingerprint``, ``finish_reason``, ...) are written as ``null``.
 
 Nothing is loaded on import: each name is imported from its module on first use (PEP 562),
-so ``import openrouter_core.models.<module>`` of one module loads only that module. No cattrs
-converter is built on import either: it is created on first use, once.
+so ``import openrouter_core.models.<module>`` of one module loads only that module. A class's
+reader and writer are compiled on its first use, once.
 """
 
 from __future__ import annotations

@@ -1,31 +1,30 @@
-"""The base class of every wire model, and the private error used while converting.
+"""The base class of every wire model.
 
-Kept free of cattrs so that importing the models stays cheap; the converter is built on first use.
+Kept free of the converter so that importing the models stays cheap; readers and writers are
+built on first use.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
-
 from openrouter_core._machinery.http import HTTPInfo
+from openrouter_core._record import Record, field
 
 __all__ = ["WireModel"]
 
 
 class _Received:
     """Holds the JSON object a model was read from and the HTTP exchange it came in, outside
-    the attrs fields (so they take no part in ``__init__``, equality, repr or ``to_dict``)."""
+    the fields (so they take no part in ``__init__``, equality, repr or ``to_dict``)."""
 
     __slots__ = ("_http", "_received")
     _received: dict[str, Any]
     _http: HTTPInfo
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
-class WireModel(_Received):
-    """Base of every model: an attrs class whose attribute names are the wire (JSON) names.
+class WireModel(_Received, Record):
+    """Base of every model: a record whose attribute names are the wire (JSON) names.
 
     ``extras`` holds the object's wire fields that the model does not know, keyed by wire name.
     The reader fills it; :meth:`to_dict` merges it back (an ``extras`` key wins over a typed
@@ -46,21 +45,7 @@ class WireModel(_Received):
     #: Fields of a request body whose explicit ``null`` is sent (it clears a value), not dropped.
     _nullable: ClassVar[frozenset[str]] = frozenset()
 
-    extras: dict[str, Any] = attrs.field(factory=dict)
-
-    # One generic repr and equality for every model instead of code generated per class:
-    # the package has well over a hundred models, and generating both doubled import time.
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{a.name}={getattr(self, a.name)!r}" for a in self.__attrs_attrs__)
-        return f"{type(self).__name__}({fields})"
-
-    def __eq__(self, other: object) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, a.name) == getattr(other, a.name) for a in self.__attrs_attrs__)
-
-    # Mutable and compared by value, like attrs' own eq=True classes: not hashable.
-    __hash__ = None  # type: ignore[assignment]
+    extras: dict[str, Any] = field(factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The wire JSON object: unset (``None``) fields omitted, ``extras`` merged back.
@@ -78,7 +63,7 @@ class WireModel(_Received):
     @property
     def received_json(self) -> dict[str, Any] | None:
         """The JSON object this value was read from, exactly as received (key for key, null
-        for null); ``None`` for an object built in code or changed with ``attrs.evolve``."""
+        for null); ``None`` for an object built in code or changed with ``replace``."""
         return getattr(self, "_received", None)
 
 

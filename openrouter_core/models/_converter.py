@@ -1,10 +1,9 @@
-"""The one cattrs converter of the package, built lazily on first use, and its hooks.
+"""The one converter of the package (JSON values to models and back), built lazily, and its hooks.
 
-Structuring is strict about JSON types (no ``"5"`` -> ``5`` coercion) and fast: the converter's
-hook factory for model classes generates one reader and one writer per class (compiled on first
-call; see "the fast path" below) with the common type checks inline. Whatever such a reader
-declines goes to the cattrs-generated hook of the class (without detailed validation), and only
-when that fails is the input walked again, field by field with the same hooks, to find the path
+Structuring is strict about JSON types (no ``"5"`` -> ``5`` coercion) and fast: for each model
+class the converter generates one reader and one writer (compiled on first call; see "the fast
+path" below) with the common type checks inline. Whatever such a reader declines goes to the
+class's plain hook, which reads the object field by field with the same hooks and names the path
 of the first problem; so errors read exactly as they would without the fast path.
 
 Reading is tolerant by default (responses): unknown keys go to ``extras`` and an unknown tag of a
@@ -20,18 +19,16 @@ import threading
 import types
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
-import attrs
 from returns.result import Failure, Result, Success
 
+from openrouter_core._record import Field, fields, resolve_types
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 
-if TYPE_CHECKING:
-    import cattrs
-
 __all__ = [
+    "Converter",
     "ModelError",
     "get_converter",
     "read_request",
@@ -161,7 +158,7 @@ def _literal_hook(tp: Any) -> Hook:
     return hook
 
 
-def _list_hook(conv: cattrs.Converter, tp: Any) -> Hook:
+def _list_hook(conv: Converter, tp: Any) -> Hook:
     args = get_args(tp)
     elem_type = args[0] if args else Any
     elem = conv.get_structure_hook(elem_type)
@@ -187,7 +184,7 @@ def _list_hook(conv: cattrs.Converter, tp: Any) -> Hook:
     return hook
 
 
-def _dict_hook(conv: cattrs.Converter, tp: Any) -> Hook:
+def _dict_hook(conv: Converter, tp: Any) -> Hook:
     args = get_args(tp)
     val_type = args[1] if len(args) == 2 else Any
     if val_type is Any:
@@ -218,73 +215,41 @@ def _dict_hook(conv: cattrs.Converter, tp: Any) -> Hook:
     return typed
 
 
-def _wire_names(cls: type) -> list[attrs.Attribute[Any]]:
-    return [a for a in attrs.fields(cls) if a.name != "extras"]
+def _wire_names(cls: type[WireModel]) -> list[Field]:
+    return [a for a in resolve_types(cls) if a.name != "extras"]
 
 
-def _class_hook(conv: cattrs.Converter, cls: type[WireModel]) -> Hook:
-    from cattrs.gen import make_dict_structure_fn, override
-
-    base = make_dict_structure_fn(
-        cls,
-        conv,
-        _cattrs_forbid_extra_keys=False,
-        _cattrs_detailed_validation=False,
-        extras=override(omit=True),
-    )
-    fields = _wire_names(cls)
-    known = frozenset(a.name for a in fields)
+def _class_hook(conv: Converter, cls: type[WireModel]) -> Hook:
+    """The plain reader of ``cls``: field by field, naming the path of the first problem."""
+    fields_ = _wire_names(cls)
+    known = frozenset(a.name for a in fields_)
     covers = known.issuperset
     open_ = cls._open
-
-    def locate(value: dict[str, Any], exc: Exception) -> ModelError:
-        for a in fields:
-            if a.name not in value:
-                if a.default is attrs.NOTHING:
-                    return ModelError([a.name], "required field missing")
-                continue
-            try:
-                conv.get_structure_hook(a.type)(value[a.name], a.type)
-            except Exception as inner:
-                err = _as_error(inner)
-                err.path.insert(0, a.name)
-                return err
-        return _as_error(exc)
-
     needs = cls._needs
     strict_required = cls._strict_required
-
-    def tolerant(value: dict[str, Any]) -> tuple[WireModel, dict[str, Any]]:
-        # Field by field: a field the client needs must read; any other field that does not
-        # is left at its default and kept raw, to come back out through ``extras``.
-        kwargs: dict[str, Any] = {}
-        kept: dict[str, Any] = {}
-        for a in fields:
-            if a.name not in value:
-                if a.default is attrs.NOTHING:
-                    raise ModelError([a.name], "required field missing")
-                continue
-            try:
-                kwargs[a.alias or a.name] = conv.get_structure_hook(a.type)(value[a.name], a.type)
-            except Exception as inner:
-                if a.name in needs or a.default is attrs.NOTHING:
-                    err = _as_error(inner)
-                    err.path.insert(0, a.name)
-                    raise err from None
-                kept[a.name] = value[a.name]
-        return cls(**kwargs), kept
 
     def hook(value: Any, _: Any = None) -> WireModel:
         if type(value) is not dict:
             value = _mapping(value)
         strict = _STRICT.get()
+        # A field the client needs must read; when reading tolerantly, any other field that
+        # does not is left at its default and kept raw, to come back out through ``extras``.
+        kwargs: dict[str, Any] = {}
         kept: dict[str, Any] = {}
-        try:
-            obj = base(value, cls)
-        except Exception as exc:
-            if strict:
-                raise locate(value, exc) from None
-            obj, kept = tolerant(value)
+        for a in fields_:
+            if a.name not in value:
+                if a.required:
+                    raise ModelError([a.name], "required field missing")
+                continue
+            try:
+                kwargs[a.name] = conv.get_structure_hook(a.type)(value[a.name], a.type)
+            except Exception as inner:
+                if strict or a.name in needs or a.required:
+                    err = _as_error(inner)
+                    err.path.insert(0, a.name)
+                    raise err from None
+                kept[a.name] = value[a.name]
+        obj = cls(**kwargs)
         if strict and strict_required:
             for name in sorted(strict_required):
                 if value.get(name) is None:
@@ -299,26 +264,26 @@ def _class_hook(conv: cattrs.Converter, cls: type[WireModel]) -> Hook:
             obj.extras = extras
         if kept:
             obj.extras = {**obj.extras, **kept}
-        obj._received = value  # type: ignore[misc]  # a slot of the base class, not of cls
+        obj._received = value
         return obj
 
     return hook
 
 
-def _class_unhook(conv: cattrs.Converter, cls: type[WireModel]) -> Callable[[Any], Any]:
-    from cattrs.gen import make_dict_unstructure_fn, override
-
-    overrides: dict[str, Any] = {
-        a.name: override(omit_if_default=True)
-        for a in _wire_names(cls)
-        if a.default is None and a.name not in cls._always_emit
-    }
-    base = make_dict_unstructure_fn(
-        cls, conv, _cattrs_omit_if_default=False, extras=override(omit=True), **overrides
-    )
+def _class_unhook(conv: Converter, cls: type[WireModel]) -> Callable[[Any], Any]:
+    """The plain writer of ``cls``: the fields always written, then the set optional ones."""
+    fields_ = _wire_names(cls)
+    omitted = [
+        (a.name, a.type) for a in fields_ if a.default is None and a.name not in cls._always_emit
+    ]
+    written = [(a.name, a.type) for a in fields_ if (a.name, a.type) not in omitted]
 
     def unhook(obj: WireModel) -> dict[str, Any]:
-        out = base(obj)
+        out = {name: conv.get_unstructure_hook(tp)(getattr(obj, name)) for name, tp in written}
+        for name, tp in omitted:
+            value = getattr(obj, name)
+            if value is not None:
+                out[name] = conv.get_unstructure_hook(tp)(value)
         if obj.extras:
             out.update(obj.extras)
         return out
@@ -345,7 +310,7 @@ class _Tagged:
         # ``unknown`` is a regular variant (taken even when strict), not a tolerance fallback.
         self.unknown_always = unknown_always
         # Built once per converter (the tests build a second, reference converter).
-        self._hooks: dict[int, tuple[cattrs.Converter, Hook]] = {}
+        self._hooks: dict[int, tuple[Converter, Hook]] = {}
 
     @property
     def members(self) -> frozenset[type]:
@@ -354,14 +319,14 @@ class _Tagged:
             found.add(self.unknown)
         return frozenset(found)
 
-    def hook(self, conv: cattrs.Converter) -> Hook:
+    def hook(self, conv: Converter) -> Hook:
         """The structure hook (built once per converter)."""
         found = self._hooks.get(id(conv))
         if found is None or found[0] is not conv:
             found = self._hooks[id(conv)] = (conv, self._make(conv))
         return found[1]
 
-    def _make(self, conv: cattrs.Converter) -> Hook:
+    def _make(self, conv: Converter) -> Hook:
         tag_name = self.tag
         what = self.what
         hooks = {tag: (conv.get_structure_hook(cls), cls) for tag, cls in self.variants.items()}
@@ -399,7 +364,7 @@ def register_tagged(*specs: _Tagged) -> None:
         TAGGED[spec.members] = spec
 
 
-def _union_hook(conv: cattrs.Converter, tp: Any, tagged: Mapping[frozenset[type], _Tagged]) -> Hook:
+def _union_hook(conv: Converter, tp: Any, tagged: Mapping[frozenset[type], _Tagged]) -> Hook:
     args = get_args(tp)
     nullable = _NONE_TYPE in args
     rest = [a for a in args if a is not _NONE_TYPE]
@@ -581,7 +546,7 @@ def _deferred(name: str, module: str, params: str, generate: Callable[[], _Sourc
     return fn
 
 
-def _emit_read(conv: cattrs.Converter, src: _Source, tp: Any, var: str, pad: str) -> None:
+def _emit_read(conv: Converter, src: _Source, tp: Any, var: str, pad: str) -> None:
     """Lines that check ``var`` against ``tp`` and leave the structured value in ``var``."""
     hook = conv.get_structure_hook(tp)
     shape = _SHAPES.get(hook, ("call",))
@@ -658,26 +623,23 @@ def _emit_read(conv: cattrs.Converter, src: _Source, tp: Any, var: str, pad: str
         add(f"{pad}{var} = {src.ref(hook, 'H')}({var}, {src.ref(tp, 'T')})")
 
 
-def _plain_init(cls: type) -> bool:
+def _plain_init(cls: type[WireModel]) -> bool:
     """Whether assigning every attribute of a bare instance is what ``cls(...)`` does."""
     return (
-        "__slots__" in cls.__dict__
-        and cls.__setattr__ is object.__setattr__  # type: ignore[comparison-overlap]
-        and not hasattr(cls, "__attrs_pre_init__")
-        and not hasattr(cls, "__attrs_post_init__")
-        and all(a.init and a.validator is None and a.converter is None for a in attrs.fields(cls))
+        cls.__setattr__ is object.__setattr__
+        and not hasattr(cls, "__record_post_init__")
+        and all(a.init and a.validator is None and a.converter is None for a in fields(cls))
     )
 
 
-def _factory(a: attrs.Attribute[Any]) -> tuple[Callable[..., Any], bool] | None:
+def _factory(a: Field) -> tuple[Callable[..., Any], bool] | None:
     """The default factory of ``a`` and whether it takes the instance, if it has one."""
-    default: Any = a.default
-    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        return default.factory, default.takes_self
+    if a.factory is not None:
+        return a.factory, a.takes_self
     return None
 
 
-def _slow_hook(conv: cattrs.Converter, cls: type[WireModel]) -> Hook:
+def _slow_hook(conv: Converter, cls: type[WireModel]) -> Hook:
     """:func:`_class_hook` for ``cls``, built when first needed."""
     built: list[Hook] = []
 
@@ -689,9 +651,9 @@ def _slow_hook(conv: cattrs.Converter, cls: type[WireModel]) -> Hook:
     return slow
 
 
-def _fast_class_hook(conv: cattrs.Converter, cls: type[WireModel]) -> Hook:
+def _fast_class_hook(conv: Converter, cls: type[WireModel]) -> Hook:
     """The generated reader of ``cls``; see the section comment."""
-    if any((_factory(a) or (None, False))[1] for a in attrs.fields(cls)):
+    if any((_factory(a) or (None, False))[1] for a in fields(cls)):
         return _class_hook(conv, cls)  # a default computed from the instance: not generated
     name = f"structure_{cls.__name__}"
     hook: Hook = _deferred(
@@ -701,14 +663,12 @@ def _fast_class_hook(conv: cattrs.Converter, cls: type[WireModel]) -> Hook:
     return hook
 
 
-def _reader_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _Source:
-    if any(isinstance(a.type, str) for a in attrs.fields(cls)):
-        attrs.resolve_types(cls)
+def _reader_source(conv: Converter, cls: type[WireModel], name: str) -> _Source:
     fields = _wire_names(cls)
     src = _Source()
     add = src.lines.append
     slow = src.ref(_slow_hook(conv, cls), "slow")
-    required = sum(1 for a in fields if a.default is attrs.NOTHING)
+    required = sum(1 for a in fields if a.required)
     add(f"def {name}(value, _=None):")
     add("    if type(value) is dict:")
     add("        try:")
@@ -717,7 +677,7 @@ def _reader_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _
     for a in fields:
         var = src.var("f")
         values.append(var)
-        if a.default is attrs.NOTHING:
+        if a.required:
             add(f"            {var} = value[{a.name!r}]")
             _emit_read(conv, src, a.type, var, " " * 12)
             continue
@@ -752,9 +712,8 @@ def _reader_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _
         for a, var in zip(fields, values, strict=True):
             add(f"            obj.{a.name} = {var}")
     else:
-        kwargs = ", ".join(f"{a.alias}={var}" for a, var in zip(fields, values, strict=True))
-        extras_alias = attrs.fields_dict(cls)["extras"].alias
-        add(f"            obj = {src.ref(cls, 'C')}({extras_alias}=extras, {kwargs})")
+        kwargs = ", ".join(f"{a.name}={var}" for a, var in zip(fields, values, strict=True))
+        add(f"            obj = {src.ref(cls, 'C')}(extras=extras, {kwargs})")
     add("            obj._received = value")
     add("            return obj")
     add("        except Exception:")
@@ -763,42 +722,56 @@ def _reader_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _
     return src
 
 
-def _write_expr(
-    conv: cattrs.Converter, src: _Source, tp: Any, var: str, *, not_none: bool = False
-) -> str:
+def _write_expr(src: _Source, conv: Converter, tp: Any, var: str, *, not_none: bool = False) -> str:
     """An expression unstructuring ``var`` (a plain name) of declared type ``tp``; with
     ``not_none``, ``var`` is known not to be ``None``."""
-    import cattrs
-    from cattrs.fns import identity
-
-    hook = conv.get_unstructure_hook(tp)
-    if hook is identity or hook is _unstructure_any:
-        return var
-    if hook is list or hook is dict:
-        return f"{hook.__name__}({var})"
-    if hook is _copy_dict:
-        return f"dict({var})"
-    if _SHAPES.get(hook, ("call",))[0] == "writer":
-        return f"{src.ref(hook, 'W')}({var})"
-    args = get_args(tp)
-    optional = _is_union(tp) and len(args) == 2 and _NONE_TYPE in args
-    if optional and getattr(hook, "__name__", "") == "unstructure_optional":
-        inner = _write_expr(conv, src, args[0] if args[1] is _NONE_TYPE else args[1], var)
-        return inner if inner == var or not_none else f"(None if {var} is None else {inner})"
-    if getattr(hook, "__func__", None) is cattrs.BaseConverter._unstructure_union:
-        table = {member: conv.get_unstructure_hook(member) for member in args if _is_model(member)}
+    if _is_model(tp):
+        return f"{src.ref(conv.get_unstructure_hook(tp), 'W')}({var})"
+    if _is_union(tp):
+        args = get_args(tp)
+        rest = [a for a in args if a is not _NONE_TYPE]
+        if len(rest) == 1:
+            inner = _write_expr(src, conv, rest[0], var)
+            return inner if inner == var or not_none else f"(None if {var} is None else {inner})"
+        if all(_writes_as_is(a) for a in rest):
+            return var
+        table = {member: conv.get_unstructure_hook(member) for member in rest if _is_model(member)}
+        fallback = src.ref(_unstructure_value, "H")
         if table:
-            return f"{src.ref(table, 'U')}.get({var}.__class__, {src.ref(hook, 'H')})({var})"
-    if _is_list(tp) and args and getattr(hook, "__name__", "") == "unstructure_iterable":
-        defaults = getattr(hook, "__defaults__", None)
-        if defaults and defaults[0] is list:
-            item = src.var("e")
-            inner = _write_expr(conv, src, args[0], item)
-            return f"list({var})" if inner == item else f"[{inner} for {item} in {var}]"
-    return f"{src.ref(hook, 'H')}({var})"
+            return f"{src.ref(table, 'U')}.get({var}.__class__, {fallback})({var})"
+        return f"{fallback}({var})"
+    if _is_list(tp):
+        args = get_args(tp)
+        item = src.var("e")
+        inner = _write_expr(src, conv, args[0] if args else Any, item)
+        return f"list({var})" if inner == item else f"[{inner} for {item} in {var}]"
+    if _is_dict(tp):
+        args = get_args(tp)
+        item, key = src.var("e"), src.var("k")
+        inner = _write_expr(src, conv, args[1] if len(args) == 2 else Any, item)
+        if inner == item:
+            return f"dict({var})"
+        return f"{{{key}: {inner} for {key}, {item} in {var}.items()}}"
+    return var
 
 
-def _fast_class_unhook(conv: cattrs.Converter, cls: type[WireModel]) -> Callable[[Any], Any]:
+def _writes_as_is(tp: Any) -> bool:
+    """Whether a value of ``tp`` is its own JSON (a string, a number, a literal, ``Any``)."""
+    return tp in (str, int, float, bool, _NONE_TYPE) or tp is Any or _is_literal(tp)
+
+
+def _unstructure_value(value: Any) -> Any:
+    """The JSON of ``value`` by what it is (for a union whose member is only known at run time)."""
+    if isinstance(value, WireModel):
+        return get_converter().get_unstructure_hook(type(value))(value)
+    if isinstance(value, (list, tuple)):
+        return [_unstructure_value(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: _unstructure_value(item) for key, item in value.items()}
+    return value
+
+
+def _fast_class_unhook(conv: Converter, cls: type[WireModel]) -> Callable[[Any], Any]:
     """The generated writer of ``cls``: what :func:`_class_unhook` writes, in one function."""
     name = f"unstructure_{cls.__name__}"
     unhook: Callable[[Any], Any] = _deferred(
@@ -808,9 +781,7 @@ def _fast_class_unhook(conv: cattrs.Converter, cls: type[WireModel]) -> Callable
     return unhook
 
 
-def _writer_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _Source:
-    if any(isinstance(a.type, str) for a in attrs.fields(cls)):
-        attrs.resolve_types(cls)
+def _writer_source(conv: Converter, cls: type[WireModel], name: str) -> _Source:
     fields = _wire_names(cls)
     omitted = [a for a in fields if a.default is None and a.name not in cls._always_emit]
     written = [a for a in fields if a not in omitted]
@@ -820,7 +791,7 @@ def _writer_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _
     for a in written:
         add(f"    {src.var('w')} = obj.{a.name}")
     items = ", ".join(
-        f"{a.name!r}: {_write_expr(conv, src, a.type, f'w{i}')}"
+        f"{a.name!r}: {_write_expr(src, conv, a.type, f'w{i}')}"
         for i, a in enumerate(written, start=1)
     )
     add(f"    res = {{{items}}}")
@@ -828,7 +799,7 @@ def _writer_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _
         var = src.var("w")
         add(f"    {var} = obj.{a.name}")
         add(f"    if {var} is not None:")
-        add(f"        res[{a.name!r}] = {_write_expr(conv, src, a.type, var, not_none=True)}")
+        add(f"        res[{a.name!r}] = {_write_expr(src, conv, a.type, var, not_none=True)}")
     add("    extras = obj.extras")
     add("    if extras:")
     add("        res.update(extras)")
@@ -836,38 +807,73 @@ def _writer_source(conv: cattrs.Converter, cls: type[WireModel], name: str) -> _
     return src
 
 
-def _build(*, fast: bool = True) -> cattrs.Converter:
-    """The converter. ``fast=False`` keeps the plain cattrs-generated class hooks (the slow path
-    alone); the tests compare the two."""
-    import cattrs
+class Converter:
+    """Structure and unstructure hooks by type, each made once, on first request."""
 
-    conv = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
+    def __init__(self, *, fast: bool = True) -> None:
+        self.fast = fast
+        self._structure: dict[Any, Hook] = {}
+        self._unstructure: dict[Any, Callable[[Any], Any]] = {}
 
-    for tp, fn in ((str, _str), (int, _int), (float, _float), (bool, _bool)):
-        conv.register_structure_hook(tp, fn)
-    conv.register_structure_hook_func(_is_any, _any)
-    conv.register_structure_hook_factory(_is_literal, _literal_hook)
-    conv.register_structure_hook_factory(_is_list, functools.partial(_list_hook, conv))
-    conv.register_structure_hook_factory(_is_dict, functools.partial(_dict_hook, conv))
-    class_hook = _fast_class_hook if fast else _class_hook
-    conv.register_structure_hook_factory(_is_model, lambda t: class_hook(conv, t))
+    def get_structure_hook(self, tp: Any) -> Hook:
+        """The hook reading a JSON value into ``tp``: ``hook(value, tp)``."""
+        hook = self._structure.get(tp)
+        if hook is None:
+            hook = self._structure[tp] = self._make_structure(tp)
+        return hook
 
-    # Tagged-union hooks are built on first request, after every factory is registered; the
-    # modules that define the unions register them (``register_tagged``) when imported.
-    conv.register_structure_hook_factory(
-        lambda t: _is_union(t) and not _is_tagged(t, TAGGED),
-        lambda t: _union_hook(conv, t, TAGGED),
-    )
-    conv.register_structure_hook_factory(
-        lambda t: _is_union(t) and _is_tagged(t, TAGGED),
-        lambda t: TAGGED[frozenset(get_args(t))].hook(conv),
-    )
+    def get_unstructure_hook(self, tp: Any) -> Callable[[Any], Any]:
+        """The hook writing a value of declared type ``tp`` as JSON: ``hook(value)``."""
+        hook = self._unstructure.get(tp)
+        if hook is None:
+            hook = self._unstructure[tp] = self._make_unstructure(tp)
+        return hook
 
-    class_unhook = _fast_class_unhook if fast else _class_unhook
-    conv.register_unstructure_hook_factory(_is_model, lambda t: class_unhook(conv, t))
-    conv.register_unstructure_hook_factory(_is_plain_dict, _copy_dict_factory)
-    conv.register_unstructure_hook_func(_is_any, _unstructure_any)
-    return conv
+    def _make_structure(self, tp: Any) -> Hook:
+        prim = _PRIMITIVES.get(tp)
+        if prim is not None:
+            return prim
+        if tp is Any or tp is object:
+            return _any
+        if _is_literal(tp):
+            return _literal_hook(tp)
+        if _is_list(tp):
+            return _list_hook(self, tp)
+        if _is_dict(tp):
+            return _dict_hook(self, tp)
+        if _is_union(tp):
+            if _is_tagged(tp, TAGGED):
+                return TAGGED[frozenset(get_args(tp))].hook(self)
+            return _union_hook(self, tp, TAGGED)
+        if _is_model(tp):
+            return _fast_class_hook(self, tp) if self.fast else _class_hook(self, tp)
+        if tp is _NONE_TYPE:
+            return _none
+        raise TypeError(f"no reader for {tp!r}")
+
+    def _make_unstructure(self, tp: Any) -> Callable[[Any], Any]:
+        if _is_model(tp):
+            return _fast_class_unhook(self, tp) if self.fast else _class_unhook(self, tp)
+        if _writes_as_is(tp):
+            return _unstructure_any
+        if _is_plain_dict(tp):
+            return _copy_dict
+        if self.fast:
+            src = _Source()
+            src.lines.append(
+                f"def unstructure(value):\n    return {_write_expr(src, self, tp, 'value')}"
+            )
+            unhook: Callable[[Any], Any] = src.compile("unstructure", "types", {})
+            return unhook
+        return _unstructure_value
+
+
+def _none(value: Any, _: Any = None) -> None:
+    if value is not None:
+        raise _expected("null", value)
+
+
+_PRIMITIVES: dict[Any, Hook] = {str: _str, int: _int, float: _float, bool: _bool}
 
 
 def _copy_dict(value: Any) -> Any:
@@ -902,8 +908,14 @@ def _is_tagged(tp: Any, tagged: Mapping[frozenset[type], _Tagged]) -> bool:
     return frozenset(get_args(tp)) in tagged
 
 
+def _build(*, fast: bool = True) -> Converter:
+    """A converter. ``fast=False`` keeps the plain class hooks (the slow path alone); the tests
+    compare the two."""
+    return Converter(fast=fast)
+
+
 @functools.cache
-def get_converter() -> cattrs.Converter:
+def get_converter() -> Converter:
     """The package's single converter, built on the first call."""
     return _build()
 
@@ -983,8 +995,6 @@ def _check_model(obj: WireModel, seen: set[int]) -> ModelError | None:
         return ModelError([], "holds itself")
     seen.add(id(obj))
     cls = type(obj)
-    if any(isinstance(a.type, str) for a in attrs.fields(cls)):
-        attrs.resolve_types(cls)
     for a in _wire_names(cls):
         value = getattr(obj, a.name)
         if value is None and a.name in cls._strict_required:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -78,7 +77,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechRequestProvider(WireModel):
     """Provider-specific passthrough configuration."""
 
@@ -86,7 +84,6 @@ class SpeechRequestProvider(WireModel):
     options: ProviderOptions | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderOptions(WireModel):
     """Provider-specific options keyed by provider slug. Only options for the matched provider are
     forwarded; the rest are ignored. Unrecognized keys are silently dropped. Fields whose names
@@ -209,7 +206,6 @@ class ProviderOptions(WireModel):
     xiaomi: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl(WireModel):
     """The ``EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl`` object."""
 
@@ -218,7 +214,6 @@ class EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl(WireMo
     url: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateRequestProvider(WireModel):
     """When multiple model providers are available, optionally indicate your routing preference."""
 
@@ -251,7 +246,6 @@ class EmbeddingsGenerateRequestProvider(WireModel):
     zdr: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateRequestProviderMaxPrice(WireModel):
     """The object specifying the maximum price you want to pay for this request. USD price per
     million tokens, for prompt and completion.
@@ -269,7 +263,6 @@ class EmbeddingsGenerateRequestProviderMaxPrice(WireModel):
     request: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PercentileLatencyCutoffs(WireModel):
     """Percentile-based latency cutoffs. All specified cutoffs must be met for an endpoint to be
     preferred.
@@ -285,7 +278,6 @@ class PercentileLatencyCutoffs(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PercentileThroughputCutoffs(WireModel):
     """Percentile-based throughput cutoffs. All specified cutoffs must be met for an endpoint to be
     preferred.
@@ -301,7 +293,6 @@ class PercentileThroughputCutoffs(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderSortConfig(WireModel):
     """The provider sorting strategy (price, throughput, latency)"""
 
@@ -312,7 +303,6 @@ class ProviderSortConfig(WireModel):
     partition: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CostDetails(WireModel):
     """Breakdown of upstream inference costs."""
 
@@ -321,7 +311,6 @@ class CostDetails(WireModel):
     upstream_inference_prompt_cost: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsListResponse(WireModel):
     """List of available models."""
 
@@ -340,7 +329,6 @@ class ModelsListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class Model(WireModel):
     """Information about an AI model available on OpenRouter."""
 
@@ -386,7 +374,6 @@ class Model(WireModel):
     top_provider: TopProviderInfo | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelAliasTarget(WireModel):
     """Concrete model targeted by this tilde-latest alias, when applicable."""
 
@@ -396,7 +383,6 @@ class ModelAliasTarget(WireModel):
     slug: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelArchitecture(WireModel):
     """Model architecture information."""
 
@@ -412,7 +398,6 @@ class ModelArchitecture(WireModel):
     tokenizer: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelBenchmarks(WireModel):
     """Third-party benchmark rankings for this model. Omitted when no benchmark data is
     available.
@@ -424,7 +409,6 @@ class ModelBenchmarks(WireModel):
     design_arena: list[DABenchmarkEntry] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AABenchmarkEntry(WireModel):
     """Artificial Analysis benchmark index scores."""
 
@@ -436,7 +420,6 @@ class AABenchmarkEntry(WireModel):
     intelligence_index: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DABenchmarkEntry(WireModel):
     """A single Design Arena benchmark entry for a specific arena+category."""
 
@@ -453,7 +436,6 @@ class DABenchmarkEntry(WireModel):
     win_rate: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DefaultParameters(WireModel):
     """Default parameters for this model."""
 
@@ -465,7 +447,6 @@ class DefaultParameters(WireModel):
     top_p: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelLinks(WireModel):
     """Related API endpoints and resources for this model."""
 
@@ -473,7 +454,6 @@ class ModelLinks(WireModel):
     details: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PerRequestLimits(WireModel):
     """Per-request token limits."""
 
@@ -483,7 +463,6 @@ class PerRequestLimits(WireModel):
     prompt_tokens: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PublicPricing(WireModel):
     """Pricing information for the model."""
 
@@ -522,7 +501,6 @@ class PublicPricing(WireModel):
     web_search: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PricingOverride(WireModel):
     """A conditional override of the base pricing. An entry applies only when all of its condition
     fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request;
@@ -553,7 +531,6 @@ class PricingOverride(WireModel):
     utc_start: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelReasoning(WireModel):
     """Reasoning effort configuration. Omitted for non-reasoning models and dynamic
     router models.
@@ -571,7 +548,6 @@ class ModelReasoning(WireModel):
     supports_max_tokens: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class TopProviderInfo(WireModel):
     """Information about the top provider for this model."""
 
@@ -583,7 +559,6 @@ class TopProviderInfo(WireModel):
     max_completion_tokens: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsListResponseLinks(WireModel):
     """Pagination links."""
 
@@ -591,7 +566,6 @@ class ModelsListResponseLinks(WireModel):
     next: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartImage(WireModel):
     """The ``ContentPartImage`` object."""
 
@@ -601,7 +575,6 @@ class ContentPartImage(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationProviderPreferencesOptions(WireModel):
     """Provider-specific options keyed by provider slug. Only options for the matched provider are
     forwarded; the rest are ignored. Unrecognized keys are silently dropped. Fields whose names
@@ -724,7 +697,6 @@ class ImageGenerationProviderPreferencesOptions(WireModel):
     xiaomi: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCacheControlDirective(WireModel):
     """Enable automatic prompt caching. When set at the top level, the system automatically applies
     cache breakpoints to the last cacheable block in the request. When set on an individual
@@ -739,7 +711,6 @@ class AnthropicCacheControlDirective(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatDebugOptions(WireModel):
     """Debug options for inspecting request transformations (streaming only)"""
 
@@ -748,7 +719,6 @@ class ChatDebugOptions(WireModel):
     echo_upstream_body: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AutoRouterPlugin(WireModel):
     """The ``AutoRouterPlugin`` object."""
 
@@ -770,7 +740,6 @@ class AutoRouterPlugin(WireModel):
     pin_model: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AutoBetaRouterPlugin(WireModel):
     """The ``AutoBetaRouterPlugin`` object."""
 
@@ -789,7 +758,6 @@ class AutoBetaRouterPlugin(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModerationPlugin(WireModel):
     """The ``ModerationPlugin`` object."""
 
@@ -798,7 +766,6 @@ class ModerationPlugin(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchPlugin(WireModel):
     """The ``WebSearchPlugin`` object."""
 
@@ -822,7 +789,6 @@ class WebSearchPlugin(WireModel):
     user_location: WebSearchPluginUserLocation | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchPluginUserLocation(WireModel):
     """User location information for web search."""
 
@@ -835,7 +801,6 @@ class WebSearchPluginUserLocation(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebFetchPlugin(WireModel):
     """The ``WebFetchPlugin`` object."""
 
@@ -852,7 +817,6 @@ class WebFetchPlugin(WireModel):
     max_uses: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FileParserPlugin(WireModel):
     """The ``FileParserPlugin`` object."""
 
@@ -865,7 +829,6 @@ class FileParserPlugin(WireModel):
     pdf: PDFParserOptions | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PDFParserOptions(WireModel):
     """Options for PDF parsing."""
 
@@ -873,7 +836,6 @@ class PDFParserOptions(WireModel):
     engine: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseHealingPlugin(WireModel):
     """The ``ResponseHealingPlugin`` object."""
 
@@ -884,7 +846,6 @@ class ResponseHealingPlugin(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContextCompressionPlugin(WireModel):
     """The ``ContextCompressionPlugin`` object."""
 
@@ -897,7 +858,6 @@ class ContextCompressionPlugin(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ParetoRouterPlugin(WireModel):
     """The ``ParetoRouterPlugin`` object."""
 
@@ -914,7 +874,6 @@ class ParetoRouterPlugin(WireModel):
     price_source: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionPlugin(WireModel):
     """The ``FusionPlugin`` object."""
 
@@ -937,7 +896,6 @@ class FusionPlugin(WireModel):
     tools: list[FusionPluginToolsItem] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionPluginToolsItem(WireModel):
     """The ``FusionPluginToolsItem`` object."""
 
@@ -960,7 +918,6 @@ class FusionPluginToolsItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptCacheOptions(WireModel):
     """Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints
     so only blocks marked with `prompt_cache_breakpoint` are cached. Only supported by OpenAI
@@ -973,7 +930,6 @@ class PromptCacheOptions(WireModel):
     ttl: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderPreferences(WireModel):
     """When multiple model providers are available, optionally indicate your routing preference."""
 
@@ -1006,7 +962,6 @@ class ProviderPreferences(WireModel):
     zdr: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatJsonObjectConfig(WireModel):
     """JSON object response format."""
 
@@ -1015,7 +970,6 @@ class ChatFormatJsonObjectConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenStepCountIs(WireModel):
     """Stop after the agent loop has executed this many steps."""
 
@@ -1025,7 +979,6 @@ class StopServerToolsWhenStepCountIs(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenHasToolCall(WireModel):
     """Stop after a tool with this name has been called."""
 
@@ -1035,7 +988,6 @@ class StopServerToolsWhenHasToolCall(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenMaxTokensUsed(WireModel):
     """Stop once cumulative token usage across the loop exceeds this threshold."""
 
@@ -1045,7 +997,6 @@ class StopServerToolsWhenMaxTokensUsed(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenMaxCost(WireModel):
     """Stop once cumulative cost across the loop exceeds this dollar threshold."""
 
@@ -1055,7 +1006,6 @@ class StopServerToolsWhenMaxCost(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenFinishReasonIs(WireModel):
     """Stop when the upstream model emits this finish reason (e.g. `length`)."""
 
@@ -1065,7 +1015,6 @@ class StopServerToolsWhenFinishReasonIs(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenConditionUnknown(WireModel):
     """A ``StopServerToolsWhenCondition`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -1074,7 +1023,6 @@ class StopServerToolsWhenConditionUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class TraceConfig(WireModel):
     """Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name,
     generation_name, parent_span_id) have special handling. Additional keys are passed through as
@@ -1090,7 +1038,6 @@ class TraceConfig(WireModel):
     trace_name: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponsesRequest(WireModel):
     """Request schema for Responses endpoint."""
 
@@ -1213,7 +1160,6 @@ class ResponsesRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponsesRequestPluginsItemUnknown(WireModel):
     """A ``ResponsesRequestPluginsItem`` of a ``id`` this version does not know; its other fields
     are in ``extras``.
@@ -1222,7 +1168,6 @@ class ResponsesRequestPluginsItemUnknown(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StoredPromptTemplate(WireModel):
     """The ``StoredPromptTemplate`` object."""
 
@@ -1232,7 +1177,6 @@ class StoredPromptTemplate(WireModel):
     variables: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningConfig(WireModel):
     """The ``ReasoningConfig`` object."""
 
@@ -1246,7 +1190,6 @@ class ReasoningConfig(WireModel):
     max_tokens: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class TextExtendedConfig(WireModel):
     """Text output configuration including format and verbosity."""
 
@@ -1261,7 +1204,6 @@ class TextExtendedConfig(WireModel):
     verbosity: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FormatTextConfig(WireModel):
     """Plain text response format."""
 
@@ -1270,7 +1212,6 @@ class FormatTextConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FormatJsonSchemaConfig(WireModel):
     """JSON schema constrained response format."""
 
@@ -1283,7 +1224,6 @@ class FormatJsonSchemaConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FormatsUnknown(WireModel):
     """A ``Formats`` of a ``type`` this version does not know; its other fields are in
     ``extras``.

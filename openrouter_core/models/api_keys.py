@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -33,7 +32,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetCurrentKeyMetadataResponse(WireModel):
     """The answer of ``GET /key``."""
 
@@ -48,7 +46,6 @@ class ApiKeysGetCurrentKeyMetadataResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetCurrentKeyMetadataResponseData(WireModel):
     """Current API key information."""
 
@@ -92,7 +89,6 @@ class ApiKeysGetCurrentKeyMetadataResponseData(WireModel):
     usage_weekly: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetCurrentKeyMetadataResponseDataRateLimit(WireModel):
     """Legacy rate limit information about a key. Will always return -1."""
 
@@ -104,7 +100,6 @@ class ApiKeysGetCurrentKeyMetadataResponseDataRateLimit(WireModel):
     requests: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysListResponse(WireModel):
     """The answer of ``GET /keys``."""
 
@@ -119,7 +114,6 @@ class ApiKeysListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysListResponseDataItem(WireModel):
     """The ``ApiKeysListResponseDataItem`` object."""
 
@@ -167,7 +161,6 @@ class ApiKeysListResponseDataItem(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysCreateRequest(WireModel):
     """The body of ``POST /keys``."""
 
@@ -202,7 +195,6 @@ class ApiKeysCreateRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysCreateResponse(WireModel):
     """The answer of ``POST /keys``."""
 
@@ -217,7 +209,6 @@ class ApiKeysCreateResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysCreateResponseData(WireModel):
     """The created API key information."""
 
@@ -265,7 +256,6 @@ class ApiKeysCreateResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetResponse(WireModel):
     """The answer of ``GET /keys/{hash}``."""
 
@@ -278,7 +268,6 @@ class ApiKeysGetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetResponseData(WireModel):
     """The API key information."""
 
@@ -326,7 +315,6 @@ class ApiKeysGetResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysUpdateRequest(WireModel):
     """The body of ``PATCH /keys/{hash}``."""
 
@@ -349,7 +337,6 @@ class ApiKeysUpdateRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysUpdateResponse(WireModel):
     """The answer of ``PATCH /keys/{hash}``."""
 
@@ -362,7 +349,6 @@ class ApiKeysUpdateResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysUpdateResponseData(WireModel):
     """The updated API key information."""
 
@@ -410,7 +396,6 @@ class ApiKeysUpdateResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysDeleteResponse(WireModel):
     """The answer of ``DELETE /keys/{hash}``."""
 

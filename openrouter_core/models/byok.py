@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -30,7 +29,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListBYOKKeysResponse(WireModel):
     """The answer of ``GET /byok``."""
 
@@ -47,7 +45,6 @@ class ListBYOKKeysResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BYOKKey(WireModel):
     """The ``BYOKKey`` object."""
 
@@ -80,7 +77,6 @@ class BYOKKey(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateBYOKKeyRequest(WireModel):
     """The body of ``POST /byok``."""
 
@@ -121,7 +117,6 @@ class CreateBYOKKeyRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateBYOKKeyResponse(WireModel):
     """The answer of ``POST /byok``."""
 
@@ -133,7 +128,6 @@ class CreateBYOKKeyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateBYOKKeyResponseData(WireModel):
     """The created BYOK credential."""
 
@@ -166,7 +160,6 @@ class CreateBYOKKeyResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetBYOKKeyResponse(WireModel):
     """The answer of ``GET /byok/{id}``."""
 
@@ -178,7 +171,6 @@ class GetBYOKKeyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetBYOKKeyResponseData(WireModel):
     """The BYOK credential."""
 
@@ -211,7 +203,6 @@ class GetBYOKKeyResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateBYOKKeyRequest(WireModel):
     """The body of ``PATCH /byok/{id}``."""
 
@@ -247,7 +238,6 @@ class UpdateBYOKKeyRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateBYOKKeyResponse(WireModel):
     """The answer of ``PATCH /byok/{id}``."""
 
@@ -259,7 +249,6 @@ class UpdateBYOKKeyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateBYOKKeyResponseData(WireModel):
     """The updated BYOK credential."""
 
@@ -292,7 +281,6 @@ class UpdateBYOKKeyResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteBYOKKeyResponse(WireModel):
     """The answer of ``DELETE /byok/{id}``."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -24,7 +23,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationResponse(WireModel):
     """The answer of ``GET /classifications/task``."""
 
@@ -36,7 +34,6 @@ class TaskClassificationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationResponseData(WireModel):
     """The ``TaskClassificationResponseData`` object."""
 
@@ -50,7 +47,6 @@ class TaskClassificationResponseData(WireModel):
     window_days: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationItem(WireModel):
     """The ``TaskClassificationItem`` object."""
 
@@ -73,7 +69,6 @@ class TaskClassificationItem(WireModel):
     usage_share: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationModel(WireModel):
     """The ``TaskClassificationModel`` object."""
 
@@ -85,7 +80,6 @@ class TaskClassificationModel(WireModel):
     tag_usage_share: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationMacroCategory(WireModel):
     """The ``TaskClassificationMacroCategory`` object."""
 

@@ -3,8 +3,6 @@ assistant message (which a request sends back exactly as a response delivered it
 
 from typing import ClassVar, Literal, TypeAlias
 
-import attrs
-
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, register_tagged
 
@@ -39,7 +37,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CacheControl(WireModel):
     """A prompt-cache breakpoint: ``{"type": "ephemeral", "ttl": "5m" | "1h"}`` (ttl is open)."""
 
@@ -47,7 +44,6 @@ class CacheControl(WireModel):
     ttl: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptCacheBreakpoint(WireModel):
     """An explicit prompt-cache breakpoint on a text part: ``{"mode": "explicit"}``."""
 
@@ -57,7 +53,6 @@ class PromptCacheBreakpoint(WireModel):
 # --- content parts ------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentText(WireModel):
     """A text content part."""
 
@@ -69,7 +64,6 @@ class ChatContentText(WireModel):
     prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageUrl(WireModel):
     """An image reference: an http(s) or ``data:`` URL; ``detail`` is auto/low/high/original."""
 
@@ -79,7 +73,6 @@ class ImageUrl(WireModel):
     detail: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentImage(WireModel):
     """An image content part."""
 
@@ -89,7 +82,6 @@ class ChatContentImage(WireModel):
     image_url: ImageUrl | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class InputAudio(WireModel):
     """Base64 audio with its format (wav, mp3, flac, ...; any string)."""
 
@@ -99,7 +91,6 @@ class InputAudio(WireModel):
     format: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentAudio(WireModel):
     """An audio content part."""
 
@@ -109,7 +100,6 @@ class ChatContentAudio(WireModel):
     input_audio: InputAudio | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FileInput(WireModel):
     """A file: ``file_data`` (base64 data URL or URL), ``file_id`` and/or ``filename``."""
 
@@ -118,7 +108,6 @@ class FileInput(WireModel):
     filename: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentFile(WireModel):
     """A file content part (PDFs and other documents)."""
 
@@ -128,7 +117,6 @@ class ChatContentFile(WireModel):
     file: FileInput | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoUrl(WireModel):
     """A video reference: an http(s) or ``data:`` URL."""
 
@@ -137,7 +125,6 @@ class VideoUrl(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentVideo(WireModel):
     """A video content part."""
 
@@ -147,7 +134,6 @@ class ChatContentVideo(WireModel):
     video_url: VideoUrl | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentInputVideo(WireModel):
     """The deprecated legacy video part, ``{"type": "input_video", "video_url": {...}}``."""
 
@@ -157,7 +143,6 @@ class ChatContentInputVideo(WireModel):
     video_url: VideoUrl | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentUnknown(WireModel):
     """A content part of a type this version does not know (responses only).
 
@@ -182,7 +167,6 @@ ChatContentPart: TypeAlias = (
 # --- tool calls ---------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCallFunction(WireModel):
     """The function a tool call invokes; ``arguments`` is a JSON string."""
 
@@ -192,7 +176,6 @@ class ChatToolCallFunction(WireModel):
     arguments: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCall(WireModel):
     """A complete tool call made by the assistant."""
 
@@ -206,7 +189,6 @@ class ChatToolCall(WireModel):
 # --- reasoning details --------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailSummary(WireModel):
     """A reasoning summary."""
 
@@ -219,7 +201,6 @@ class ReasoningDetailSummary(WireModel):
     index: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailEncrypted(WireModel):
     """Encrypted (opaque) reasoning; send it back unchanged."""
 
@@ -232,7 +213,6 @@ class ReasoningDetailEncrypted(WireModel):
     index: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailText(WireModel):
     """Plain-text reasoning, optionally signed."""
 
@@ -244,7 +224,6 @@ class ReasoningDetailText(WireModel):
     index: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailServerToolCall(WireModel):
     """A server-tool call made during reasoning, with its result."""
 
@@ -260,7 +239,6 @@ class ReasoningDetailServerToolCall(WireModel):
     index: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailUnknown(WireModel):
     """A reasoning detail of a type this version does not know (responses only).
 
@@ -286,7 +264,6 @@ ReasoningDetail: TypeAlias = (
 # --- assistant output ---------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAudioOutput(WireModel):
     """Audio produced by the assistant."""
 
@@ -296,14 +273,12 @@ class ChatAudioOutput(WireModel):
     transcript: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantImage(WireModel):
     """An image generated by the assistant."""
 
     image_url: ImageUrl | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UrlCitation(WireModel):
     """A web citation: the cited URL, its title and content, and where it applies in the text."""
 
@@ -314,7 +289,6 @@ class UrlCitation(WireModel):
     end_index: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAnnotation(WireModel):
     """An annotation on the assistant's text (not in the spec; sent live, e.g. ``url_citation``).
 
@@ -325,7 +299,6 @@ class ChatAnnotation(WireModel):
     url_citation: UrlCitation | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantMessage(WireModel):
     """An assistant message: ``choices[].message`` of a response, or a request's earlier turn."""
 

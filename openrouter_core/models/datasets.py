@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -27,7 +26,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AppRankingsResponse(WireModel):
     """The answer of ``GET /datasets/app-rankings``."""
 
@@ -43,7 +41,6 @@ class AppRankingsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AppRankingsItem(WireModel):
     """The ``AppRankingsItem`` object."""
 
@@ -60,7 +57,6 @@ class AppRankingsItem(WireModel):
     total_tokens: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class RankingsDailyMeta(WireModel):
     """The ``RankingsDailyMeta`` object."""
 
@@ -74,7 +70,6 @@ class RankingsDailyMeta(WireModel):
     version: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class RankingsDailyResponse(WireModel):
     """The answer of ``GET /datasets/rankings-daily``."""
 
@@ -90,7 +85,6 @@ class RankingsDailyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class RankingsDailyItem(WireModel):
     """The ``RankingsDailyItem`` object."""
 
@@ -103,7 +97,6 @@ class RankingsDailyItem(WireModel):
     total_tokens: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SessionCostResponse(WireModel):
     """The answer of ``GET /datasets/session-cost``."""
 
@@ -118,7 +111,6 @@ class SessionCostResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SessionCostItem(WireModel):
     """The ``SessionCostItem`` object."""
 
@@ -134,7 +126,6 @@ class SessionCostItem(WireModel):
     turn_range: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SessionCostMeta(WireModel):
     """The ``SessionCostMeta`` object."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -28,7 +27,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateRequest(WireModel):
     """Embeddings request input."""
 
@@ -54,7 +52,6 @@ class EmbeddingsGenerateRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponse(WireModel):
     """Embeddings response containing embedding vectors."""
 
@@ -74,7 +71,6 @@ class EmbeddingsGenerateResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponseDataItem(WireModel):
     """A single embedding object."""
 
@@ -85,7 +81,6 @@ class EmbeddingsGenerateResponseDataItem(WireModel):
     object: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponseUsage(WireModel):
     """Token usage statistics."""
 
@@ -103,7 +98,6 @@ class EmbeddingsGenerateResponseUsage(WireModel):
     total_tokens: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponseUsagePromptTokensDetails(WireModel):
     """Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text +
     image) and the upstream provider returns modality-level usage data. Only non-zero modality

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -30,7 +29,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsListZdrEndpointsResponse(WireModel):
     """The answer of ``GET /endpoints/zdr``."""
 
@@ -44,7 +42,6 @@ class EndpointsListZdrEndpointsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PublicEndpoint(WireModel):
     """Information about a specific model endpoint."""
 
@@ -77,7 +74,6 @@ class PublicEndpoint(WireModel):
     uptime_last_5m: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PercentileStats(WireModel):
     """Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first
     token. Only visible when authenticated with an API key or cookie; returns null for
@@ -94,7 +90,6 @@ class PercentileStats(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PublicEndpointPricing(WireModel):
     """The ``PublicEndpointPricing`` object."""
 
@@ -133,7 +128,6 @@ class PublicEndpointPricing(WireModel):
     web_search: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PublicEndpointThroughputLast30m(WireModel):
     """Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first
     token. Only visible when authenticated with an API key or cookie; returns null for
@@ -150,7 +144,6 @@ class PublicEndpointThroughputLast30m(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsListResponse(WireModel):
     """The answer of ``GET /models/{author}/{slug}/endpoints``."""
 
@@ -163,7 +156,6 @@ class EndpointsListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListEndpointsResponse(WireModel):
     """List of available endpoints for a model."""
 
@@ -180,7 +172,6 @@ class ListEndpointsResponse(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListEndpointsResponseArchitecture(WireModel):
     """Model architecture information."""
 

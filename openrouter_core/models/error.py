@@ -2,7 +2,6 @@
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -12,7 +11,6 @@ from openrouter_core.models._converter import read_response
 __all__ = ["ErrorBody", "ErrorResponse"]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ErrorBody(WireModel):
     """``{code, message, metadata}``; ``code`` is a number or a string, as sent."""
 
@@ -21,7 +19,6 @@ class ErrorBody(WireModel):
     metadata: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ErrorResponse(WireModel):
     """An error response body: ``{"error": {...}, "user_id"?, "openrouter_metadata"?}``."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -22,7 +21,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterFileList(WireModel):
     """A page of files in the OpenRouter shape."""
 
@@ -42,7 +40,6 @@ class OpenRouterFileList(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterFile(WireModel):
     """A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only
     fields.
@@ -63,7 +60,6 @@ class OpenRouterFile(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterFileDeleted(WireModel):
     """Deletion result in the OpenRouter shape."""
 

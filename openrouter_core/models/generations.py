@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -30,7 +29,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationResponse(WireModel):
     """Generation response."""
 
@@ -43,7 +41,6 @@ class GenerationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationResponseData(WireModel):
     """Generation data."""
 
@@ -140,7 +137,6 @@ class GenerationResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderResponse(WireModel):
     """Details of a provider response for a generation attempt."""
 
@@ -162,7 +158,6 @@ class ProviderResponse(WireModel):
     status: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentResponse(WireModel):
     """Stored prompt and completion content for a generation."""
 
@@ -175,7 +170,6 @@ class GenerationContentResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentData(WireModel):
     """Stored prompt and completion content, plus the failure error when one was stored."""
 
@@ -187,7 +181,6 @@ class GenerationContentData(WireModel):
     output: GenerationContentDataOutput | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentError(WireModel):
     """The stored failure for this generation, or null when it succeeded."""
 
@@ -203,7 +196,6 @@ class GenerationContentError(WireModel):
     status: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentErrorAttempt(WireModel):
     """A single failed upstream attempt recorded for the generation."""
 
@@ -217,7 +209,6 @@ class GenerationContentErrorAttempt(WireModel):
     raw: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentDataOutput(WireModel):
     """The output from the generation."""
 
@@ -227,7 +218,6 @@ class GenerationContentDataOutput(WireModel):
     reasoning: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SubmitGenerationFeedbackRequest(WireModel):
     """Structured feedback about a specific generation."""
 
@@ -246,7 +236,6 @@ class SubmitGenerationFeedbackRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SubmitGenerationFeedbackResponse(WireModel):
     """Confirmation that the feedback was recorded."""
 
@@ -260,7 +249,6 @@ class SubmitGenerationFeedbackResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SubmitGenerationFeedbackResponseData(WireModel):
     """The ``SubmitGenerationFeedbackResponseData`` object."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -45,7 +44,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListGuardrailsResponse(WireModel):
     """The answer of ``GET /guardrails``."""
 
@@ -62,7 +60,6 @@ class ListGuardrailsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class Guardrail(WireModel):
     """The ``Guardrail`` object."""
 
@@ -119,7 +116,6 @@ class Guardrail(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentFilterBuiltinEntry(WireModel):
     """A builtin content filter entry. Builtin filters include PII detectors and the regex-based
     prompt injection detector.
@@ -135,7 +131,6 @@ class ContentFilterBuiltinEntry(WireModel):
     slug: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentFilterEntry(WireModel):
     """A custom regex content filter that scans request messages for matching patterns."""
 
@@ -149,7 +144,6 @@ class ContentFilterEntry(WireModel):
     pattern: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateGuardrailRequest(WireModel):
     """The body of ``POST /guardrails``."""
 
@@ -228,7 +222,6 @@ class CreateGuardrailRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentFilterBuiltinEntryInput(WireModel):
     """A builtin content filter entry for create/update requests. Labels are system-assigned and
     cannot be set by the caller.
@@ -246,7 +239,6 @@ class ContentFilterBuiltinEntryInput(WireModel):
     slug: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateGuardrailResponse(WireModel):
     """The answer of ``POST /guardrails``."""
 
@@ -258,7 +250,6 @@ class CreateGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateGuardrailResponseData(WireModel):
     """The created guardrail."""
 
@@ -315,7 +306,6 @@ class CreateGuardrailResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetGuardrailResponse(WireModel):
     """The answer of ``GET /guardrails/{id}``."""
 
@@ -327,7 +317,6 @@ class GetGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetGuardrailResponseData(WireModel):
     """The guardrail."""
 
@@ -384,7 +373,6 @@ class GetGuardrailResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateGuardrailRequest(WireModel):
     """The body of ``PATCH /guardrails/{id}``."""
 
@@ -460,7 +448,6 @@ class UpdateGuardrailRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateGuardrailResponse(WireModel):
     """The answer of ``PATCH /guardrails/{id}``."""
 
@@ -472,7 +459,6 @@ class UpdateGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateGuardrailResponseData(WireModel):
     """The updated guardrail."""
 
@@ -529,7 +515,6 @@ class UpdateGuardrailResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteGuardrailResponse(WireModel):
     """The answer of ``DELETE /guardrails/{id}``."""
 
@@ -542,7 +527,6 @@ class DeleteGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListKeyAssignmentsResponse(WireModel):
     """The answer of ``GET /guardrails/{id}/assignments/keys``."""
 
@@ -559,7 +543,6 @@ class ListKeyAssignmentsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class KeyAssignment(WireModel):
     """The ``KeyAssignment`` object."""
 
@@ -579,7 +562,6 @@ class KeyAssignment(WireModel):
     key_name: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignKeysRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/keys``."""
 
@@ -594,7 +576,6 @@ class BulkAssignKeysRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignKeysResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/keys``."""
 
@@ -607,7 +588,6 @@ class BulkAssignKeysResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignKeysRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/keys/remove``."""
 
@@ -622,7 +602,6 @@ class BulkUnassignKeysRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignKeysResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/keys/remove``."""
 
@@ -635,7 +614,6 @@ class BulkUnassignKeysResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListMemberAssignmentsResponse(WireModel):
     """The answer of ``GET /guardrails/{id}/assignments/members``."""
 
@@ -652,7 +630,6 @@ class ListMemberAssignmentsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MemberAssignment(WireModel):
     """The ``MemberAssignment`` object."""
 
@@ -670,7 +647,6 @@ class MemberAssignment(WireModel):
     user_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignMembersRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/members``."""
 
@@ -685,7 +661,6 @@ class BulkAssignMembersRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignMembersResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/members``."""
 
@@ -698,7 +673,6 @@ class BulkAssignMembersResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignMembersRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/members/remove``."""
 
@@ -713,7 +687,6 @@ class BulkUnassignMembersRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignMembersResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/members/remove``."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -25,7 +24,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelResponse(WireModel):
     """Single model response."""
 
@@ -38,7 +36,6 @@ class ModelResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsCountResponse(WireModel):
     """Model count data."""
 
@@ -51,7 +48,6 @@ class ModelsCountResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsCountResponseData(WireModel):
     """Model count data."""
 

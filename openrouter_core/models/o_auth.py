@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -24,7 +23,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthExchangeAuthCodeForAPIKeyRequest(WireModel):
     """The body of ``POST /auth/keys``."""
 
@@ -46,7 +44,6 @@ class OAuthExchangeAuthCodeForAPIKeyRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthExchangeAuthCodeForAPIKeyResponse(WireModel):
     """The answer of ``POST /auth/keys``."""
 
@@ -63,7 +60,6 @@ class OAuthExchangeAuthCodeForAPIKeyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthCreateAuthCodeRequest(WireModel):
     """The body of ``POST /auth/keys/code``."""
 
@@ -97,7 +93,6 @@ class OAuthCreateAuthCodeRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthCreateAuthCodeResponse(WireModel):
     """The answer of ``POST /auth/keys/code``."""
 
@@ -110,7 +105,6 @@ class OAuthCreateAuthCodeResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthCreateAuthCodeResponseData(WireModel):
     """Auth code data."""
 

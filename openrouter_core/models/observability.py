@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -65,7 +64,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListObservabilityDestinationsResponse(WireModel):
     """The answer of ``GET /observability/destinations``."""
 
@@ -106,7 +104,6 @@ class ListObservabilityDestinationsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityArizeDestination(WireModel):
     """The ``ObservabilityArizeDestination`` object."""
 
@@ -141,7 +138,6 @@ class ObservabilityArizeDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityArizeDestinationConfig(WireModel):
     """The ``ObservabilityArizeDestinationConfig`` object."""
 
@@ -154,7 +150,6 @@ class ObservabilityArizeDestinationConfig(WireModel):
     spaceKey: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityFilterRulesConfig(WireModel):
     """Optional structured filter rules controlling which events are forwarded."""
 
@@ -164,7 +159,6 @@ class ObservabilityFilterRulesConfig(WireModel):
     groups: list[ObservabilityFilterRuleGroup] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityFilterRuleGroup(WireModel):
     """The ``ObservabilityFilterRuleGroup`` object."""
 
@@ -174,7 +168,6 @@ class ObservabilityFilterRuleGroup(WireModel):
     rules: list[ObservabilityFilterRuleGroupRulesItem] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityFilterRuleGroupRulesItem(WireModel):
     """The ``ObservabilityFilterRuleGroupRulesItem`` object."""
 
@@ -185,7 +178,6 @@ class ObservabilityFilterRuleGroupRulesItem(WireModel):
     value: str | float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityBraintrustDestination(WireModel):
     """The ``ObservabilityBraintrustDestination`` object."""
 
@@ -220,7 +212,6 @@ class ObservabilityBraintrustDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityBraintrustDestinationConfig(WireModel):
     """The ``ObservabilityBraintrustDestinationConfig`` object."""
 
@@ -231,7 +222,6 @@ class ObservabilityBraintrustDestinationConfig(WireModel):
     projectId: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityClickhouseDestination(WireModel):
     """The ``ObservabilityClickhouseDestination`` object."""
 
@@ -266,7 +256,6 @@ class ObservabilityClickhouseDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityClickhouseDestinationConfig(WireModel):
     """The ``ObservabilityClickhouseDestinationConfig`` object."""
 
@@ -280,7 +269,6 @@ class ObservabilityClickhouseDestinationConfig(WireModel):
     username: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityDatadogDestination(WireModel):
     """The ``ObservabilityDatadogDestination`` object."""
 
@@ -315,7 +303,6 @@ class ObservabilityDatadogDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityDatadogDestinationConfig(WireModel):
     """The ``ObservabilityDatadogDestinationConfig`` object."""
 
@@ -330,7 +317,6 @@ class ObservabilityDatadogDestinationConfig(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityGrafanaDestination(WireModel):
     """The ``ObservabilityGrafanaDestination`` object."""
 
@@ -365,7 +351,6 @@ class ObservabilityGrafanaDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityGrafanaDestinationConfig(WireModel):
     """The ``ObservabilityGrafanaDestinationConfig`` object."""
 
@@ -376,7 +361,6 @@ class ObservabilityGrafanaDestinationConfig(WireModel):
     instanceId: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangfuseDestination(WireModel):
     """The ``ObservabilityLangfuseDestination`` object."""
 
@@ -411,7 +395,6 @@ class ObservabilityLangfuseDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangfuseDestinationConfig(WireModel):
     """The ``ObservabilityLangfuseDestinationConfig`` object."""
 
@@ -422,7 +405,6 @@ class ObservabilityLangfuseDestinationConfig(WireModel):
     secretKey: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangsmithDestination(WireModel):
     """The ``ObservabilityLangsmithDestination`` object."""
 
@@ -457,7 +439,6 @@ class ObservabilityLangsmithDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangsmithDestinationConfig(WireModel):
     """The ``ObservabilityLangsmithDestinationConfig`` object."""
 
@@ -471,7 +452,6 @@ class ObservabilityLangsmithDestinationConfig(WireModel):
     workspaceId: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityNewrelicDestination(WireModel):
     """The ``ObservabilityNewrelicDestination`` object."""
 
@@ -506,7 +486,6 @@ class ObservabilityNewrelicDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityNewrelicDestinationConfig(WireModel):
     """The ``ObservabilityNewrelicDestinationConfig`` object."""
 
@@ -516,7 +495,6 @@ class ObservabilityNewrelicDestinationConfig(WireModel):
     region: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOpikDestination(WireModel):
     """The ``ObservabilityOpikDestination`` object."""
 
@@ -551,7 +529,6 @@ class ObservabilityOpikDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOpikDestinationConfig(WireModel):
     """The ``ObservabilityOpikDestinationConfig`` object."""
 
@@ -562,7 +539,6 @@ class ObservabilityOpikDestinationConfig(WireModel):
     workspace: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOtelCollectorDestination(WireModel):
     """The ``ObservabilityOtelCollectorDestination`` object."""
 
@@ -597,7 +573,6 @@ class ObservabilityOtelCollectorDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOtelCollectorDestinationConfig(WireModel):
     """The ``ObservabilityOtelCollectorDestinationConfig`` object."""
 
@@ -606,7 +581,6 @@ class ObservabilityOtelCollectorDestinationConfig(WireModel):
     headers: dict[str, str] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityPosthogDestination(WireModel):
     """The ``ObservabilityPosthogDestination`` object."""
 
@@ -641,7 +615,6 @@ class ObservabilityPosthogDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityPosthogDestinationConfig(WireModel):
     """The ``ObservabilityPosthogDestinationConfig`` object."""
 
@@ -651,7 +624,6 @@ class ObservabilityPosthogDestinationConfig(WireModel):
     headers: dict[str, str] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityRampDestination(WireModel):
     """The ``ObservabilityRampDestination`` object."""
 
@@ -686,7 +658,6 @@ class ObservabilityRampDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityRampDestinationConfig(WireModel):
     """The ``ObservabilityRampDestinationConfig`` object."""
 
@@ -697,7 +668,6 @@ class ObservabilityRampDestinationConfig(WireModel):
     headers: dict[str, str] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityS3Destination(WireModel):
     """The ``ObservabilityS3Destination`` object."""
 
@@ -732,7 +702,6 @@ class ObservabilityS3Destination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityS3DestinationConfig(WireModel):
     """The ``ObservabilityS3DestinationConfig`` object."""
 
@@ -751,7 +720,6 @@ class ObservabilityS3DestinationConfig(WireModel):
     sessionToken: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySentryDestination(WireModel):
     """The ``ObservabilitySentryDestination`` object."""
 
@@ -786,7 +754,6 @@ class ObservabilitySentryDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySentryDestinationConfig(WireModel):
     """The ``ObservabilitySentryDestinationConfig`` object."""
 
@@ -796,7 +763,6 @@ class ObservabilitySentryDestinationConfig(WireModel):
     otlpEndpoint: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySnowflakeDestination(WireModel):
     """The ``ObservabilitySnowflakeDestination`` object."""
 
@@ -831,7 +797,6 @@ class ObservabilitySnowflakeDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySnowflakeDestinationConfig(WireModel):
     """The ``ObservabilitySnowflakeDestinationConfig`` object."""
 
@@ -845,7 +810,6 @@ class ObservabilitySnowflakeDestinationConfig(WireModel):
     warehouse: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWeaveDestination(WireModel):
     """The ``ObservabilityWeaveDestination`` object."""
 
@@ -880,7 +844,6 @@ class ObservabilityWeaveDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWeaveDestinationConfig(WireModel):
     """The ``ObservabilityWeaveDestinationConfig`` object."""
 
@@ -892,7 +855,6 @@ class ObservabilityWeaveDestinationConfig(WireModel):
     project: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWebhookDestination(WireModel):
     """The ``ObservabilityWebhookDestination`` object."""
 
@@ -927,7 +889,6 @@ class ObservabilityWebhookDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWebhookDestinationConfig(WireModel):
     """The ``ObservabilityWebhookDestinationConfig`` object."""
 
@@ -936,7 +897,6 @@ class ObservabilityWebhookDestinationConfig(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityDestinationUnknown(WireModel):
     """A ``ObservabilityDestination`` of a ``type`` this version does not know; its other fields are
     in ``extras``.
@@ -945,7 +905,6 @@ class ObservabilityDestinationUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateObservabilityDestinationRequest(WireModel):
     """The body of ``POST /observability/destinations``."""
 
@@ -985,7 +944,6 @@ class CreateObservabilityDestinationRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateObservabilityDestinationResponse(WireModel):
     """The answer of ``POST /observability/destinations``."""
 
@@ -999,7 +957,6 @@ class CreateObservabilityDestinationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetObservabilityDestinationResponse(WireModel):
     """The answer of ``GET /observability/destinations/{id}``."""
 
@@ -1013,7 +970,6 @@ class GetObservabilityDestinationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateObservabilityDestinationRequest(WireModel):
     """The body of ``PATCH /observability/destinations/{id}``."""
 
@@ -1047,7 +1003,6 @@ class UpdateObservabilityDestinationRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateObservabilityDestinationRequestFilterRules(WireModel):
     """Optional structured filter rules controlling which events are forwarded."""
 
@@ -1057,7 +1012,6 @@ class UpdateObservabilityDestinationRequestFilterRules(WireModel):
     groups: list[ObservabilityFilterRuleGroup] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateObservabilityDestinationResponse(WireModel):
     """The answer of ``PATCH /observability/destinations/{id}``."""
 
@@ -1071,7 +1025,6 @@ class UpdateObservabilityDestinationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteObservabilityDestinationResponse(WireModel):
     """The answer of ``DELETE /observability/destinations/{id}``."""
 

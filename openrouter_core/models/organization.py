@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -21,7 +20,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OrganizationListMembersResponse(WireModel):
     """The answer of ``GET /organization/members``."""
 
@@ -40,7 +38,6 @@ class OrganizationListMembersResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OrganizationListMembersResponseDataItem(WireModel):
     """The ``OrganizationListMembersResponseDataItem`` object."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -108,7 +107,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListPresetsResponse(WireModel):
     """A paginated list of presets."""
 
@@ -123,7 +121,6 @@ class ListPresetsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class Preset(WireModel):
     """A preset without version details."""
 
@@ -141,7 +138,6 @@ class Preset(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetPresetResponse(WireModel):
     """A preset with its currently designated version."""
 
@@ -154,7 +150,6 @@ class GetPresetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PresetWithDesignatedVersion(WireModel):
     """A preset with its currently designated version."""
 
@@ -174,7 +169,6 @@ class PresetWithDesignatedVersion(WireModel):
     designated_version: PresetDesignatedVersion | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PresetDesignatedVersion(WireModel):
     """A specific version of a preset, containing config and optional system prompt."""
 
@@ -188,7 +182,6 @@ class PresetDesignatedVersion(WireModel):
     version: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequest(WireModel):
     """Chat completion request parameters."""
 
@@ -357,7 +350,6 @@ class ChatRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatSystemMessage(WireModel):
     """System message for setting behavior."""
 
@@ -370,7 +362,6 @@ class ChatSystemMessage(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentText(WireModel):
     """Text content part."""
 
@@ -384,7 +375,6 @@ class ChatContentText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentCacheControl(WireModel):
     """Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style
     `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider
@@ -397,7 +387,6 @@ class ChatContentCacheControl(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptCacheBreakpoint(WireModel):
     """Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything
     through the block carrying this marker is part of the candidate cached prefix. Supported
@@ -410,7 +399,6 @@ class PromptCacheBreakpoint(WireModel):
     mode: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatUserMessage(WireModel):
     """User message."""
 
@@ -435,7 +423,6 @@ class ChatUserMessage(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentImage(WireModel):
     """Image content part for vision models."""
 
@@ -445,7 +432,6 @@ class ChatContentImage(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentImageImageUrl(WireModel):
     """The ``ChatContentImageImageUrl`` object."""
 
@@ -457,7 +443,6 @@ class ChatContentImageImageUrl(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentAudio(WireModel):
     """Audio input content part. Supported audio formats vary by provider."""
 
@@ -467,7 +452,6 @@ class ChatContentAudio(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentAudioInputAudio(WireModel):
     """The ``ChatContentAudioInputAudio`` object."""
 
@@ -479,7 +463,6 @@ class ChatContentAudioInputAudio(WireModel):
     format: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class LegacyChatContentVideo(WireModel):
     """Video input content part (legacy format - deprecated)"""
 
@@ -490,7 +473,6 @@ class LegacyChatContentVideo(WireModel):
     video_url: LegacyChatContentVideoInput | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class LegacyChatContentVideoInput(WireModel):
     """Video input object."""
 
@@ -500,7 +482,6 @@ class LegacyChatContentVideoInput(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentVideo(WireModel):
     """Video input content part."""
 
@@ -511,7 +492,6 @@ class ChatContentVideo(WireModel):
     video_url: LegacyChatContentVideoInput | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentFile(WireModel):
     """File content part for document processing."""
 
@@ -521,7 +501,6 @@ class ChatContentFile(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentFileFile(WireModel):
     """The ``ChatContentFileFile`` object."""
 
@@ -533,7 +512,6 @@ class ChatContentFileFile(WireModel):
     filename: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentItemsUnknown(WireModel):
     """A ``ChatContentItems`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -542,7 +520,6 @@ class ChatContentItemsUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatDeveloperMessage(WireModel):
     """Developer message."""
 
@@ -555,7 +532,6 @@ class ChatDeveloperMessage(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantMessage(WireModel):
     """Assistant message for requests and responses."""
 
@@ -603,7 +579,6 @@ class ChatAssistantMessage(WireModel):
     tool_calls: list[ChatToolCall] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAudioOutput(WireModel):
     """Audio output data or reference."""
 
@@ -617,7 +592,6 @@ class ChatAudioOutput(WireModel):
     transcript: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantImagesItem(WireModel):
     """The ``ChatAssistantImagesItem`` object."""
 
@@ -626,7 +600,6 @@ class ChatAssistantImagesItem(WireModel):
     image_url: ChatAssistantImagesItemImageUrl | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantImagesItemImageUrl(WireModel):
     """The ``ChatAssistantImagesItemImageUrl`` object."""
 
@@ -636,7 +609,6 @@ class ChatAssistantImagesItemImageUrl(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailSummary(WireModel):
     """Reasoning detail summary schema."""
 
@@ -649,7 +621,6 @@ class ReasoningDetailSummary(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailEncrypted(WireModel):
     """Reasoning detail encrypted schema."""
 
@@ -662,7 +633,6 @@ class ReasoningDetailEncrypted(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailText(WireModel):
     """Reasoning detail text schema."""
 
@@ -676,7 +646,6 @@ class ReasoningDetailText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailServerToolCall(WireModel):
     """Record of an OpenRouter server-tool invocation (e.g. openrouter:fusion), carried in
     reasoning_details so a prior tool call can be rehydrated into a later turn of the same
@@ -702,7 +671,6 @@ class ReasoningDetailServerToolCall(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailUnionUnknown(WireModel):
     """A ``ReasoningDetailUnion`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -711,7 +679,6 @@ class ReasoningDetailUnionUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCall(WireModel):
     """Tool call made by the assistant."""
 
@@ -723,7 +690,6 @@ class ChatToolCall(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCallFunction(WireModel):
     """The ``ChatToolCallFunction`` object."""
 
@@ -735,7 +701,6 @@ class ChatToolCallFunction(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolMessage(WireModel):
     """Tool response message."""
 
@@ -760,7 +725,6 @@ class ChatToolMessage(WireModel):
     tool_call_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatMessagesUnknown(WireModel):
     """A ``ChatMessages`` of a ``role`` this version does not know; its other fields are in
     ``extras``.
@@ -769,7 +733,6 @@ class ChatMessagesUnknown(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequestPluginsItemUnknown(WireModel):
     """A ``ChatRequestPluginsItem`` of a ``id`` this version does not know; its other fields are in
     ``extras``.
@@ -778,7 +741,6 @@ class ChatRequestPluginsItemUnknown(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class Prediction(WireModel):
     """Static predicted output content. Supported models can use this to reduce latency when much of
     the response is known in advance.
@@ -790,7 +752,6 @@ class Prediction(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PredictionContentText(WireModel):
     """Text content part for a predicted output."""
 
@@ -800,7 +761,6 @@ class PredictionContentText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequestReasoning(WireModel):
     """Configuration options for reasoning models."""
 
@@ -809,7 +769,6 @@ class ChatRequestReasoning(WireModel):
     summary: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatTextConfig(WireModel):
     """Default text response format."""
 
@@ -818,7 +777,6 @@ class ChatFormatTextConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatJsonSchemaConfig(WireModel):
     """JSON Schema response format for structured outputs."""
 
@@ -829,7 +787,6 @@ class ChatFormatJsonSchemaConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatJsonSchemaConfig(WireModel):
     """JSON Schema configuration object."""
 
@@ -845,7 +802,6 @@ class ChatJsonSchemaConfig(WireModel):
     strict: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatGrammarConfig(WireModel):
     """Custom grammar response format."""
 
@@ -856,7 +812,6 @@ class ChatFormatGrammarConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatPythonConfig(WireModel):
     """Python code response format."""
 
@@ -865,7 +820,6 @@ class ChatFormatPythonConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequestResponseFormatUnknown(WireModel):
     """A ``ChatRequestResponseFormat`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -874,7 +828,6 @@ class ChatRequestResponseFormatUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamOptions(WireModel):
     """Streaming configuration options."""
 
@@ -882,7 +835,6 @@ class ChatStreamOptions(WireModel):
     include_usage: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreatePresetFromInferenceResponse(WireModel):
     """Response containing the created preset with its designated version."""
 
@@ -897,7 +849,6 @@ class CreatePresetFromInferenceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequest(WireModel):
     """Request schema for Anthropic Messages API endpoint."""
 
@@ -983,14 +934,12 @@ class MessagesRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequestContextManagement(WireModel):
     """The ``MessagesRequestContextManagement`` object."""
 
     edits: list[Any] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesFallbackParam(WireModel):
     """Fallback model to try when the primary model fails or refuses. Only the `model` field is
     supported; per-attempt overrides are rejected.
@@ -1002,7 +951,6 @@ class MessagesFallbackParam(WireModel):
     model: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesMessageParam(WireModel):
     """Anthropic message with OpenRouter extensions."""
 
@@ -1012,7 +960,6 @@ class MessagesMessageParam(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicTextBlockParam(WireModel):
     """The ``AnthropicTextBlockParam`` object."""
 
@@ -1035,7 +982,6 @@ class AnthropicTextBlockParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationCharLocationParam(WireModel):
     """The ``AnthropicCitationCharLocationParam`` object."""
 
@@ -1058,7 +1004,6 @@ class AnthropicCitationCharLocationParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationPageLocationParam(WireModel):
     """The ``AnthropicCitationPageLocationParam`` object."""
 
@@ -1081,7 +1026,6 @@ class AnthropicCitationPageLocationParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationContentBlockLocationParam(WireModel):
     """The ``AnthropicCitationContentBlockLocationParam`` object."""
 
@@ -1104,7 +1048,6 @@ class AnthropicCitationContentBlockLocationParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationWebSearchResultLocationParam(WireModel):
     """The ``AnthropicCitationWebSearchResultLocationParam`` object."""
 
@@ -1125,7 +1068,6 @@ class AnthropicCitationWebSearchResultLocationParam(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationSearchResultLocationParam(WireModel):
     """The ``AnthropicCitationSearchResultLocationParam`` object."""
 
@@ -1150,7 +1092,6 @@ class AnthropicCitationSearchResultLocationParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicTextBlockParamCitationsItemUnknown(WireModel):
     """A ``AnthropicTextBlockParamCitationsItem`` of a ``type`` this version does not know; its
     other fields are in ``extras``.
@@ -1159,14 +1100,12 @@ class AnthropicTextBlockParamCitationsItemUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequestMetadata(WireModel):
     """The ``MessagesRequestMetadata`` object."""
 
     user_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesOutputConfig(WireModel):
     """Configuration for controlling output behavior. Supports the effort parameter and structured
     output format.
@@ -1180,7 +1119,6 @@ class MessagesOutputConfig(WireModel):
     task_budget: MessagesOutputConfigTaskBudget | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesOutputConfigFormat(WireModel):
     """A schema to specify Claude's output format in responses. See structured outputs."""
 
@@ -1190,7 +1128,6 @@ class MessagesOutputConfigFormat(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesOutputConfigTaskBudget(WireModel):
     """Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it
     to prioritize work and wind down gracefully. Advisory - does not enforce a hard cap.
@@ -1203,7 +1140,6 @@ class MessagesOutputConfigTaskBudget(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequestPluginsItemUnknown(WireModel):
     """A ``MessagesRequestPluginsItem`` of a ``id`` this version does not know; its other fields are
     in ``extras``.
@@ -1212,7 +1148,6 @@ class MessagesRequestPluginsItemUnknown(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListPresetVersionsResponse(WireModel):
     """A paginated list of preset versions."""
 
@@ -1227,7 +1162,6 @@ class ListPresetVersionsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetPresetVersionResponse(WireModel):
     """A single version of a preset."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -21,7 +20,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ProvidersListResponse(WireModel):
     """The answer of ``GET /providers``."""
 
@@ -33,7 +31,6 @@ class ProvidersListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ProvidersListResponseDataItem(WireModel):
     """The ``ProvidersListResponseDataItem`` object."""
 

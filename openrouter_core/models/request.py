@@ -6,7 +6,6 @@ plain strings. ``Literal`` fields are the discriminating tags, with their value 
 
 from typing import Any, ClassVar, Literal, TypeAlias
 
-import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core.errors import InvalidRequestError
@@ -102,7 +101,6 @@ __all__ = [
 # --- messages -----------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatSystemMessage(WireModel):
     """A system message; list content may hold text parts only."""
 
@@ -111,7 +109,6 @@ class ChatSystemMessage(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatDeveloperMessage(WireModel):
     """A developer message; list content may hold text parts only."""
 
@@ -120,7 +117,6 @@ class ChatDeveloperMessage(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatUserMessage(WireModel):
     """A user message: a string or a list of content parts."""
 
@@ -129,7 +125,6 @@ class ChatUserMessage(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolMessage(WireModel):
     """The result of a tool call, answering the call ``tool_call_id``."""
 
@@ -151,7 +146,6 @@ ChatMessage: TypeAlias = (
 # --- function tool and tool choice ---------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FunctionDefinition(WireModel):
     """A callable function: name (<= 64 chars of ``[a-zA-Z0-9_-]``) and JSON-Schema parameters."""
 
@@ -161,7 +155,6 @@ class FunctionDefinition(WireModel):
     strict: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFunctionTool(WireModel):
     """A function the model may call."""
 
@@ -170,14 +163,12 @@ class ChatFunctionTool(WireModel):
     cache_control: CacheControl | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatNamedToolChoiceFunction(WireModel):
     """The function a named tool choice forces."""
 
     name: str
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatNamedToolChoice(WireModel):
     """Force a call of one function."""
 
@@ -185,7 +176,6 @@ class ChatNamedToolChoice(WireModel):
     function: ChatNamedToolChoiceFunction
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatServerToolChoice(WireModel):
     """Force a server tool, e.g. ``{"type": "openrouter:web_search"}``."""
 
@@ -201,7 +191,6 @@ ChatToolChoice: TypeAlias = (
 # --- server tools -------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchUserLocation(WireModel):
     """An approximate user location for web search."""
 
@@ -212,7 +201,6 @@ class WebSearchUserLocation(WireModel):
     timezone: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchToolConfig(WireModel):
     """Parameters of ``openrouter:web_search``."""
 
@@ -228,7 +216,6 @@ class WebSearchToolConfig(WireModel):
     user_location: WebSearchUserLocation | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchServerTool(WireModel):
     """The ``openrouter:web_search`` server tool."""
 
@@ -236,7 +223,6 @@ class WebSearchServerTool(WireModel):
     parameters: WebSearchToolConfig | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchShorthandTool(WireModel):
     """OpenAI-style web search (``web_search``, ``web_search_preview``, ...), fields given flat."""
 
@@ -254,7 +240,6 @@ class WebSearchShorthandTool(WireModel):
     user_location: WebSearchUserLocation | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebFetchToolConfig(WireModel):
     """Parameters of ``openrouter:web_fetch``."""
 
@@ -265,7 +250,6 @@ class WebFetchToolConfig(WireModel):
     blocked_domains: list[str] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebFetchServerTool(WireModel):
     """The ``openrouter:web_fetch`` server tool."""
 
@@ -273,14 +257,12 @@ class WebFetchServerTool(WireModel):
     parameters: WebFetchToolConfig | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DatetimeToolConfig(WireModel):
     """Parameters of ``openrouter:datetime``."""
 
     timezone: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DatetimeServerTool(WireModel):
     """The ``openrouter:datetime`` server tool."""
 
@@ -288,12 +270,10 @@ class DatetimeServerTool(WireModel):
     parameters: DatetimeToolConfig | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FilesToolConfig(WireModel):
     """Parameters of ``openrouter:files`` (none are defined)."""
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FilesServerTool(WireModel):
     """The ``openrouter:files`` server tool."""
 
@@ -301,7 +281,6 @@ class FilesServerTool(WireModel):
     parameters: FilesToolConfig | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationToolConfig(WireModel):
     """Parameters of ``openrouter:image_generation``; provider options go in ``extras``."""
 
@@ -310,7 +289,6 @@ class ImageGenerationToolConfig(WireModel):
     model: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationServerTool(WireModel):
     """The ``openrouter:image_generation`` server tool."""
 
@@ -318,14 +296,12 @@ class ImageGenerationServerTool(WireModel):
     parameters: ImageGenerationToolConfig | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SearchModelsToolConfig(WireModel):
     """Parameters of ``openrouter:experimental__search_models``."""
 
     max_results: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SearchModelsServerTool(WireModel):
     """The ``openrouter:experimental__search_models`` server tool."""
 
@@ -335,14 +311,12 @@ class SearchModelsServerTool(WireModel):
     parameters: SearchModelsToolConfig | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContainerAutoEnvironment(WireModel):
     """Run bash in an automatically provisioned container."""
 
     type: Literal["container_auto"] = "container_auto"
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContainerReferenceEnvironment(WireModel):
     """Run bash in an existing container."""
 
@@ -354,7 +328,6 @@ BashToolEnvironment: TypeAlias = ContainerAutoEnvironment | ContainerReferenceEn
 """Where ``openrouter:bash`` runs, told apart by ``type``."""
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BashToolConfig(WireModel):
     """Parameters of ``openrouter:bash``."""
 
@@ -363,7 +336,6 @@ class BashToolConfig(WireModel):
     sleep_after_seconds: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BashServerTool(WireModel):
     """The ``openrouter:bash`` server tool."""
 
@@ -371,7 +343,6 @@ class BashServerTool(WireModel):
     parameters: BashToolConfig | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ServerToolReasoning(WireModel):
     """Reasoning settings of a server tool's own model."""
 
@@ -379,7 +350,6 @@ class ServerToolReasoning(WireModel):
     max_tokens: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AdvisorToolConfig(WireModel):
     """Parameters of ``openrouter:advisor``."""
 
@@ -393,7 +363,6 @@ class AdvisorToolConfig(WireModel):
     reasoning: ServerToolReasoning | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AdvisorServerTool(WireModel):
     """The ``openrouter:advisor`` server tool."""
 
@@ -401,7 +370,6 @@ class AdvisorServerTool(WireModel):
     parameters: AdvisorToolConfig | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class NestedTool(WireModel):
     """A tool given to a sub-agent or to fusion: ``{type, parameters?}``."""
 
@@ -411,7 +379,6 @@ class NestedTool(WireModel):
     parameters: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SubagentToolConfig(WireModel):
     """Parameters of ``openrouter:subagent``."""
 
@@ -427,7 +394,6 @@ class SubagentToolConfig(WireModel):
     reasoning: ServerToolReasoning | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SubagentServerTool(WireModel):
     """The ``openrouter:subagent`` server tool."""
 
@@ -435,7 +401,6 @@ class SubagentServerTool(WireModel):
     parameters: SubagentToolConfig | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionToolConfig(WireModel):
     """Parameters of ``openrouter:fusion``."""
 
@@ -449,7 +414,6 @@ class FusionToolConfig(WireModel):
     cache_control: CacheControl | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionServerTool(WireModel):
     """The ``openrouter:fusion`` server tool."""
 
@@ -477,21 +441,18 @@ ChatTool: TypeAlias = (
 # --- response format ----------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatText(WireModel):
     """Plain text output."""
 
     type: Literal["text"] = "text"
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatJsonObject(WireModel):
     """Any JSON object."""
 
     type: Literal["json_object"] = "json_object"
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class JsonSchemaConfig(WireModel):
     """A named JSON Schema the output must follow."""
 
@@ -501,7 +462,6 @@ class JsonSchemaConfig(WireModel):
     strict: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatJsonSchema(WireModel):
     """JSON following a schema."""
 
@@ -509,7 +469,6 @@ class ResponseFormatJsonSchema(WireModel):
     json_schema: JsonSchemaConfig
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatGrammar(WireModel):
     """Output constrained by a grammar."""
 
@@ -517,7 +476,6 @@ class ResponseFormatGrammar(WireModel):
     grammar: str
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatPython(WireModel):
     """Python code output."""
 
@@ -537,7 +495,6 @@ ResponseFormat: TypeAlias = (
 # --- routing, plugins and the rest --------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatReasoningConfig(WireModel):
     """Reasoning: ``effort`` (max ... none) and ``summary`` (auto, concise, detailed)."""
 
@@ -545,7 +502,6 @@ class ChatReasoningConfig(WireModel):
     summary: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderSortConfig(WireModel):
     """Sort providers ``by`` price/throughput/latency/exacto within a ``partition``."""
 
@@ -553,7 +509,6 @@ class ProviderSortConfig(WireModel):
     partition: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PercentileCutoffs(WireModel):
     """Latency (seconds) or throughput (tokens/s) cutoffs per percentile."""
 
@@ -563,7 +518,6 @@ class PercentileCutoffs(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MaxPrice(WireModel):
     """Price ceilings in USD, as strings; prompt and completion are per million tokens."""
 
@@ -574,7 +528,6 @@ class MaxPrice(WireModel):
     request: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderPreferences(WireModel):
     """Provider routing preferences. Provider names are any strings."""
 
@@ -593,7 +546,6 @@ class ProviderPreferences(WireModel):
     max_price: MaxPrice | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AutoRouterPlugin(WireModel):
     """The ``auto-router`` plugin."""
 
@@ -606,7 +558,6 @@ class AutoRouterPlugin(WireModel):
     pin_model: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class AutoBetaRouterPlugin(WireModel):
     """The ``auto-beta-router`` plugin."""
 
@@ -618,14 +569,12 @@ class AutoBetaRouterPlugin(WireModel):
     cost_quality_tradeoff: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ModerationPlugin(WireModel):
     """The ``moderation`` plugin."""
 
     id: Literal["moderation"] = "moderation"
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchPlugin(WireModel):
     """The ``web`` plugin."""
 
@@ -641,7 +590,6 @@ class WebSearchPlugin(WireModel):
     user_location: WebSearchUserLocation | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WebFetchPlugin(WireModel):
     """The ``web-fetch`` plugin."""
 
@@ -652,14 +600,12 @@ class WebFetchPlugin(WireModel):
     blocked_domains: list[str] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PdfParserOptions(WireModel):
     """PDF parsing: ``engine`` is mistral-ocr, native, cloudflare-ai (or deprecated pdf-text)."""
 
     engine: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FileParserPlugin(WireModel):
     """The ``file-parser`` plugin."""
 
@@ -668,7 +614,6 @@ class FileParserPlugin(WireModel):
     pdf: PdfParserOptions | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseHealingPlugin(WireModel):
     """The ``response-healing`` plugin."""
 
@@ -676,7 +621,6 @@ class ResponseHealingPlugin(WireModel):
     enabled: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContextCompressionPlugin(WireModel):
     """The ``context-compression`` plugin (engine ``middle-out``)."""
 
@@ -685,7 +629,6 @@ class ContextCompressionPlugin(WireModel):
     engine: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ParetoRouterPlugin(WireModel):
     """The ``pareto-router`` plugin."""
 
@@ -696,7 +639,6 @@ class ParetoRouterPlugin(WireModel):
     price_source: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionPlugin(WireModel):
     """The ``fusion`` plugin."""
 
@@ -724,7 +666,6 @@ ChatPlugin: TypeAlias = (
 """A plugin, told apart by ``id``."""
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenStepCountIs(WireModel):
     """Stop the server-tool loop after ``step_count`` steps."""
 
@@ -732,7 +673,6 @@ class StopWhenStepCountIs(WireModel):
     step_count: int
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenHasToolCall(WireModel):
     """Stop the server-tool loop once ``tool_name`` is called."""
 
@@ -740,7 +680,6 @@ class StopWhenHasToolCall(WireModel):
     tool_name: str
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenMaxTokensUsed(WireModel):
     """Stop the server-tool loop after ``max_tokens`` tokens."""
 
@@ -748,7 +687,6 @@ class StopWhenMaxTokensUsed(WireModel):
     max_tokens: int
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenMaxCost(WireModel):
     """Stop the server-tool loop once it cost ``max_cost_in_dollars``."""
 
@@ -756,7 +694,6 @@ class StopWhenMaxCost(WireModel):
     max_cost_in_dollars: float
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenFinishReasonIs(WireModel):
     """Stop the server-tool loop on finish reason ``reason``."""
 
@@ -774,7 +711,6 @@ StopCondition: TypeAlias = (
 """A ``stop_server_tools_when`` condition, told apart by ``type``."""
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PredictionContentText(WireModel):
     """A text part of a predicted output."""
 
@@ -782,7 +718,6 @@ class PredictionContentText(WireModel):
     text: str
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class Prediction(WireModel):
     """Predicted output, to lower latency."""
 
@@ -790,7 +725,6 @@ class Prediction(WireModel):
     content: str | list[PredictionContentText]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptCacheOptions(WireModel):
     """Explicit prompt caching."""
 
@@ -798,21 +732,18 @@ class PromptCacheOptions(WireModel):
     ttl: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamOptions(WireModel):
     """Stream options; ``include_usage`` is deprecated and has no effect."""
 
     include_usage: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatDebugOptions(WireModel):
     """Debug options (streaming only)."""
 
     echo_upstream_body: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class TraceConfig(WireModel):
     """Observability metadata; extra keys (in ``extras``) are passed through."""
 
@@ -828,7 +759,6 @@ class TraceConfig(WireModel):
 # --- the request --------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatGenerationParams(WireModel):
     """The body of ``POST /chat/completions``. Only ``messages`` is required.
 

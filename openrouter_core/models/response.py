@@ -8,9 +8,9 @@ explicit ``null`` on an optional field does not survive a round trip.
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
+from openrouter_core._record import field
 from openrouter_core.errors import ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_response
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatTopLogprob(WireModel):
     """One alternative token with its log probability."""
 
@@ -47,7 +46,6 @@ class ChatTopLogprob(WireModel):
     bytes: list[int] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatTokenLogprob(WireModel):
     """A token with its log probability and the most likely alternatives."""
 
@@ -56,10 +54,9 @@ class ChatTokenLogprob(WireModel):
     token: str | None = None
     logprob: float | None = None
     bytes: list[int] | None = None
-    top_logprobs: list[ChatTopLogprob] = attrs.field(factory=list)
+    top_logprobs: list[ChatTopLogprob] = field(factory=list)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatLogprobs(WireModel):
     """Log probabilities of the content and refusal tokens."""
 
@@ -69,20 +66,18 @@ class ChatLogprobs(WireModel):
     refusal: list[ChatTokenLogprob] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatChoice(WireModel):
     """One completion choice. ``finish_reason`` is any string (stop, length, tool_calls, ...)."""
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"finish_reason"})
 
     index: int | None = None
-    message: ChatAssistantMessage = attrs.field(factory=ChatAssistantMessage)
+    message: ChatAssistantMessage = field(factory=ChatAssistantMessage)
     finish_reason: str | None = None
     native_finish_reason: str | None = None
     logprobs: ChatLogprobs | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CostDetails(WireModel):
     """Upstream inference costs in USD."""
 
@@ -91,7 +86,6 @@ class CostDetails(WireModel):
     upstream_inference_cost: float | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptTokensDetails(WireModel):
     """Breakdown of prompt tokens."""
 
@@ -101,7 +95,6 @@ class PromptTokensDetails(WireModel):
     video_tokens: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CompletionTokensDetails(WireModel):
     """Breakdown of completion tokens."""
 
@@ -111,7 +104,6 @@ class CompletionTokensDetails(WireModel):
     rejected_prediction_tokens: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ServerToolUseDetails(WireModel):
     """Server-tool usage counters."""
 
@@ -120,7 +112,6 @@ class ServerToolUseDetails(WireModel):
     tool_calls_executed: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatUsage(WireModel):
     """Token counts and cost of a generation."""
 
@@ -135,7 +126,6 @@ class ChatUsage(WireModel):
     server_tool_use_details: ServerToolUseDetails | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointInfo(WireModel):
     """An endpoint the router considered."""
 
@@ -144,15 +134,13 @@ class EndpointInfo(WireModel):
     selected: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsMetadata(WireModel):
     """The endpoints the router considered."""
 
     total: int | None = None
-    available: list[EndpointInfo] = attrs.field(factory=list)
+    available: list[EndpointInfo] = field(factory=list)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class RouterAttempt(WireModel):
     """One routing attempt and the status it got."""
 
@@ -161,7 +149,6 @@ class RouterAttempt(WireModel):
     status: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class RouterParams(WireModel):
     """Router parameters; other keys stay in ``extras``."""
 
@@ -170,7 +157,6 @@ class RouterParams(WireModel):
     version_group: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class PipelineStage(WireModel):
     """A pipeline stage run on the request (guardrail, plugin, server tools, ...)."""
 
@@ -183,7 +169,6 @@ class PipelineStage(WireModel):
     guardrail_scope: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterMetadata(WireModel):
     """Routing metadata, sent with ``X-OpenRouter-Metadata: enabled``. All fields are optional
     here (the spec requires most) so that a partial object still parses."""
@@ -202,7 +187,6 @@ class OpenRouterMetadata(WireModel):
     pipeline: list[PipelineStage] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatResponse(WireModel):
     """A non-streaming chat completion (``object: "chat.completion"``).
 

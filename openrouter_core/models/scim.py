@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -27,7 +26,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListScimGroupMappingsResponse(WireModel):
     """The answer of ``GET /scim/group-mappings``."""
 
@@ -42,7 +40,6 @@ class ListScimGroupMappingsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ScimGroupMapping(WireModel):
     """The ``ScimGroupMapping`` object."""
 
@@ -55,7 +52,6 @@ class ScimGroupMapping(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateScimGroupMappingRequest(WireModel):
     """The body of ``POST /scim/group-mappings``."""
 
@@ -77,7 +73,6 @@ class CreateScimGroupMappingRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateScimGroupMappingResponse(WireModel):
     """The answer of ``POST /scim/group-mappings``."""
 
@@ -91,7 +86,6 @@ class CreateScimGroupMappingResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateScimGroupMappingRequest(WireModel):
     """The body of ``PATCH /scim/group-mappings/{id}``."""
 
@@ -105,7 +99,6 @@ class UpdateScimGroupMappingRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteScimGroupMappingResponse(WireModel):
     """The answer of ``DELETE /scim/group-mappings/{id}``."""
 
@@ -119,7 +112,6 @@ class DeleteScimGroupMappingResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListScimGroupsResponse(WireModel):
     """The answer of ``GET /scim/groups``."""
 
@@ -134,7 +126,6 @@ class ListScimGroupsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ScimGroup(WireModel):
     """The ``ScimGroup`` object."""
 

@@ -2,9 +2,9 @@
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
+from openrouter_core._record import field
 from openrouter_core.errors import ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_response
@@ -26,7 +26,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamToolCallFunction(WireModel):
     """A fragment of a tool call's function: concatenate ``arguments`` per call ``index``."""
 
@@ -34,7 +33,6 @@ class ChatStreamToolCallFunction(WireModel):
     arguments: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamToolCall(WireModel):
     """A tool-call fragment; fragments with the same ``index`` belong to one call."""
 
@@ -44,7 +42,6 @@ class ChatStreamToolCall(WireModel):
     function: ChatStreamToolCallFunction | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamDelta(WireModel):
     """What one chunk adds to the assistant message."""
 
@@ -59,20 +56,18 @@ class ChatStreamDelta(WireModel):
     annotations: list[ChatAnnotation] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamChoice(WireModel):
     """A choice inside a chunk; ``finish_reason`` is ``None`` until the last one."""
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"finish_reason"})
 
     index: int | None = None
-    delta: ChatStreamDelta = attrs.field(factory=ChatStreamDelta)
+    delta: ChatStreamDelta = field(factory=ChatStreamDelta)
     finish_reason: str | None = None
     native_finish_reason: str | None = None
     logprobs: ChatLogprobs | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamChunk(WireModel):
     """One SSE chunk (``object: "chat.completion.chunk"``). ``choices`` may be empty (the final
     usage chunk); ``error`` reports a failure after the stream started."""
@@ -81,7 +76,7 @@ class ChatStreamChunk(WireModel):
     object: str | None = None
     created: int | None = None
     model: str | None = None
-    choices: list[ChatStreamChoice] = attrs.field(factory=list)
+    choices: list[ChatStreamChoice] = field(factory=list)
     usage: ChatUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -28,7 +27,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class STTRequest(WireModel):
     """Speech-to-text request input. Accepts a JSON body with input_audio containing base64-encoded
     audio.
@@ -57,7 +55,6 @@ class STTRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class STTInputAudio(WireModel):
     """Base64-encoded audio to transcribe."""
 
@@ -69,7 +66,6 @@ class STTInputAudio(WireModel):
     format: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class STTResponse(WireModel):
     """STT response containing transcribed text and optional usage statistics."""
 
@@ -94,7 +90,6 @@ class STTResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class STTSegment(WireModel):
     """A timestamped transcript segment, returned when response_format is verbose_json."""
 
@@ -122,7 +117,6 @@ class STTSegment(WireModel):
     tokens: list[int] | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class STTUsage(WireModel):
     """Aggregated usage statistics for the request."""
 
@@ -138,7 +132,6 @@ class STTUsage(WireModel):
     total_tokens: int | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class STTWord(WireModel):
     """A timestamped word, returned when the provider includes word-level timestamps."""
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError
@@ -27,7 +26,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechRequest(WireModel):
     """Text-to-speech request input."""
 
@@ -58,7 +56,6 @@ class SpeechRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechInputReferenceAudio(WireModel):
     """Reference audio input for stateless voice cloning."""
 
@@ -69,7 +66,6 @@ class SpeechInputReferenceAudio(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechInputReferenceAudioInput(WireModel):
     """Reference audio input object."""
 
@@ -81,7 +77,6 @@ class SpeechInputReferenceAudioInput(WireModel):
     format: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechInputReferenceText(WireModel):
     """Transcript of the accompanying reference audio."""
 
@@ -92,7 +87,6 @@ class SpeechInputReferenceText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechInputReferenceUnknown(WireModel):
     """A ``SpeechInputReference`` of a ``type`` this version does not know; its other fields are in
     ``extras``.

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -35,7 +34,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationRequest(WireModel):
     """The body of ``POST /videos``."""
 
@@ -78,7 +76,6 @@ class VideoGenerationRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class FrameImage(WireModel):
     """The ``FrameImage`` object."""
 
@@ -90,7 +87,6 @@ class FrameImage(WireModel):
     frame_type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartAudio(WireModel):
     """The ``ContentPartAudio`` object."""
 
@@ -100,7 +96,6 @@ class ContentPartAudio(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartVideo(WireModel):
     """The ``ContentPartVideo`` object."""
 
@@ -110,7 +105,6 @@ class ContentPartVideo(WireModel):
     video_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class InputReferenceUnknown(WireModel):
     """A ``InputReference`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -119,14 +113,12 @@ class InputReferenceUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationRequestProvider(WireModel):
     """Provider-specific passthrough configuration."""
 
     options: ImageGenerationProviderPreferencesOptions | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationResponse(WireModel):
     """The answer of ``POST /videos``."""
 
@@ -146,7 +138,6 @@ class VideoGenerationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationUsage(WireModel):
     """Usage and cost information for the video generation. Available once the job has completed."""
 
@@ -156,7 +147,6 @@ class VideoGenerationUsage(WireModel):
     is_byok: bool | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoModelsListResponse(WireModel):
     """The answer of ``GET /videos/models``."""
 
@@ -168,7 +158,6 @@ class VideoModelsListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoModel(WireModel):
     """The ``VideoModel`` object."""
 
@@ -208,7 +197,6 @@ class VideoModel(WireModel):
     upscale_factor: VideoModelUpscaleFactor | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoModelUpscaleFactor(WireModel):
     """Supported upscale factor range for video upscaling models."""
 

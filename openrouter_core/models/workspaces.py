@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -44,7 +43,6 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspacesResponse(WireModel):
     """The answer of ``GET /workspaces``."""
 
@@ -61,7 +59,6 @@ class ListWorkspacesResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class Workspace(WireModel):
     """The ``Workspace`` object."""
 
@@ -101,7 +98,6 @@ class Workspace(WireModel):
     updated_at: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateWorkspaceRequest(WireModel):
     """The body of ``POST /workspaces``."""
 
@@ -146,7 +142,6 @@ class CreateWorkspaceRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateWorkspaceResponse(WireModel):
     """The answer of ``POST /workspaces``."""
 
@@ -158,7 +153,6 @@ class CreateWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateWorkspaceResponseData(WireModel):
     """The created workspace."""
 
@@ -198,7 +192,6 @@ class CreateWorkspaceResponseData(WireModel):
     updated_at: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceResponse(WireModel):
     """The answer of ``GET /workspaces/{id}``."""
 
@@ -210,7 +203,6 @@ class GetWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceResponseData(WireModel):
     """The workspace."""
 
@@ -250,7 +242,6 @@ class GetWorkspaceResponseData(WireModel):
     updated_at: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateWorkspaceRequest(WireModel):
     """The body of ``PATCH /workspaces/{id}``."""
 
@@ -294,7 +285,6 @@ class UpdateWorkspaceRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateWorkspaceResponse(WireModel):
     """The answer of ``PATCH /workspaces/{id}``."""
 
@@ -306,7 +296,6 @@ class UpdateWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateWorkspaceResponseData(WireModel):
     """The updated workspace."""
 
@@ -346,7 +335,6 @@ class UpdateWorkspaceResponseData(WireModel):
     updated_at: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteWorkspaceResponse(WireModel):
     """The answer of ``DELETE /workspaces/{id}``."""
 
@@ -359,7 +347,6 @@ class DeleteWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspaceBudgetsResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/budgets``."""
 
@@ -374,7 +361,6 @@ class ListWorkspaceBudgetsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WorkspaceBudget(WireModel):
     """The ``WorkspaceBudget`` object."""
 
@@ -392,7 +378,6 @@ class WorkspaceBudget(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceBudgetResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/budgets/{interval}``."""
 
@@ -406,7 +391,6 @@ class GetWorkspaceBudgetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceBudgetResponseData(WireModel):
     """The budget for the requested interval."""
 
@@ -424,7 +408,6 @@ class GetWorkspaceBudgetResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpsertWorkspaceBudgetRequest(WireModel):
     """The body of ``PUT /workspaces/{id}/budgets/{interval}``."""
 
@@ -441,7 +424,6 @@ class UpsertWorkspaceBudgetRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpsertWorkspaceBudgetResponse(WireModel):
     """The answer of ``PUT /workspaces/{id}/budgets/{interval}``."""
 
@@ -455,7 +437,6 @@ class UpsertWorkspaceBudgetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class UpsertWorkspaceBudgetResponseData(WireModel):
     """The created or updated budget."""
 
@@ -473,7 +454,6 @@ class UpsertWorkspaceBudgetResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteWorkspaceBudgetResponse(WireModel):
     """The answer of ``DELETE /workspaces/{id}/budgets/{interval}``."""
 
@@ -486,7 +466,6 @@ class DeleteWorkspaceBudgetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspaceMembersResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/members``."""
 
@@ -503,7 +482,6 @@ class ListWorkspaceMembersResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class WorkspaceMember(WireModel):
     """The ``WorkspaceMember`` object."""
 
@@ -519,7 +497,6 @@ class WorkspaceMember(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAddWorkspaceMembersRequest(WireModel):
     """The body of ``POST /workspaces/{id}/members/add``."""
 
@@ -534,7 +511,6 @@ class BulkAddWorkspaceMembersRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAddWorkspaceMembersResponse(WireModel):
     """The answer of ``POST /workspaces/{id}/members/add``."""
 
@@ -551,7 +527,6 @@ class BulkAddWorkspaceMembersResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkRemoveWorkspaceMembersRequest(WireModel):
     """The body of ``POST /workspaces/{id}/members/remove``."""
 
@@ -566,7 +541,6 @@ class BulkRemoveWorkspaceMembersRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkRemoveWorkspaceMembersResponse(WireModel):
     """The answer of ``POST /workspaces/{id}/members/remove``."""
 
