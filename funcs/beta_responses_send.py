@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Unpack
 
-    from openrouter_core._machinery.operation import Operation
+    from openrouter_core._machinery.operation import Operation, StreamSpec
     from openrouter_core._machinery.options import CallOptions
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
@@ -32,10 +32,9 @@ __all__ = ["beta_responses_send", "beta_responses_send_async"]
 @functools.cache
 def operation() -> Operation[OpenResponsesResult]:
     """The declaration of ``POST /responses`` (built on first use)."""
-    from openrouter_core._machinery.operation import Operation
+    from openrouter_core._machinery.operation import Operation, lazy_stream
     from openrouter_core.models._shared import ResponsesRequest
     from openrouter_core.models.responses import OpenResponsesResult
-    from openrouter_core.responses.stream import STREAM
 
     return Operation(
         name="beta_responses_send",
@@ -43,8 +42,14 @@ def operation() -> Operation[OpenResponsesResult]:
         path="/responses",
         body=ResponsesRequest,
         read=OpenResponsesResult.from_dict,
-        stream=STREAM,
+        stream=lazy_stream(_stream),
     )
+
+
+def _stream() -> StreamSpec[Any, OpenResponsesResult]:
+    from openrouter_core.responses.stream import STREAM
+
+    return STREAM
 
 
 @overload

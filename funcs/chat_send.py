@@ -20,11 +20,11 @@ from returns.result import Failure, Result
 if TYPE_CHECKING:
     from typing_extensions import Unpack
 
-    from openrouter_core._machinery.operation import Operation
+    from openrouter_core._machinery.operation import Operation, StreamSpec
     from openrouter_core._machinery.options import CallOptions
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models import ChatGenerationParams, ChatResponse
+    from openrouter_core.models import ChatGenerationParams, ChatResponse, ChatStreamChunk
     from openrouter_core.streaming import AsyncChatStream, ChatStream
 
     Params = Mapping[str, Any] | ChatGenerationParams
@@ -36,8 +36,8 @@ __all__ = ["chat_send", "chat_send_async", "chat_stream", "chat_stream_async"]
 def operation() -> Operation[ChatResponse]:
     """The declaration of ``POST /chat/completions`` (built on first use: importing this
     module loads no models)."""
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core.chat.stream import CHAT_STREAM, choice_error
+    from openrouter_core._machinery.operation import Operation, lazy_stream
+    from openrouter_core.chat.errors import choice_error
     from openrouter_core.errors import ChatError
     from openrouter_core.models import ChatGenerationParams, ChatResponse
 
@@ -49,8 +49,14 @@ def operation() -> Operation[ChatResponse]:
         read=ChatResponse.from_dict,
         reported_error=choice_error,
         error_class=ChatError,
-        stream=CHAT_STREAM,
+        stream=lazy_stream(_chat_stream),
     )
+
+
+def _chat_stream() -> StreamSpec[ChatStreamChunk, ChatResponse]:
+    from openrouter_core.chat.stream import CHAT_STREAM
+
+    return CHAT_STREAM
 
 
 @overload

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from typing_extensions import Unpack
 
-    from openrouter_core._machinery.operation import Operation
+    from openrouter_core._machinery.operation import Operation, StreamSpec
     from openrouter_core._machinery.options import CallOptions
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
@@ -31,8 +31,7 @@ __all__ = ["images_generate", "images_generate_async"]
 @functools.cache
 def operation() -> Operation[ImageGenerationResponse]:
     """The declaration of ``POST /images`` (built on first use)."""
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core.images.stream import STREAM
+    from openrouter_core._machinery.operation import Operation, lazy_stream
     from openrouter_core.models.images import ImageGenerationRequest, ImageGenerationResponse
 
     return Operation(
@@ -41,8 +40,14 @@ def operation() -> Operation[ImageGenerationResponse]:
         path="/images",
         body=ImageGenerationRequest,
         read=ImageGenerationResponse.from_dict,
-        stream=STREAM,
+        stream=lazy_stream(_stream),
     )
+
+
+def _stream() -> StreamSpec[Any, ImageGenerationResponse]:
+    from openrouter_core.images.stream import STREAM
+
+    return STREAM
 
 
 @overload

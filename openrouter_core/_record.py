@@ -14,6 +14,7 @@ a field's default is its class-level value or :func:`field` (``factory``, ``conv
 
 from __future__ import annotations
 
+import sys
 import typing
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar, dataclass_transform, overload
@@ -52,6 +53,7 @@ class Field:
         "eq",
         "factory",
         "init",
+        "module",
         "name",
         "repr",
         "takes_self",
@@ -72,6 +74,8 @@ class Field:
         eq: bool = True,
     ) -> None:
         self.name = ""
+        #: The module of the class that declared the field (where its annotation is evaluated).
+        self.module = ""
         self.default = default
         self.factory = factory
         self.takes_self = takes_self
@@ -88,7 +92,7 @@ class Field:
         """Whether the field has neither a default nor a factory."""
         return self.default is NOTHING and self.factory is None
 
-    def _named(self, name: str, annotation: Any) -> Field:
+    def _named(self, name: str, annotation: Any, module: str) -> Field:
         copy = Field(
             default=self.default,
             factory=self.factory,
@@ -100,6 +104,7 @@ class Field:
             eq=self.eq,
         )
         copy.name = name
+        copy.module = module
         copy.type = annotation
         return copy
 
@@ -188,7 +193,7 @@ class Record:  # noqa: PLW1641  # unhashable unless frozen: see __init_subclass_
                 value = NOTHING  # the class's own slot, not a default
             spec = value if isinstance(value, Field) else Field(default=value)
             found.pop(name, None)
-            found[name] = spec._named(name, annotation)
+            found[name] = spec._named(name, annotation, cls.__module__)
             if isinstance(value, Field):
                 # The instance always sets it; leaving the marker would hide a missing value.
                 delattr(cls, name)
@@ -331,12 +336,17 @@ def replace(obj: R, /, **changes: Any) -> R:
 
 
 def resolve_types(cls: type[Record]) -> tuple[Field, ...]:
-    """The fields of ``cls`` with their annotations evaluated (once per class)."""
+    """The fields of ``cls`` with their annotations evaluated (once per field: a subclass shares
+    its base's fields)."""
     specs = cls.__record_fields__
-    if any(isinstance(spec.type, str) for spec in specs):
-        # Each inherited annotation is evaluated in the module of the class that declared it.
-        hints = typing.get_type_hints(cls)
-        for spec in specs:
-            if spec.name in hints:
-                spec.type = hints[spec.name]
+    pending: dict[str, list[Field]] = {}
+    for spec in specs:
+        if isinstance(spec.type, str):
+            pending.setdefault(spec.module, []).append(spec)
+    for module, found in pending.items():
+        # One evaluation per module rather than one ForwardRef (one compile) per annotation.
+        source = "(" + "".join(f"{spec.type}, " for spec in found) + ")"
+        values = eval(source, vars(sys.modules[module]))  # our own annotations
+        for spec, value in zip(found, values, strict=True):
+            spec.type = value
     return specs

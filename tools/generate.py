@@ -1011,7 +1011,10 @@ def funcs_module(op: Operation, types: Types) -> str:
         lines.append("")
     lines.append("    from typing_extensions import Unpack")
     lines.append("")
-    lines.append("    from openrouter_core._machinery.operation import Operation")
+    if op.stream is not None:
+        lines.append("    from openrouter_core._machinery.operation import Operation, StreamSpec")
+    else:
+        lines.append("    from openrouter_core._machinery.operation import Operation")
     if op.binary:
         lines.append("    from openrouter_core._machinery.binary import AsyncBody, Body")
     if op.stream is not None:
@@ -1032,14 +1035,14 @@ def funcs_module(op: Operation, types: Types) -> str:
         f"The declaration of ``{op.method} {op.path}`` (built on first use).", "    "
     )
     runtime_imports = ["Operation"] + (["Param"] if op.path_params or op.query_params else [])
+    if op.stream is not None:
+        runtime_imports.append("lazy_stream")
     if op.form:
         runtime_imports.insert(0, "Form")
     lines.append(
         f"    from openrouter_core._machinery.operation import {', '.join(runtime_imports)}"
     )
     read_expr = f"{op.response}.from_dict"
-    if op.stream is not None:
-        lines.append(f"    from {op.stream['module']} import STREAM")
     if op.binary:
         lines.append("    from openrouter_core.models._converter import reader")
         read_expr = "reader(Any)"
@@ -1074,7 +1077,7 @@ def funcs_module(op: Operation, types: Types) -> str:
     if op.binary:
         lines.append("        binary=True,")
     if op.stream is not None:
-        lines.append("        stream=STREAM,")
+        lines.append("        stream=lazy_stream(_stream),")
     files = [] if op.form else types.doc.overlay["file_fields"].get(op.operation_id, [])
     if files:
         lines.append(f"        file_fields=({''.join(f'{n!r}, ' for n in files)}),")
@@ -1085,6 +1088,11 @@ def funcs_module(op: Operation, types: Types) -> str:
             lines.append(f"            {key}=({listed}),")
         lines.append("        ),")
     lines.append("    )")
+    if op.stream is not None:
+        # Loaded when a call first streams: a call that does not loads no stream classes.
+        lines += ["", "", f"def _stream() -> StreamSpec[Any, {op.response}]:"]
+        lines.append(f"    from {op.stream['module']} import STREAM")
+        lines += ["", "    return STREAM"]
     # The sync and async calls (with overloads typing the answer by ``stream=``).
     stream_names = _stream_classes(op)
     for is_async in (False, True):

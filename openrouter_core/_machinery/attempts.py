@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 from returns.result import Failure, Result, Success
 
-from openrouter_core._machinery.binary import AsyncBody, Body
 from openrouter_core._machinery.classify import (
     Verdict,
     classify_exception,
@@ -34,7 +33,6 @@ from openrouter_core._machinery.classify import (
 from openrouter_core._machinery.http import HTTPInfo
 from openrouter_core._machinery.request import build_request
 from openrouter_core._machinery.retry import backoff_delay, is_retryable_status, next_delay
-from openrouter_core._machinery.stream import AsyncStream, Stream
 from openrouter_core._record import Record
 from openrouter_core.errors import (
     APIStatusError,
@@ -47,6 +45,7 @@ from openrouter_core.errors import (
 from openrouter_core.models._base import WireModel
 
 if TYPE_CHECKING:
+    from openrouter_core._machinery.operation import StreamSpec
     from openrouter_core._machinery.request import Prepared
     from openrouter_core.core import OpenRouterCore
 
@@ -217,6 +216,25 @@ def _stamp(value: Any, http: HTTPInfo) -> Any:
     return value
 
 
+# The stream and body classes are imported when an answer first needs them: a call that
+# neither streams nor downloads loads none of that code.
+
+
+def _stream_class(spec: StreamSpec[Any, Any], sync: bool) -> Any:
+    named = spec.sync_class if sync else spec.async_class
+    if named is not None:
+        return named
+    from openrouter_core._machinery.stream import AsyncStream, Stream
+
+    return Stream if sync else AsyncStream
+
+
+def _body_class(sync: bool) -> Any:
+    from openrouter_core._machinery.binary import AsyncBody, Body
+
+    return Body if sync else AsyncBody
+
+
 def attempts(
     core: OpenRouterCore,
     prepared: Prepared,
@@ -228,10 +246,6 @@ def attempts(
     """The attempt loop as steps; its return value is the call's Result. Streams and binary
     bodies are made of the sync or the async classes (an operation may name its own streams)."""
     spec = prepared.op.stream
-    stream_class: Any = Stream if sync else AsyncStream
-    if spec is not None:
-        stream_class = (spec.sync_class if sync else spec.async_class) or stream_class
-    body_class = Body if sync else AsyncBody
     send = Send(functools.partial(build_request, core, prepared))
     started = clock()
     attempt = 0
@@ -248,7 +262,7 @@ def attempts(
             if logger.isEnabledFor(logging.DEBUG):
                 _log_attempt(prepared, attempt, status, clock() - attempt_started)
             if spec is not None and _is_event_stream(status, response.headers):
-                stream = stream_class(
+                stream = _stream_class(spec, sync)(
                     response,
                     spec,
                     first_content_timeout=prepared.first_content_timeout,
@@ -267,6 +281,7 @@ def attempts(
                     return result
                 verdict = failed
             elif prepared.op.binary and 200 <= status < 300:
+                body_class = _body_class(sync)
                 return Success(body_class(response, _http(response, attempt, clock() - started)))
             else:
                 body = yield Read(response)

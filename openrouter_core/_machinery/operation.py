@@ -26,6 +26,7 @@ __all__ = [
     "Param",
     "RequestBody",
     "StreamSpec",
+    "lazy_stream",
 ]
 
 R = TypeVar("R")
@@ -110,6 +111,29 @@ class StreamSpec(Record, Generic[E, R], frozen=True):
     #: that name it); the generic ones when None.
     sync_class: Any = None
     async_class: Any = None
+
+
+class _LazyStreamSpec:
+    """A :class:`StreamSpec` loaded on first use of any of its attributes."""
+
+    __slots__ = ("_load", "_spec")
+
+    def __init__(self, load: Callable[[], StreamSpec[Any, Any]]) -> None:
+        self._load = load
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for a field of the spec: the slots are set in __init__ or just below.
+        if name == "_spec":
+            self._spec = self._load()
+            return self._spec
+        return getattr(self._spec, name)
+
+
+def lazy_stream(load: Callable[[], StreamSpec[E, R]]) -> StreamSpec[E, R]:
+    """A stream spec that ``load()`` builds when a call first streams, so that an operation
+    called without streaming never imports its stream classes."""
+    spec: Any = _LazyStreamSpec(load)
+    return spec  # type: ignore[no-any-return]
 
 
 class Operation(Record, Generic[R], frozen=True):

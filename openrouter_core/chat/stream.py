@@ -5,45 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from openrouter_core._machinery.classify import error_fields
-from openrouter_core._machinery.operation import ErrorFields, StreamSpec
+from openrouter_core._machinery.operation import StreamSpec
 from openrouter_core._machinery.stream import AsyncStream, Stream
 from openrouter_core.chat.accumulate import StreamAccumulator
+from openrouter_core.chat.errors import choice_error, reported_error
 from openrouter_core.errors import ChatStreamError
 from openrouter_core.models import ChatResponse, ChatStreamChunk
 
 __all__ = ["CHAT_STREAM", "AsyncChatStream", "ChatStream", "choice_error", "reported_error"]
-
-
-def choice_error(obj: dict[str, Any]) -> ErrorFields | None:
-    """The error a choice of a completion or chunk reports (``error``, or ``finish_reason``
-    ``"error"``), or None."""
-    choices = obj.get("choices")
-    if not isinstance(choices, list):
-        return None
-    for choice in choices:
-        if not isinstance(choice, dict):
-            continue
-        err = choice.get("error")
-        if isinstance(err, dict):
-            fields = error_fields({"error": err})
-            if fields is not None:
-                code, message, metadata = fields
-                return code, message or "the provider reported an error", metadata
-        if choice.get("finish_reason") == "error":
-            return None, "the generation ended with finish_reason 'error'", None
-    return None
-
-
-def reported_error(obj: Any) -> ErrorFields | None:
-    """The error a chunk reports: a top-level ``error`` object, or a choice's."""
-    if not isinstance(obj, dict):
-        return None
-    if obj.get("error") is not None:
-        fields = error_fields(obj)
-        if fields is not None:
-            return fields
-    return choice_error(obj)
 
 
 class ChatStream(Stream[ChatStreamChunk, ChatResponse]):

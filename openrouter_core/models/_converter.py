@@ -539,11 +539,22 @@ def _deferred(name: str, module: str, params: str, generate: Callable[[], _Sourc
         return fn(value)
 
     namespace["_first_call"] = first_call
-    first = params.split(",", maxsplit=1)[0]
-    exec(f"def {name}({params}):\n    return _first_call({first})\n", namespace)
-    fn = namespace[name]
-    stub_code = fn.__code__
+    template, defaults = _stub_template(params)
+    stub_code = template.replace(co_name=name, co_qualname=name)
+    fn = types.FunctionType(stub_code, namespace, name, defaults)
     return fn
+
+
+@functools.cache
+def _stub_template(params: str) -> tuple[types.CodeType, tuple[Any, ...] | None]:
+    """The code of a stub taking ``params`` and passing its first one to ``_first_call``,
+    compiled once per parameter list and copied for each stub (compiling each was the larger
+    part of a first call's cost)."""
+    first = params.split(",", maxsplit=1)[0]
+    namespace: dict[str, Any] = {}
+    exec(f"def stub({params}):\n    return _first_call({first})\n", namespace)
+    stub = namespace["stub"]
+    return stub.__code__, stub.__defaults__
 
 
 def _emit_read(conv: Converter, src: _Source, tp: Any, var: str, pad: str) -> None:
