@@ -1,5 +1,6 @@
 """Callers import just the operations they need: importing an operation loads no models, and
-calling it loads its own group's models (and the shared ones), never chat's or another group's."""
+calling it loads its own group's models and their readers (and the shared ones), never chat's or
+another group's; a sync call that does not stream loads neither asyncio nor the stream code."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+from openrouter_core.testing import completion_body
+from tests.loopback import LoopbackServer, json_response
 
 ROOT = Path(__file__).resolve().parents[1]
 OPERATIONS = sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if p.stem != "__init__")
@@ -42,7 +46,7 @@ def _models_after_call(module: str, call: str) -> set[str]:
         f"from funcs.{module} import {module}\n"
         "core = FakeOpenRouter().core()\n"
         f"assert {call}.unwrap() is not None\n"
-        "print(json.dumps([m.rsplit('.', 1)[1] for m in sys.modules\n"
+        "print(json.dumps([m.removeprefix('openrouter_core.models.') for m in sys.modules\n"
         "                  if m.startswith('openrouter_core.models.')]))\n"
     )
     loaded = _run(code)
@@ -50,8 +54,13 @@ def _models_after_call(module: str, call: str) -> set[str]:
     return set(loaded)
 
 
+def _with_readers(modules: set[str]) -> set[str]:
+    """``modules`` and their readers written ahead of time (``_readers.<module>``)."""
+    return modules | {f"_readers.{m}" for m in modules} | {"_readers"}
+
+
 def test_calling_an_operation_loads_only_its_own_models() -> None:
-    machinery = {"_base", "_converter", "_shared"}
+    machinery = {"_base", "_converter", "_shared", "_readers", "_readers._shared"}
     for module, call, group in (
         ("models_list", "models_list(core)", "models"),
         (
@@ -63,12 +72,50 @@ def test_calling_an_operation_loads_only_its_own_models() -> None:
     ):
         loaded = _models_after_call(module, call)
         assert loaded & {group, "_shared"}
-        assert loaded <= machinery | {group}, loaded
-        assert not loaded & CHAT_MODULES
+        assert loaded <= machinery | _with_readers({group}), loaded
+        assert loaded & {f"_readers.{group}", "_readers._shared"}
+        assert not loaded & (_with_readers(CHAT_MODULES) - {"_readers"})
 
 
 def test_chat_loads_no_generated_models() -> None:
     loaded = _models_after_call(
         "chat_send", "chat_send(core, {'messages': [{'role': 'user', 'content': 'hi'}]})"
     )
-    assert loaded <= CHAT_MODULES | {"_base", "_converter"}, loaded
+    assert loaded <= _with_readers(CHAT_MODULES) | {"_base", "_converter"}, loaded
+    assert "_readers.request" in loaded
+    assert "_readers.response" in loaded
+
+
+def test_a_sync_chat_call_loads_only_what_it_uses() -> None:
+    """The cold path of a script or a serverless function: one sync call, not streamed."""
+    with LoopbackServer(default=json_response(200, completion_body())) as server:
+        code = (
+            "import json, sys\n"
+            "from openrouter_core import OpenRouterCore\n"
+            "from funcs.chat_send import chat_send\n"
+            f"core = OpenRouterCore(api_key='k', server_url={server.base_url!r})\n"
+            "params = {'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}\n"
+            "assert chat_send(core, params).unwrap().choices\n"
+            "from openrouter_core.models import _converter\n"
+            "runtime = [fn.__name__ for fn in _converter._SHAPES\n"
+            "           if getattr(fn, '__code__', None) is not None\n"
+            "           and fn.__code__.co_filename.startswith('<openrouter_core generated')]\n"
+            "print(json.dumps({'modules': sorted(sys.modules), 'compiled': runtime}))\n"
+        )
+        result = _run(code)
+    assert isinstance(result, dict)
+    modules = set(result["modules"])
+    unused = {
+        "asyncio",
+        "openrouter_core._machinery.stream",
+        "openrouter_core._machinery.sse",
+        "openrouter_core._machinery.binary",
+        "openrouter_core.chat.stream",
+        "openrouter_core.chat.accumulate",
+        "openrouter_core.models.stream",
+        "attrs",
+        "cattrs",
+    }
+    assert not modules & unused, modules & unused
+    # Every reader and writer the call used came compiled with the package.
+    assert result["compiled"] == []

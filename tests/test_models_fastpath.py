@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import sys
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +30,7 @@ from openrouter_core.models import (
     ErrorResponse,
     WireModel,
 )
+from openrouter_core.models import _converter as _converter_module
 from openrouter_core.models._converter import (
     _STRICT,
     Converter,
@@ -324,6 +327,13 @@ def test_public_results_are_unchanged() -> None:
 # is the generated one runs it on every call.
 
 _GENERATED = "<openrouter_core generated "
+_AHEAD_OF_TIME = str(Path(_converter_module.__file__).parent / "_readers")
+
+
+def _is_generated(fn: Any) -> bool:
+    """Whether ``fn`` is generated code: compiled at run time, or written ahead of time."""
+    filename: str = fn.__code__.co_filename
+    return filename.startswith((_GENERATED, _AHEAD_OF_TIME))
 
 
 def _model_classes() -> list[type[WireModel]]:
@@ -435,14 +445,28 @@ def slow_reads() -> Iterator[list[type]]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(_converter, "_slow_hook", slow_hook)
-        for reader, shape in list(_converter._SHAPES.items()):
-            if shape[0] != "model" or not reader.__code__.co_filename.startswith(_GENERATED):
-                continue
-            namespace = reader.__globals__
+        # The readers' globals: of those compiled at run time, and the modules written ahead
+        # of time already imported (those imported later get the patched _slow_hook).
+        namespaces = {
+            id(reader.__globals__): reader.__globals__
+            for reader, shape in list(_converter._SHAPES.items())
+            if shape[0] == "model" and _is_generated(reader)
+        }
+        for name, module in list(sys.modules.items()):
+            if name.startswith("openrouter_core.models._readers."):
+                namespaces[id(vars(module))] = vars(module)
+        for namespace in namespaces.values():
             for name, value in list(namespace.items()):
                 if name.startswith("_slow") and not hasattr(value, "spied"):
-                    patch.setitem(namespace, name, _spying(value, shape[1], calls))
+                    patch.setitem(namespace, name, _spying(value, _slow_class(value), calls))
         yield calls
+
+
+def _slow_class(slow: Any) -> type:
+    """The class a function made by ``_slow_hook`` reads (held in its closure)."""
+    cell = slow.__closure__[slow.__code__.co_freevars.index("cls")]
+    cls: type = cell.cell_contents
+    return cls
 
 
 @pytest.mark.parametrize("full", [False, True], ids=["required", "full"])
@@ -465,11 +489,32 @@ def test_every_model_is_read_and_written_by_generated_code(
     # What structure() and to_dict() call for the class is its generated reader and writer.
     reader, writer = _READERS[cls], _WRITERS[cls]
     assert _SHAPES.get(reader) == ("model", cls)
-    assert reader.__code__.co_filename.startswith(_GENERATED)
+    assert reader.__code__.co_filename.startswith(_AHEAD_OF_TIME)
     assert _SHAPES.get(writer) == ("writer", cls)
-    assert writer.__code__.co_filename.startswith(_GENERATED)
+    assert writer.__code__.co_filename.startswith(_AHEAD_OF_TIME)
     # The spy does see a fallback: the generated reader declines a list.
     slow_reads.clear()
     with pytest.raises(ModelError):
         structure([], cls, strict=False)
     assert slow_reads == [cls]
+
+
+@pytest.mark.parametrize(
+    ("cls", "wire"),
+    [
+        (ChatGenerationParams, KITCHEN_SINK),
+        (ChatResponse, RESPONSE),
+        *((ChatStreamChunk, chunk) for chunk in CHUNKS),
+    ],
+)
+def test_readers_compiled_at_run_time_match_those_written_ahead_of_time(
+    cls: type[WireModel], wire: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A class of another package gets its reader compiled on first use: the same source.
+    monkeypatch.setattr(_converter_module, "AHEAD_OF_TIME", False)
+    runtime = Converter()
+    obj = runtime.get_structure_hook(cls)(copy.deepcopy(wire), cls)
+    assert runtime.get_structure_hook(cls).__code__.co_filename.startswith(_GENERATED)
+    assert obj == structure(copy.deepcopy(wire), cls, strict=False)
+    out = runtime.get_unstructure_hook(cls)(obj)
+    assert repr(out) == repr(obj.to_dict())

@@ -1460,6 +1460,7 @@ def generated_files() -> set[Path]:
     for folder, pattern in (
         ("funcs", "*.py"),
         ("openrouter_core/models", "*.py"),
+        ("openrouter_core/models/_readers", "*.py"),
         ("docs", "*.md"),
     ):
         for path in (ROOT / folder).glob(pattern):
@@ -1468,11 +1469,38 @@ def generated_files() -> set[Path]:
     return found
 
 
+def write(files: dict[Path, str]) -> None:
+    """Write the files whose text changed."""
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+
+
+def readers() -> dict[Path, str]:
+    """The models' readers and writers written ahead of time (tools/readers.py)."""
+    import json
+    import subprocess
+
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "readers.py")],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    return {Path(path): text for path, text in json.loads(out.stdout).items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the committed files differ")
     args = parser.parse_args()
     files = formatted(build())
+    if not args.check:
+        write(files)
+    # The readers are written from the models just written, by a fresh interpreter.
+    files.update(formatted(readers()))
     stale = generated_files() - set(files)
     if args.check:
         problems = [f"{p.relative_to(ROOT)}: no longer generated" for p in sorted(stale)]
@@ -1490,10 +1518,7 @@ def main() -> int:
         return 1 if problems else 0
     for path in stale:
         path.unlink()
-    for path, text in files.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+    write(files)
     print(f"wrote {len(files)} files")
     return 0
 

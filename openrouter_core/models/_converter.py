@@ -14,6 +14,7 @@ both into errors (``temprature: unknown field``), except for classes whose schem
 from __future__ import annotations
 
 import functools
+import importlib
 import linecache
 import threading
 import types
@@ -594,7 +595,11 @@ def _emit_read(conv: Converter, src: _Source, tp: Any, var: str, pad: str) -> No
         if float in plain:
             accept.append(f"type({var}) is float")
         call = f"{var} = {src.ref(hook, 'H')}({var}, {src.ref(tp, 'T')})"
-        if accept:
+        if len(accept) == 1 and " or " not in accept[0] and not accept[0].startswith("("):
+            # One test: negated in place (``is not``), not wrapped in ``not (...)``.
+            add(f"{pad}if {accept[0].replace(' is ', ' is not ', 1)}:")
+            add(f"{pad}    {call}")
+        elif accept:
             add(f"{pad}if not ({' or '.join(accept)}):")
             add(f"{pad}    {call}")
         else:
@@ -650,7 +655,7 @@ def _factory(a: Field) -> tuple[Callable[..., Any], bool] | None:
     return None
 
 
-def _slow_hook(conv: Converter, cls: type[WireModel]) -> Hook:
+def _slow_hook(conv: Converter, cls: type[WireModel]) -> Callable[..., Any]:
     """:func:`_class_hook` for ``cls``, built when first needed."""
     built: list[Hook] = []
 
@@ -662,21 +667,71 @@ def _slow_hook(conv: Converter, cls: type[WireModel]) -> Hook:
     return slow
 
 
+#: Whether the readers and writers written ahead of time (``openrouter_core/models/_readers/``,
+#: by ``make generate``) are used; the generator turns it off while it writes them.
+AHEAD_OF_TIME = True
+_PACKAGE = "openrouter_core.models."
+
+
+def _ahead_of_time(cls: type[WireModel], name: str) -> Any:
+    """The function ``name`` written ahead of time for ``cls``, or None (a class of another
+    package, or none written): the same source the converter would generate, compiled with
+    the package instead of on a first call."""
+    module = cls.__module__
+    if not AHEAD_OF_TIME or not module.startswith(_PACKAGE):
+        return None
+    try:
+        readers = importlib.import_module(f"{_PACKAGE}_readers.{module[len(_PACKAGE) :]}")
+    except ImportError:
+        return None
+    fn = getattr(readers, name, None)
+    # The module also holds the functions of a class of the same name defined elsewhere.
+    return fn if fn is not None and getattr(fn, "model", None) is cls else None
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def written_for(cls: type[WireModel]) -> Callable[[F], F]:
+    """Marks a function written ahead of time as the reader or writer of ``cls``."""
+
+    def mark(fn: F) -> F:
+        fn.model = cls  # type: ignore[attr-defined]
+        return fn
+
+    return mark
+
+
+def late_hook(namespace: dict[str, Any], name: str, tp: Any) -> Hook:
+    """For a module written ahead of time: a hook of ``tp`` that on its first call looks up
+    the converter's hook and puts it in ``namespace[name]`` for the later calls."""
+
+    def first_call(value: Any, given: Any = None) -> Any:
+        hook = namespace[name] = get_converter().get_structure_hook(tp)
+        return hook(value, given)
+
+    return first_call
+
+
 def _fast_class_hook(conv: Converter, cls: type[WireModel]) -> Hook:
     """The generated reader of ``cls``; see the section comment."""
     if any((_factory(a) or (None, False))[1] for a in fields(cls)):
         return _class_hook(conv, cls)  # a default computed from the instance: not generated
     name = f"structure_{cls.__name__}"
-    hook: Hook = _deferred(
-        name, cls.__module__, "value, _=None", lambda: _reader_source(conv, cls, name)
-    )
+    hook: Hook | None = _ahead_of_time(cls, name)
+    if hook is None:
+        hook = _deferred(
+            name, cls.__module__, "value, _=None", lambda: _reader_source(conv, cls, name)
+        )
     _SHAPES[hook] = ("model", cls)
     return hook
 
 
-def _reader_source(conv: Converter, cls: type[WireModel], name: str) -> _Source:
+def _reader_source(
+    conv: Converter, cls: type[WireModel], name: str, src: _Source | None = None
+) -> _Source:
     fields = _wire_names(cls)
-    src = _Source()
+    src = src or _Source()
     add = src.lines.append
     slow = src.ref(_slow_hook(conv, cls), "slow")
     required = sum(1 for a in fields if a.required)
@@ -698,7 +753,9 @@ def _reader_source(conv: Converter, cls: type[WireModel], name: str) -> _Source:
         _emit_read(conv, src, a.type, var, " " * 16)
         add("            else:")
         factory = _factory(a)
-        if factory is not None:
+        if factory is not None and factory[0] in (list, dict):
+            add(f"                {var} = {'[]' if factory[0] is list else '{}'}")
+        elif factory is not None:
             add(f"                {var} = {src.ref(factory[0], 'D')}()")
         elif a.default is None or type(a.default) in (str, int, bool):
             add(f"                {var} = {a.default!r}")
@@ -785,18 +842,20 @@ def _unstructure_value(value: Any) -> Any:
 def _fast_class_unhook(conv: Converter, cls: type[WireModel]) -> Callable[[Any], Any]:
     """The generated writer of ``cls``: what :func:`_class_unhook` writes, in one function."""
     name = f"unstructure_{cls.__name__}"
-    unhook: Callable[[Any], Any] = _deferred(
-        name, cls.__module__, "obj", lambda: _writer_source(conv, cls, name)
-    )
+    unhook: Callable[[Any], Any] | None = _ahead_of_time(cls, name)
+    if unhook is None:
+        unhook = _deferred(name, cls.__module__, "obj", lambda: _writer_source(conv, cls, name))
     _SHAPES[unhook] = ("writer", cls)
     return unhook
 
 
-def _writer_source(conv: Converter, cls: type[WireModel], name: str) -> _Source:
+def _writer_source(
+    conv: Converter, cls: type[WireModel], name: str, src: _Source | None = None
+) -> _Source:
     fields = _wire_names(cls)
     omitted = [a for a in fields if a.default is None and a.name not in cls._always_emit]
     written = [a for a in fields if a not in omitted]
-    src = _Source()
+    src = src or _Source()
     add = src.lines.append
     add(f"def {name}(obj):")
     for a in written:
