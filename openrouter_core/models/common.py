@@ -1,6 +1,8 @@
 """Models shared by requests and responses: content parts, tool calls, reasoning details and the
 assistant message (which a request sends back exactly as a response delivered it)."""
 
+from __future__ import annotations
+
 from typing import ClassVar, Literal, TypeAlias
 
 from openrouter_core.models._base import WireModel

@@ -1,5 +1,7 @@
 """OpenRouter's JSON error body, as sent with an error status or inside a stream chunk."""
 
+from __future__ import annotations
+
 from typing import Any, ClassVar
 
 from returns.result import Result
@@ -29,6 +31,6 @@ class ErrorResponse(WireModel):
     openrouter_metadata: dict[str, Any] | None = None
 
     @classmethod
-    def from_dict(cls, data: object) -> Result["ErrorResponse", ResponseValidationError]:
+    def from_dict(cls, data: object) -> Result[ErrorResponse, ResponseValidationError]:
         """Read an error body (parsed JSON); never raises."""
         return read_response(data, cls)

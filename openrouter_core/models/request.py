@@ -4,6 +4,8 @@ Enums the spec marks open (effort, service tier, modalities, provider names, eng
 plain strings. ``Literal`` fields are the discriminating tags, with their value as the default.
 """
 
+from __future__ import annotations
+
 from typing import Any, ClassVar, Literal, TypeAlias
 
 from returns.result import Failure, Result, Success
@@ -811,7 +813,7 @@ class ChatGenerationParams(WireModel):
     route: str | None = None
 
     @classmethod
-    def from_dict(cls, data: object) -> Result["ChatGenerationParams", InvalidRequestError]:
+    def from_dict(cls, data: object) -> Result[ChatGenerationParams, InvalidRequestError]:
         """Read a request mapping; never raises."""
         try:
             params = structure(data, cls, strict=True)

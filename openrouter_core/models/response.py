@@ -6,6 +6,8 @@ the schema *requires* (``system_fingerprint``, ``finish_reason``, logprob ``cont
 explicit ``null`` on an optional field does not survive a round trip.
 """
 
+from __future__ import annotations
+
 from typing import Any, ClassVar
 
 from returns.result import Result
@@ -208,6 +210,6 @@ class ChatResponse(WireModel):
     openrouter_metadata: OpenRouterMetadata | None = None
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result["ChatResponse", ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[ChatResponse, ResponseValidationError]:
         """Read a response body (parsed JSON); never raises."""
         return read_response(data, cls)

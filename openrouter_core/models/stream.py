@@ -1,5 +1,7 @@
 """A streamed chunk: :class:`ChatStreamChunk` and its parts, read tolerantly."""
 
+from __future__ import annotations
+
 from typing import Any, ClassVar
 
 from returns.result import Result
@@ -85,6 +87,6 @@ class ChatStreamChunk(WireModel):
     error: ErrorBody | None = None
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result["ChatStreamChunk", ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[ChatStreamChunk, ResponseValidationError]:
         """Read one chunk (parsed JSON of an SSE ``data:`` line); never raises."""
         return read_response(data, cls)
