@@ -13,12 +13,12 @@ from urllib.parse import quote, urlencode
 
 from returns.result import Failure, Result, Success
 
-from openrouter_core._machinery.files import FilePart, file_part, input_audio
 from openrouter_core._machinery.options import resolve
 from openrouter_core._record import Record, field, fields
 from openrouter_core.errors import InvalidRequestError
 
 if TYPE_CHECKING:
+    from openrouter_core._machinery.files import FilePart
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.core import OpenRouterCore, RetryConfig, TimeoutTuple
 
@@ -151,6 +151,8 @@ def _form(op: Operation[Any], params: object) -> tuple[dict[str, str], tuple[Fil
     for key in form.required:
         if params.get(key) is None:
             _refuse(key, "required field missing")
+    from openrouter_core._machinery.files import file_part
+
     fields: dict[str, str] = {}
     files: list[FilePart] = []
     for key, value in params.items():
@@ -172,6 +174,10 @@ def _form(op: Operation[Any], params: object) -> tuple[dict[str, str], tuple[Fil
 
 def _encode_files(op: Operation[Any], data: Mapping[str, Any]) -> Mapping[str, Any]:
     """``data`` with each file given to a base64 field read and encoded."""
+    if not op.file_fields:
+        return data
+    from openrouter_core._machinery.files import file_part, input_audio
+
     out: dict[str, Any] | None = None
     for name in op.file_fields:
         value = data.get(name)
