@@ -208,7 +208,7 @@ class Record:  # noqa: PLW1641  # unhashable unless frozen: see __init_subclass_
             if "__hash__" not in cls.__dict__:
                 cls.__hash__ = _frozen_hash  # type: ignore[method-assign]
         if "__init__" not in cls.__dict__:
-            cls.__init__ = _first_init  # type: ignore[method-assign]
+            cls.__init__ = _stub_init(cls)  # type: ignore[method-assign]
 
     def __repr__(self) -> str:
         shown = ", ".join(
@@ -242,14 +242,19 @@ def _frozen_hash(self: Any) -> int:
     return hash((type(self), *(getattr(self, f.name) for f in self.__record_fields__ if f.eq)))
 
 
-def _first_init(self: Any, *args: Any, **kwargs: Any) -> None:
-    """Every record class's ``__init__`` until its first call compiles the real one."""
-    cls = type(self)
-    init = _compile_init(cls)
-    # Installed on the class that declared the stub, which is the instance's class unless a
-    # subclass did not get its own (a class created before being a record): compile for it.
-    cls.__init__ = init
-    init(self, *args, **kwargs)
+def _stub_init(owner: type) -> Callable[..., None]:
+    """``owner``'s ``__init__`` until its first call compiles the real one and puts it in its
+    place (on ``owner``: a subclass's own ``__init__`` calling ``super().__init__`` gets the
+    base class's)."""
+
+    def first_call(self: Any, *args: Any, **kwargs: Any) -> None:
+        init = _compile_init(owner)
+        owner.__init__ = init  # type: ignore[misc]
+        init(self, *args, **kwargs)
+
+    first_call.__name__ = "__init__"
+    first_call.__qualname__ = f"{owner.__qualname__}.__init__"
+    return first_call
 
 
 def _compile_init(cls: type) -> Callable[..., None]:

@@ -183,3 +183,15 @@ def test_responses_stream_example_runs_against_the_fake(capsys: Any) -> None:
     exec(compile(_block("isinstance(event, TextDeltaEvent)"), "README", "exec"), namespace)
     assert capsys.readouterr().out == "Hi!"
     assert fake.requests[0].json["stream"] is True
+
+
+def test_replace_example() -> None:
+    from openrouter_core import replace
+
+    core = OpenRouterCore(api_key="k", app_title="App")
+    assert 'slow = replace(core, timeout=120.0, app_title="Batch job")' in README
+    slow = replace(core, timeout=120.0, app_title="Batch job")
+    assert slow.timeout == 120.0
+    assert slow.base_headers["X-OpenRouter-Title"] == "Batch job"
+    assert core.base_headers["X-OpenRouter-Title"] == "App"
+    assert slow.base_headers["Authorization"] == "Bearer k"
