@@ -80,6 +80,8 @@ class Config:
     concurrency: int = 50
     stream_chunks: int = 20000
     import_runs: int = 15
+    # Runs of each funcs/ module imported alone; about 100 modules, so a few runs each.
+    op_import_runs: int = 3
     reps: int = 5
     warmup: int = 30
     figures: tuple[str, ...] = (

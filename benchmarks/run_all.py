@@ -1,8 +1,10 @@
 """Run every benchmark in one go and print one markdown table of ratios.
 
-openrouter-core beside the floor (raw ``httpx`` / ``httpx2`` + ``json.loads``) and the peers
-(``openai``, the official ``openrouter`` package), all against the same local server
-(``benchmarks/server.py``, its own process on 127.0.0.1) on the same machine.
+openrouter-core beside the floor (raw ``httpx`` / ``httpx2`` + ``json.loads``; for imports, the
+bare import of the runtime dependencies) and the peers (``openai``, the official ``openrouter``
+package), all against the same local server (``benchmarks/server.py``, its own process on
+127.0.0.1) on the same machine. The cold starts (chat, streamed chat, ``models_list``) take raw
+``httpx2``, the transport openrouter-core ships on, as their floor; raw ``httpx`` stays beside it.
 
 The peers are benchmark-only dependencies: unless ``--no-venv`` is given, this script creates
 ``.bench-venv`` with the exact versions of ``benchmarks/requirements.txt`` plus the project
@@ -12,7 +14,8 @@ The peers are benchmark-only dependencies: unless ``--no-venv`` is given, this s
     python benchmarks/run_all.py --quick --no-venv --output -   # seconds, current interpreter
 
 Sizes: ``--calls`` (BENCH_CALLS), ``--concurrency`` (BENCH_CONCURRENCY), ``--stream-chunks``
-(BENCH_STREAM_CHUNKS), ``--import-runs`` (BENCH_IMPORT_RUNS), ``--reps`` (BENCH_REPS).
+(BENCH_STREAM_CHUNKS), ``--import-runs`` (BENCH_IMPORT_RUNS), ``--op-import-runs``
+(BENCH_OP_IMPORT_RUNS: runs of each ``funcs/`` module imported alone), ``--reps`` (BENCH_REPS).
 """
 
 from __future__ import annotations
@@ -47,6 +50,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=int, default=_env_int("BENCH_CONCURRENCY", 50))
     parser.add_argument("--stream-chunks", type=int, default=_env_int("BENCH_STREAM_CHUNKS", 20000))
     parser.add_argument("--import-runs", type=int, default=_env_int("BENCH_IMPORT_RUNS", 15))
+    parser.add_argument(
+        "--op-import-runs",
+        type=int,
+        default=_env_int("BENCH_OP_IMPORT_RUNS", 3),
+        help="runs of each funcs/ module imported alone (the slowest single operation row)",
+    )
     parser.add_argument("--reps", type=int, default=_env_int("BENCH_REPS", 5))
     parser.add_argument(
         "--quick", action="store_true", help="tiny sizes: a smoke run of every path in seconds"
@@ -71,7 +80,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.calls, args.concurrency, args.stream_chunks = 40, 4, 200
-        args.import_runs, args.reps = 2, 2
+        args.import_runs, args.op_import_runs, args.reps = 2, 1, 2
     unknown = set(args.only.split(",")) - set(FIGURES)
     if unknown:
         parser.error(f"unknown figure(s) in --only: {sorted(unknown)}")
@@ -134,6 +143,7 @@ def main(argv: list[str]) -> int:
         concurrency=args.concurrency,
         stream_chunks=args.stream_chunks,
         import_runs=args.import_runs,
+        op_import_runs=args.op_import_runs,
         reps=args.reps,
         warmup=5 if args.quick else 30,
         figures=tuple(args.only.split(",")),
@@ -200,7 +210,8 @@ def main(argv: list[str]) -> int:
         f"{bench_calls.block_plan(cfg)[0]} alternating blocks), "
         f"concurrency={cfg.concurrency}, stream chunks={cfg.stream_chunks} "
         f"({bench_stream.stream_reps(cfg)} streams per variant), import runs={cfg.import_runs} "
-        f"(cold start: {max(3, cfg.import_runs // 2)})",
+        f"(each funcs/ module alone: {cfg.op_import_runs}; "
+        f"cold start: {bench_import.coldstart_runs(cfg)})",
         *(f"- {note}" for note in load_notes),
         "",
         table,
@@ -209,8 +220,12 @@ def main(argv: list[str]) -> int:
         "(calls/s, chunks/s, events/s) and worse for times and memory. The floor is "
         "raw httpx (for the responses stream too: raw httpx iter_lines + json.loads; "
         "for imports: the runtime dependencies of pyproject.toml; "
-        "for the models_list cold start: raw httpx2 doing the same GET; "
-        "for the decoder: a bare bytes.split). Medians of alternating runs. "
+        "for the three cold starts (chat, streamed chat, models_list): raw httpx2, the "
+        "transport openrouter-core ships on, doing the same request, with raw httpx beside it "
+        "and openrouter-core's ratio to raw httpx in its note; "
+        "for the decoder: a bare bytes.split). Medians of alternating runs; the slowest single "
+        "operation is the largest of the per-module medians (each funcs/ module imported alone "
+        "with openrouter_core, in runs spread over the import rounds). "
         "Client CPU per unit is the measuring process's own CPU time (time.process_time; for "
         "imports and cold starts, the child's) per call, chunk or import: what the client "
         "costs, and less disturbed than the wall clock when other processes share the cores.",

@@ -316,9 +316,9 @@ def test_public_results_are_unchanged() -> None:
 
 # --- every model class is read and written by its generated functions ---------------------------
 #
-# A valid object of every public model class, built from its attrs field types (once with the
+# A valid object of every public model class, built from its field types (once with the
 # required fields only, once with every field set), must be read by the class's generated reader
-# without falling back to the slow cattrs hook, and written by its generated writer.
+# without falling back to the slow hook, and written by its generated writer.
 #
 # The seam: a generated reader falls back by calling the function that ``_slow_hook`` made for it,
 # held in the reader's globals as ``_slow<N>`` (see ``_reader_source``). The fixture wraps every
