@@ -1,10 +1,11 @@
 """The one converter of the package (JSON values to models and back), built lazily, and its hooks.
 
 Structuring is strict about JSON types (no ``"5"`` -> ``5`` coercion) and fast: for each model
-class the converter generates one reader and one writer (compiled on first call; see "the fast
-path" below) with the common type checks inline. Whatever such a reader declines goes to the
-class's plain hook, which reads the object field by field with the same hooks and names the path
-of the first problem; so errors read exactly as they would without the fast path.
+class the converter generates one reader and one writer (written ahead of time for the package's
+models, compiled on first call for others; see "the fast path" below) with the common type
+checks inline. Whatever such a reader declines goes to the class's plain hook, which reads the
+object field by field with the same hooks and names the path of the first problem; so errors
+read exactly as they would without the fast path.
 
 Reading is tolerant by default (responses): unknown keys go to ``extras`` and an unknown tag of a
 response-side union becomes its "unknown" variant. Reading a request sets ``_STRICT``, which turns
@@ -470,6 +471,10 @@ def _unstructure_any(value: Any) -> Any:
 # (:func:`_class_hook`, built on first need), which either reads it (a tuple, a non-dict mapping)
 # or raises the precise error; so errors, and every value the fast path declines, are exactly
 # those of the slow path.
+#
+# For the package's own models the same source is written ahead of time by ``make generate``
+# (tools/readers.py, into ``openrouter_core/models/_readers/``), so a fresh process compiles none
+# of it; a class defined elsewhere gets its functions compiled on first use.
 
 
 class _FastPathError(Exception):
