@@ -110,6 +110,7 @@ def test_a_sync_chat_call_loads_only_what_it_uses() -> None:
         "openrouter_core._machinery.stream",
         "openrouter_core._machinery.sse",
         "openrouter_core._machinery.binary",
+        "openrouter_core._machinery.files",
         "openrouter_core.chat.stream",
         "openrouter_core.chat.accumulate",
         "openrouter_core.models.stream",
