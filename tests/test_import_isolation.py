@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from openrouter_core.testing import completion_body
-from tests.loopback import LoopbackServer, json_response
+from openrouter_core.testing import completion_body, sse_bytes, stream_chunks
+from tests.loopback import LoopbackServer, json_response, sse
 
 ROOT = Path(__file__).resolve().parents[1]
 OPERATIONS = sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if p.stem != "__init__")
@@ -120,3 +120,21 @@ def test_a_sync_chat_call_loads_only_what_it_uses() -> None:
     assert not modules & unused, modules & unused
     # Every reader and writer the call used came compiled with the package.
     assert result["compiled"] == []
+
+
+def test_a_sync_stream_never_imports_asyncio() -> None:
+    body = sse_bytes(stream_chunks(["Hel", "lo"]))
+    with LoopbackServer(default=sse([body])) as server:
+        code = (
+            "import json, sys\n"
+            "from openrouter_core import OpenRouterCore\n"
+            "from funcs.chat_send import chat_send\n"
+            f"core = OpenRouterCore(api_key='k', server_url={server.base_url!r})\n"
+            "params = {'model': 'm', 'messages': [{'role': 'user', 'content': 'hi'}]}\n"
+            "stream = chat_send(core, params, stream=True).unwrap()\n"
+            "text = ''.join(c.unwrap().choices[0].delta.content or '' for c in stream\n"
+            "               if c.unwrap().choices)\n"
+            "print(json.dumps({'text': text, 'asyncio': 'asyncio' in sys.modules}))\n"
+        )
+        result = _run(code)
+    assert result == {"text": "Hello", "asyncio": False}
