@@ -325,13 +325,6 @@ def ratio_at_least(
     return check
 
 
-def absolute_at_most(limit: float) -> Callable[[Row, dict[str, Row]], bool | None]:
-    def check(row: Row, group: dict[str, Row]) -> bool | None:
-        return None if row.value is None else row.value <= limit
-
-    return check
-
-
 def rotated(items: Sequence[str], i: int) -> list[str]:
     """``items`` rotated by ``i``, so each variant takes its turn at every position."""
     if not items:

@@ -93,20 +93,24 @@ class Field:
         return self.default is NOTHING and self.factory is None
 
     def _named(self, name: str, annotation: Any, module: str) -> Field:
-        copy = Field(
-            default=self.default,
-            factory=self.factory,
-            takes_self=self.takes_self,
-            converter=self.converter,
-            validator=self.validator,
-            init=self.init,
-            repr=self.repr,
-            eq=self.eq,
-        )
-        copy.name = name
-        copy.module = module
-        copy.type = annotation
-        return copy
+        """This field as ``name`` of a class of ``module``: itself, unless another class
+        already named it (a ``field()`` object reused), then a copy."""
+        spec = self
+        if self.name:
+            spec = Field(
+                default=self.default,
+                factory=self.factory,
+                takes_self=self.takes_self,
+                converter=self.converter,
+                validator=self.validator,
+                init=self.init,
+                repr=self.repr,
+                eq=self.eq,
+            )
+        spec.name = name
+        spec.module = module
+        spec.type = annotation
+        return spec
 
     def __repr__(self) -> str:
         return f"Field(name={self.name!r}, type={self.type!r}, default={self.default!r})"

@@ -182,3 +182,21 @@ def test_an_exception_can_be_a_record() -> None:
     with pytest.raises(FailingError):
         raise err
     assert hash(err) == hash(err)
+
+
+_SHARED: Any = field(factory=list)
+
+
+class UsesShared(Record):
+    items: list[int] = _SHARED
+
+
+class AlsoUsesShared(Record):
+    names: list[str] = _SHARED
+
+
+def test_a_field_object_used_by_two_classes_keeps_each_name() -> None:
+    assert [f.name for f in fields(UsesShared)] == ["items"]
+    assert [f.name for f in fields(AlsoUsesShared)] == ["names"]
+    assert AlsoUsesShared().names == []
+    assert UsesShared(items=[1]).items == [1]
