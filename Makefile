@@ -16,7 +16,7 @@ $(1)/bin/python -m pip install -q --disable-pip-version-check --no-deps --no-bui
 touch $(1)/.installed
 endef
 
-.PHONY: test lint typecheck typing unit unit-all generate demo bench clean
+.PHONY: test lint typecheck typing unit unit-all unit-lowest generate demo bench clean
 
 $(STAMP): pyproject.toml requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -75,7 +75,28 @@ unit-all: $(STAMP)
 	if [ -z "$$passed$$failed" ]; then echo "== no supported Python ($(SUPPORTED_PYTHONS)) found"; exit 1; fi; \
 	[ -z "$$failed" ]
 
-test: lint typecheck typing unit-all
+# The lowest attrs and cattrs that pyproject.toml admits, beside the pinned (newest) ones: the
+# models, the converter and the corpus of real traffic on $(PYTHON).
+LOWEST := attrs==23.1.0 cattrs==24.1.0
+LOWEST_VENV := .venv-lowest
+LOWEST_TESTS := tests/test_models.py tests/test_models_stack.py tests/test_converter_paths.py \
+	tests/test_corpus.py tests/test_api_conformance.py tests/test_chat_send.py
+
+$(LOWEST_VENV)/.installed: pyproject.toml requirements-dev.txt
+	rm -rf $(LOWEST_VENV)
+	$(PYTHON) -m venv $(LOWEST_VENV)
+	$(LOWEST_VENV)/bin/python -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	$(LOWEST_VENV)/bin/python -m pip install -q --disable-pip-version-check $(LOWEST)
+	$(LOWEST_VENV)/bin/python -m pip install -q --disable-pip-version-check --no-deps \
+	  --no-build-isolation -e .
+	touch $@
+
+unit-lowest: $(LOWEST_VENV)/.installed
+	@$(LOWEST_VENV)/bin/python -c 'import importlib.metadata as m; \
+	  print("== pytest with attrs", m.version("attrs"), "and cattrs", m.version("cattrs"))'
+	$(LOWEST_VENV)/bin/pytest $(LOWEST_TESTS)
+
+test: lint typecheck typing unit-all unit-lowest
 
 # Models, operation modules, the fake's answers and docs/ from spec/openapi (tools/generate.py).
 generate: $(STAMP)
@@ -88,5 +109,5 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) $(addprefix .venv-,$(SUPPORTED_PYTHONS)) .bench-venv .mypy_cache .ruff_cache \
+	rm -rf $(VENV) $(addprefix .venv-,$(SUPPORTED_PYTHONS)) $(LOWEST_VENV) .bench-venv .mypy_cache .ruff_cache \
 	  .hypothesis build dist

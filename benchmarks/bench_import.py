@@ -13,17 +13,28 @@ row and the one-other-operation row.
 
 Cold starts: a fresh interpreter imports, builds the client and gets one whole response:
 
-- "cold start to 1st response": one non-streaming chat completion (target for openrouter-core:
-  ≤ 1.25x raw httpx2);
+- "cold start to 1st response": one non-streaming chat completion. Its floor is the same call
+  written by hand on the package's own runtime stack ("hand-written on the stack", ``_HAND``):
+  import httpx2, attrs, cattrs and returns, define four ``@attrs.define`` classes for the
+  answer (ChatResponse, Choice, Message, Usage), POST with httpx2, ``json.loads`` the body,
+  structure it with a ``cattrs.Converter()``, wrap it in ``returns.result.Success`` and print the
+  content. Target for openrouter-core: ≤ 1.25x that floor; raw httpx2 and raw httpx (POST and
+  ``json.loads`` only) stay beside it, and openrouter-core's note names its ratio to both;
+- "cold start to 1st response, no bytecode cache": the same for the hand-written floor, raw
+  httpx2 and openrouter-core, with no bytecode read or written: ``python -B`` with
+  ``PYTHONDONTWRITEBYTECODE=1`` and ``PYTHONPYCACHEPREFIX`` set to a fresh empty directory per
+  run (so the ``__pycache__`` directories are not looked at either): every module imported is
+  compiled from source, as in a read-only image without .pyc files. Report only;
 - "cold start to 1st streamed response": one streamed chat completion of
   ``COLD_STREAM_CHUNKS`` content chunks read to its end (every variant checks it got the
   ``COLD_STREAM_CHUNKS + 2`` data events: content, finish and usage chunks); report only;
 - "cold start to 1st models_list response": one ``models_list`` call (``GET /models``);
   report only.
 
-Their floor is raw httpx2 (the transport openrouter-core ships on) doing the same request and
-``json.loads``; raw httpx doing the same stays beside it, and openrouter-core's row names its
-ratio to raw httpx in its note. The three sets of programs alternate together, run by run.
+The floor of the last two is raw httpx2 (the transport openrouter-core ships on) doing the same
+request and ``json.loads``; raw httpx doing the same stays beside it, and openrouter-core's row
+names its ratio to raw httpx in its note. All the cold-start programs alternate together, run by
+run.
 
 Each measurement is a fresh interpreter (``sys.executable -c``), variants alternating run by
 run; the figure is the median over the runs. One untimed run per variant first writes the
@@ -38,9 +49,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+from collections.abc import Collection
+from contextlib import nullcontext
 
 from _common import (
     API_KEY,
+    HAND_STACK,
     OPENAI,
     OPENROUTER,
     OURS,
@@ -61,6 +76,7 @@ from _common import (
 IMPORT_TIME = "import time"
 IMPORT_MEM = "memory after import"
 COLD_START = "cold start to 1st response"
+COLD_START_NO_PYC = "cold start to 1st response, no bytecode cache"
 COLD_START_STREAM = "cold start to 1st streamed response"
 COLD_START_MODELS = "cold start to 1st models_list response"
 BARE = "bare interpreter"
@@ -165,8 +181,60 @@ json.loads(r.content)
 """
 
 
-# Floor first: raw httpx2, the transport openrouter-core ships on.
+# The chat call written by hand on openrouter-core's runtime stack: what the package does for
+# one chat answer, with nothing but its four dependencies and a few lines of the caller's own.
+_HAND = """\
+import json
+
+import attrs
+import cattrs
+import httpx2
+from returns.result import Success
+
+
+@attrs.define
+class Message:
+    role: str
+    content: str | None = None
+
+
+@attrs.define
+class Choice:
+    index: int
+    message: Message
+    finish_reason: str | None = None
+
+
+@attrs.define
+class Usage:
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+@attrs.define
+class ChatResponse:
+    id: str
+    model: str
+    choices: list[Choice]
+    usage: Usage | None = None
+
+
+converter = cattrs.Converter()
+client = httpx2.Client()
+r = client.post(
+    URL + "/chat/completions", json=PARAMS, headers={"Authorization": "Bearer " + KEY}
+)
+assert r.status_code == 200
+result = Success(converter.structure(json.loads(r.content), ChatResponse))
+print(result.unwrap().choices[0].message.content)
+"""
+HAND_NOTE = "httpx2 + attrs + cattrs + returns"
+
+# Floor first: the hand-written call on the same stack; then raw httpx2, the transport
+# openrouter-core ships on, and raw httpx.
 _COLD = {
+    HAND_STACK: _HAND,
     RAW_HTTPX2: _raw_post("httpx2"),
     RAW_HTTPX: _raw_post("httpx"),
     OURS: """\
@@ -234,25 +302,50 @@ core = OpenRouterCore(api_key=KEY, server_url=URL)
 models_list(core).unwrap()
 """,
 }
-# (figure, programs, prefix of their names in one alternating set, target of openrouter-core)
+# The chat cold start again, every module compiled from source (no bytecode read or written).
+_COLD_NO_PYC = {name: _COLD[name] for name in (HAND_STACK, RAW_HTTPX2, OURS)}
+#: Prefix of the names of the programs run without bytecode (see ``_run_child``).
+NO_PYC = "no pyc: "
+# (figure, programs, prefix of their names in one alternating set, floor, target of
+# openrouter-core)
 _COLD_FIGURES = (
-    (COLD_START, _COLD, "", ("≤ 1.25x raw httpx2", ratio_at_most(1.25, RAW_HTTPX2))),
-    (COLD_START_STREAM, _COLD_STREAM, "stream: ", None),
-    (COLD_START_MODELS, _COLD_MODELS, "models_list: ", None),
+    (
+        COLD_START,
+        _COLD,
+        "",
+        HAND_STACK,
+        ("≤ 1.25x hand-written on the stack", ratio_at_most(1.25, HAND_STACK)),
+    ),
+    (COLD_START_NO_PYC, _COLD_NO_PYC, NO_PYC, HAND_STACK, None),
+    (COLD_START_STREAM, _COLD_STREAM, "stream: ", RAW_HTTPX2, None),
+    (COLD_START_MODELS, _COLD_MODELS, "models_list: ", RAW_HTTPX2, None),
 )
 
 
-def _run_child(code: str, env: dict[str, str]) -> tuple[float, float, float] | str:
-    """(seconds, max RSS MiB, CPU seconds) printed by the child, or the child's error text."""
-    proc = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=120,
-        check=False,
-    )
+def _run_child(
+    code: str, env: dict[str, str], no_bytecode: bool = False
+) -> tuple[float, float, float] | str:
+    """(seconds, max RSS MiB, CPU seconds) printed by the child, or the child's error text.
+
+    ``no_bytecode``: ``python -B`` with ``PYTHONDONTWRITEBYTECODE=1`` and ``PYTHONPYCACHEPREFIX``
+    pointing at a fresh empty directory, so no .pyc is read (the prefix hides every
+    ``__pycache__``) and none is written: every import compiles its module from source.
+    """
+    fresh = tempfile.TemporaryDirectory(prefix="bench-nopyc-") if no_bytecode else nullcontext("")
+    with fresh as empty:
+        flags = []
+        if no_bytecode:
+            env = {**env, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPYCACHEPREFIX": empty}
+            flags = ["-B"]
+        proc = subprocess.run(
+            [sys.executable, *flags, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=120,
+            check=False,
+        )
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT "):
             _, seconds, rss_kib, cpu = line.split()
@@ -273,11 +366,15 @@ def _measure(
     runs: int,
     spread: dict[str, str] | None = None,
     spread_runs: int = 0,
+    no_bytecode: Collection[str] = (),
 ) -> tuple[dict[str, list[tuple[float, float, float]]], dict[str, str]]:
     """Samples of each program, and why the others failed.
 
     ``runs`` rounds; each round runs every program once, in an order rotated round by round,
-    after one untimed run each (writes the .pyc, finds the broken ones). ``spread`` programs get
+    after one untimed run each (writes the .pyc, finds the broken ones); the programs named in
+    ``no_bytecode`` run without any bytecode cache (``_run_child``), but their untimed run is an
+    ordinary one, shared with any other program of the same code (it only finds the broken
+    ones: a cache write is of no use to them). ``spread`` programs get
     ``spread_runs`` runs each, cut into ``runs`` slices, one slice after each round: so they
     meet the same load as the rounds' variants, without a round of their own for each run. They
     get no untimed run (the caller has one of ``programs`` import what they import); one that
@@ -285,8 +382,11 @@ def _measure(
     """
     env = _env()
     missing: dict[str, str] = {}
+    untimed: dict[str, tuple[float, float, float] | str] = {}
     for name, code in programs.items():  # untimed: writes .pyc, finds the broken ones
-        result = _run_child(code, env)
+        if code not in untimed:
+            untimed[code] = _run_child(code, env)
+        result = untimed[code]
         if isinstance(result, str):
             missing[name] = result
     names = [name for name in programs if name not in missing]
@@ -302,7 +402,7 @@ def _measure(
     samples: dict[str, list[tuple[float, float, float]]] = {name: [] for name in [*names, *extra]}
     for run in range(runs):
         for name in rotated(names, run):
-            result = _run_child(programs[name], env)
+            result = _run_child(programs[name], env, name in no_bytecode)
             if isinstance(result, str):
                 raise RuntimeError(f"{name}: {result}")
             samples[name].append(result)
@@ -378,8 +478,8 @@ def run_import(cfg: Config) -> list[Row]:
 
 
 def coldstart_runs(cfg: Config) -> int:
-    """Runs per variant of the cold start figures."""
-    return max(3, cfg.import_runs // 2)
+    """Runs per variant of the cold start figures: half the import runs, at least 2."""
+    return max(2, cfg.import_runs // 2)
 
 
 def run_coldstart(cfg: Config, server: Server) -> list[Row]:
@@ -389,12 +489,13 @@ def run_coldstart(cfg: Config, server: Server) -> list[Row]:
     )
     programs = {
         prefix + name: _PROBE.format(stmt=header + body)
-        for _, variants, prefix, _ in _COLD_FIGURES
+        for _, variants, prefix, _, _ in _COLD_FIGURES
         for name, body in variants.items()
     }
-    samples, missing = _measure(programs, coldstart_runs(cfg))
+    no_bytecode = [name for name in programs if name.startswith(NO_PYC)]
+    samples, missing = _measure(programs, coldstart_runs(cfg), no_bytecode=no_bytecode)
     rows = []
-    for figure, variants, prefix, target in _COLD_FIGURES:
+    for figure, variants, prefix, floor, target in _COLD_FIGURES:
         group: dict[str, Row] = {}
         for name in variants:
             key = prefix + name
@@ -402,16 +503,21 @@ def run_coldstart(cfg: Config, server: Server) -> list[Row]:
             if key in samples:
                 value: float | None = median([s[0] for s in samples[key]]) * 1000
                 cpu_us = median([s[2] for s in samples[key]]) * 1e6
-                note = ""
+                note = HAND_NOTE if name == HAND_STACK else ""
             else:
                 value, note = None, missing.get(key, "n/a")[:60]
-            row = Row(figure, name, value, "ms", False, RAW_HTTPX2, note=note, cpu_us=cpu_us)
+            row = Row(figure, name, value, "ms", False, floor, note=note, cpu_us=cpu_us)
             if name == OURS and target is not None:
                 row.target, row.check = target
             group[name] = row
-        ours, raw_httpx = group.get(OURS), group.get(RAW_HTTPX)
-        # The floor moved to raw httpx2; the ratio to raw httpx stays in view in the note.
-        if ours is not None and raw_httpx is not None and ours.value and raw_httpx.value:
-            ours.note = f"{ours.value / raw_httpx.value:.2f}x raw httpx"
+        # The raw transports that are not the floor stay in view in openrouter-core's note.
+        ours = group.get(OURS)
+        if ours is not None and ours.value:
+            ratios = [
+                f"{ours.value / raw.value:.2f}x {name}"
+                for name in (RAW_HTTPX2, RAW_HTTPX)
+                if name != floor and (raw := group.get(name)) is not None and raw.value
+            ]
+            ours.note = ", ".join(ratios)
         rows += group.values()
     return rows

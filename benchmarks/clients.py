@@ -6,6 +6,8 @@
   ``n``-chunk stream.
 - ``responses_stream_consumer(name, server)`` -> ``(consume, close)``: ``consume(n)`` reads one
   whole ``n``-delta Responses API stream (``POST /responses``).
+- ``big_models_caller(name, server)`` -> ``(call, close)``: ``call()`` reads the big real
+  ``GET /models`` answer (the server's second route) and returns the number of models.
 
 A variant whose package is missing raises ``UnavailableError``; the figures print "n/a" for it.
 """
@@ -187,6 +189,39 @@ async def async_caller(variant: str, server: Server) -> AsyncPair:
             await sdk.__aexit__(None, None, None)
 
         return call_openrouter, close_openrouter
+    raise ValueError(variant)
+
+
+# --------------------------------------------------------------------------- big answer
+
+ALL_BIG_MODELS_VARIANTS = (RAW_HTTPX2, OURS)
+
+
+def big_models_caller(variant: str, server: Server) -> SyncPair:
+    """``call()`` does one ``GET /models`` on the server's big route (the 320-model catalog
+    recorded from OpenRouter) through ``variant`` and returns the number of models read."""
+    if variant == RAW_HTTPX2:
+        client = _need("httpx2").Client()
+        url = f"{server.big_base_url}/models"
+        loads = json.loads
+
+        def call_raw() -> object:
+            response = client.get(url, headers=HEADERS)
+            if response.status_code != 200:
+                raise RuntimeError(f"status {response.status_code}")
+            return len(loads(response.content)["data"])
+
+        return call_raw, client.close
+    if variant == OURS:
+        models_list = _need("funcs.models_list").models_list
+        core = _need("openrouter_core").OpenRouterCore(
+            api_key=API_KEY, server_url=server.big_base_url
+        )
+
+        def call_ours() -> object:
+            return len(models_list(core).unwrap().data)
+
+        return call_ours, core.close
     raise ValueError(variant)
 
 

@@ -3,8 +3,12 @@
 openrouter-core beside the floor (raw ``httpx`` / ``httpx2`` + ``json.loads``; for imports, the
 bare import of the runtime dependencies) and the peers (``openai``, the official ``openrouter``
 package), all against the same local server (``benchmarks/server.py``, its own process on
-127.0.0.1) on the same machine. The cold starts (chat, streamed chat, ``models_list``) take raw
-``httpx2``, the transport openrouter-core ships on, as their floor; raw ``httpx`` stays beside it.
+127.0.0.1) on the same machine. The chat cold start takes as its floor the same call written by
+hand on openrouter-core's own runtime stack (httpx2, attrs classes, a cattrs converter, returns'
+``Success``), also measured with no bytecode cache at all; the other cold starts (streamed chat,
+``models_list``) take raw ``httpx2``, the transport openrouter-core ships on; raw ``httpx`` stays
+beside them. Also: ``models_list`` reading a big real answer (320 models) per second against raw
+``httpx2`` + ``json.loads``, and the size of the wheel.
 
 The peers are benchmark-only dependencies: unless ``--no-venv`` is given, this script creates
 ``.bench-venv`` with the exact versions of ``benchmarks/requirements.txt`` plus the project
@@ -34,7 +38,17 @@ ROOT = HERE.parent
 VENV = ROOT / ".bench-venv"
 REQUIREMENTS = HERE / "requirements.txt"
 RESULTS = HERE / "results.md"
-FIGURES = ("import", "coldstart", "calls", "stream", "rstream", "astream", "decoder")
+FIGURES = (
+    "import",
+    "coldstart",
+    "calls",
+    "bigmodels",
+    "stream",
+    "rstream",
+    "astream",
+    "decoder",
+    "wheel",
+)
 
 
 def _env_int(name: str, default: int) -> int:
@@ -151,6 +165,7 @@ def main(argv: list[str]) -> int:
     import bench_calls
     import bench_import
     import bench_stream
+    import bench_wheel
 
     header = [*machine_info(), project_revision(), versions()]  # date and load at the start
     rows = []
@@ -184,6 +199,10 @@ def main(argv: list[str]) -> int:
                     f"async raw httpx at concurrency {cfg.concurrency}: server used "
                     f"{max(load.samples):.0%} of one core at most"
                 )
+        if "bigmodels" in cfg.figures:
+            blocks, block = bench_calls.big_plan(cfg)
+            step(f"models_list of a big real answer ({blocks * block} calls per variant)")
+            rows += bench_calls.run_big_models(cfg, server)
         if "stream" in cfg.figures:
             step(f"streaming ({cfg.stream_chunks} chunks)")
             rows += bench_stream.run_stream(cfg, server)
@@ -196,6 +215,9 @@ def main(argv: list[str]) -> int:
     if "decoder" in cfg.figures:
         step("SSE decoder only")
         rows += bench_stream.run_decoder(cfg)
+    if "wheel" in cfg.figures:
+        step("wheel size (pip wheel)")
+        rows += bench_wheel.run_wheel(cfg)
     step("done")
 
     table, failed = render_table(rows)
@@ -207,7 +229,9 @@ def main(argv: list[str]) -> int:
         "",
         *header,
         f"- sizes: calls={cfg.calls} per variant and figure (in "
-        f"{bench_calls.block_plan(cfg)[0]} alternating blocks), "
+        f"{bench_calls.block_plan(cfg)[0]} alternating blocks; big models_list answer: "
+        f"{bench_calls.big_plan(cfg)[0] * bench_calls.big_plan(cfg)[1]} in "
+        f"{bench_calls.big_plan(cfg)[0]} blocks), "
         f"concurrency={cfg.concurrency}, stream chunks={cfg.stream_chunks} "
         f"({bench_stream.stream_reps(cfg)} streams per variant), import runs={cfg.import_runs} "
         f"(each funcs/ module alone: {cfg.op_import_runs}; "
@@ -220,10 +244,18 @@ def main(argv: list[str]) -> int:
         "(calls/s, chunks/s, events/s) and worse for times and memory. The floor is "
         "raw httpx (for the responses stream too: raw httpx iter_lines + json.loads; "
         "for imports: the runtime dependencies of pyproject.toml; "
-        "for the three cold starts (chat, streamed chat, models_list): raw httpx2, the "
+        "for the chat cold start, with and without bytecode cache: the same call written by "
+        "hand on the runtime stack (httpx2 POST, json.loads, four attrs classes structured by a "
+        "cattrs Converter, wrapped in returns' Success), with raw httpx2 and raw httpx beside "
+        "it and openrouter-core's ratios to them in its note; "
+        "for the other two cold starts (streamed chat, models_list): raw httpx2, the "
         "transport openrouter-core ships on, doing the same request, with raw httpx beside it "
         "and openrouter-core's ratio to raw httpx in its note; "
-        "for the decoder: a bare bytes.split). Medians of alternating runs; the slowest single "
+        "for the big models_list answer: raw httpx2 client.get + json.loads; "
+        "for the decoder: a bare bytes.split; the wheel size has no ratio). The cold start "
+        "without bytecode cache runs python -B with PYTHONDONTWRITEBYTECODE=1 and "
+        "PYTHONPYCACHEPREFIX set to a fresh empty directory per run: every module is compiled "
+        "from source. Medians of alternating runs; the slowest single "
         "operation is the largest of the per-module medians (each funcs/ module imported alone "
         "with openrouter_core, in runs spread over the import rounds). "
         "Client CPU per unit is the measuring process's own CPU time (time.process_time; for "

@@ -10,6 +10,10 @@ and is never what the benchmark measures.
   empty ``choices``, then ``data: [DONE]``. ``N`` comes from the ``X-Bench-Chunks`` header or a
   model name ending in ``stream-N`` (e.g. ``"bench/stream-20000"``), else 100.
 - ``GET /api/v1/models`` (any query string): a small model catalog, as ``GET /models`` answers.
+  The big real answer instead (``tests/corpus/other/models-llm-openrouter-1.json``, 410 KiB,
+  320 models, served byte for byte) when asked: with the header ``X-Bench-Models: big``, or on the
+  second route ``GET /big/api/v1/models`` (so a client whose base URL ends in ``/big/api/v1``
+  gets it without sending anything special).
 - ``POST /api/v1/responses`` with ``"stream": true``: a Responses API event stream, one HTTP
   chunk per event, ``response.created``, ``N`` ``response.output_text.delta`` events (``N`` as
   for chat), ``response.completed`` (a small response object), then ``data: [DONE]``. Without
@@ -26,11 +30,16 @@ import json
 import re
 import signal
 import sys
+from pathlib import Path
 
 CREATED = 1_763_769_600
 GEN_ID = "gen-1763769600-Zq3bKf9XwP2mR7tLcY1A"
 MODEL = "openai/gpt-4o-mini"
 DEFAULT_CHUNKS = 100
+#: The big real ``GET /models`` answer, recorded from OpenRouter (410 KiB, 320 models).
+BIG_MODELS_FILE = (
+    Path(__file__).resolve().parent.parent / "tests" / "corpus" / "other"
+) / "models-llm-openrouter-1.json"
 
 _STREAM_RE = re.compile(rb'"stream"\s*:\s*true')
 _MODEL_N_RE = re.compile(rb'stream-(\d+)"')
@@ -277,14 +286,25 @@ def responses_sse_events(n: int) -> list[bytes]:
     return events
 
 
+def big_models_body() -> bytes:
+    """The big real ``GET /models`` answer, as recorded (empty if the file is absent)."""
+    try:
+        return BIG_MODELS_FILE.read_bytes()
+    except OSError:
+        return b""
+
+
+def _json_response(body: bytes) -> bytes:
+    return (
+        b"HTTP/1.1 200 OK\r\n"
+        b"Content-Type: application/json\r\n"
+        b"Content-Length: " + str(len(body)).encode() + b"\r\n"
+        b"\r\n" + body
+    )
+
+
 _JSON_BODY = chat_response_body()
-_MODELS_BODY = models_body()
-_MODELS_RESPONSE = (
-    b"HTTP/1.1 200 OK\r\n"
-    b"Content-Type: application/json\r\n"
-    b"Content-Length: " + str(len(_MODELS_BODY)).encode() + b"\r\n"
-    b"\r\n" + _MODELS_BODY
-)
+_MODELS_RESPONSE = _json_response(models_body())
 _JSON_RESPONSE = (
     b"HTTP/1.1 200 OK\r\n"
     b"Content-Type: application/json\r\n"
@@ -313,6 +333,8 @@ _RESPONSES_JSON = (
     b"Content-Length: " + str(len(_RESPONSES_BODY)).encode() + b"\r\n"
     b"\r\n" + _RESPONSES_BODY
 )
+_BIG_MODELS_BODY = big_models_body()
+_BIG_MODELS_RESPONSE = _json_response(_BIG_MODELS_BODY) if _BIG_MODELS_BODY else _NOT_FOUND
 _stream_cache: dict[tuple[str, int], bytes] = {}
 
 
@@ -348,6 +370,7 @@ class ChatServer(asyncio.Protocol):
             head = bytes(self.buffer[:end])
             length = 0
             chunks_header = None
+            big = False
             for line in head.split(b"\r\n")[1:]:
                 name, _, value = line.partition(b":")
                 lname = name.strip().lower()
@@ -355,18 +378,23 @@ class ChatServer(asyncio.Protocol):
                     length = int(value)
                 elif lname == b"x-bench-chunks":
                     chunks_header = int(value)
+                elif lname == b"x-bench-models":
+                    big = value.strip().lower() == b"big"
             total = end + 4 + length
             if len(self.buffer) < total:
                 return
             body = bytes(self.buffer[end + 4 : total])
             del self.buffer[:total]
-            self.respond(head, body, chunks_header)
+            self.respond(head, body, chunks_header, big)
 
-    def respond(self, head: bytes, body: bytes, chunks_header: int | None) -> None:
+    def respond(self, head: bytes, body: bytes, chunks_header: int | None, big: bool) -> None:
         assert self.transport is not None
         request_line = head.split(b"\r\n", 1)[0]
         if request_line.startswith((b"GET /api/v1/models ", b"GET /api/v1/models?")):
-            self.transport.write(_MODELS_RESPONSE)
+            self.transport.write(_BIG_MODELS_RESPONSE if big else _MODELS_RESPONSE)
+            return
+        if request_line.startswith((b"GET /big/api/v1/models ", b"GET /big/api/v1/models?")):
+            self.transport.write(_BIG_MODELS_RESPONSE)
             return
         if request_line.startswith(b"POST /api/v1/chat/completions"):
             kind = "chat"

@@ -14,9 +14,9 @@ import hashlib
 import re
 import secrets
 
+import attrs
 from returns.result import Failure, Result, Success
 
-from openrouter_core._record import Record, field
 from openrouter_core.errors import InvalidRequestError
 
 __all__ = ["CodeChallenge", "o_auth_create_sha256_code_challenge"]
@@ -25,12 +25,13 @@ __all__ = ["CodeChallenge", "o_auth_create_sha256_code_challenge"]
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 
-class CodeChallenge(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class CodeChallenge:
     """A PKCE pair: send ``code_challenge`` with the authorization URL, keep ``code_verifier``
     secret until the code is exchanged for a key."""
 
     code_challenge: str
-    code_verifier: str = field(repr=False)
+    code_verifier: str = attrs.field(repr=False)
 
 
 def _base64url(data: bytes) -> str:

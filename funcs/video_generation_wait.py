@@ -13,13 +13,13 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from returns.result import Failure, Result, Success
 
 from funcs.video_generation_get_generation import (
     video_generation_get_generation,
     video_generation_get_generation_async,
 )
-from openrouter_core._record import Record
 from openrouter_core.errors import InvalidRequestError, JobFailedError, JobTimeoutError
 
 if TYPE_CHECKING:
@@ -37,7 +37,8 @@ FAILED = frozenset({"failed", "cancelled", "expired"})
 DONE = "completed"
 
 
-class Poller(Record, kw_only=False):
+@attrs.define
+class Poller:
     """The polling schedule, pure: each answer in, the outcome or the seconds to wait out."""
 
     job_id: str

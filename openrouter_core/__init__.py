@@ -8,7 +8,6 @@ Every operation returns a ``returns`` Result.
 from openrouter_core._client import AsyncHTTPClient, SyncHTTPClient
 from openrouter_core._machinery.http import HTTPInfo
 from openrouter_core._machinery.options import NOT_GIVEN, CallOptions, NotGiven
-from openrouter_core._record import replace
 from openrouter_core._version import __version__
 from openrouter_core.core import OpenRouterCore, RetryConfig
 from openrouter_core.errors import (
@@ -64,5 +63,4 @@ __all__ = [
     "StreamTruncatedError",
     "SyncHTTPClient",
     "__version__",
-    "replace",
 ]

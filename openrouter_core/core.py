@@ -10,7 +10,8 @@ from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from openrouter_core._record import NOTHING, Field, Record, field, fields
+import attrs
+
 from openrouter_core._version import __version__
 
 if TYPE_CHECKING:
@@ -49,12 +50,13 @@ def is_timeout(value: object) -> bool:
     return all(hasattr(value, name) for name in ("connect", "read", "write", "pool"))
 
 
-def _non_negative(_: Any, attribute: Field, value: float | int | None) -> None:
+def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: float | int | None) -> None:
     if value is not None and value < 0:
         raise ValueError(f"{attribute.name} must be >= 0, got {value!r}")
 
 
-class RetryConfig(Record, frozen=True):
+@attrs.frozen(kw_only=True)
+class RetryConfig:
     """How failed attempts are retried.
 
     Retried: 408, 429, 500, 502, 503, 504, 524, 529, connection errors and timeouts, and a 400
@@ -65,13 +67,13 @@ class RetryConfig(Record, frozen=True):
     carries ``retry_after``. ``RetryConfig.disabled()`` turns retries off.
     """
 
-    max_retries: int = field(default=2, validator=_non_negative)
-    initial_delay: float = field(default=0.5, validator=_non_negative)
-    max_delay: float = field(default=8.0, validator=_non_negative)
-    multiplier: float = field(default=2.0, validator=_non_negative)
+    max_retries: int = attrs.field(default=2, validator=_non_negative)
+    initial_delay: float = attrs.field(default=0.5, validator=_non_negative)
+    max_delay: float = attrs.field(default=8.0, validator=_non_negative)
+    multiplier: float = attrs.field(default=2.0, validator=_non_negative)
     jitter: bool = True
-    max_elapsed: float = field(default=60.0, validator=_non_negative)
-    retry_after_cap: float = field(default=60.0, validator=_non_negative)
+    max_elapsed: float = attrs.field(default=60.0, validator=_non_negative)
+    retry_after_cap: float = attrs.field(default=60.0, validator=_non_negative)
     retry_connection_errors: bool = True
 
     @classmethod
@@ -100,7 +102,7 @@ def _check_header_value(name: str, value: str, *, secret: bool = False) -> None:
         raise ValueError(f"{name} must not contain line breaks{shown}")
 
 
-def _validate_optional_header(_: Any, attribute: Field, value: str | None) -> None:
+def _validate_optional_header(_: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is not None:
         _check_header_value(attribute.name, value)
 
@@ -124,7 +126,7 @@ def _convert_url(value: str) -> str:
     return value.rstrip("/")
 
 
-def _check_timeout(_: Any, attribute: Field, value: object) -> None:
+def _check_timeout(_: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if value is not None and not is_timeout(value):
         raise ValueError(
             f"{attribute.name} must be a positive number or a Timeout (httpx or httpx2)"
@@ -195,85 +197,45 @@ def _close_with_loop(pools: _Pools, loop: asyncio.AbstractEventLoop, client: Any
     pools.keepers[loop] = keeper
 
 
-class OpenRouterCore(Record, frozen=True):
+@attrs.frozen(kw_only=True, repr=False)
+class OpenRouterCore:
     """Configuration shared by every call; pass it to functions such as ``chat_send``.
 
-    Immutable: use ``openrouter_core.replace(core, ...)`` (or ``copy.replace`` on Python 3.13+)
-    for a variant. Without injected clients, one pooled client per core is created on first use
+    Immutable: use ``attrs.evolve(core, ...)`` (or ``copy.replace`` on Python 3.13+) for a
+    variant. Without injected clients, one pooled client per core is created on first use
     and reused; close it with ``close()`` / ``aclose()`` or ``with core:`` / ``async with core:``.
     Injected clients are never closed by the SDK.
     """
 
-    # The fields, set by the ``__init__`` below, which is written out (not generated) because
-    # some parameters take more than their field holds: ``app_categories`` a list of names,
-    # ``default_headers`` None. It runs the fields' validators.
-    api_key: str | None
-    server_url: str
+    # ``api_key`` and ``server_url`` fall back to the environment only when not given (an
+    # explicit ``api_key=None`` stays None). The validators run once every field is set, in
+    # declaration order. ``app_categories`` also takes a list of names, ``default_headers`` None.
+    api_key: str | None = attrs.field(factory=_env_key)
+    server_url: str = attrs.field(factory=_env_url, converter=_convert_url)
     #: Seconds or a Timeout (httpx or httpx2); ``None`` means ``DEFAULT_TIMEOUT`` for the core's
     #: own pool and the injected client's own setting for a caller's client.
-    timeout: float | TimeoutLike | None = field(validator=_check_timeout)
-    retry_config: RetryConfig
-    http_referer: str | None = field(validator=_validate_optional_header)
-    app_title: str | None = field(validator=_validate_optional_header)
-    app_categories: str | None = field(validator=_validate_optional_header)
-    default_headers: Mapping[str, str]
+    timeout: float | TimeoutLike | None = attrs.field(default=None, validator=_check_timeout)
+    retry_config: RetryConfig = attrs.field(factory=RetryConfig)
+    http_referer: str | None = attrs.field(default=None, validator=_validate_optional_header)
+    app_title: str | None = attrs.field(default=None, validator=_validate_optional_header)
+    app_categories: str | None = attrs.field(
+        default=None, converter=_convert_categories, validator=_validate_optional_header
+    )
+    default_headers: Mapping[str, str] = attrs.field(default=None, converter=_convert_headers)
     #: Seconds from sending to the first content chunk of a stream; ``None`` for no limit.
-    first_content_timeout: float | None = field(validator=_non_negative)
+    first_content_timeout: float | None = attrs.field(default=None, validator=_non_negative)
     #: Longest gap in seconds between two content chunks of a stream; ``None`` for no limit.
-    chunk_gap_timeout: float | None = field(validator=_non_negative)
+    chunk_gap_timeout: float | None = attrs.field(default=None, validator=_non_negative)
     #: Log request and response bodies at DEBUG (off by default: bodies hold user data).
-    log_bodies: bool
-    client: SyncHTTPClient | None
-    async_client: AsyncHTTPClient | None
-    _pools: _Pools = field(init=False, repr=False, eq=False)
-    _base_headers: dict[str, str] = field(init=False, repr=False, eq=False)
+    log_bodies: bool = False
+    client: SyncHTTPClient | None = None
+    async_client: AsyncHTTPClient | None = None
+    # Not arguments: each core (a variant made by ``attrs.evolve`` too) builds its own, so a
+    # variant never shares, or closes, the pools of the core it came from.
+    _pools: _Pools = attrs.field(init=False, factory=_Pools, repr=False, eq=False)
+    _base_headers: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = NOTHING,
-        server_url: str = NOTHING,
-        timeout: float | TimeoutLike | None = None,
-        retry_config: RetryConfig = NOTHING,
-        http_referer: str | None = None,
-        app_title: str | None = None,
-        app_categories: str | Sequence[str] | None = None,
-        default_headers: Mapping[str, str] | None = None,
-        first_content_timeout: float | None = None,
-        chunk_gap_timeout: float | None = None,
-        log_bodies: bool = False,
-        client: SyncHTTPClient | None = None,
-        async_client: AsyncHTTPClient | None = None,
-    ) -> None:
-        # ``api_key`` and ``server_url`` fall back to the environment only when not given
-        # (an explicit ``api_key=None`` stays None).
-        if api_key is NOTHING:
-            api_key = _env_key()
-        if server_url is NOTHING:
-            server_url = _env_url()
-        if retry_config is NOTHING:
-            retry_config = RetryConfig()
-        setattr_ = object.__setattr__
-        setattr_(self, "api_key", api_key)
-        setattr_(self, "server_url", _convert_url(server_url))
-        setattr_(self, "timeout", timeout)
-        setattr_(self, "retry_config", retry_config)
-        setattr_(self, "http_referer", http_referer)
-        setattr_(self, "app_title", app_title)
-        setattr_(self, "app_categories", _convert_categories(app_categories))
-        setattr_(self, "default_headers", _convert_headers(default_headers))
-        setattr_(self, "first_content_timeout", first_content_timeout)
-        setattr_(self, "chunk_gap_timeout", chunk_gap_timeout)
-        setattr_(self, "log_bodies", log_bodies)
-        setattr_(self, "client", client)
-        setattr_(self, "async_client", async_client)
-        setattr_(self, "_pools", _Pools())
-        setattr_(self, "_base_headers", self._make_base_headers())
-        # Checked once every field is set, in declaration order.
-        for spec in fields(self):
-            if spec.validator is not None:
-                spec.validator(self, spec, getattr(self, spec.name))
-
+    @_base_headers.default
     def _make_base_headers(self) -> dict[str, str]:
         headers = {
             "Content-Type": "application/json",

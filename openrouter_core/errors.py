@@ -1,7 +1,7 @@
 """Errors that openrouter-core returns inside ``Failure``; nothing here is raised by the SDK itself.
 
-Every error is an ``Exception`` subclass (so ``result.unwrap()`` and ``raise err`` work), a record
-(so its fields are plain, comparable values), and picklable: it holds no live httpx object.
+Every error is an ``Exception`` subclass (so ``result.unwrap()`` and ``raise err`` work), an attrs
+class (so its fields are plain, comparable values), and picklable: it holds no live httpx object.
 No message, repr or field ever contains the API key.
 
 OpenRouterCoreError                   base of everything below
@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from openrouter_core._record import Record, field, fields
+import attrs
 
 __all__ = [
     "APIConnectionError",
@@ -70,31 +70,40 @@ def _rebuild(cls: type[OpenRouterCoreError], state: dict[str, Any]) -> OpenRoute
     return cls(**state)
 
 
-class OpenRouterCoreError(Record, Exception):
-    """Base class of every error openrouter-core returns."""
+# Every error class is declared with the same options, spelt out on each (a decorator stored in a
+# variable would hide the class from the type checkers' attrs support):
+#   kw_only=True    fields are passed by keyword only;
+#   slots=False     an exception carries a ``__dict__`` anyway, so slots would save nothing;
+#   auto_exc=False  attrs' exception mode would compare errors by identity; these compare by
+#                   value, field by field, and only with an error of the same class (attrs' eq);
+#   unsafe_hash=False  leaves ``__hash__`` alone, so it stays ``Exception``'s, by identity: an
+#                   exception must stay hashable (``raise`` inside ``except``, ``traceback`` and
+#                   ``logging`` put them in sets), and its fields (dicts) could not be hashed.
 
-    # Exceptions always carry a __dict__, so slots would save nothing. The repr and equality
-    # are the generic ones of Record (field by field, same class only).
+
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+class OpenRouterCoreError(Exception):
+    """Base class of every error openrouter-core returns."""
 
     message: str
 
-    def __record_post_init__(self) -> None:
+    def __attrs_post_init__(self) -> None:
         # ``args`` holds the field values, as an exception's arguments would.
-        self.args = tuple(getattr(self, f.name) for f in fields(self) if f.init)
+        self.args = tuple(getattr(self, f.name) for f in attrs.fields(type(self)) if f.init)
 
     def __str__(self) -> str:
         return self.message
 
     def __reduce__(self) -> tuple[Any, ...]:
         # BaseException pickles ``args``; the fields are keyword-only, so rebuild from fields.
-        state = {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+        state = {f.alias: getattr(self, f.name) for f in attrs.fields(type(self)) if f.init}
         return (_rebuild, (type(self), state))
 
-    # Record's __eq__ leaves a record unhashable; an exception must stay hashable (``raise``
-    # inside ``except``, ``traceback`` and ``logging`` put them in sets): by identity, as before.
+    # By identity, as Exception's: see the options above.
     __hash__ = Exception.__hash__
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class InvalidRequestError(OpenRouterCoreError):
     """The params or the configuration are invalid; nothing was sent.
 
@@ -105,6 +114,7 @@ class InvalidRequestError(OpenRouterCoreError):
     problem: str = ""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class HTTPClientError(OpenRouterCoreError):
     """The HTTP client raised an exception that is not a transport error (a ``TypeError`` from a
     client with another ``send`` signature, say): a programming error, never retried.
@@ -115,6 +125,7 @@ class HTTPClientError(OpenRouterCoreError):
     cause: str = ""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class APIConnectionError(OpenRouterCoreError):
     """No response: DNS, refused or reset connection, TLS failure, protocol error.
 
@@ -125,20 +136,23 @@ class APIConnectionError(OpenRouterCoreError):
     attempts: int = 1
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class APITimeoutError(APIConnectionError):
     """The request timed out (connect, read, write or waiting for a pooled connection)."""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class ResponseValidationError(OpenRouterCoreError):
     """A response arrived but its body is not valid JSON or does not match the contract."""
 
     status_code: int | None = None
-    headers: Mapping[str, str] = field(factory=dict)
+    headers: Mapping[str, str] = attrs.field(factory=dict)
     body: str = ""
     path: str = ""
     problem: str = ""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class APIStatusError(OpenRouterCoreError):
     """The server answered with an error.
 
@@ -150,7 +164,7 @@ class APIStatusError(OpenRouterCoreError):
     status_code: int
     code: int | str | None = None
     metadata: dict[str, Any] | None = None
-    headers: Mapping[str, str] = field(factory=dict)
+    headers: Mapping[str, str] = attrs.field(factory=dict)
     body: str = ""
     generation_id: str | None = None
     retry_after: float | None = None
@@ -170,6 +184,7 @@ class APIStatusError(OpenRouterCoreError):
         return _parse(self.body)
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class APIError(APIStatusError):
     """A documented error status (see ``DOCUMENTED_STATUSES``) with OpenRouter's JSON body.
 
@@ -177,16 +192,19 @@ class APIError(APIStatusError):
     """
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class ChatError(APIError):
     """An ``APIError`` from a chat completion; a choice that reports ``finish_reason: "error"``
     is one too, with ``status_code`` 200.
     """
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class OpenRouterDefaultError(APIStatusError):
     """Any other error status, or an error whose body is not OpenRouter's JSON (an HTML 502)."""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class JobError(OpenRouterCoreError):
     """A job did not end in success. ``job`` is its last status as read (a
     ``VideoGenerationResponse``), ``status`` its status string, ``polls`` how often it was asked."""
@@ -197,14 +215,17 @@ class JobError(OpenRouterCoreError):
     polls: int = 0
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class JobFailedError(JobError):
     """The job ended ``failed``, ``cancelled`` or ``expired``; ``message`` has its error."""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class JobTimeoutError(JobError):
     """The job had not ended when the wait's deadline passed (it may still end later)."""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class StreamError(OpenRouterCoreError):
     """A stream failed after it started. ``partial`` is what was received before the failure
     (for a chat stream, a ``ChatResponse``)."""
@@ -213,6 +234,7 @@ class StreamError(OpenRouterCoreError):
     partial: Any = None
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class StreamAPIError(StreamError):
     """The server reported an error inside the stream (an ``error`` event)."""
 
@@ -228,26 +250,31 @@ class StreamAPIError(StreamError):
         return _parse(self.data)
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class ChatStreamError(StreamAPIError):
     """A chat stream reported an error (an ``error`` chunk or a choice's error finish)."""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class StreamTruncatedError(StreamError):
     """The stream ended without ``[DONE]`` and without a finish reason."""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class StreamTimeoutError(StreamError):
     """No bytes within the read timeout, or a watchdog fired (first content, gap between chunks)."""
 
     watchdog: str = "read"
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class StreamConnectionError(StreamError):
     """The connection broke after the stream started."""
 
     cause: str = ""
 
 
+@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
 class StreamDecodeError(StreamError):
     """An event could not be decoded into a chunk (bad JSON or a chunk that breaks the contract)."""
 

@@ -24,9 +24,9 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+import attrs
 import httpx2
 
-from openrouter_core._record import Record
 from openrouter_core.core import OpenRouterCore, RetryConfig
 
 __all__ = [
@@ -145,7 +145,8 @@ def sse_bytes(events: Iterable[Mapping[str, Any] | str], *, done: bool = True) -
     return b"".join(out)
 
 
-class FakeRequest(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class FakeRequest:
     """A request the fake received."""
 
     method: str
@@ -193,14 +194,15 @@ FAKE_BYTES = bytes(range(256)) * 16
 @functools.cache
 def _routes() -> list[tuple[str, re.Pattern[str], int, bytes, str]]:
     """The realistic answer of every operation (``fake_api.json``, generated from the API
-    document), with the path as a pattern that ends the URL path."""
+    document), with the path as a pattern that ends the URL path; the most literal paths first,
+    so ``/videos/models`` is answered neither as ``/models`` nor as ``/videos/{jobId}``."""
     import importlib.resources
 
     rows = json.loads(
         importlib.resources.files("openrouter_core").joinpath("fake_api.json").read_text("utf-8")
     )
     routes = []
-    for method, path, status, body in rows:
+    for method, path, status, body in sorted(rows, key=_literal_length, reverse=True):
         pattern = re.escape(path)
         pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", pattern)
         if isinstance(body, dict) and list(body) == ["bytes"]:
@@ -210,6 +212,10 @@ def _routes() -> list[tuple[str, re.Pattern[str], int, bytes, str]]:
             content = json.dumps(body).encode()
             routes.append((method, re.compile(f"{pattern}$"), status, content, "application/json"))
     return routes
+
+
+def _literal_length(row: list[Any]) -> int:
+    return len(re.sub(r"\{[^/]+?\}", "", row[1]))
 
 
 def _route(method: str, path: str) -> _Reply | None:

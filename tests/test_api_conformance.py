@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
@@ -34,8 +35,6 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import _from_schema
 from returns.result import Failure, Success
 
-from openrouter_core._record import Record
-from openrouter_core._record import fields as record_fields
 from openrouter_core.errors import InvalidRequestError
 from openrouter_core.models._base import WireModel
 from tests.spec_helpers import patch_hypothesis_jsonschema
@@ -167,7 +166,8 @@ ANSWER_GROUPS = _groups(JSON_ANSWERS, lambda op: [_answer_schema(op), op.respons
 BODY_GROUPS = _groups(BODIES, lambda op: [_body_schema(op), op.body])
 
 
-class Generated(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Generated:
     """A strategy for one schema and a validator of the same schema."""
 
     strategy: st.SearchStrategy[Any]
@@ -248,7 +248,7 @@ def _typed_fields_in_extras(value: Any, path: str = "$") -> list[str]:
     not read a value the schema allows into the type the generator declared."""
     found: list[str] = []
     if isinstance(value, WireModel):
-        fields = [a.name for a in record_fields(value) if a.name != "extras"]
+        fields = [a.name for a in attrs.fields(type(value)) if a.name != "extras"]
         found += [f"{path}.{key}" for key in value.extras if key in fields]
         for field in fields:
             found += _typed_fields_in_extras(getattr(value, field), f"{path}.{field}")

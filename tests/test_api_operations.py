@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import attrs
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 import yaml
@@ -33,7 +34,6 @@ from referencing.jsonschema import DRAFT202012
 from returns.result import Failure, Success
 
 from openrouter_core import APIError, OpenRouterCore, RetryConfig
-from openrouter_core._record import fields as record_fields
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from tests.loopback import Action, LoopbackServer, RecordedRequest, json_response, raw
@@ -439,7 +439,7 @@ def _extras(value: Any, path: str = "") -> list[str]:
             for k in value.extras
             if k.isidentifier() and not keyword.iskeyword(k) and k not in reserved
         ]
-        for name in record_fields(value):
+        for name in attrs.fields(type(value)):
             if not name.name.startswith("_"):
                 found += _extras(getattr(value, name.name), f"{path}.{name.name}")
     elif isinstance(value, list):

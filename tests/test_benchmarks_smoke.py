@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import subprocess
 import sys
@@ -62,5 +63,17 @@ def test_quick_run_prints_the_whole_table() -> None:
     # The figures of the operations beyond chat.
     assert rows[("responses stream events", "raw httpx")] != "n/a", proc.stdout
     assert rows[("responses stream events", "openrouter-core")] != "n/a", proc.stdout
+    # The chat cold start's floor: the call written by hand on the runtime stack (httpx2, attrs,
+    # cattrs, returns), also with no bytecode cache; raw httpx2 beside it.
+    stack = all(importlib.util.find_spec(name) for name in ("attrs", "cattrs"))
+    for figure in ("cold start to 1st response", "cold start to 1st response, no bytecode cache"):
+        assert (rows[(figure, "hand-written on the stack")] != "n/a") == stack, proc.stdout
+        assert rows[(figure, "raw httpx2")] != "n/a", proc.stdout
+        assert (figure, "openrouter-core") in rows, proc.stdout
+    # The big real answer (GET /models, 320 models) and the wheel's size.
+    assert rows[("models_list, big real answer", "raw httpx2")] != "n/a", proc.stdout
+    assert ("models_list, big real answer", "openrouter-core") in rows, proc.stdout
+    wheel = rows[("wheel size", "openrouter-core")]
+    assert (wheel != "n/a") == bool(importlib.util.find_spec("hatchling")), proc.stdout
     assert "Failed targets:" in proc.stdout
     assert "nproc=" in proc.stdout

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pytest
 from returns.result import Failure, Success
 
@@ -219,9 +220,7 @@ def test_retries_are_bounded(server: LoopbackServer, sender: Any) -> None:
 
 
 def evolved(config: RetryConfig, **changes: Any) -> RetryConfig:
-    from openrouter_core import replace
-
-    return replace(config, **changes)
+    return attrs.evolve(config, **changes)
 
 
 @pytest.mark.parametrize("sender", SENDERS)

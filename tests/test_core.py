@@ -7,11 +7,12 @@ import copy
 import pickle
 import sys
 
+import attrs
 import httpx
 import httpx2
 import pytest
 
-from openrouter_core import OpenRouterCore, RetryConfig, replace
+from openrouter_core import OpenRouterCore, RetryConfig
 from openrouter_core.core import DEFAULT_SERVER_URL, USER_AGENT
 from openrouter_core.errors import ChatError, InvalidRequestError
 
@@ -46,11 +47,63 @@ def test_core_is_immutable_and_evolvable() -> None:
     core = OpenRouterCore(api_key=SECRET, app_title="App")
     with pytest.raises(AttributeError):
         core.app_title = "Other"  # type: ignore[misc]
-    other = replace(core, app_title="Other")
+    other = attrs.evolve(core, app_title="Other")
     if sys.version_info >= (3, 13):
         assert copy.replace(core, app_title="Other").base_headers == other.base_headers
     assert other.base_headers["X-OpenRouter-Title"] == "Other"
     assert core.base_headers["X-OpenRouter-Title"] == "App"
+
+
+def test_core_is_an_attrs_class() -> None:
+    cls: type[object] = OpenRouterCore  # attrs.has narrows its argument's type
+    assert attrs.has(cls)
+    names = [f.name for f in attrs.fields(OpenRouterCore)]
+    assert names[:4] == ["api_key", "server_url", "timeout", "retry_config"]
+    assert names[-4:] == ["client", "async_client", "_pools", "_base_headers"]
+    assert [f.name for f in attrs.fields(OpenRouterCore) if not f.init] == [
+        "_pools",
+        "_base_headers",
+    ]
+    core = OpenRouterCore(api_key=SECRET, app_title="App")
+    assert core == OpenRouterCore(api_key=SECRET, app_title="App")
+    assert core != OpenRouterCore(api_key=SECRET, app_title="Other")
+
+
+def test_an_evolved_core_has_its_own_pools(monkeypatch: pytest.MonkeyPatch) -> None:
+    core = OpenRouterCore(api_key=SECRET, server_url="http://127.0.0.1:9/v1/")
+    pooled = core.sync_client()
+    other = attrs.evolve(core, app_title="Other")
+    assert other.sync_client() is not pooled
+    other.close()
+    assert isinstance(pooled, httpx2.Client)
+    assert not pooled.is_closed
+    assert core.sync_client() is pooled
+    core.close()
+    # Evolving passes every field on: no fallback to the environment, converters kept.
+    keyless = OpenRouterCore(api_key=None, server_url="http://127.0.0.1:9/v1")
+    monkeypatch.setenv("OPENROUTER_API_KEY", "from-env")
+    monkeypatch.setenv("OPENROUTER_BASE_URL", "http://elsewhere")
+    evolved = attrs.evolve(keyless, app_title="x")
+    assert evolved.api_key is None
+    assert evolved.server_url == "http://127.0.0.1:9/v1"
+    assert other.server_url == "http://127.0.0.1:9/v1"
+    assert attrs.evolve(core, app_categories=["a", "b"]).app_categories == "a,b"
+    with pytest.raises(ValueError, match="app_title must be ASCII"):
+        attrs.evolve(core, app_title="Café")
+    with pytest.raises(TypeError):
+        attrs.evolve(core, pools=None)  # type: ignore[call-arg]
+
+
+def test_asdict_works_and_leaves_live_objects_alone() -> None:
+    client = httpx.Client()
+    core = OpenRouterCore(api_key=SECRET, client=client, default_headers={"X-A": "1"})
+    data = attrs.asdict(core)
+    assert data["retry_config"] == attrs.asdict(RetryConfig())
+    assert data["client"] is client
+    assert data["_pools"] is core._pools
+    assert data["default_headers"] == {"X-A": "1"}
+    assert SECRET not in repr(core)
+    client.close()
 
 
 def test_base_headers() -> None:

@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pytest
 from returns.result import Failure
 
@@ -22,6 +23,7 @@ from tests.loopback import LoopbackServer, json_response, raw
 # --- the whole declaration of a test-only GET /models/{author} ----------------------------------
 
 
+@attrs.define(kw_only=True)
 class Model(WireModel):
     """One model of the catalog."""
 
@@ -29,10 +31,9 @@ class Model(WireModel):
     name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ModelList(WireModel):
     """The catalog."""
-
-    _needs = frozenset({"data"})
 
     data: list[Model]
 

@@ -59,9 +59,9 @@ def test_pinned_dev_versions_are_in_the_declared_ranges() -> None:
         assert requirement.specifier.contains(pinned), f"{requirement} excludes {pinned}"
 
 
-def test_the_runtime_needs_only_the_transport_and_returns() -> None:
+def test_the_runtime_stands_on_the_declared_stack() -> None:
     names = {Requirement(d).name for d in _pyproject()["project"]["dependencies"]}
-    assert names == {"httpx2", "returns"}
+    assert names == {"httpx2", "attrs", "cattrs", "returns"}
 
 
 def test_every_vendored_spec_file_is_described() -> None:

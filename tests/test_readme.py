@@ -185,12 +185,12 @@ def test_responses_stream_example_runs_against_the_fake(capsys: Any) -> None:
     assert fake.requests[0].json["stream"] is True
 
 
-def test_replace_example() -> None:
-    from openrouter_core import replace
+def test_evolve_example() -> None:
+    import attrs
 
     core = OpenRouterCore(api_key="k", app_title="App")
-    assert 'slow = replace(core, timeout=120.0, app_title="Batch job")' in README
-    slow = replace(core, timeout=120.0, app_title="Batch job")
+    assert 'slow = attrs.evolve(core, timeout=120.0, app_title="Batch job")' in README
+    slow = attrs.evolve(core, timeout=120.0, app_title="Batch job")
     assert slow.timeout == 120.0
     assert slow.base_headers["X-OpenRouter-Title"] == "Batch job"
     assert core.base_headers["X-OpenRouter-Title"] == "App"

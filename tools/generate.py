@@ -6,7 +6,7 @@ the committed files differ from what it writes. Input: ``spec/openapi/openapi.sd
 document with the official SDK's overlays applied) and ``tools/overlay.yaml`` (this project's
 own corrections and choices). Output:
 
-- ``openrouter_core/models/<group>.py``: record models of the schemas only that group's
+- ``openrouter_core/models/<group>.py``: attrs models of the schemas only that group's
   operations use, ``openrouter_core/models/_shared.py`` for those several groups share;
 - ``funcs/<name>.py``: one module per operation, named after the TypeScript SDK's function
   (``apiKeysGetCurrentKeyMetadata`` -> ``api_keys_get_current_key_metadata``);
@@ -14,13 +14,13 @@ own corrections and choices). Output:
 - ``docs/<group>.md``: one reference page per group, with examples the tests run, and the table
   of every operation in ``docs/operations.md`` and in the README (between its markers).
 
-Chat completions (``funcs/chat_send.py`` and the chat models) are written by hand: their models
-carry a generated fast path whose speed the streaming benchmark holds to a target, and the
+Chat completions (``funcs/chat_send.py`` and the chat models) are written by hand, and the
 operations whose requests or responses are not JSON (audio, files, video content, multipart
 uploads) are not generated here.
 
-Model rules, the same as chat's: every field is optional (a response needs only what the client
-needs), ``_strict_required`` keeps the document's required fields required when a request is
+Model rules, the same as chat's: every field is optional but what a response exists for (the
+``data`` of a list or a get and the ``id`` of what it holds: required, so a Success always holds
+them); ``_strict_required`` keeps the document's required fields required when a request is
 read; enums are open (plain strings); a union of objects told apart by a property becomes a
 tagged union with an ``...Unknown`` variant for tags not known yet; a union the converter cannot
 tell apart is ``Any`` (the JSON as received).
@@ -494,6 +494,21 @@ class Types:
 # --- operations ----------------------------------------------------------------------------------
 
 
+def require_what_it_is_for(types: Types, answer: Model) -> None:
+    """Make required what a Success exists for, where the document requires it: an answer's
+    ``data`` and, in the object or the items it holds, their ``id``. The corpus of real traffic
+    (tests/test_corpus.py, tests/test_api_conformance.py) holds every such answer to it."""
+    if "data" not in answer.required:
+        return
+    if "data" not in answer.needs:
+        answer.needs.append("data")
+    annotation = next(a for wire, a, _ in answer.fields if wire == "data")
+    held = annotation[5:-1] if annotation.startswith("list[") else annotation
+    item = types.models.get(held)
+    if item is not None and "id" in item.required and "id" not in item.needs:
+        item.needs.append("id")
+
+
 class Operation:
     """One operation to write."""
 
@@ -600,6 +615,7 @@ class Operation:
             answer.response = True
             if not answer.description:
                 answer.description = f"The answer of ``{self.method} {self.path}``."
+            require_what_it_is_for(types, answer)
         self.errors = sorted(s for s in op["responses"] if s[0] in "45")
         self.alias_of = bool(entry.get("alias_of"))
         self.deprecated = self.deprecated or self.alias_of
@@ -687,6 +703,10 @@ def field_lines(model: Model) -> list[str]:
     for wire, annotation, description in model.fields:
         if description:
             lines += [f"    #: {line}" for line in wrap(description, "    #: ")]
+        if wire in model.needs:
+            # What the response exists for: required, so a Success always holds it.
+            lines.append(f"    {wire}: {annotation}")
+            continue
         optional = annotation if annotation == "Any" else f"{annotation} | None"
         lines.append(f"    {wire}: {optional} = None")
     return lines
@@ -700,6 +720,7 @@ def model_lines(model: Model) -> list[str]:
     lines = [
         "",
         "",
+        "@attrs.define(kw_only=True)",
         f"class {model.name}(WireModel):",
     ]
     lines += docstring(text, "    ")
@@ -714,9 +735,6 @@ def model_lines(model: Model) -> list[str]:
     if model.body and model.nullable:
         names = ", ".join(repr(n) for n in model.nullable)
         classvars.append(f"    _nullable: ClassVar[frozenset[str]] = frozenset({{{names}}})")
-    if model.needs:
-        names = ", ".join(repr(n) for n in model.needs)
-        classvars.append(f"    _needs: ClassVar[frozenset[str]] = frozenset({{{names}}})")
     if model.open:
         classvars.append("    _open: ClassVar[bool] = True")
     for line in classvars:
@@ -780,7 +798,6 @@ def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[s
         ["ClassVar"]
         if any(
             (m.required and m.request_side)
-            or m.needs
             or m.open
             or (m.body and m.nullable)
             or (m.always and m.request_side)
@@ -797,6 +814,8 @@ def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[s
     if typing_names:
         lines.append(f"from typing import {', '.join(typing_names)}")
         lines.append("")
+    lines.append("import attrs")
+    lines.append("")
     has_result = any(m.body or m.response for m in models)
     if has_result:
         lines.append("from returns.result import Result")
@@ -1460,7 +1479,6 @@ def generated_files() -> set[Path]:
     for folder, pattern in (
         ("funcs", "*.py"),
         ("openrouter_core/models", "*.py"),
-        ("openrouter_core/models/_readers", "*.py"),
         ("docs", "*.md"),
     ):
         for path in (ROOT / folder).glob(pattern):
@@ -1477,21 +1495,6 @@ def write(files: dict[Path, str]) -> None:
             path.write_text(text, encoding="utf-8")
 
 
-def readers() -> dict[Path, str]:
-    """The models' readers and writers written ahead of time (tools/readers.py)."""
-    import json
-    import subprocess
-
-    out = subprocess.run(
-        [sys.executable, str(ROOT / "tools" / "readers.py")],
-        check=True,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
-    return {Path(path): text for path, text in json.loads(out.stdout).items()}
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if the committed files differ")
@@ -1499,8 +1502,6 @@ def main() -> int:
     files = formatted(build())
     if not args.check:
         write(files)
-    # The readers are written from the models just written, by a fresh interpreter.
-    files.update(formatted(readers()))
     stale = generated_files() - set(files)
     if args.check:
         problems = [f"{p.relative_to(ROOT)}: no longer generated" for p in sorted(stale)]

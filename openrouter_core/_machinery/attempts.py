@@ -20,6 +20,7 @@ import time
 from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core._machinery.classify import (
@@ -33,7 +34,6 @@ from openrouter_core._machinery.classify import (
 from openrouter_core._machinery.http import HTTPInfo
 from openrouter_core._machinery.request import build_request
 from openrouter_core._machinery.retry import backoff_delay, is_retryable_status, next_delay
-from openrouter_core._record import Record
 from openrouter_core.errors import (
     APIStatusError,
     OpenRouterCoreError,
@@ -54,32 +54,37 @@ __all__ = ["attempts", "run_async", "run_sync"]
 logger = logging.getLogger("openrouter_core")
 
 
-class Send(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Send:
     """Send the request ``build(client, opened)`` makes (files it opens go on ``opened``); the
     outcome is the response (body unread) or the exception."""
 
     build: Callable[[Any, contextlib.ExitStack], Any]
 
 
-class Read(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Read:
     """Read ``response``'s whole body and close it; the outcome is the bytes or the exception."""
 
     response: Any
 
 
-class Peek(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Peek:
     """Wait for ``stream``'s first item; the outcome is that item, or None (it ended empty)."""
 
     stream: Any
 
 
-class Collect(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Collect:
     """Read ``stream`` to its end; the outcome is ``collect()``'s Result."""
 
     stream: Any
 
 
-class Sleep(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Sleep:
     """Wait ``seconds`` before the next attempt; the outcome is None."""
 
     seconds: float
@@ -212,7 +217,7 @@ def _http(response: Any, attempt: int, elapsed: float) -> HTTPInfo:
 def _stamp(value: Any, http: HTTPInfo) -> Any:
     # Models keep the exchange in a slot of their base class; other values carry none.
     if isinstance(value, WireModel):
-        value._http = http  # a slot of the base class
+        value._http = http  # type: ignore[misc]  # a slot of the base class
     return value
 
 
@@ -301,7 +306,8 @@ def attempts(
         yield Sleep(float(delay))
 
 
-class Done(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Done:
     """The machine's end: ``result`` is the call's Result."""
 
     result: Result[Any, OpenRouterCoreError]

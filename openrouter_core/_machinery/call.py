@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from returns.result import Failure, Result
 
 from openrouter_core._machinery.attempts import run_async, run_sync
 from openrouter_core._machinery.request import prepare
-from openrouter_core._record import replace
 
 if TYPE_CHECKING:
     from openrouter_core._machinery.operation import Operation
@@ -45,7 +45,7 @@ def _prepared(
             "retry_not_found_for", f"must be seconds >= 0 or None, not {retry_not_found_for!r}"
         )
     return prepared.map(
-        lambda p: replace(p, op=replace(p.op, retry_not_found_for=retry_not_found_for))
+        lambda p: attrs.evolve(p, op=attrs.evolve(p.op, retry_not_found_for=retry_not_found_for))
     )
 
 

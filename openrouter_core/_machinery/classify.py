@@ -13,10 +13,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import attrs
 from returns.result import Failure
 
 from openrouter_core._machinery.retry import is_retryable_status, parse_retry_after
-from openrouter_core._record import Record, replace
 from openrouter_core.errors import (
     DOCUMENTED_STATUSES,
     APIConnectionError,
@@ -48,7 +48,8 @@ __all__ = [
 _ID_HEADERS = ("x-generation-id", "x-request-id", "request-id", "cf-ray")
 
 
-class Verdict(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Verdict:
     """The outcome of one attempt: exactly one of ``response`` and ``error`` is set."""
 
     response: Any = None
@@ -218,7 +219,7 @@ def classify_response(
     result = op.read(obj)
     if isinstance(result, Failure):
         return Verdict(
-            error=replace(
+            error=attrs.evolve(
                 result.failure(),
                 status_code=status,
                 headers=headers_dict(headers),
@@ -251,8 +252,8 @@ def _unsuccessful(
             f" ({op.name} needs a management key: an inference key, or no key, gets this "
             "answer; create one at https://openrouter.ai/settings/management-keys)"
         )
-        verdict = replace(
-            verdict, error=replace(verdict.error, message=verdict.error.message + hint)
+        verdict = attrs.evolve(
+            verdict, error=attrs.evolve(verdict.error, message=verdict.error.message + hint)
         )
     return verdict
 
@@ -327,5 +328,5 @@ def classify_exception(exc: Exception, *, attempts: int = 1) -> Verdict:
 def stamp_attempts(error: OpenRouterCoreError, attempts: int) -> OpenRouterCoreError:
     """The error with its ``attempts`` count set, for error types that carry one."""
     if isinstance(error, (APIStatusError, APIConnectionError)) and error.attempts != attempts:
-        return replace(error, attempts=attempts)
+        return attrs.evolve(error, attempts=attempts)
     return error

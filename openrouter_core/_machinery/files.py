@@ -11,7 +11,7 @@ import mimetypes
 import os
 from typing import IO, Any, TypeAlias
 
-from openrouter_core._record import Record
+import attrs
 
 __all__ = ["FileInput", "FilePart", "file_part", "input_audio"]
 
@@ -19,7 +19,8 @@ __all__ = ["FileInput", "FilePart", "file_part", "input_audio"]
 FileInput: TypeAlias = bytes | str | os.PathLike[str] | IO[bytes]
 
 
-class FilePart(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class FilePart:
     """One file of a multipart body, checked; ``source`` is opened anew by each attempt."""
 
     field: str

@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from openrouter_core._record import Record
+import attrs
+
 from openrouter_core.errors import APIError, APIStatusError, StreamAPIError
 
 if TYPE_CHECKING:
@@ -38,7 +39,8 @@ R_co = TypeVar("R_co", covariant=True)
 ErrorFields = tuple[int | str | None, str | None, dict[str, Any] | None]
 
 
-class Form(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Form:
     """A ``multipart/form-data`` body: its file fields and its text fields (wire names)."""
 
     files: tuple[str, ...]
@@ -46,7 +48,8 @@ class Form(Record, frozen=True, kw_only=False):
     required: tuple[str, ...] = ()
 
 
-class Param(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Param:
     """A path or query parameter: its wire name and its keyword in Python (snake_case)."""
 
     wire: str
@@ -95,7 +98,8 @@ class Accumulator(Protocol[E_contra, R_co]):
         """What arrived so far, as the operation's response."""
 
 
-class StreamSpec(Record, Generic[E, R], frozen=True):
+@attrs.frozen(kw_only=True)
+class StreamSpec(Generic[E, R]):
     """How an operation's event stream reads: the event model, the accumulator behind
     ``collect()``, and how an event reports an error."""
 
@@ -136,7 +140,8 @@ def lazy_stream(load: Callable[[], StreamSpec[E, R]]) -> StreamSpec[E, R]:
     return spec  # type: ignore[no-any-return]
 
 
-class Operation(Record, Generic[R], frozen=True):
+@attrs.frozen(kw_only=True)
+class Operation(Generic[R]):
     """One operation of the API."""
 
     #: The public function's name, for logs and messages.

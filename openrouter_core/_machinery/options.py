@@ -12,7 +12,8 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Final, TypedDict, final
 
-from openrouter_core._record import Record, replace
+import attrs
+
 from openrouter_core.core import RetryConfig, TimeoutTuple, is_timeout, timeout_tuple
 
 if TYPE_CHECKING:
@@ -72,7 +73,8 @@ _KNOWN: Final = frozenset(CallOptions.__annotations__)
 _NO_TIMEOUT: TimeoutTuple = (None, None, None, None)
 
 
-class Resolved(Record, frozen=True, kw_only=False):
+@attrs.frozen
+class Resolved:
     """The options of one call after checking, with the core's settings filled in."""
 
     timeout: TimeoutTuple | None
@@ -145,7 +147,7 @@ def resolve(core: OpenRouterCore, options: Mapping[str, Any]) -> Resolved | tupl
     elif isinstance(retries, RetryConfig):
         retry = retries
     elif isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0:
-        retry = replace(core.retry_config, max_retries=retries)
+        retry = attrs.evolve(core.retry_config, max_retries=retries)
     else:
         return "retries", f"must be a RetryConfig, a count >= 0 or None, not {retries!r}"
 

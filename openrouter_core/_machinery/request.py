@@ -11,10 +11,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote, urlencode
 
+import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core._machinery.options import resolve
-from openrouter_core._record import Record, field, fields
 from openrouter_core.errors import InvalidRequestError
 
 if TYPE_CHECKING:
@@ -43,7 +43,8 @@ def _redacted(headers: Mapping[str, str]) -> str:
     )
 
 
-class Prepared(Record, kw_only=False):
+@attrs.define(repr=False)
+class Prepared:
     """Everything one call sends, computed once before the first attempt."""
 
     op: Operation[Any]
@@ -60,7 +61,7 @@ class Prepared(Record, kw_only=False):
     #: True when ``headers`` are the core's own (no per-call headers), so they can be cached.
     standard_headers: bool = True
     #: A multipart body: its text fields and its files (opened anew by each attempt).
-    form_fields: dict[str, str] = field(factory=dict)
+    form_fields: dict[str, str] = attrs.field(factory=dict)
     files: tuple[FilePart, ...] = ()
 
     def __repr__(self) -> str:
@@ -69,7 +70,7 @@ class Prepared(Record, kw_only=False):
         return "Prepared({})".format(
             ", ".join(
                 f"{f.name}={shown[f.name] if f.name in shown else repr(getattr(self, f.name))}"
-                for f in fields(self)
+                for f in attrs.fields(type(self))
             )
         )
 

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from openrouter_core._record import Record, field, replace
+import attrs
+
 from openrouter_core.models import (
     ChatAnnotation,
     ChatAssistantImage,
@@ -43,14 +44,15 @@ from openrouter_core.models import (
 __all__ = ["StreamAccumulator"]
 
 
-class _ToolCall(Record, kw_only=False):
+@attrs.define
+class _ToolCall:
     index: int
     id: str | None = None
     type: str | None = None
     name: str | None = None
-    arguments: list[str] = field(factory=list)
-    extras: dict[str, Any] = field(factory=dict)
-    function_extras: dict[str, Any] = field(factory=dict)
+    arguments: list[str] = attrs.field(factory=list)
+    extras: dict[str, Any] = attrs.field(factory=dict)
+    function_extras: dict[str, Any] = attrs.field(factory=dict)
 
     def add(self, part: ChatStreamToolCall) -> None:
         self.id = self.id or part.id
@@ -106,29 +108,30 @@ def _merge_detail(old: ReasoningDetail, new: ReasoningDetail) -> ReasoningDetail
         "extras": extras,
     }
     if isinstance(old, ReasoningDetailText) and isinstance(new, ReasoningDetailText):
-        return replace(
+        return attrs.evolve(
             old,
             text=_concat(old.text, new.text),
             signature=_concat(old.signature, new.signature),
             **common,
         )
     if isinstance(old, ReasoningDetailSummary) and isinstance(new, ReasoningDetailSummary):
-        return replace(old, summary=_concat(old.summary, new.summary), **common)
+        return attrs.evolve(old, summary=_concat(old.summary, new.summary), **common)
     if isinstance(old, ReasoningDetailEncrypted) and isinstance(new, ReasoningDetailEncrypted):
-        return replace(old, data=_concat(old.data, new.data), **common)
+        return attrs.evolve(old, data=_concat(old.data, new.data), **common)
     return None
 
 
-class _Choice(Record, kw_only=False):
+@attrs.define
+class _Choice:
     index: int
     role: str | None = None
     content: list[str] | None = None
     reasoning: list[str] | None = None
     refusal: list[str] | None = None
     reasoning_details: list[ReasoningDetail] | None = None
-    tool_calls: list[_ToolCall] = field(factory=list)
+    tool_calls: list[_ToolCall] = attrs.field(factory=list)
     # index -> position in ``tool_calls`` of the call that fragments with that index extend
-    tool_slots: dict[int, int] = field(factory=dict)
+    tool_slots: dict[int, int] = attrs.field(factory=dict)
     images: list[ChatAssistantImage] | None = None
     annotations: list[ChatAnnotation] | None = None
     audio: ChatAudioOutput | None = None
@@ -137,8 +140,8 @@ class _Choice(Record, kw_only=False):
     logprobs_extras: dict[str, Any] | None = None
     finish_reason: str | None = None
     native_finish_reason: str | None = None
-    message_extras: dict[str, Any] = field(factory=dict)
-    extras: dict[str, Any] = field(factory=dict)
+    message_extras: dict[str, Any] = attrs.field(factory=dict)
+    extras: dict[str, Any] = attrs.field(factory=dict)
 
     def add(self, choice: ChatStreamChoice) -> None:
         delta = choice.delta
@@ -206,7 +209,7 @@ class _Choice(Record, kw_only=False):
     def _add_audio(self, audio: ChatAudioOutput) -> None:
         old = self.audio
         if old is None:
-            self.audio = replace(audio, extras=dict(audio.extras))
+            self.audio = attrs.evolve(audio, extras=dict(audio.extras))
             return
         old.id = old.id or audio.id
         old.data = _concat(old.data, audio.data)
@@ -231,7 +234,7 @@ class _Choice(Record, kw_only=False):
             images=list(self.images) if self.images else None,
             annotations=list(self.annotations) if self.annotations else None,
             audio=(
-                replace(self.audio, extras=dict(self.audio.extras))
+                attrs.evolve(self.audio, extras=dict(self.audio.extras))
                 if self.audio is not None
                 else None
             ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -77,6 +78,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class SpeechRequestProvider(WireModel):
     """Provider-specific passthrough configuration."""
 
@@ -84,6 +86,7 @@ class SpeechRequestProvider(WireModel):
     options: ProviderOptions | None = None
 
 
+@attrs.define(kw_only=True)
 class ProviderOptions(WireModel):
     """Provider-specific options keyed by provider slug. Only options for the matched provider are
     forwarded; the rest are ignored. Unrecognized keys are silently dropped. Fields whose names
@@ -206,6 +209,7 @@ class ProviderOptions(WireModel):
     xiaomi: dict[str, Any] | None = None
 
 
+@attrs.define(kw_only=True)
 class EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl(WireModel):
     """The ``EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl`` object."""
 
@@ -214,6 +218,7 @@ class EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl(WireMo
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class EmbeddingsGenerateRequestProvider(WireModel):
     """When multiple model providers are available, optionally indicate your routing preference."""
 
@@ -246,6 +251,7 @@ class EmbeddingsGenerateRequestProvider(WireModel):
     zdr: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class EmbeddingsGenerateRequestProviderMaxPrice(WireModel):
     """The object specifying the maximum price you want to pay for this request. USD price per
     million tokens, for prompt and completion.
@@ -263,6 +269,7 @@ class EmbeddingsGenerateRequestProviderMaxPrice(WireModel):
     request: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PercentileLatencyCutoffs(WireModel):
     """Percentile-based latency cutoffs. All specified cutoffs must be met for an endpoint to be
     preferred.
@@ -278,6 +285,7 @@ class PercentileLatencyCutoffs(WireModel):
     p99: float | None = None
 
 
+@attrs.define(kw_only=True)
 class PercentileThroughputCutoffs(WireModel):
     """Percentile-based throughput cutoffs. All specified cutoffs must be met for an endpoint to be
     preferred.
@@ -293,6 +301,7 @@ class PercentileThroughputCutoffs(WireModel):
     p99: float | None = None
 
 
+@attrs.define(kw_only=True)
 class ProviderSortConfig(WireModel):
     """The provider sorting strategy (price, throughput, latency)"""
 
@@ -303,6 +312,7 @@ class ProviderSortConfig(WireModel):
     partition: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CostDetails(WireModel):
     """Breakdown of upstream inference costs."""
 
@@ -311,13 +321,12 @@ class CostDetails(WireModel):
     upstream_inference_prompt_cost: float | None = None
 
 
+@attrs.define(kw_only=True)
 class ModelsListResponse(WireModel):
     """List of available models."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of available models
-    data: list[Model] | None = None
+    data: list[Model]
     #: Pagination links
     links: ModelsListResponseLinks | None = None
     #: Total number of models matching the query
@@ -329,6 +338,7 @@ class ModelsListResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class Model(WireModel):
     """Information about an AI model available on OpenRouter."""
 
@@ -353,7 +363,7 @@ class Model(WireModel):
     #: Hugging Face model identifier, if applicable
     hugging_face_id: str | None = None
     #: Unique identifier for the model
-    id: str | None = None
+    id: str
     #: The date up to which the model was trained on data.
     knowledge_cutoff: str | None = None
     #: Related API endpoints and resources for this model.
@@ -374,6 +384,7 @@ class Model(WireModel):
     top_provider: TopProviderInfo | None = None
 
 
+@attrs.define(kw_only=True)
 class ModelAliasTarget(WireModel):
     """Concrete model targeted by this tilde-latest alias, when applicable."""
 
@@ -383,6 +394,7 @@ class ModelAliasTarget(WireModel):
     slug: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ModelArchitecture(WireModel):
     """Model architecture information."""
 
@@ -398,6 +410,7 @@ class ModelArchitecture(WireModel):
     tokenizer: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ModelBenchmarks(WireModel):
     """Third-party benchmark rankings for this model. Omitted when no benchmark data is
     available.
@@ -409,6 +422,7 @@ class ModelBenchmarks(WireModel):
     design_arena: list[DABenchmarkEntry] | None = None
 
 
+@attrs.define(kw_only=True)
 class AABenchmarkEntry(WireModel):
     """Artificial Analysis benchmark index scores."""
 
@@ -420,6 +434,7 @@ class AABenchmarkEntry(WireModel):
     intelligence_index: float | None = None
 
 
+@attrs.define(kw_only=True)
 class DABenchmarkEntry(WireModel):
     """A single Design Arena benchmark entry for a specific arena+category."""
 
@@ -436,6 +451,7 @@ class DABenchmarkEntry(WireModel):
     win_rate: float | None = None
 
 
+@attrs.define(kw_only=True)
 class DefaultParameters(WireModel):
     """Default parameters for this model."""
 
@@ -447,6 +463,7 @@ class DefaultParameters(WireModel):
     top_p: float | None = None
 
 
+@attrs.define(kw_only=True)
 class ModelLinks(WireModel):
     """Related API endpoints and resources for this model."""
 
@@ -454,6 +471,7 @@ class ModelLinks(WireModel):
     details: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PerRequestLimits(WireModel):
     """Per-request token limits."""
 
@@ -463,6 +481,7 @@ class PerRequestLimits(WireModel):
     prompt_tokens: float | None = None
 
 
+@attrs.define(kw_only=True)
 class PublicPricing(WireModel):
     """Pricing information for the model."""
 
@@ -501,6 +520,7 @@ class PublicPricing(WireModel):
     web_search: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PricingOverride(WireModel):
     """A conditional override of the base pricing. An entry applies only when all of its condition
     fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request;
@@ -531,6 +551,7 @@ class PricingOverride(WireModel):
     utc_start: float | None = None
 
 
+@attrs.define(kw_only=True)
 class ModelReasoning(WireModel):
     """Reasoning effort configuration. Omitted for non-reasoning models and dynamic
     router models.
@@ -548,6 +569,7 @@ class ModelReasoning(WireModel):
     supports_max_tokens: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class TopProviderInfo(WireModel):
     """Information about the top provider for this model."""
 
@@ -559,6 +581,7 @@ class TopProviderInfo(WireModel):
     max_completion_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ModelsListResponseLinks(WireModel):
     """Pagination links."""
 
@@ -566,6 +589,7 @@ class ModelsListResponseLinks(WireModel):
     next: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContentPartImage(WireModel):
     """The ``ContentPartImage`` object."""
 
@@ -575,6 +599,7 @@ class ContentPartImage(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationProviderPreferencesOptions(WireModel):
     """Provider-specific options keyed by provider slug. Only options for the matched provider are
     forwarded; the rest are ignored. Unrecognized keys are silently dropped. Fields whose names
@@ -697,6 +722,7 @@ class ImageGenerationProviderPreferencesOptions(WireModel):
     xiaomi: dict[str, Any] | None = None
 
 
+@attrs.define(kw_only=True)
 class AnthropicCacheControlDirective(WireModel):
     """Enable automatic prompt caching. When set at the top level, the system automatically applies
     cache breakpoints to the last cacheable block in the request. When set on an individual
@@ -711,6 +737,7 @@ class AnthropicCacheControlDirective(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatDebugOptions(WireModel):
     """Debug options for inspecting request transformations (streaming only)"""
 
@@ -719,6 +746,7 @@ class ChatDebugOptions(WireModel):
     echo_upstream_body: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class AutoRouterPlugin(WireModel):
     """The ``AutoRouterPlugin`` object."""
 
@@ -740,6 +768,7 @@ class AutoRouterPlugin(WireModel):
     pin_model: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class AutoBetaRouterPlugin(WireModel):
     """The ``AutoBetaRouterPlugin`` object."""
 
@@ -758,6 +787,7 @@ class AutoBetaRouterPlugin(WireModel):
     id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ModerationPlugin(WireModel):
     """The ``ModerationPlugin`` object."""
 
@@ -766,6 +796,7 @@ class ModerationPlugin(WireModel):
     id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class WebSearchPlugin(WireModel):
     """The ``WebSearchPlugin`` object."""
 
@@ -789,6 +820,7 @@ class WebSearchPlugin(WireModel):
     user_location: WebSearchPluginUserLocation | None = None
 
 
+@attrs.define(kw_only=True)
 class WebSearchPluginUserLocation(WireModel):
     """User location information for web search."""
 
@@ -801,6 +833,7 @@ class WebSearchPluginUserLocation(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class WebFetchPlugin(WireModel):
     """The ``WebFetchPlugin`` object."""
 
@@ -817,6 +850,7 @@ class WebFetchPlugin(WireModel):
     max_uses: int | None = None
 
 
+@attrs.define(kw_only=True)
 class FileParserPlugin(WireModel):
     """The ``FileParserPlugin`` object."""
 
@@ -829,6 +863,7 @@ class FileParserPlugin(WireModel):
     pdf: PDFParserOptions | None = None
 
 
+@attrs.define(kw_only=True)
 class PDFParserOptions(WireModel):
     """Options for PDF parsing."""
 
@@ -836,6 +871,7 @@ class PDFParserOptions(WireModel):
     engine: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ResponseHealingPlugin(WireModel):
     """The ``ResponseHealingPlugin`` object."""
 
@@ -846,6 +882,7 @@ class ResponseHealingPlugin(WireModel):
     id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContextCompressionPlugin(WireModel):
     """The ``ContextCompressionPlugin`` object."""
 
@@ -858,6 +895,7 @@ class ContextCompressionPlugin(WireModel):
     id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ParetoRouterPlugin(WireModel):
     """The ``ParetoRouterPlugin`` object."""
 
@@ -874,6 +912,7 @@ class ParetoRouterPlugin(WireModel):
     price_source: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionPlugin(WireModel):
     """The ``FusionPlugin`` object."""
 
@@ -896,6 +935,7 @@ class FusionPlugin(WireModel):
     tools: list[FusionPluginToolsItem] | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionPluginToolsItem(WireModel):
     """The ``FusionPluginToolsItem`` object."""
 
@@ -918,6 +958,7 @@ class FusionPluginToolsItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PromptCacheOptions(WireModel):
     """Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints
     so only blocks marked with `prompt_cache_breakpoint` are cached. Only supported by OpenAI
@@ -930,6 +971,7 @@ class PromptCacheOptions(WireModel):
     ttl: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ProviderPreferences(WireModel):
     """When multiple model providers are available, optionally indicate your routing preference."""
 
@@ -962,6 +1004,7 @@ class ProviderPreferences(WireModel):
     zdr: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatFormatJsonObjectConfig(WireModel):
     """JSON object response format."""
 
@@ -970,6 +1013,7 @@ class ChatFormatJsonObjectConfig(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StopServerToolsWhenStepCountIs(WireModel):
     """Stop after the agent loop has executed this many steps."""
 
@@ -979,6 +1023,7 @@ class StopServerToolsWhenStepCountIs(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StopServerToolsWhenHasToolCall(WireModel):
     """Stop after a tool with this name has been called."""
 
@@ -988,6 +1033,7 @@ class StopServerToolsWhenHasToolCall(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StopServerToolsWhenMaxTokensUsed(WireModel):
     """Stop once cumulative token usage across the loop exceeds this threshold."""
 
@@ -997,6 +1043,7 @@ class StopServerToolsWhenMaxTokensUsed(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StopServerToolsWhenMaxCost(WireModel):
     """Stop once cumulative cost across the loop exceeds this dollar threshold."""
 
@@ -1006,6 +1053,7 @@ class StopServerToolsWhenMaxCost(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StopServerToolsWhenFinishReasonIs(WireModel):
     """Stop when the upstream model emits this finish reason (e.g. `length`)."""
 
@@ -1015,6 +1063,7 @@ class StopServerToolsWhenFinishReasonIs(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StopServerToolsWhenConditionUnknown(WireModel):
     """A ``StopServerToolsWhenCondition`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -1023,6 +1072,7 @@ class StopServerToolsWhenConditionUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class TraceConfig(WireModel):
     """Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name,
     generation_name, parent_span_id) have special handling. Additional keys are passed through as
@@ -1038,6 +1088,7 @@ class TraceConfig(WireModel):
     trace_name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ResponsesRequest(WireModel):
     """Request schema for Responses endpoint."""
 
@@ -1160,6 +1211,7 @@ class ResponsesRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ResponsesRequestPluginsItemUnknown(WireModel):
     """A ``ResponsesRequestPluginsItem`` of a ``id`` this version does not know; its other fields
     are in ``extras``.
@@ -1168,6 +1220,7 @@ class ResponsesRequestPluginsItemUnknown(WireModel):
     id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StoredPromptTemplate(WireModel):
     """The ``StoredPromptTemplate`` object."""
 
@@ -1177,6 +1230,7 @@ class StoredPromptTemplate(WireModel):
     variables: dict[str, Any] | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningConfig(WireModel):
     """The ``ReasoningConfig`` object."""
 
@@ -1190,6 +1244,7 @@ class ReasoningConfig(WireModel):
     max_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class TextExtendedConfig(WireModel):
     """Text output configuration including format and verbosity."""
 
@@ -1204,6 +1259,7 @@ class TextExtendedConfig(WireModel):
     verbosity: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FormatTextConfig(WireModel):
     """Plain text response format."""
 
@@ -1212,6 +1268,7 @@ class FormatTextConfig(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FormatJsonSchemaConfig(WireModel):
     """JSON schema constrained response format."""
 
@@ -1224,6 +1281,7 @@ class FormatJsonSchemaConfig(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FormatsUnknown(WireModel):
     """A ``Formats`` of a ``type`` this version does not know; its other fields are in
     ``extras``.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -36,11 +37,12 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ActivityResponse(WireModel):
     """The answer of ``GET /activity``."""
 
     #: List of activity items
-    data: list[ActivityItem] | None = None
+    data: list[ActivityItem]
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ActivityResponse, ResponseValidationError]:
@@ -48,6 +50,7 @@ class ActivityResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ActivityItem(WireModel):
     """The ``ActivityItem`` object."""
 
@@ -77,10 +80,11 @@ class ActivityItem(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsGetAnalyticsMetaResponse(WireModel):
     """The answer of ``GET /analytics/meta``."""
 
-    data: AnalyticsGetAnalyticsMetaResponseData | None = None
+    data: AnalyticsGetAnalyticsMetaResponseData
 
     @classmethod
     def from_dict(
@@ -90,6 +94,7 @@ class AnalyticsGetAnalyticsMetaResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class AnalyticsGetAnalyticsMetaResponseData(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseData`` object."""
 
@@ -99,6 +104,7 @@ class AnalyticsGetAnalyticsMetaResponseData(WireModel):
     operators: list[AnalyticsGetAnalyticsMetaResponseDataOperatorsItem] | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsGetAnalyticsMetaResponseDataDimensionsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataDimensionsItem`` object."""
 
@@ -108,6 +114,7 @@ class AnalyticsGetAnalyticsMetaResponseDataDimensionsItem(WireModel):
     name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem`` object."""
 
@@ -117,6 +124,7 @@ class AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem(WireModel):
     name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsGetAnalyticsMetaResponseDataMetricsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataMetricsItem`` object."""
 
@@ -130,6 +138,7 @@ class AnalyticsGetAnalyticsMetaResponseDataMetricsItem(WireModel):
     name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsGetAnalyticsMetaResponseDataOperatorsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataOperatorsItem`` object."""
 
@@ -139,6 +148,7 @@ class AnalyticsGetAnalyticsMetaResponseDataOperatorsItem(WireModel):
     value_type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsRequest(WireModel):
     """The body of ``POST /analytics/query``."""
 
@@ -167,6 +177,7 @@ class AnalyticsQueryAnalyticsRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsRequestClassifierDimensions(WireModel):
     """Group results by custom classifier tags, breaking down metrics by the specified dimension
     values. Requires an active classifier on the workspace.
@@ -181,6 +192,7 @@ class AnalyticsQueryAnalyticsRequestClassifierDimensions(WireModel):
     include_nulls: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsRequestClassifierFilters(WireModel):
     """Filter results to generations with specific classifier tag values. Can be combined with
     classifier_dimensions (must use the same classifier_id) or used independently with standard
@@ -194,6 +206,7 @@ class AnalyticsQueryAnalyticsRequestClassifierFilters(WireModel):
     filters: list[AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem] | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem(WireModel):
     """The ``AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem`` object."""
 
@@ -207,6 +220,7 @@ class AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem(WireModel):
     value: str | float | list[str | float] | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsRequestFiltersItem(WireModel):
     """The ``AnalyticsQueryAnalyticsRequestFiltersItem`` object."""
 
@@ -222,6 +236,7 @@ class AnalyticsQueryAnalyticsRequestFiltersItem(WireModel):
     value: str | float | list[str | float] | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsRequestOrderBy(WireModel):
     """The ``AnalyticsQueryAnalyticsRequestOrderBy`` object."""
 
@@ -233,6 +248,7 @@ class AnalyticsQueryAnalyticsRequestOrderBy(WireModel):
     field: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsRequestTimeRange(WireModel):
     """The ``AnalyticsQueryAnalyticsRequestTimeRange`` object."""
 
@@ -242,10 +258,11 @@ class AnalyticsQueryAnalyticsRequestTimeRange(WireModel):
     start: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsResponse(WireModel):
     """The answer of ``POST /analytics/query``."""
 
-    data: AnalyticsQueryAnalyticsResponseData | None = None
+    data: AnalyticsQueryAnalyticsResponseData
 
     @classmethod
     def from_dict(
@@ -255,6 +272,7 @@ class AnalyticsQueryAnalyticsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsResponseData(WireModel):
     """The ``AnalyticsQueryAnalyticsResponseData`` object."""
 
@@ -265,6 +283,7 @@ class AnalyticsQueryAnalyticsResponseData(WireModel):
     warnings: list[str] | None = None
 
 
+@attrs.define(kw_only=True)
 class AnalyticsQueryAnalyticsResponseDataMetadata(WireModel):
     """The ``AnalyticsQueryAnalyticsResponseDataMetadata`` object."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -32,11 +33,12 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ApiKeysGetCurrentKeyMetadataResponse(WireModel):
     """The answer of ``GET /key``."""
 
     #: Current API key information
-    data: ApiKeysGetCurrentKeyMetadataResponseData | None = None
+    data: ApiKeysGetCurrentKeyMetadataResponseData
 
     @classmethod
     def from_dict(
@@ -46,6 +48,7 @@ class ApiKeysGetCurrentKeyMetadataResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ApiKeysGetCurrentKeyMetadataResponseData(WireModel):
     """Current API key information."""
 
@@ -89,6 +92,7 @@ class ApiKeysGetCurrentKeyMetadataResponseData(WireModel):
     usage_weekly: float | None = None
 
 
+@attrs.define(kw_only=True)
 class ApiKeysGetCurrentKeyMetadataResponseDataRateLimit(WireModel):
     """Legacy rate limit information about a key. Will always return -1."""
 
@@ -100,13 +104,12 @@ class ApiKeysGetCurrentKeyMetadataResponseDataRateLimit(WireModel):
     requests: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ApiKeysListResponse(WireModel):
     """The answer of ``GET /keys``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of API keys
-    data: list[ApiKeysListResponseDataItem] | None = None
+    data: list[ApiKeysListResponseDataItem]
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ApiKeysListResponse, ResponseValidationError]:
@@ -114,6 +117,7 @@ class ApiKeysListResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ApiKeysListResponseDataItem(WireModel):
     """The ``ApiKeysListResponseDataItem`` object."""
 
@@ -161,6 +165,7 @@ class ApiKeysListResponseDataItem(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApiKeysCreateRequest(WireModel):
     """The body of ``POST /keys``."""
 
@@ -195,11 +200,12 @@ class ApiKeysCreateRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ApiKeysCreateResponse(WireModel):
     """The answer of ``POST /keys``."""
 
     #: The created API key information
-    data: ApiKeysCreateResponseData | None = None
+    data: ApiKeysCreateResponseData
     #: The actual API key string (only shown once)
     key: str | None = None
 
@@ -209,6 +215,7 @@ class ApiKeysCreateResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ApiKeysCreateResponseData(WireModel):
     """The created API key information."""
 
@@ -256,11 +263,12 @@ class ApiKeysCreateResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApiKeysGetResponse(WireModel):
     """The answer of ``GET /keys/{hash}``."""
 
     #: The API key information
-    data: ApiKeysGetResponseData | None = None
+    data: ApiKeysGetResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ApiKeysGetResponse, ResponseValidationError]:
@@ -268,6 +276,7 @@ class ApiKeysGetResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ApiKeysGetResponseData(WireModel):
     """The API key information."""
 
@@ -315,6 +324,7 @@ class ApiKeysGetResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApiKeysUpdateRequest(WireModel):
     """The body of ``PATCH /keys/{hash}``."""
 
@@ -337,11 +347,12 @@ class ApiKeysUpdateRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ApiKeysUpdateResponse(WireModel):
     """The answer of ``PATCH /keys/{hash}``."""
 
     #: The updated API key information
-    data: ApiKeysUpdateResponseData | None = None
+    data: ApiKeysUpdateResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ApiKeysUpdateResponse, ResponseValidationError]:
@@ -349,6 +360,7 @@ class ApiKeysUpdateResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ApiKeysUpdateResponseData(WireModel):
     """The updated API key information."""
 
@@ -396,6 +408,7 @@ class ApiKeysUpdateResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApiKeysDeleteResponse(WireModel):
     """The answer of ``DELETE /keys/{hash}``."""
 

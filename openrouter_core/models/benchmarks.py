@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -20,10 +21,11 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class UnifiedBenchmarksResponse(WireModel):
     """The answer of ``GET /benchmarks``."""
 
-    data: list[Any] | None = None
+    data: list[Any]
     meta: UnifiedBenchmarksMeta | None = None
 
     @classmethod
@@ -32,6 +34,7 @@ class UnifiedBenchmarksResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UnifiedBenchmarksMeta(WireModel):
     """The ``UnifiedBenchmarksMeta`` object."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -29,13 +30,12 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ListBYOKKeysResponse(WireModel):
     """The answer of ``GET /byok``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of BYOK credentials.
-    data: list[BYOKKey] | None = None
+    data: list[BYOKKey]
     #: Total number of BYOK credentials matching the filters.
     total_count: int | None = None
 
@@ -45,6 +45,7 @@ class ListBYOKKeysResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BYOKKey(WireModel):
     """The ``BYOKKey`` object."""
 
@@ -60,7 +61,7 @@ class BYOKKey(WireModel):
     #: Whether this credential is currently disabled.
     disabled: bool | None = None
     #: Stable public identifier for this BYOK credential.
-    id: str | None = None
+    id: str
     #: Whether this credential is treated as a fallback - used only after non-fallback keys for the
     #: same provider have been tried.
     is_fallback: bool | None = None
@@ -77,6 +78,7 @@ class BYOKKey(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CreateBYOKKeyRequest(WireModel):
     """The body of ``POST /byok``."""
 
@@ -117,10 +119,11 @@ class CreateBYOKKeyRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class CreateBYOKKeyResponse(WireModel):
     """The answer of ``POST /byok``."""
 
-    data: CreateBYOKKeyResponseData | None = None
+    data: CreateBYOKKeyResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[CreateBYOKKeyResponse, ResponseValidationError]:
@@ -128,6 +131,7 @@ class CreateBYOKKeyResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class CreateBYOKKeyResponseData(WireModel):
     """The created BYOK credential."""
 
@@ -143,7 +147,7 @@ class CreateBYOKKeyResponseData(WireModel):
     #: Whether this credential is currently disabled.
     disabled: bool | None = None
     #: Stable public identifier for this BYOK credential.
-    id: str | None = None
+    id: str
     #: Whether this credential is treated as a fallback - used only after non-fallback keys for the
     #: same provider have been tried.
     is_fallback: bool | None = None
@@ -160,10 +164,11 @@ class CreateBYOKKeyResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class GetBYOKKeyResponse(WireModel):
     """The answer of ``GET /byok/{id}``."""
 
-    data: GetBYOKKeyResponseData | None = None
+    data: GetBYOKKeyResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[GetBYOKKeyResponse, ResponseValidationError]:
@@ -171,6 +176,7 @@ class GetBYOKKeyResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class GetBYOKKeyResponseData(WireModel):
     """The BYOK credential."""
 
@@ -186,7 +192,7 @@ class GetBYOKKeyResponseData(WireModel):
     #: Whether this credential is currently disabled.
     disabled: bool | None = None
     #: Stable public identifier for this BYOK credential.
-    id: str | None = None
+    id: str
     #: Whether this credential is treated as a fallback - used only after non-fallback keys for the
     #: same provider have been tried.
     is_fallback: bool | None = None
@@ -203,6 +209,7 @@ class GetBYOKKeyResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class UpdateBYOKKeyRequest(WireModel):
     """The body of ``PATCH /byok/{id}``."""
 
@@ -238,10 +245,11 @@ class UpdateBYOKKeyRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpdateBYOKKeyResponse(WireModel):
     """The answer of ``PATCH /byok/{id}``."""
 
-    data: UpdateBYOKKeyResponseData | None = None
+    data: UpdateBYOKKeyResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[UpdateBYOKKeyResponse, ResponseValidationError]:
@@ -249,6 +257,7 @@ class UpdateBYOKKeyResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpdateBYOKKeyResponseData(WireModel):
     """The updated BYOK credential."""
 
@@ -264,7 +273,7 @@ class UpdateBYOKKeyResponseData(WireModel):
     #: Whether this credential is currently disabled.
     disabled: bool | None = None
     #: Stable public identifier for this BYOK credential.
-    id: str | None = None
+    id: str
     #: Whether this credential is treated as a fallback - used only after non-fallback keys for the
     #: same provider have been tried.
     is_fallback: bool | None = None
@@ -281,6 +290,7 @@ class UpdateBYOKKeyResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class DeleteBYOKKeyResponse(WireModel):
     """The answer of ``DELETE /byok/{id}``."""
 

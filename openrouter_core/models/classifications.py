@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -23,10 +24,11 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class TaskClassificationResponse(WireModel):
     """The answer of ``GET /classifications/task``."""
 
-    data: TaskClassificationResponseData | None = None
+    data: TaskClassificationResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[TaskClassificationResponse, ResponseValidationError]:
@@ -34,6 +36,7 @@ class TaskClassificationResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class TaskClassificationResponseData(WireModel):
     """The ``TaskClassificationResponseData`` object."""
 
@@ -47,6 +50,7 @@ class TaskClassificationResponseData(WireModel):
     window_days: int | None = None
 
 
+@attrs.define(kw_only=True)
 class TaskClassificationItem(WireModel):
     """The ``TaskClassificationItem`` object."""
 
@@ -69,6 +73,7 @@ class TaskClassificationItem(WireModel):
     usage_share: float | None = None
 
 
+@attrs.define(kw_only=True)
 class TaskClassificationModel(WireModel):
     """The ``TaskClassificationModel`` object."""
 
@@ -80,6 +85,7 @@ class TaskClassificationModel(WireModel):
     tag_usage_share: float | None = None
 
 
+@attrs.define(kw_only=True)
 class TaskClassificationMacroCategory(WireModel):
     """The ``TaskClassificationMacroCategory`` object."""
 

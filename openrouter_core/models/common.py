@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal, TypeAlias
 
+import attrs
+
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, register_tagged
 
@@ -39,6 +41,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class CacheControl(WireModel):
     """A prompt-cache breakpoint: ``{"type": "ephemeral", "ttl": "5m" | "1h"}`` (ttl is open)."""
 
@@ -46,6 +49,7 @@ class CacheControl(WireModel):
     ttl: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PromptCacheBreakpoint(WireModel):
     """An explicit prompt-cache breakpoint on a text part: ``{"mode": "explicit"}``."""
 
@@ -55,6 +59,7 @@ class PromptCacheBreakpoint(WireModel):
 # --- content parts ------------------------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class ChatContentText(WireModel):
     """A text content part."""
 
@@ -66,6 +71,7 @@ class ChatContentText(WireModel):
     prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageUrl(WireModel):
     """An image reference: an http(s) or ``data:`` URL; ``detail`` is auto/low/high/original."""
 
@@ -75,6 +81,7 @@ class ImageUrl(WireModel):
     detail: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentImage(WireModel):
     """An image content part."""
 
@@ -84,6 +91,7 @@ class ChatContentImage(WireModel):
     image_url: ImageUrl | None = None
 
 
+@attrs.define(kw_only=True)
 class InputAudio(WireModel):
     """Base64 audio with its format (wav, mp3, flac, ...; any string)."""
 
@@ -93,6 +101,7 @@ class InputAudio(WireModel):
     format: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentAudio(WireModel):
     """An audio content part."""
 
@@ -102,6 +111,7 @@ class ChatContentAudio(WireModel):
     input_audio: InputAudio | None = None
 
 
+@attrs.define(kw_only=True)
 class FileInput(WireModel):
     """A file: ``file_data`` (base64 data URL or URL), ``file_id`` and/or ``filename``."""
 
@@ -110,6 +120,7 @@ class FileInput(WireModel):
     filename: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentFile(WireModel):
     """A file content part (PDFs and other documents)."""
 
@@ -119,6 +130,7 @@ class ChatContentFile(WireModel):
     file: FileInput | None = None
 
 
+@attrs.define(kw_only=True)
 class VideoUrl(WireModel):
     """A video reference: an http(s) or ``data:`` URL."""
 
@@ -127,6 +139,7 @@ class VideoUrl(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentVideo(WireModel):
     """A video content part."""
 
@@ -136,6 +149,7 @@ class ChatContentVideo(WireModel):
     video_url: VideoUrl | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentInputVideo(WireModel):
     """The deprecated legacy video part, ``{"type": "input_video", "video_url": {...}}``."""
 
@@ -145,6 +159,7 @@ class ChatContentInputVideo(WireModel):
     video_url: VideoUrl | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentUnknown(WireModel):
     """A content part of a type this version does not know (responses only).
 
@@ -169,6 +184,7 @@ ChatContentPart: TypeAlias = (
 # --- tool calls ---------------------------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class ChatToolCallFunction(WireModel):
     """The function a tool call invokes; ``arguments`` is a JSON string."""
 
@@ -178,6 +194,7 @@ class ChatToolCallFunction(WireModel):
     arguments: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatToolCall(WireModel):
     """A complete tool call made by the assistant."""
 
@@ -191,6 +208,7 @@ class ChatToolCall(WireModel):
 # --- reasoning details --------------------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailSummary(WireModel):
     """A reasoning summary."""
 
@@ -203,6 +221,7 @@ class ReasoningDetailSummary(WireModel):
     index: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailEncrypted(WireModel):
     """Encrypted (opaque) reasoning; send it back unchanged."""
 
@@ -215,6 +234,7 @@ class ReasoningDetailEncrypted(WireModel):
     index: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailText(WireModel):
     """Plain-text reasoning, optionally signed."""
 
@@ -226,6 +246,7 @@ class ReasoningDetailText(WireModel):
     index: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailServerToolCall(WireModel):
     """A server-tool call made during reasoning, with its result."""
 
@@ -241,6 +262,7 @@ class ReasoningDetailServerToolCall(WireModel):
     index: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailUnknown(WireModel):
     """A reasoning detail of a type this version does not know (responses only).
 
@@ -266,6 +288,7 @@ ReasoningDetail: TypeAlias = (
 # --- assistant output ---------------------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class ChatAudioOutput(WireModel):
     """Audio produced by the assistant."""
 
@@ -275,12 +298,14 @@ class ChatAudioOutput(WireModel):
     transcript: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatAssistantImage(WireModel):
     """An image generated by the assistant."""
 
     image_url: ImageUrl | None = None
 
 
+@attrs.define(kw_only=True)
 class UrlCitation(WireModel):
     """A web citation: the cited URL, its title and content, and where it applies in the text."""
 
@@ -291,6 +316,7 @@ class UrlCitation(WireModel):
     end_index: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatAnnotation(WireModel):
     """An annotation on the assistant's text (not in the spec; sent live, e.g. ``url_citation``).
 
@@ -301,6 +327,7 @@ class ChatAnnotation(WireModel):
     url_citation: UrlCitation | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatAssistantMessage(WireModel):
     """An assistant message: ``choices[].message`` of a response, or a request's earlier turn."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -20,10 +21,11 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class CreditsGetCreditsResponse(WireModel):
     """Total credits purchased and used."""
 
-    data: CreditsGetCreditsResponseData | None = None
+    data: CreditsGetCreditsResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[CreditsGetCreditsResponse, ResponseValidationError]:
@@ -31,6 +33,7 @@ class CreditsGetCreditsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class CreditsGetCreditsResponseData(WireModel):
     """The ``CreditsGetCreditsResponseData`` object."""
 

@@ -6,8 +6,9 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -26,13 +27,12 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class AppRankingsResponse(WireModel):
     """The answer of ``GET /datasets/app-rankings``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: Apps ranked per the requested `sort`, re-numbered 1..N after category filtering.
-    data: list[AppRankingsItem] | None = None
+    data: list[AppRankingsItem]
     meta: RankingsDailyMeta | None = None
 
     @classmethod
@@ -41,6 +41,7 @@ class AppRankingsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class AppRankingsItem(WireModel):
     """The ``AppRankingsItem`` object."""
 
@@ -57,6 +58,7 @@ class AppRankingsItem(WireModel):
     total_tokens: str | None = None
 
 
+@attrs.define(kw_only=True)
 class RankingsDailyMeta(WireModel):
     """The ``RankingsDailyMeta`` object."""
 
@@ -70,13 +72,14 @@ class RankingsDailyMeta(WireModel):
     version: str | None = None
 
 
+@attrs.define(kw_only=True)
 class RankingsDailyResponse(WireModel):
     """The answer of ``GET /datasets/rankings-daily``."""
 
     #: Up to 51 rows per day - the top 50 public models by `total_tokens` for each UTC calendar date
     #: in the window, plus one aggregated `other` row summing every model outside that top 50
     #: (omitted when the long tail is empty).
-    data: list[RankingsDailyItem] | None = None
+    data: list[RankingsDailyItem]
     meta: RankingsDailyMeta | None = None
 
     @classmethod
@@ -85,6 +88,7 @@ class RankingsDailyResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class RankingsDailyItem(WireModel):
     """The ``RankingsDailyItem`` object."""
 
@@ -97,12 +101,11 @@ class RankingsDailyItem(WireModel):
     total_tokens: str | None = None
 
 
+@attrs.define(kw_only=True)
 class SessionCostResponse(WireModel):
     """The answer of ``GET /datasets/session-cost``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
-    data: list[SessionCostItem] | None = None
+    data: list[SessionCostItem]
     meta: SessionCostMeta | None = None
 
     @classmethod
@@ -111,6 +114,7 @@ class SessionCostResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class SessionCostItem(WireModel):
     """The ``SessionCostItem`` object."""
 
@@ -126,6 +130,7 @@ class SessionCostItem(WireModel):
     turn_range: str | None = None
 
 
+@attrs.define(kw_only=True)
 class SessionCostMeta(WireModel):
     """The ``SessionCostMeta`` object."""
 

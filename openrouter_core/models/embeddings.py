@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class EmbeddingsGenerateRequest(WireModel):
     """Embeddings request input."""
 
@@ -52,11 +54,12 @@ class EmbeddingsGenerateRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class EmbeddingsGenerateResponse(WireModel):
     """Embeddings response containing embedding vectors."""
 
     #: List of embedding objects
-    data: list[EmbeddingsGenerateResponseDataItem] | None = None
+    data: list[EmbeddingsGenerateResponseDataItem]
     #: Unique identifier for the embeddings response
     id: str | None = None
     #: The model used for embeddings
@@ -71,6 +74,7 @@ class EmbeddingsGenerateResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class EmbeddingsGenerateResponseDataItem(WireModel):
     """A single embedding object."""
 
@@ -81,6 +85,7 @@ class EmbeddingsGenerateResponseDataItem(WireModel):
     object: str | None = None
 
 
+@attrs.define(kw_only=True)
 class EmbeddingsGenerateResponseUsage(WireModel):
     """Token usage statistics."""
 
@@ -98,6 +103,7 @@ class EmbeddingsGenerateResponseUsage(WireModel):
     total_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class EmbeddingsGenerateResponseUsagePromptTokensDetails(WireModel):
     """Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text +
     image) and the upstream provider returns modality-level usage data. Only non-zero modality

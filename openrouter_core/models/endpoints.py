@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -29,10 +30,11 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class EndpointsListZdrEndpointsResponse(WireModel):
     """The answer of ``GET /endpoints/zdr``."""
 
-    data: list[PublicEndpoint] | None = None
+    data: list[PublicEndpoint]
 
     @classmethod
     def from_dict(
@@ -42,6 +44,7 @@ class EndpointsListZdrEndpointsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class PublicEndpoint(WireModel):
     """Information about a specific model endpoint."""
 
@@ -74,6 +77,7 @@ class PublicEndpoint(WireModel):
     uptime_last_5m: float | None = None
 
 
+@attrs.define(kw_only=True)
 class PercentileStats(WireModel):
     """Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first
     token. Only visible when authenticated with an API key or cookie; returns null for
@@ -90,6 +94,7 @@ class PercentileStats(WireModel):
     p99: float | None = None
 
 
+@attrs.define(kw_only=True)
 class PublicEndpointPricing(WireModel):
     """The ``PublicEndpointPricing`` object."""
 
@@ -128,6 +133,7 @@ class PublicEndpointPricing(WireModel):
     web_search: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PublicEndpointThroughputLast30m(WireModel):
     """Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first
     token. Only visible when authenticated with an API key or cookie; returns null for
@@ -144,11 +150,12 @@ class PublicEndpointThroughputLast30m(WireModel):
     p99: float | None = None
 
 
+@attrs.define(kw_only=True)
 class EndpointsListResponse(WireModel):
     """The answer of ``GET /models/{author}/{slug}/endpoints``."""
 
     #: List of available endpoints for a model
-    data: ListEndpointsResponse | None = None
+    data: ListEndpointsResponse
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[EndpointsListResponse, ResponseValidationError]:
@@ -156,6 +163,7 @@ class EndpointsListResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ListEndpointsResponse(WireModel):
     """List of available endpoints for a model."""
 
@@ -167,11 +175,12 @@ class ListEndpointsResponse(WireModel):
     #: List of available endpoints for this model
     endpoints: list[PublicEndpoint] | None = None
     #: Unique identifier for the model
-    id: str | None = None
+    id: str
     #: Display name of the model
     name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ListEndpointsResponseArchitecture(WireModel):
     """Model architecture information."""
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -13,6 +14,7 @@ from openrouter_core.models._converter import read_response
 __all__ = ["ErrorBody", "ErrorResponse"]
 
 
+@attrs.define(kw_only=True)
 class ErrorBody(WireModel):
     """``{code, message, metadata}``; ``code`` is a number or a string, as sent."""
 
@@ -21,10 +23,9 @@ class ErrorBody(WireModel):
     metadata: dict[str, Any] | None = None
 
 
+@attrs.define(kw_only=True)
 class ErrorResponse(WireModel):
     """An error response body: ``{"error": {...}, "user_id"?, "openrouter_metadata"?}``."""
-
-    _needs: ClassVar[frozenset[str]] = frozenset({"error"})
 
     error: ErrorBody
     user_id: str | None = None

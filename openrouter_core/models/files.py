@@ -6,8 +6,9 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -21,15 +22,14 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class OpenRouterFileList(WireModel):
     """A page of files in the OpenRouter shape."""
-
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
 
     _shape: str | None = None
     #: Opaque cursor for the next page; null when there are no more results.
     cursor: str | None = None
-    data: list[OpenRouterFile] | None = None
+    data: list[OpenRouterFile]
     first_id: str | None = None
     has_more: bool | None = None
     last_id: str | None = None
@@ -40,6 +40,7 @@ class OpenRouterFileList(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class OpenRouterFile(WireModel):
     """A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only
     fields.
@@ -49,7 +50,7 @@ class OpenRouterFile(WireModel):
     created_at: str | None = None
     downloadable: bool | None = None
     filename: str | None = None
-    id: str | None = None
+    id: str
     mime_type: str | None = None
     size_bytes: int | None = None
     type: str | None = None
@@ -60,6 +61,7 @@ class OpenRouterFile(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class OpenRouterFileDeleted(WireModel):
     """Deletion result in the OpenRouter shape."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -29,11 +30,12 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class GenerationResponse(WireModel):
     """Generation response."""
 
     #: Generation data
-    data: GenerationResponseData | None = None
+    data: GenerationResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[GenerationResponse, ResponseValidationError]:
@@ -41,6 +43,7 @@ class GenerationResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class GenerationResponseData(WireModel):
     """Generation data."""
 
@@ -65,7 +68,7 @@ class GenerationResponseData(WireModel):
     #: Referer header from the request
     http_referer: str | None = None
     #: Unique identifier for the generation
-    id: str | None = None
+    id: str
     #: Whether this used bring-your-own-key
     is_byok: bool | None = None
     #: Total latency in milliseconds
@@ -137,6 +140,7 @@ class GenerationResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ProviderResponse(WireModel):
     """Details of a provider response for a generation attempt."""
 
@@ -158,11 +162,12 @@ class ProviderResponse(WireModel):
     status: int | None = None
 
 
+@attrs.define(kw_only=True)
 class GenerationContentResponse(WireModel):
     """Stored prompt and completion content for a generation."""
 
     #: Stored prompt and completion content, plus the failure error when one was stored
-    data: GenerationContentData | None = None
+    data: GenerationContentData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[GenerationContentResponse, ResponseValidationError]:
@@ -170,6 +175,7 @@ class GenerationContentResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class GenerationContentData(WireModel):
     """Stored prompt and completion content, plus the failure error when one was stored."""
 
@@ -181,6 +187,7 @@ class GenerationContentData(WireModel):
     output: GenerationContentDataOutput | None = None
 
 
+@attrs.define(kw_only=True)
 class GenerationContentError(WireModel):
     """The stored failure for this generation, or null when it succeeded."""
 
@@ -196,6 +203,7 @@ class GenerationContentError(WireModel):
     status: int | None = None
 
 
+@attrs.define(kw_only=True)
 class GenerationContentErrorAttempt(WireModel):
     """A single failed upstream attempt recorded for the generation."""
 
@@ -209,6 +217,7 @@ class GenerationContentErrorAttempt(WireModel):
     raw: str | None = None
 
 
+@attrs.define(kw_only=True)
 class GenerationContentDataOutput(WireModel):
     """The output from the generation."""
 
@@ -218,6 +227,7 @@ class GenerationContentDataOutput(WireModel):
     reasoning: str | None = None
 
 
+@attrs.define(kw_only=True)
 class SubmitGenerationFeedbackRequest(WireModel):
     """Structured feedback about a specific generation."""
 
@@ -236,10 +246,11 @@ class SubmitGenerationFeedbackRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class SubmitGenerationFeedbackResponse(WireModel):
     """Confirmation that the feedback was recorded."""
 
-    data: SubmitGenerationFeedbackResponseData | None = None
+    data: SubmitGenerationFeedbackResponseData
 
     @classmethod
     def from_dict(
@@ -249,6 +260,7 @@ class SubmitGenerationFeedbackResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class SubmitGenerationFeedbackResponseData(WireModel):
     """The ``SubmitGenerationFeedbackResponseData`` object."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -44,13 +45,12 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ListGuardrailsResponse(WireModel):
     """The answer of ``GET /guardrails``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of guardrails
-    data: list[Guardrail] | None = None
+    data: list[Guardrail]
     #: Total number of guardrails
     total_count: int | None = None
 
@@ -60,6 +60,7 @@ class ListGuardrailsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class Guardrail(WireModel):
     """The ``Guardrail`` object."""
 
@@ -95,7 +96,7 @@ class Guardrail(WireModel):
     #: Whether to enforce zero data retention for xAI models.
     enforce_zdr_xai: bool | None = None
     #: Unique identifier for the guardrail
-    id: str | None = None
+    id: str
     #: Array of model canonical_slugs to exclude from routing
     ignored_models: list[str] | None = None
     #: List of provider IDs to exclude from routing
@@ -116,6 +117,7 @@ class Guardrail(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContentFilterBuiltinEntry(WireModel):
     """A builtin content filter entry. Builtin filters include PII detectors and the regex-based
     prompt injection detector.
@@ -131,6 +133,7 @@ class ContentFilterBuiltinEntry(WireModel):
     slug: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContentFilterEntry(WireModel):
     """A custom regex content filter that scans request messages for matching patterns."""
 
@@ -144,6 +147,7 @@ class ContentFilterEntry(WireModel):
     pattern: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CreateGuardrailRequest(WireModel):
     """The body of ``POST /guardrails``."""
 
@@ -222,6 +226,7 @@ class CreateGuardrailRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ContentFilterBuiltinEntryInput(WireModel):
     """A builtin content filter entry for create/update requests. Labels are system-assigned and
     cannot be set by the caller.
@@ -239,10 +244,11 @@ class ContentFilterBuiltinEntryInput(WireModel):
     slug: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CreateGuardrailResponse(WireModel):
     """The answer of ``POST /guardrails``."""
 
-    data: CreateGuardrailResponseData | None = None
+    data: CreateGuardrailResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[CreateGuardrailResponse, ResponseValidationError]:
@@ -250,6 +256,7 @@ class CreateGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class CreateGuardrailResponseData(WireModel):
     """The created guardrail."""
 
@@ -285,7 +292,7 @@ class CreateGuardrailResponseData(WireModel):
     #: Whether to enforce zero data retention for xAI models.
     enforce_zdr_xai: bool | None = None
     #: Unique identifier for the guardrail
-    id: str | None = None
+    id: str
     #: Array of model canonical_slugs to exclude from routing
     ignored_models: list[str] | None = None
     #: List of provider IDs to exclude from routing
@@ -306,10 +313,11 @@ class CreateGuardrailResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class GetGuardrailResponse(WireModel):
     """The answer of ``GET /guardrails/{id}``."""
 
-    data: GetGuardrailResponseData | None = None
+    data: GetGuardrailResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[GetGuardrailResponse, ResponseValidationError]:
@@ -317,6 +325,7 @@ class GetGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class GetGuardrailResponseData(WireModel):
     """The guardrail."""
 
@@ -352,7 +361,7 @@ class GetGuardrailResponseData(WireModel):
     #: Whether to enforce zero data retention for xAI models.
     enforce_zdr_xai: bool | None = None
     #: Unique identifier for the guardrail
-    id: str | None = None
+    id: str
     #: Array of model canonical_slugs to exclude from routing
     ignored_models: list[str] | None = None
     #: List of provider IDs to exclude from routing
@@ -373,6 +382,7 @@ class GetGuardrailResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class UpdateGuardrailRequest(WireModel):
     """The body of ``PATCH /guardrails/{id}``."""
 
@@ -448,10 +458,11 @@ class UpdateGuardrailRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpdateGuardrailResponse(WireModel):
     """The answer of ``PATCH /guardrails/{id}``."""
 
-    data: UpdateGuardrailResponseData | None = None
+    data: UpdateGuardrailResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[UpdateGuardrailResponse, ResponseValidationError]:
@@ -459,6 +470,7 @@ class UpdateGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpdateGuardrailResponseData(WireModel):
     """The updated guardrail."""
 
@@ -494,7 +506,7 @@ class UpdateGuardrailResponseData(WireModel):
     #: Whether to enforce zero data retention for xAI models.
     enforce_zdr_xai: bool | None = None
     #: Unique identifier for the guardrail
-    id: str | None = None
+    id: str
     #: Array of model canonical_slugs to exclude from routing
     ignored_models: list[str] | None = None
     #: List of provider IDs to exclude from routing
@@ -515,6 +527,7 @@ class UpdateGuardrailResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class DeleteGuardrailResponse(WireModel):
     """The answer of ``DELETE /guardrails/{id}``."""
 
@@ -527,13 +540,12 @@ class DeleteGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ListKeyAssignmentsResponse(WireModel):
     """The answer of ``GET /guardrails/{id}/assignments/keys``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of key assignments
-    data: list[KeyAssignment] | None = None
+    data: list[KeyAssignment]
     #: Total number of key assignments for this guardrail
     total_count: int | None = None
 
@@ -543,6 +555,7 @@ class ListKeyAssignmentsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class KeyAssignment(WireModel):
     """The ``KeyAssignment`` object."""
 
@@ -553,7 +566,7 @@ class KeyAssignment(WireModel):
     #: ID of the guardrail
     guardrail_id: str | None = None
     #: Unique identifier for the assignment
-    id: str | None = None
+    id: str
     #: Hash of the assigned API key
     key_hash: str | None = None
     #: Label of the API key
@@ -562,6 +575,7 @@ class KeyAssignment(WireModel):
     key_name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class BulkAssignKeysRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/keys``."""
 
@@ -576,6 +590,7 @@ class BulkAssignKeysRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BulkAssignKeysResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/keys``."""
 
@@ -588,6 +603,7 @@ class BulkAssignKeysResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BulkUnassignKeysRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/keys/remove``."""
 
@@ -602,6 +618,7 @@ class BulkUnassignKeysRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BulkUnassignKeysResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/keys/remove``."""
 
@@ -614,13 +631,12 @@ class BulkUnassignKeysResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ListMemberAssignmentsResponse(WireModel):
     """The answer of ``GET /guardrails/{id}/assignments/members``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of member assignments
-    data: list[MemberAssignment] | None = None
+    data: list[MemberAssignment]
     #: Total number of member assignments
     total_count: int | None = None
 
@@ -630,6 +646,7 @@ class ListMemberAssignmentsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class MemberAssignment(WireModel):
     """The ``MemberAssignment`` object."""
 
@@ -640,13 +657,14 @@ class MemberAssignment(WireModel):
     #: ID of the guardrail
     guardrail_id: str | None = None
     #: Unique identifier for the assignment
-    id: str | None = None
+    id: str
     #: Organization ID
     organization_id: str | None = None
     #: Clerk user ID of the assigned member
     user_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class BulkAssignMembersRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/members``."""
 
@@ -661,6 +679,7 @@ class BulkAssignMembersRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BulkAssignMembersResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/members``."""
 
@@ -673,6 +692,7 @@ class BulkAssignMembersResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BulkUnassignMembersRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/members/remove``."""
 
@@ -687,6 +707,7 @@ class BulkUnassignMembersRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BulkUnassignMembersResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/members/remove``."""
 

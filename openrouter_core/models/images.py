@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeAlias
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -50,6 +51,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationRequest(WireModel):
     """Image generation request input."""
 
@@ -91,6 +93,7 @@ class ImageGenerationRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationProviderPreferences(WireModel):
     """Provider routing preferences and provider-specific passthrough configuration."""
 
@@ -108,13 +111,14 @@ class ImageGenerationProviderPreferences(WireModel):
     sort: str | ProviderSortConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationResponse(WireModel):
     """Image generation response."""
 
     #: Unix timestamp (seconds) when the image was generated
     created: int | None = None
     #: Generated images
-    data: list[ImageGenerationResponseDataItem] | None = None
+    data: list[ImageGenerationResponseDataItem]
     #: Token and cost usage for the image generation request, when available
     usage: ImageGenerationUsage | None = None
 
@@ -124,6 +128,7 @@ class ImageGenerationResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationResponseDataItem(WireModel):
     """The ``ImageGenerationResponseDataItem`` object."""
 
@@ -133,6 +138,7 @@ class ImageGenerationResponseDataItem(WireModel):
     media_type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationUsage(WireModel):
     """Token and cost usage for the image generation request, when available."""
 
@@ -160,6 +166,7 @@ class ImageGenerationUsage(WireModel):
     total_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class AnthropicCacheCreation(WireModel):
     """The ``AnthropicCacheCreation`` object."""
 
@@ -167,6 +174,7 @@ class AnthropicCacheCreation(WireModel):
     ephemeral_5m_input_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationUsageCompletionTokensDetails(WireModel):
     """The ``ImageGenerationUsageCompletionTokensDetails`` object."""
 
@@ -178,6 +186,7 @@ class ImageGenerationUsageCompletionTokensDetails(WireModel):
     reasoning_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationUsagePromptTokensDetails(WireModel):
     """Breakdown of tokens used in the prompt."""
 
@@ -193,6 +202,7 @@ class ImageGenerationUsagePromptTokensDetails(WireModel):
     video_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationUsageServerToolUse(WireModel):
     """Usage for server-side tool execution (e.g., web search)"""
 
@@ -205,6 +215,7 @@ class ImageGenerationUsageServerToolUse(WireModel):
     web_search_requests: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenPartialImageEvent(WireModel):
     """Emitted when a partial image becomes available during streaming generation."""
 
@@ -216,6 +227,7 @@ class ImageGenPartialImageEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenTextChunkEvent(WireModel):
     """Emitted when a text chunk becomes available during streaming generation of text-based formats
     (e.g. SVG)
@@ -229,6 +241,7 @@ class ImageGenTextChunkEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenCompletedEvent(WireModel):
     """Emitted when generation completes and the final image is available."""
 
@@ -244,6 +257,7 @@ class ImageGenCompletedEvent(WireModel):
     usage: ImageGenerationUsage | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenStreamErrorEvent(WireModel):
     """Emitted when streaming generation fails after the SSE response starts."""
 
@@ -253,6 +267,7 @@ class ImageGenStreamErrorEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenStreamErrorEventError(WireModel):
     """Provider error details."""
 
@@ -266,6 +281,7 @@ class ImageGenStreamErrorEventError(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageStreamEventUnknown(WireModel):
     """A ``ImageStreamEvent`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -274,10 +290,11 @@ class ImageStreamEventUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageModelsListResponse(WireModel):
     """List of image generation models."""
 
-    data: list[ImageModelListItem] | None = None
+    data: list[ImageModelListItem]
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ImageModelsListResponse, ResponseValidationError]:
@@ -285,6 +302,7 @@ class ImageModelsListResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ImageModelListItem(WireModel):
     """A single image model in the discovery listing."""
 
@@ -295,7 +313,7 @@ class ImageModelListItem(WireModel):
     #: Relative URL to the full per-endpoint records for this model
     endpoints: str | None = None
     #: Model slug
-    id: str | None = None
+    id: str
     #: Display name
     name: str | None = None
     #: Union of supported parameters across every endpoint of this model.
@@ -310,6 +328,7 @@ class ImageModelListItem(WireModel):
     supports_streaming: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageModelArchitecture(WireModel):
     """The ``ImageModelArchitecture`` object."""
 
@@ -319,6 +338,7 @@ class ImageModelArchitecture(WireModel):
     output_modalities: list[str] | None = None
 
 
+@attrs.define(kw_only=True)
 class EnumCapability(WireModel):
     """A parameter that accepts one of a discrete set of string values."""
 
@@ -326,6 +346,7 @@ class EnumCapability(WireModel):
     values: list[str] | None = None
 
 
+@attrs.define(kw_only=True)
 class RangeCapability(WireModel):
     """A parameter that accepts any value within an inclusive numeric range."""
 
@@ -334,12 +355,14 @@ class RangeCapability(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class BooleanCapability(WireModel):
     """A supported-or-not flag. Present means the parameter is accepted."""
 
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CapabilityDescriptorUnknown(WireModel):
     """A ``CapabilityDescriptor`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -348,6 +371,7 @@ class CapabilityDescriptorUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageModelEndpointsResponse(WireModel):
     """The full per-endpoint records for an image model."""
 
@@ -361,6 +385,7 @@ class ImageModelEndpointsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ImageEndpoint(WireModel):
     """An endpoint that serves a given image model."""
 
@@ -379,6 +404,7 @@ class ImageEndpoint(WireModel):
     supports_streaming: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class ImagePricingEntry(WireModel):
     """One billable pricing line for an image provider."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -24,11 +25,12 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ModelResponse(WireModel):
     """Single model response."""
 
     #: Information about an AI model available on OpenRouter
-    data: Model | None = None
+    data: Model
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ModelResponse, ResponseValidationError]:
@@ -36,11 +38,12 @@ class ModelResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ModelsCountResponse(WireModel):
     """Model count data."""
 
     #: Model count data
-    data: ModelsCountResponseData | None = None
+    data: ModelsCountResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ModelsCountResponse, ResponseValidationError]:
@@ -48,6 +51,7 @@ class ModelsCountResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ModelsCountResponseData(WireModel):
     """Model count data."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class OAuthExchangeAuthCodeForAPIKeyRequest(WireModel):
     """The body of ``POST /auth/keys``."""
 
@@ -44,6 +46,7 @@ class OAuthExchangeAuthCodeForAPIKeyRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class OAuthExchangeAuthCodeForAPIKeyResponse(WireModel):
     """The answer of ``POST /auth/keys``."""
 
@@ -60,6 +63,7 @@ class OAuthExchangeAuthCodeForAPIKeyResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class OAuthCreateAuthCodeRequest(WireModel):
     """The body of ``POST /auth/keys/code``."""
 
@@ -93,11 +97,12 @@ class OAuthCreateAuthCodeRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class OAuthCreateAuthCodeResponse(WireModel):
     """The answer of ``POST /auth/keys/code``."""
 
     #: Auth code data
-    data: OAuthCreateAuthCodeResponseData | None = None
+    data: OAuthCreateAuthCodeResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[OAuthCreateAuthCodeResponse, ResponseValidationError]:
@@ -105,6 +110,7 @@ class OAuthCreateAuthCodeResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class OAuthCreateAuthCodeResponseData(WireModel):
     """Auth code data."""
 
@@ -113,4 +119,4 @@ class OAuthCreateAuthCodeResponseData(WireModel):
     #: ISO 8601 timestamp of when the auth code was created
     created_at: str | None = None
     #: The authorization code ID to use in the exchange request
-    id: str | None = None
+    id: str

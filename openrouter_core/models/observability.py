@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -64,35 +65,31 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ListObservabilityDestinationsResponse(WireModel):
     """The answer of ``GET /observability/destinations``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of observability destinations.
-    data: (
-        list[
-            ObservabilityArizeDestination
-            | ObservabilityBraintrustDestination
-            | ObservabilityClickhouseDestination
-            | ObservabilityDatadogDestination
-            | ObservabilityGrafanaDestination
-            | ObservabilityLangfuseDestination
-            | ObservabilityLangsmithDestination
-            | ObservabilityNewrelicDestination
-            | ObservabilityOpikDestination
-            | ObservabilityOtelCollectorDestination
-            | ObservabilityPosthogDestination
-            | ObservabilityRampDestination
-            | ObservabilityS3Destination
-            | ObservabilitySentryDestination
-            | ObservabilitySnowflakeDestination
-            | ObservabilityWeaveDestination
-            | ObservabilityWebhookDestination
-            | ObservabilityDestinationUnknown
-        ]
-        | None
-    ) = None
+    data: list[
+        ObservabilityArizeDestination
+        | ObservabilityBraintrustDestination
+        | ObservabilityClickhouseDestination
+        | ObservabilityDatadogDestination
+        | ObservabilityGrafanaDestination
+        | ObservabilityLangfuseDestination
+        | ObservabilityLangsmithDestination
+        | ObservabilityNewrelicDestination
+        | ObservabilityOpikDestination
+        | ObservabilityOtelCollectorDestination
+        | ObservabilityPosthogDestination
+        | ObservabilityRampDestination
+        | ObservabilityS3Destination
+        | ObservabilitySentryDestination
+        | ObservabilitySnowflakeDestination
+        | ObservabilityWeaveDestination
+        | ObservabilityWebhookDestination
+        | ObservabilityDestinationUnknown
+    ]
     #: Total number of destinations matching the filters.
     total_count: int | None = None
 
@@ -104,6 +101,7 @@ class ListObservabilityDestinationsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ObservabilityArizeDestination(WireModel):
     """The ``ObservabilityArizeDestination`` object."""
 
@@ -138,6 +136,7 @@ class ObservabilityArizeDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityArizeDestinationConfig(WireModel):
     """The ``ObservabilityArizeDestinationConfig`` object."""
 
@@ -150,6 +149,7 @@ class ObservabilityArizeDestinationConfig(WireModel):
     spaceKey: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityFilterRulesConfig(WireModel):
     """Optional structured filter rules controlling which events are forwarded."""
 
@@ -159,6 +159,7 @@ class ObservabilityFilterRulesConfig(WireModel):
     groups: list[ObservabilityFilterRuleGroup] | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityFilterRuleGroup(WireModel):
     """The ``ObservabilityFilterRuleGroup`` object."""
 
@@ -168,6 +169,7 @@ class ObservabilityFilterRuleGroup(WireModel):
     rules: list[ObservabilityFilterRuleGroupRulesItem] | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityFilterRuleGroupRulesItem(WireModel):
     """The ``ObservabilityFilterRuleGroupRulesItem`` object."""
 
@@ -178,6 +180,7 @@ class ObservabilityFilterRuleGroupRulesItem(WireModel):
     value: str | float | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityBraintrustDestination(WireModel):
     """The ``ObservabilityBraintrustDestination`` object."""
 
@@ -212,6 +215,7 @@ class ObservabilityBraintrustDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityBraintrustDestinationConfig(WireModel):
     """The ``ObservabilityBraintrustDestinationConfig`` object."""
 
@@ -222,6 +226,7 @@ class ObservabilityBraintrustDestinationConfig(WireModel):
     projectId: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityClickhouseDestination(WireModel):
     """The ``ObservabilityClickhouseDestination`` object."""
 
@@ -256,6 +261,7 @@ class ObservabilityClickhouseDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityClickhouseDestinationConfig(WireModel):
     """The ``ObservabilityClickhouseDestinationConfig`` object."""
 
@@ -269,6 +275,7 @@ class ObservabilityClickhouseDestinationConfig(WireModel):
     username: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityDatadogDestination(WireModel):
     """The ``ObservabilityDatadogDestination`` object."""
 
@@ -303,6 +310,7 @@ class ObservabilityDatadogDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityDatadogDestinationConfig(WireModel):
     """The ``ObservabilityDatadogDestinationConfig`` object."""
 
@@ -317,6 +325,7 @@ class ObservabilityDatadogDestinationConfig(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityGrafanaDestination(WireModel):
     """The ``ObservabilityGrafanaDestination`` object."""
 
@@ -351,6 +360,7 @@ class ObservabilityGrafanaDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityGrafanaDestinationConfig(WireModel):
     """The ``ObservabilityGrafanaDestinationConfig`` object."""
 
@@ -361,6 +371,7 @@ class ObservabilityGrafanaDestinationConfig(WireModel):
     instanceId: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityLangfuseDestination(WireModel):
     """The ``ObservabilityLangfuseDestination`` object."""
 
@@ -395,6 +406,7 @@ class ObservabilityLangfuseDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityLangfuseDestinationConfig(WireModel):
     """The ``ObservabilityLangfuseDestinationConfig`` object."""
 
@@ -405,6 +417,7 @@ class ObservabilityLangfuseDestinationConfig(WireModel):
     secretKey: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityLangsmithDestination(WireModel):
     """The ``ObservabilityLangsmithDestination`` object."""
 
@@ -439,6 +452,7 @@ class ObservabilityLangsmithDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityLangsmithDestinationConfig(WireModel):
     """The ``ObservabilityLangsmithDestinationConfig`` object."""
 
@@ -452,6 +466,7 @@ class ObservabilityLangsmithDestinationConfig(WireModel):
     workspaceId: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityNewrelicDestination(WireModel):
     """The ``ObservabilityNewrelicDestination`` object."""
 
@@ -486,6 +501,7 @@ class ObservabilityNewrelicDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityNewrelicDestinationConfig(WireModel):
     """The ``ObservabilityNewrelicDestinationConfig`` object."""
 
@@ -495,6 +511,7 @@ class ObservabilityNewrelicDestinationConfig(WireModel):
     region: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityOpikDestination(WireModel):
     """The ``ObservabilityOpikDestination`` object."""
 
@@ -529,6 +546,7 @@ class ObservabilityOpikDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityOpikDestinationConfig(WireModel):
     """The ``ObservabilityOpikDestinationConfig`` object."""
 
@@ -539,6 +557,7 @@ class ObservabilityOpikDestinationConfig(WireModel):
     workspace: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityOtelCollectorDestination(WireModel):
     """The ``ObservabilityOtelCollectorDestination`` object."""
 
@@ -573,6 +592,7 @@ class ObservabilityOtelCollectorDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityOtelCollectorDestinationConfig(WireModel):
     """The ``ObservabilityOtelCollectorDestinationConfig`` object."""
 
@@ -581,6 +601,7 @@ class ObservabilityOtelCollectorDestinationConfig(WireModel):
     headers: dict[str, str] | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityPosthogDestination(WireModel):
     """The ``ObservabilityPosthogDestination`` object."""
 
@@ -615,6 +636,7 @@ class ObservabilityPosthogDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityPosthogDestinationConfig(WireModel):
     """The ``ObservabilityPosthogDestinationConfig`` object."""
 
@@ -624,6 +646,7 @@ class ObservabilityPosthogDestinationConfig(WireModel):
     headers: dict[str, str] | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityRampDestination(WireModel):
     """The ``ObservabilityRampDestination`` object."""
 
@@ -658,6 +681,7 @@ class ObservabilityRampDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityRampDestinationConfig(WireModel):
     """The ``ObservabilityRampDestinationConfig`` object."""
 
@@ -668,6 +692,7 @@ class ObservabilityRampDestinationConfig(WireModel):
     headers: dict[str, str] | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityS3Destination(WireModel):
     """The ``ObservabilityS3Destination`` object."""
 
@@ -702,6 +727,7 @@ class ObservabilityS3Destination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityS3DestinationConfig(WireModel):
     """The ``ObservabilityS3DestinationConfig`` object."""
 
@@ -720,6 +746,7 @@ class ObservabilityS3DestinationConfig(WireModel):
     sessionToken: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilitySentryDestination(WireModel):
     """The ``ObservabilitySentryDestination`` object."""
 
@@ -754,6 +781,7 @@ class ObservabilitySentryDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilitySentryDestinationConfig(WireModel):
     """The ``ObservabilitySentryDestinationConfig`` object."""
 
@@ -763,6 +791,7 @@ class ObservabilitySentryDestinationConfig(WireModel):
     otlpEndpoint: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilitySnowflakeDestination(WireModel):
     """The ``ObservabilitySnowflakeDestination`` object."""
 
@@ -797,6 +826,7 @@ class ObservabilitySnowflakeDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilitySnowflakeDestinationConfig(WireModel):
     """The ``ObservabilitySnowflakeDestinationConfig`` object."""
 
@@ -810,6 +840,7 @@ class ObservabilitySnowflakeDestinationConfig(WireModel):
     warehouse: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityWeaveDestination(WireModel):
     """The ``ObservabilityWeaveDestination`` object."""
 
@@ -844,6 +875,7 @@ class ObservabilityWeaveDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityWeaveDestinationConfig(WireModel):
     """The ``ObservabilityWeaveDestinationConfig`` object."""
 
@@ -855,6 +887,7 @@ class ObservabilityWeaveDestinationConfig(WireModel):
     project: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityWebhookDestination(WireModel):
     """The ``ObservabilityWebhookDestination`` object."""
 
@@ -889,6 +922,7 @@ class ObservabilityWebhookDestination(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityWebhookDestinationConfig(WireModel):
     """The ``ObservabilityWebhookDestinationConfig`` object."""
 
@@ -897,6 +931,7 @@ class ObservabilityWebhookDestinationConfig(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ObservabilityDestinationUnknown(WireModel):
     """A ``ObservabilityDestination`` of a ``type`` this version does not know; its other fields are
     in ``extras``.
@@ -905,6 +940,7 @@ class ObservabilityDestinationUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CreateObservabilityDestinationRequest(WireModel):
     """The body of ``POST /observability/destinations``."""
 
@@ -944,10 +980,11 @@ class CreateObservabilityDestinationRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class CreateObservabilityDestinationResponse(WireModel):
     """The answer of ``POST /observability/destinations``."""
 
-    data: Any = None
+    data: Any
 
     @classmethod
     def from_dict(
@@ -957,10 +994,11 @@ class CreateObservabilityDestinationResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class GetObservabilityDestinationResponse(WireModel):
     """The answer of ``GET /observability/destinations/{id}``."""
 
-    data: Any = None
+    data: Any
 
     @classmethod
     def from_dict(
@@ -970,6 +1008,7 @@ class GetObservabilityDestinationResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpdateObservabilityDestinationRequest(WireModel):
     """The body of ``PATCH /observability/destinations/{id}``."""
 
@@ -1003,6 +1042,7 @@ class UpdateObservabilityDestinationRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpdateObservabilityDestinationRequestFilterRules(WireModel):
     """Optional structured filter rules controlling which events are forwarded."""
 
@@ -1012,10 +1052,11 @@ class UpdateObservabilityDestinationRequestFilterRules(WireModel):
     groups: list[ObservabilityFilterRuleGroup] | None = None
 
 
+@attrs.define(kw_only=True)
 class UpdateObservabilityDestinationResponse(WireModel):
     """The answer of ``PATCH /observability/destinations/{id}``."""
 
-    data: Any = None
+    data: Any
 
     @classmethod
     def from_dict(
@@ -1025,6 +1066,7 @@ class UpdateObservabilityDestinationResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class DeleteObservabilityDestinationResponse(WireModel):
     """The answer of ``DELETE /observability/destinations/{id}``."""
 

@@ -6,8 +6,9 @@ generator or tools/overlay.yaml, not this file.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -20,13 +21,12 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class OrganizationListMembersResponse(WireModel):
     """The answer of ``GET /organization/members``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of organization members
-    data: list[OrganizationListMembersResponseDataItem] | None = None
+    data: list[OrganizationListMembersResponseDataItem]
     #: Total number of members in the organization
     total_count: int | None = None
 
@@ -38,6 +38,7 @@ class OrganizationListMembersResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class OrganizationListMembersResponseDataItem(WireModel):
     """The ``OrganizationListMembersResponseDataItem`` object."""
 
@@ -46,7 +47,7 @@ class OrganizationListMembersResponseDataItem(WireModel):
     #: First name of the member
     first_name: str | None = None
     #: User ID of the organization member
-    id: str | None = None
+    id: str
     #: Last name of the member
     last_name: str | None = None
     #: Role of the member in the organization

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -107,12 +108,11 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ListPresetsResponse(WireModel):
     """A paginated list of presets."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
-    data: list[Preset] | None = None
+    data: list[Preset]
     total_count: int | None = None
 
     @classmethod
@@ -121,6 +121,7 @@ class ListPresetsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class Preset(WireModel):
     """A preset without version details."""
 
@@ -128,7 +129,7 @@ class Preset(WireModel):
     creator_user_id: str | None = None
     description: str | None = None
     designated_version_id: str | None = None
-    id: str | None = None
+    id: str
     name: str | None = None
     slug: str | None = None
     #: The status of a preset.
@@ -138,11 +139,12 @@ class Preset(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class GetPresetResponse(WireModel):
     """A preset with its currently designated version."""
 
     #: A preset with its currently designated version.
-    data: PresetWithDesignatedVersion | None = None
+    data: PresetWithDesignatedVersion
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[GetPresetResponse, ResponseValidationError]:
@@ -150,6 +152,7 @@ class GetPresetResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class PresetWithDesignatedVersion(WireModel):
     """A preset with its currently designated version."""
 
@@ -157,7 +160,7 @@ class PresetWithDesignatedVersion(WireModel):
     creator_user_id: str | None = None
     description: str | None = None
     designated_version_id: str | None = None
-    id: str | None = None
+    id: str
     name: str | None = None
     slug: str | None = None
     #: The status of a preset.
@@ -169,6 +172,7 @@ class PresetWithDesignatedVersion(WireModel):
     designated_version: PresetDesignatedVersion | None = None
 
 
+@attrs.define(kw_only=True)
 class PresetDesignatedVersion(WireModel):
     """A specific version of a preset, containing config and optional system prompt."""
 
@@ -182,6 +186,7 @@ class PresetDesignatedVersion(WireModel):
     version: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatRequest(WireModel):
     """Chat completion request parameters."""
 
@@ -350,6 +355,7 @@ class ChatRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ChatSystemMessage(WireModel):
     """System message for setting behavior."""
 
@@ -362,6 +368,7 @@ class ChatSystemMessage(WireModel):
     role: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentText(WireModel):
     """Text content part."""
 
@@ -375,6 +382,7 @@ class ChatContentText(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentCacheControl(WireModel):
     """Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style
     `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider
@@ -387,6 +395,7 @@ class ChatContentCacheControl(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PromptCacheBreakpoint(WireModel):
     """Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything
     through the block carrying this marker is part of the candidate cached prefix. Supported
@@ -399,6 +408,7 @@ class PromptCacheBreakpoint(WireModel):
     mode: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatUserMessage(WireModel):
     """User message."""
 
@@ -423,6 +433,7 @@ class ChatUserMessage(WireModel):
     role: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentImage(WireModel):
     """Image content part for vision models."""
 
@@ -432,6 +443,7 @@ class ChatContentImage(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentImageImageUrl(WireModel):
     """The ``ChatContentImageImageUrl`` object."""
 
@@ -443,6 +455,7 @@ class ChatContentImageImageUrl(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentAudio(WireModel):
     """Audio input content part. Supported audio formats vary by provider."""
 
@@ -452,6 +465,7 @@ class ChatContentAudio(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentAudioInputAudio(WireModel):
     """The ``ChatContentAudioInputAudio`` object."""
 
@@ -463,6 +477,7 @@ class ChatContentAudioInputAudio(WireModel):
     format: str | None = None
 
 
+@attrs.define(kw_only=True)
 class LegacyChatContentVideo(WireModel):
     """Video input content part (legacy format - deprecated)"""
 
@@ -473,6 +488,7 @@ class LegacyChatContentVideo(WireModel):
     video_url: LegacyChatContentVideoInput | None = None
 
 
+@attrs.define(kw_only=True)
 class LegacyChatContentVideoInput(WireModel):
     """Video input object."""
 
@@ -482,6 +498,7 @@ class LegacyChatContentVideoInput(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentVideo(WireModel):
     """Video input content part."""
 
@@ -492,6 +509,7 @@ class ChatContentVideo(WireModel):
     video_url: LegacyChatContentVideoInput | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentFile(WireModel):
     """File content part for document processing."""
 
@@ -501,6 +519,7 @@ class ChatContentFile(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentFileFile(WireModel):
     """The ``ChatContentFileFile`` object."""
 
@@ -512,6 +531,7 @@ class ChatContentFileFile(WireModel):
     filename: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatContentItemsUnknown(WireModel):
     """A ``ChatContentItems`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -520,6 +540,7 @@ class ChatContentItemsUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatDeveloperMessage(WireModel):
     """Developer message."""
 
@@ -532,6 +553,7 @@ class ChatDeveloperMessage(WireModel):
     role: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatAssistantMessage(WireModel):
     """Assistant message for requests and responses."""
 
@@ -579,6 +601,7 @@ class ChatAssistantMessage(WireModel):
     tool_calls: list[ChatToolCall] | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatAudioOutput(WireModel):
     """Audio output data or reference."""
 
@@ -592,6 +615,7 @@ class ChatAudioOutput(WireModel):
     transcript: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatAssistantImagesItem(WireModel):
     """The ``ChatAssistantImagesItem`` object."""
 
@@ -600,6 +624,7 @@ class ChatAssistantImagesItem(WireModel):
     image_url: ChatAssistantImagesItemImageUrl | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatAssistantImagesItemImageUrl(WireModel):
     """The ``ChatAssistantImagesItemImageUrl`` object."""
 
@@ -609,6 +634,7 @@ class ChatAssistantImagesItemImageUrl(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailSummary(WireModel):
     """Reasoning detail summary schema."""
 
@@ -621,6 +647,7 @@ class ReasoningDetailSummary(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailEncrypted(WireModel):
     """Reasoning detail encrypted schema."""
 
@@ -633,6 +660,7 @@ class ReasoningDetailEncrypted(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailText(WireModel):
     """Reasoning detail text schema."""
 
@@ -646,6 +674,7 @@ class ReasoningDetailText(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailServerToolCall(WireModel):
     """Record of an OpenRouter server-tool invocation (e.g. openrouter:fusion), carried in
     reasoning_details so a prior tool call can be rehydrated into a later turn of the same
@@ -671,6 +700,7 @@ class ReasoningDetailServerToolCall(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDetailUnionUnknown(WireModel):
     """A ``ReasoningDetailUnion`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -679,6 +709,7 @@ class ReasoningDetailUnionUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatToolCall(WireModel):
     """Tool call made by the assistant."""
 
@@ -690,6 +721,7 @@ class ChatToolCall(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatToolCallFunction(WireModel):
     """The ``ChatToolCallFunction`` object."""
 
@@ -701,6 +733,7 @@ class ChatToolCallFunction(WireModel):
     name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatToolMessage(WireModel):
     """Tool response message."""
 
@@ -725,6 +758,7 @@ class ChatToolMessage(WireModel):
     tool_call_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatMessagesUnknown(WireModel):
     """A ``ChatMessages`` of a ``role`` this version does not know; its other fields are in
     ``extras``.
@@ -733,6 +767,7 @@ class ChatMessagesUnknown(WireModel):
     role: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatRequestPluginsItemUnknown(WireModel):
     """A ``ChatRequestPluginsItem`` of a ``id`` this version does not know; its other fields are in
     ``extras``.
@@ -741,6 +776,7 @@ class ChatRequestPluginsItemUnknown(WireModel):
     id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class Prediction(WireModel):
     """Static predicted output content. Supported models can use this to reduce latency when much of
     the response is known in advance.
@@ -752,6 +788,7 @@ class Prediction(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PredictionContentText(WireModel):
     """Text content part for a predicted output."""
 
@@ -761,6 +798,7 @@ class PredictionContentText(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatRequestReasoning(WireModel):
     """Configuration options for reasoning models."""
 
@@ -769,6 +807,7 @@ class ChatRequestReasoning(WireModel):
     summary: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatFormatTextConfig(WireModel):
     """Default text response format."""
 
@@ -777,6 +816,7 @@ class ChatFormatTextConfig(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatFormatJsonSchemaConfig(WireModel):
     """JSON Schema response format for structured outputs."""
 
@@ -787,6 +827,7 @@ class ChatFormatJsonSchemaConfig(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatJsonSchemaConfig(WireModel):
     """JSON Schema configuration object."""
 
@@ -802,6 +843,7 @@ class ChatJsonSchemaConfig(WireModel):
     strict: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatFormatGrammarConfig(WireModel):
     """Custom grammar response format."""
 
@@ -812,6 +854,7 @@ class ChatFormatGrammarConfig(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatFormatPythonConfig(WireModel):
     """Python code response format."""
 
@@ -820,6 +863,7 @@ class ChatFormatPythonConfig(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatRequestResponseFormatUnknown(WireModel):
     """A ``ChatRequestResponseFormat`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -828,6 +872,7 @@ class ChatRequestResponseFormatUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatStreamOptions(WireModel):
     """Streaming configuration options."""
 
@@ -835,11 +880,12 @@ class ChatStreamOptions(WireModel):
     include_usage: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class CreatePresetFromInferenceResponse(WireModel):
     """Response containing the created preset with its designated version."""
 
     #: A preset with its currently designated version.
-    data: PresetWithDesignatedVersion | None = None
+    data: PresetWithDesignatedVersion
 
     @classmethod
     def from_dict(
@@ -849,6 +895,7 @@ class CreatePresetFromInferenceResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class MessagesRequest(WireModel):
     """Request schema for Anthropic Messages API endpoint."""
 
@@ -934,12 +981,14 @@ class MessagesRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class MessagesRequestContextManagement(WireModel):
     """The ``MessagesRequestContextManagement`` object."""
 
     edits: list[Any] | None = None
 
 
+@attrs.define(kw_only=True)
 class MessagesFallbackParam(WireModel):
     """Fallback model to try when the primary model fails or refuses. Only the `model` field is
     supported; per-attempt overrides are rejected.
@@ -951,6 +1000,7 @@ class MessagesFallbackParam(WireModel):
     model: str | None = None
 
 
+@attrs.define(kw_only=True)
 class MessagesMessageParam(WireModel):
     """Anthropic message with OpenRouter extensions."""
 
@@ -960,6 +1010,7 @@ class MessagesMessageParam(WireModel):
     role: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnthropicTextBlockParam(WireModel):
     """The ``AnthropicTextBlockParam`` object."""
 
@@ -982,6 +1033,7 @@ class AnthropicTextBlockParam(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnthropicCitationCharLocationParam(WireModel):
     """The ``AnthropicCitationCharLocationParam`` object."""
 
@@ -1004,6 +1056,7 @@ class AnthropicCitationCharLocationParam(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnthropicCitationPageLocationParam(WireModel):
     """The ``AnthropicCitationPageLocationParam`` object."""
 
@@ -1026,6 +1079,7 @@ class AnthropicCitationPageLocationParam(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnthropicCitationContentBlockLocationParam(WireModel):
     """The ``AnthropicCitationContentBlockLocationParam`` object."""
 
@@ -1048,6 +1102,7 @@ class AnthropicCitationContentBlockLocationParam(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnthropicCitationWebSearchResultLocationParam(WireModel):
     """The ``AnthropicCitationWebSearchResultLocationParam`` object."""
 
@@ -1068,6 +1123,7 @@ class AnthropicCitationWebSearchResultLocationParam(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnthropicCitationSearchResultLocationParam(WireModel):
     """The ``AnthropicCitationSearchResultLocationParam`` object."""
 
@@ -1092,6 +1148,7 @@ class AnthropicCitationSearchResultLocationParam(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnthropicTextBlockParamCitationsItemUnknown(WireModel):
     """A ``AnthropicTextBlockParamCitationsItem`` of a ``type`` this version does not know; its
     other fields are in ``extras``.
@@ -1100,12 +1157,14 @@ class AnthropicTextBlockParamCitationsItemUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class MessagesRequestMetadata(WireModel):
     """The ``MessagesRequestMetadata`` object."""
 
     user_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class MessagesOutputConfig(WireModel):
     """Configuration for controlling output behavior. Supports the effort parameter and structured
     output format.
@@ -1119,6 +1178,7 @@ class MessagesOutputConfig(WireModel):
     task_budget: MessagesOutputConfigTaskBudget | None = None
 
 
+@attrs.define(kw_only=True)
 class MessagesOutputConfigFormat(WireModel):
     """A schema to specify Claude's output format in responses. See structured outputs."""
 
@@ -1128,6 +1188,7 @@ class MessagesOutputConfigFormat(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class MessagesOutputConfigTaskBudget(WireModel):
     """Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it
     to prioritize work and wind down gracefully. Advisory - does not enforce a hard cap.
@@ -1140,6 +1201,7 @@ class MessagesOutputConfigTaskBudget(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class MessagesRequestPluginsItemUnknown(WireModel):
     """A ``MessagesRequestPluginsItem`` of a ``id`` this version does not know; its other fields are
     in ``extras``.
@@ -1148,12 +1210,11 @@ class MessagesRequestPluginsItemUnknown(WireModel):
     id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ListPresetVersionsResponse(WireModel):
     """A paginated list of preset versions."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
-    data: list[PresetDesignatedVersion | None] | None = None
+    data: list[PresetDesignatedVersion | None]
     total_count: int | None = None
 
     @classmethod
@@ -1162,6 +1223,7 @@ class ListPresetVersionsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class GetPresetVersionResponse(WireModel):
     """A single version of a preset."""
 

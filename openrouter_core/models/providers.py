@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -20,10 +21,11 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ProvidersListResponse(WireModel):
     """The answer of ``GET /providers``."""
 
-    data: list[ProvidersListResponseDataItem] | None = None
+    data: list[ProvidersListResponseDataItem]
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ProvidersListResponse, ResponseValidationError]:
@@ -31,6 +33,7 @@ class ProvidersListResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ProvidersListResponseDataItem(WireModel):
     """The ``ProvidersListResponseDataItem`` object."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal, TypeAlias
 
+import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core.errors import InvalidRequestError
@@ -103,6 +104,7 @@ __all__ = [
 # --- messages -----------------------------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class ChatSystemMessage(WireModel):
     """A system message; list content may hold text parts only."""
 
@@ -111,6 +113,7 @@ class ChatSystemMessage(WireModel):
     name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatDeveloperMessage(WireModel):
     """A developer message; list content may hold text parts only."""
 
@@ -119,6 +122,7 @@ class ChatDeveloperMessage(WireModel):
     name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatUserMessage(WireModel):
     """A user message: a string or a list of content parts."""
 
@@ -127,6 +131,7 @@ class ChatUserMessage(WireModel):
     name: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatToolMessage(WireModel):
     """The result of a tool call, answering the call ``tool_call_id``."""
 
@@ -148,6 +153,7 @@ ChatMessage: TypeAlias = (
 # --- function tool and tool choice ---------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class FunctionDefinition(WireModel):
     """A callable function: name (<= 64 chars of ``[a-zA-Z0-9_-]``) and JSON-Schema parameters."""
 
@@ -157,6 +163,7 @@ class FunctionDefinition(WireModel):
     strict: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatFunctionTool(WireModel):
     """A function the model may call."""
 
@@ -165,12 +172,14 @@ class ChatFunctionTool(WireModel):
     cache_control: CacheControl | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatNamedToolChoiceFunction(WireModel):
     """The function a named tool choice forces."""
 
     name: str
 
 
+@attrs.define(kw_only=True)
 class ChatNamedToolChoice(WireModel):
     """Force a call of one function."""
 
@@ -178,6 +187,7 @@ class ChatNamedToolChoice(WireModel):
     function: ChatNamedToolChoiceFunction
 
 
+@attrs.define(kw_only=True)
 class ChatServerToolChoice(WireModel):
     """Force a server tool, e.g. ``{"type": "openrouter:web_search"}``."""
 
@@ -193,6 +203,7 @@ ChatToolChoice: TypeAlias = (
 # --- server tools -------------------------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class WebSearchUserLocation(WireModel):
     """An approximate user location for web search."""
 
@@ -203,6 +214,7 @@ class WebSearchUserLocation(WireModel):
     timezone: str | None = None
 
 
+@attrs.define(kw_only=True)
 class WebSearchToolConfig(WireModel):
     """Parameters of ``openrouter:web_search``."""
 
@@ -218,6 +230,7 @@ class WebSearchToolConfig(WireModel):
     user_location: WebSearchUserLocation | None = None
 
 
+@attrs.define(kw_only=True)
 class WebSearchServerTool(WireModel):
     """The ``openrouter:web_search`` server tool."""
 
@@ -225,6 +238,7 @@ class WebSearchServerTool(WireModel):
     parameters: WebSearchToolConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class WebSearchShorthandTool(WireModel):
     """OpenAI-style web search (``web_search``, ``web_search_preview``, ...), fields given flat."""
 
@@ -242,6 +256,7 @@ class WebSearchShorthandTool(WireModel):
     user_location: WebSearchUserLocation | None = None
 
 
+@attrs.define(kw_only=True)
 class WebFetchToolConfig(WireModel):
     """Parameters of ``openrouter:web_fetch``."""
 
@@ -252,6 +267,7 @@ class WebFetchToolConfig(WireModel):
     blocked_domains: list[str] | None = None
 
 
+@attrs.define(kw_only=True)
 class WebFetchServerTool(WireModel):
     """The ``openrouter:web_fetch`` server tool."""
 
@@ -259,12 +275,14 @@ class WebFetchServerTool(WireModel):
     parameters: WebFetchToolConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class DatetimeToolConfig(WireModel):
     """Parameters of ``openrouter:datetime``."""
 
     timezone: str | None = None
 
 
+@attrs.define(kw_only=True)
 class DatetimeServerTool(WireModel):
     """The ``openrouter:datetime`` server tool."""
 
@@ -272,10 +290,12 @@ class DatetimeServerTool(WireModel):
     parameters: DatetimeToolConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class FilesToolConfig(WireModel):
     """Parameters of ``openrouter:files`` (none are defined)."""
 
 
+@attrs.define(kw_only=True)
 class FilesServerTool(WireModel):
     """The ``openrouter:files`` server tool."""
 
@@ -283,6 +303,7 @@ class FilesServerTool(WireModel):
     parameters: FilesToolConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationToolConfig(WireModel):
     """Parameters of ``openrouter:image_generation``; provider options go in ``extras``."""
 
@@ -291,6 +312,7 @@ class ImageGenerationToolConfig(WireModel):
     model: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenerationServerTool(WireModel):
     """The ``openrouter:image_generation`` server tool."""
 
@@ -298,12 +320,14 @@ class ImageGenerationServerTool(WireModel):
     parameters: ImageGenerationToolConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class SearchModelsToolConfig(WireModel):
     """Parameters of ``openrouter:experimental__search_models``."""
 
     max_results: int | None = None
 
 
+@attrs.define(kw_only=True)
 class SearchModelsServerTool(WireModel):
     """The ``openrouter:experimental__search_models`` server tool."""
 
@@ -313,12 +337,14 @@ class SearchModelsServerTool(WireModel):
     parameters: SearchModelsToolConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class ContainerAutoEnvironment(WireModel):
     """Run bash in an automatically provisioned container."""
 
     type: Literal["container_auto"] = "container_auto"
 
 
+@attrs.define(kw_only=True)
 class ContainerReferenceEnvironment(WireModel):
     """Run bash in an existing container."""
 
@@ -330,6 +356,7 @@ BashToolEnvironment: TypeAlias = ContainerAutoEnvironment | ContainerReferenceEn
 """Where ``openrouter:bash`` runs, told apart by ``type``."""
 
 
+@attrs.define(kw_only=True)
 class BashToolConfig(WireModel):
     """Parameters of ``openrouter:bash``."""
 
@@ -338,6 +365,7 @@ class BashToolConfig(WireModel):
     sleep_after_seconds: int | None = None
 
 
+@attrs.define(kw_only=True)
 class BashServerTool(WireModel):
     """The ``openrouter:bash`` server tool."""
 
@@ -345,6 +373,7 @@ class BashServerTool(WireModel):
     parameters: BashToolConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class ServerToolReasoning(WireModel):
     """Reasoning settings of a server tool's own model."""
 
@@ -352,6 +381,7 @@ class ServerToolReasoning(WireModel):
     max_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class AdvisorToolConfig(WireModel):
     """Parameters of ``openrouter:advisor``."""
 
@@ -365,6 +395,7 @@ class AdvisorToolConfig(WireModel):
     reasoning: ServerToolReasoning | None = None
 
 
+@attrs.define(kw_only=True)
 class AdvisorServerTool(WireModel):
     """The ``openrouter:advisor`` server tool."""
 
@@ -372,6 +403,7 @@ class AdvisorServerTool(WireModel):
     parameters: AdvisorToolConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class NestedTool(WireModel):
     """A tool given to a sub-agent or to fusion: ``{type, parameters?}``."""
 
@@ -381,6 +413,7 @@ class NestedTool(WireModel):
     parameters: dict[str, Any] | None = None
 
 
+@attrs.define(kw_only=True)
 class SubagentToolConfig(WireModel):
     """Parameters of ``openrouter:subagent``."""
 
@@ -396,6 +429,7 @@ class SubagentToolConfig(WireModel):
     reasoning: ServerToolReasoning | None = None
 
 
+@attrs.define(kw_only=True)
 class SubagentServerTool(WireModel):
     """The ``openrouter:subagent`` server tool."""
 
@@ -403,6 +437,7 @@ class SubagentServerTool(WireModel):
     parameters: SubagentToolConfig | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionToolConfig(WireModel):
     """Parameters of ``openrouter:fusion``."""
 
@@ -416,6 +451,7 @@ class FusionToolConfig(WireModel):
     cache_control: CacheControl | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionServerTool(WireModel):
     """The ``openrouter:fusion`` server tool."""
 
@@ -443,18 +479,21 @@ ChatTool: TypeAlias = (
 # --- response format ----------------------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class ResponseFormatText(WireModel):
     """Plain text output."""
 
     type: Literal["text"] = "text"
 
 
+@attrs.define(kw_only=True)
 class ResponseFormatJsonObject(WireModel):
     """Any JSON object."""
 
     type: Literal["json_object"] = "json_object"
 
 
+@attrs.define(kw_only=True)
 class JsonSchemaConfig(WireModel):
     """A named JSON Schema the output must follow."""
 
@@ -464,6 +503,7 @@ class JsonSchemaConfig(WireModel):
     strict: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class ResponseFormatJsonSchema(WireModel):
     """JSON following a schema."""
 
@@ -471,6 +511,7 @@ class ResponseFormatJsonSchema(WireModel):
     json_schema: JsonSchemaConfig
 
 
+@attrs.define(kw_only=True)
 class ResponseFormatGrammar(WireModel):
     """Output constrained by a grammar."""
 
@@ -478,6 +519,7 @@ class ResponseFormatGrammar(WireModel):
     grammar: str
 
 
+@attrs.define(kw_only=True)
 class ResponseFormatPython(WireModel):
     """Python code output."""
 
@@ -497,6 +539,7 @@ ResponseFormat: TypeAlias = (
 # --- routing, plugins and the rest --------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class ChatReasoningConfig(WireModel):
     """Reasoning: ``effort`` (max ... none) and ``summary`` (auto, concise, detailed)."""
 
@@ -504,6 +547,7 @@ class ChatReasoningConfig(WireModel):
     summary: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ProviderSortConfig(WireModel):
     """Sort providers ``by`` price/throughput/latency/exacto within a ``partition``."""
 
@@ -511,6 +555,7 @@ class ProviderSortConfig(WireModel):
     partition: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PercentileCutoffs(WireModel):
     """Latency (seconds) or throughput (tokens/s) cutoffs per percentile."""
 
@@ -520,6 +565,7 @@ class PercentileCutoffs(WireModel):
     p99: float | None = None
 
 
+@attrs.define(kw_only=True)
 class MaxPrice(WireModel):
     """Price ceilings in USD, as strings; prompt and completion are per million tokens."""
 
@@ -530,6 +576,7 @@ class MaxPrice(WireModel):
     request: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ProviderPreferences(WireModel):
     """Provider routing preferences. Provider names are any strings."""
 
@@ -548,6 +595,7 @@ class ProviderPreferences(WireModel):
     max_price: MaxPrice | None = None
 
 
+@attrs.define(kw_only=True)
 class AutoRouterPlugin(WireModel):
     """The ``auto-router`` plugin."""
 
@@ -560,6 +608,7 @@ class AutoRouterPlugin(WireModel):
     pin_model: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class AutoBetaRouterPlugin(WireModel):
     """The ``auto-beta-router`` plugin."""
 
@@ -571,12 +620,14 @@ class AutoBetaRouterPlugin(WireModel):
     cost_quality_tradeoff: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ModerationPlugin(WireModel):
     """The ``moderation`` plugin."""
 
     id: Literal["moderation"] = "moderation"
 
 
+@attrs.define(kw_only=True)
 class WebSearchPlugin(WireModel):
     """The ``web`` plugin."""
 
@@ -592,6 +643,7 @@ class WebSearchPlugin(WireModel):
     user_location: WebSearchUserLocation | None = None
 
 
+@attrs.define(kw_only=True)
 class WebFetchPlugin(WireModel):
     """The ``web-fetch`` plugin."""
 
@@ -602,12 +654,14 @@ class WebFetchPlugin(WireModel):
     blocked_domains: list[str] | None = None
 
 
+@attrs.define(kw_only=True)
 class PdfParserOptions(WireModel):
     """PDF parsing: ``engine`` is mistral-ocr, native, cloudflare-ai (or deprecated pdf-text)."""
 
     engine: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FileParserPlugin(WireModel):
     """The ``file-parser`` plugin."""
 
@@ -616,6 +670,7 @@ class FileParserPlugin(WireModel):
     pdf: PdfParserOptions | None = None
 
 
+@attrs.define(kw_only=True)
 class ResponseHealingPlugin(WireModel):
     """The ``response-healing`` plugin."""
 
@@ -623,6 +678,7 @@ class ResponseHealingPlugin(WireModel):
     enabled: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class ContextCompressionPlugin(WireModel):
     """The ``context-compression`` plugin (engine ``middle-out``)."""
 
@@ -631,6 +687,7 @@ class ContextCompressionPlugin(WireModel):
     engine: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ParetoRouterPlugin(WireModel):
     """The ``pareto-router`` plugin."""
 
@@ -641,6 +698,7 @@ class ParetoRouterPlugin(WireModel):
     price_source: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionPlugin(WireModel):
     """The ``fusion`` plugin."""
 
@@ -668,6 +726,7 @@ ChatPlugin: TypeAlias = (
 """A plugin, told apart by ``id``."""
 
 
+@attrs.define(kw_only=True)
 class StopWhenStepCountIs(WireModel):
     """Stop the server-tool loop after ``step_count`` steps."""
 
@@ -675,6 +734,7 @@ class StopWhenStepCountIs(WireModel):
     step_count: int
 
 
+@attrs.define(kw_only=True)
 class StopWhenHasToolCall(WireModel):
     """Stop the server-tool loop once ``tool_name`` is called."""
 
@@ -682,6 +742,7 @@ class StopWhenHasToolCall(WireModel):
     tool_name: str
 
 
+@attrs.define(kw_only=True)
 class StopWhenMaxTokensUsed(WireModel):
     """Stop the server-tool loop after ``max_tokens`` tokens."""
 
@@ -689,6 +750,7 @@ class StopWhenMaxTokensUsed(WireModel):
     max_tokens: int
 
 
+@attrs.define(kw_only=True)
 class StopWhenMaxCost(WireModel):
     """Stop the server-tool loop once it cost ``max_cost_in_dollars``."""
 
@@ -696,6 +758,7 @@ class StopWhenMaxCost(WireModel):
     max_cost_in_dollars: float
 
 
+@attrs.define(kw_only=True)
 class StopWhenFinishReasonIs(WireModel):
     """Stop the server-tool loop on finish reason ``reason``."""
 
@@ -713,6 +776,7 @@ StopCondition: TypeAlias = (
 """A ``stop_server_tools_when`` condition, told apart by ``type``."""
 
 
+@attrs.define(kw_only=True)
 class PredictionContentText(WireModel):
     """A text part of a predicted output."""
 
@@ -720,6 +784,7 @@ class PredictionContentText(WireModel):
     text: str
 
 
+@attrs.define(kw_only=True)
 class Prediction(WireModel):
     """Predicted output, to lower latency."""
 
@@ -727,6 +792,7 @@ class Prediction(WireModel):
     content: str | list[PredictionContentText]
 
 
+@attrs.define(kw_only=True)
 class PromptCacheOptions(WireModel):
     """Explicit prompt caching."""
 
@@ -734,18 +800,21 @@ class PromptCacheOptions(WireModel):
     ttl: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatStreamOptions(WireModel):
     """Stream options; ``include_usage`` is deprecated and has no effect."""
 
     include_usage: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatDebugOptions(WireModel):
     """Debug options (streaming only)."""
 
     echo_upstream_body: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class TraceConfig(WireModel):
     """Observability metadata; extra keys (in ``extras``) are passed through."""
 
@@ -761,6 +830,7 @@ class TraceConfig(WireModel):
 # --- the request --------------------------------------------------------------------------------
 
 
+@attrs.define(kw_only=True)
 class ChatGenerationParams(WireModel):
     """The body of ``POST /chat/completions``. Only ``messages`` is required.
 

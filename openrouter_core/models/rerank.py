@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class RerankRerankRequest(WireModel):
     """Rerank request input."""
 
@@ -48,6 +50,7 @@ class RerankRerankRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class RerankRerankRequestDocumentsItemOption2(WireModel):
     """A structured document with optional text and/or image content. At least one of `text` or
     `image` must be provided.
@@ -60,6 +63,7 @@ class RerankRerankRequestDocumentsItemOption2(WireModel):
     text: str | None = None
 
 
+@attrs.define(kw_only=True)
 class RerankRerankResponse(WireModel):
     """Rerank response containing ranked results."""
 
@@ -80,6 +84,7 @@ class RerankRerankResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class RerankRerankResponseResultsItem(WireModel):
     """A single rerank result."""
 
@@ -91,6 +96,7 @@ class RerankRerankResponseResultsItem(WireModel):
     relevance_score: float | None = None
 
 
+@attrs.define(kw_only=True)
 class RerankRerankResponseResultsItemDocument(WireModel):
     """The document object echoing the original input (text and/or image)"""
 
@@ -100,6 +106,7 @@ class RerankRerankResponseResultsItemDocument(WireModel):
     text: str | None = None
 
 
+@attrs.define(kw_only=True)
 class RerankRerankResponseUsage(WireModel):
     """Usage statistics."""
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
-from openrouter_core._record import field
 from openrouter_core.errors import ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_response
@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ChatTopLogprob(WireModel):
     """One alternative token with its log probability."""
 
@@ -48,6 +49,7 @@ class ChatTopLogprob(WireModel):
     bytes: list[int] | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatTokenLogprob(WireModel):
     """A token with its log probability and the most likely alternatives."""
 
@@ -56,9 +58,10 @@ class ChatTokenLogprob(WireModel):
     token: str | None = None
     logprob: float | None = None
     bytes: list[int] | None = None
-    top_logprobs: list[ChatTopLogprob] = field(factory=list)
+    top_logprobs: list[ChatTopLogprob] = attrs.field(factory=list)
 
 
+@attrs.define(kw_only=True)
 class ChatLogprobs(WireModel):
     """Log probabilities of the content and refusal tokens."""
 
@@ -68,18 +71,20 @@ class ChatLogprobs(WireModel):
     refusal: list[ChatTokenLogprob] | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatChoice(WireModel):
     """One completion choice. ``finish_reason`` is any string (stop, length, tool_calls, ...)."""
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"finish_reason"})
 
     index: int | None = None
-    message: ChatAssistantMessage = field(factory=ChatAssistantMessage)
+    message: ChatAssistantMessage = attrs.field(factory=ChatAssistantMessage)
     finish_reason: str | None = None
     native_finish_reason: str | None = None
     logprobs: ChatLogprobs | None = None
 
 
+@attrs.define(kw_only=True)
 class CostDetails(WireModel):
     """Upstream inference costs in USD."""
 
@@ -88,6 +93,7 @@ class CostDetails(WireModel):
     upstream_inference_cost: float | None = None
 
 
+@attrs.define(kw_only=True)
 class PromptTokensDetails(WireModel):
     """Breakdown of prompt tokens."""
 
@@ -97,6 +103,7 @@ class PromptTokensDetails(WireModel):
     video_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class CompletionTokensDetails(WireModel):
     """Breakdown of completion tokens."""
 
@@ -106,6 +113,7 @@ class CompletionTokensDetails(WireModel):
     rejected_prediction_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ServerToolUseDetails(WireModel):
     """Server-tool usage counters."""
 
@@ -114,6 +122,7 @@ class ServerToolUseDetails(WireModel):
     tool_calls_executed: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatUsage(WireModel):
     """Token counts and cost of a generation."""
 
@@ -128,6 +137,7 @@ class ChatUsage(WireModel):
     server_tool_use_details: ServerToolUseDetails | None = None
 
 
+@attrs.define(kw_only=True)
 class EndpointInfo(WireModel):
     """An endpoint the router considered."""
 
@@ -136,13 +146,15 @@ class EndpointInfo(WireModel):
     selected: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class EndpointsMetadata(WireModel):
     """The endpoints the router considered."""
 
     total: int | None = None
-    available: list[EndpointInfo] = field(factory=list)
+    available: list[EndpointInfo] = attrs.field(factory=list)
 
 
+@attrs.define(kw_only=True)
 class RouterAttempt(WireModel):
     """One routing attempt and the status it got."""
 
@@ -151,6 +163,7 @@ class RouterAttempt(WireModel):
     status: int | None = None
 
 
+@attrs.define(kw_only=True)
 class RouterParams(WireModel):
     """Router parameters; other keys stay in ``extras``."""
 
@@ -159,6 +172,7 @@ class RouterParams(WireModel):
     version_group: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PipelineStage(WireModel):
     """A pipeline stage run on the request (guardrail, plugin, server tools, ...)."""
 
@@ -171,6 +185,7 @@ class PipelineStage(WireModel):
     guardrail_scope: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OpenRouterMetadata(WireModel):
     """Routing metadata, sent with ``X-OpenRouter-Metadata: enabled``. All fields are optional
     here (the spec requires most) so that a partial object still parses."""
@@ -189,6 +204,7 @@ class OpenRouterMetadata(WireModel):
     pipeline: list[PipelineStage] | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatResponse(WireModel):
     """A non-streaming chat completion (``object: "chat.completion"``).
 
@@ -196,7 +212,6 @@ class ChatResponse(WireModel):
     """
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"system_fingerprint"})
-    _needs: ClassVar[frozenset[str]] = frozenset({"choices"})
 
     id: str | None = None
     object: str | None = None

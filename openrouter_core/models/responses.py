@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, TypeAlias
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import ResponseValidationError
@@ -161,6 +162,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class MessagesRequestToolsItemOption13(WireModel):
     """The ``MessagesRequestToolsItemOption13`` object."""
 
@@ -169,6 +171,7 @@ class MessagesRequestToolsItemOption13(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningTextContent(WireModel):
     """The ``ReasoningTextContent`` object."""
 
@@ -176,6 +179,7 @@ class ReasoningTextContent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningSummaryText(WireModel):
     """The ``ReasoningSummaryText`` object."""
 
@@ -183,6 +187,7 @@ class ReasoningSummaryText(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApplyPatchCreateFileOperation(WireModel):
     """The `create_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing
     the new file contents.
@@ -193,6 +198,7 @@ class ApplyPatchCreateFileOperation(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApplyPatchUpdateFileOperation(WireModel):
     """The `update_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing
     edits to an existing file.
@@ -203,6 +209,7 @@ class ApplyPatchUpdateFileOperation(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApplyPatchDeleteFileOperation(WireModel):
     """The `delete_file` variant of an `apply_patch_call.operation`. Identifies the file to remove;
     no diff is required.
@@ -212,6 +219,7 @@ class ApplyPatchDeleteFileOperation(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApplyPatchCallOperationUnknown(WireModel):
     """A ``ApplyPatchCallOperation`` of a ``type`` this version does not know; its other fields are
     in ``extras``.
@@ -220,6 +228,7 @@ class ApplyPatchCallOperationUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ResponseOutputText(WireModel):
     """The ``ResponseOutputText`` object."""
 
@@ -231,6 +240,7 @@ class ResponseOutputText(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FileCitation(WireModel):
     """The ``FileCitation`` object."""
 
@@ -240,6 +250,7 @@ class FileCitation(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class URLCitation(WireModel):
     """The ``URLCitation`` object."""
 
@@ -251,6 +262,7 @@ class URLCitation(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FilePath(WireModel):
     """The ``FilePath`` object."""
 
@@ -259,6 +271,7 @@ class FilePath(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OpenAIResponsesAnnotationUnknown(WireModel):
     """A ``OpenAIResponsesAnnotation`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -267,6 +280,7 @@ class OpenAIResponsesAnnotationUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ResponseOutputTextLogprobsItem(WireModel):
     """The ``ResponseOutputTextLogprobsItem`` object."""
 
@@ -276,6 +290,7 @@ class ResponseOutputTextLogprobsItem(WireModel):
     top_logprobs: list[ResponseOutputTextLogprobsItemTopLogprobsItem] | None = None
 
 
+@attrs.define(kw_only=True)
 class ResponseOutputTextLogprobsItemTopLogprobsItem(WireModel):
     """The ``ResponseOutputTextLogprobsItemTopLogprobsItem`` object."""
 
@@ -284,6 +299,7 @@ class ResponseOutputTextLogprobsItemTopLogprobsItem(WireModel):
     token: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OpenAIResponsesRefusalContent(WireModel):
     """The ``OpenAIResponsesRefusalContent`` object."""
 
@@ -291,6 +307,7 @@ class OpenAIResponsesRefusalContent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputFunctionCallItem(WireModel):
     """The ``OutputFunctionCallItem`` object."""
 
@@ -308,6 +325,7 @@ class OutputFunctionCallItem(WireModel):
     subagent_items: list[MessagesRequestToolsItemOption13] | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputCustomToolCallItem(WireModel):
     """A call to a custom (freeform-grammar) tool created by the model - distinct from
     `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text
@@ -323,6 +341,7 @@ class OutputCustomToolCallItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputWebSearchCallItem(WireModel):
     """The ``OutputWebSearchCallItem`` object."""
 
@@ -332,6 +351,7 @@ class OutputWebSearchCallItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputFileSearchCallItem(WireModel):
     """The ``OutputFileSearchCallItem`` object."""
 
@@ -341,6 +361,7 @@ class OutputFileSearchCallItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputImageGenerationCallItem(WireModel):
     """The ``OutputImageGenerationCallItem`` object."""
 
@@ -352,6 +373,7 @@ class OutputImageGenerationCallItem(WireModel):
     prompt: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputCodeInterpreterCallItem(WireModel):
     """A code interpreter execution call with outputs."""
 
@@ -371,6 +393,7 @@ class OutputCodeInterpreterCallItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CodeInterpreterLogsOutput(WireModel):
     """The ``CodeInterpreterLogsOutput`` object."""
 
@@ -378,6 +401,7 @@ class CodeInterpreterLogsOutput(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CodeInterpreterImageOutput(WireModel):
     """The ``CodeInterpreterImageOutput`` object."""
 
@@ -385,6 +409,7 @@ class CodeInterpreterImageOutput(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CodeInterpreterFileOutput(WireModel):
     """The ``CodeInterpreterFileOutput`` object."""
 
@@ -404,6 +429,7 @@ class CodeInterpreterFileOutput(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputCodeInterpreterCallItemOutputsItemUnknown(WireModel):
     """A ``OutputCodeInterpreterCallItemOutputsItem`` of a ``type`` this version does not know; its
     other fields are in ``extras``.
@@ -412,6 +438,7 @@ class OutputCodeInterpreterCallItemOutputsItemUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputComputerCallItem(WireModel):
     """The ``OutputComputerCallItem`` object."""
 
@@ -423,6 +450,7 @@ class OutputComputerCallItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputComputerCallItemPendingSafetyChecksItem(WireModel):
     """The ``OutputComputerCallItemPendingSafetyChecksItem`` object."""
 
@@ -431,6 +459,7 @@ class OutputComputerCallItemPendingSafetyChecksItem(WireModel):
     message: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputDatetimeItem(WireModel):
     """An openrouter:datetime server tool output item."""
 
@@ -443,6 +472,7 @@ class OutputDatetimeItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputWebSearchServerToolItem(WireModel):
     """An openrouter:web_search server tool output item."""
 
@@ -453,6 +483,7 @@ class OutputWebSearchServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputWebSearchServerToolItemAction(WireModel):
     """The search action performed, matching OpenAI web_search_call.action shape. Includes the query
     the model issued and optional source URLs returned by the search provider.
@@ -463,6 +494,7 @@ class OutputWebSearchServerToolItemAction(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputWebSearchServerToolItemActionSourcesItem(WireModel):
     """The ``OutputWebSearchServerToolItemActionSourcesItem`` object."""
 
@@ -470,6 +502,7 @@ class OutputWebSearchServerToolItemActionSourcesItem(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputCodeInterpreterServerToolItem(WireModel):
     """An openrouter:code_interpreter server tool output item."""
 
@@ -483,6 +516,7 @@ class OutputCodeInterpreterServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputFileSearchServerToolItem(WireModel):
     """An openrouter:file_search server tool output item."""
 
@@ -492,6 +526,7 @@ class OutputFileSearchServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputImageGenerationServerToolItem(WireModel):
     """An openrouter:image_generation server tool output item."""
 
@@ -508,6 +543,7 @@ class OutputImageGenerationServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputBrowserUseServerToolItem(WireModel):
     """An openrouter:browser_use server tool output item."""
 
@@ -518,6 +554,7 @@ class OutputBrowserUseServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputBashServerToolItem(WireModel):
     """An openrouter:bash server tool output item."""
 
@@ -534,6 +571,7 @@ class OutputBashServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputTextEditorServerToolItem(WireModel):
     """An openrouter:text_editor server tool output item."""
 
@@ -544,6 +582,7 @@ class OutputTextEditorServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputApplyPatchServerToolItem(WireModel):
     """An openrouter:apply_patch server tool output item. The turn halts when validation succeeds so
     the client can apply the patch and echo an `apply_patch_call_output` on the next turn.
@@ -563,6 +602,7 @@ class OutputApplyPatchServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputWebFetchServerToolItem(WireModel):
     """An openrouter:web_fetch server tool output item."""
 
@@ -578,6 +618,7 @@ class OutputWebFetchServerToolItem(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputToolSearchServerToolItem(WireModel):
     """An openrouter:tool_search server tool output item."""
 
@@ -587,6 +628,7 @@ class OutputToolSearchServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputMemoryServerToolItem(WireModel):
     """An openrouter:memory server tool output item."""
 
@@ -598,6 +640,7 @@ class OutputMemoryServerToolItem(WireModel):
     value: Any = None
 
 
+@attrs.define(kw_only=True)
 class OutputMcpServerToolItem(WireModel):
     """An openrouter:mcp server tool output item."""
 
@@ -608,6 +651,7 @@ class OutputMcpServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputSearchModelsServerToolItem(WireModel):
     """An openrouter:experimental__search_models server tool output item."""
 
@@ -619,6 +663,7 @@ class OutputSearchModelsServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputFusionServerToolItem(WireModel):
     """An openrouter:fusion server tool output item."""
 
@@ -641,6 +686,7 @@ class OutputFusionServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionAnalysisResult(WireModel):
     """Structured analysis produced by the fusion analyst model."""
 
@@ -651,6 +697,7 @@ class FusionAnalysisResult(WireModel):
     unique_insights: list[FusionAnalysisResultUniqueInsightsItem] | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionAnalysisResultContradictionsItem(WireModel):
     """The ``FusionAnalysisResultContradictionsItem`` object."""
 
@@ -658,6 +705,7 @@ class FusionAnalysisResultContradictionsItem(WireModel):
     topic: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionAnalysisResultContradictionsItemStancesItem(WireModel):
     """The ``FusionAnalysisResultContradictionsItemStancesItem`` object."""
 
@@ -665,6 +713,7 @@ class FusionAnalysisResultContradictionsItemStancesItem(WireModel):
     stance: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionAnalysisResultPartialCoverageItem(WireModel):
     """The ``FusionAnalysisResultPartialCoverageItem`` object."""
 
@@ -672,6 +721,7 @@ class FusionAnalysisResultPartialCoverageItem(WireModel):
     point: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionAnalysisResultUniqueInsightsItem(WireModel):
     """The ``FusionAnalysisResultUniqueInsightsItem`` object."""
 
@@ -679,6 +729,7 @@ class FusionAnalysisResultUniqueInsightsItem(WireModel):
     model: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputFusionServerToolItemFailedModelsItem(WireModel):
     """The ``OutputFusionServerToolItemFailedModelsItem`` object."""
 
@@ -690,6 +741,7 @@ class OutputFusionServerToolItemFailedModelsItem(WireModel):
     status_code: int | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputFusionServerToolItemResponsesItem(WireModel):
     """The ``OutputFusionServerToolItemResponsesItem`` object."""
 
@@ -697,6 +749,7 @@ class OutputFusionServerToolItemResponsesItem(WireModel):
     model: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionSource(WireModel):
     """A web page retrieved via web search during a fusion run."""
 
@@ -706,6 +759,7 @@ class FusionSource(WireModel):
     url: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputAdvisorServerToolItem(WireModel):
     """An openrouter:advisor server tool output item."""
 
@@ -724,6 +778,7 @@ class OutputAdvisorServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputSubagentServerToolItem(WireModel):
     """An openrouter:subagent server tool output item."""
 
@@ -748,6 +803,7 @@ class OutputSubagentServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputFilesServerToolItem(WireModel):
     """An openrouter:files server tool output item."""
 
@@ -770,6 +826,7 @@ class OutputFilesServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputShellServerToolItem(WireModel):
     """An openrouter:shell server tool output item."""
 
@@ -784,6 +841,7 @@ class OutputShellServerToolItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputShellServerToolItemAction(WireModel):
     """The ``OutputShellServerToolItemAction`` object."""
 
@@ -792,6 +850,7 @@ class OutputShellServerToolItemAction(WireModel):
     timeout_ms: int | None = None
 
 
+@attrs.define(kw_only=True)
 class ShellCallOutputContent(WireModel):
     """Captured stdout and stderr for one command of a shell call, with its exit or
     timeout outcome.
@@ -804,6 +863,7 @@ class ShellCallOutputContent(WireModel):
     stdout: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OpenResponsesResult(WireModel):
     """Complete non-streaming response from the Responses API."""
 
@@ -893,6 +953,7 @@ class OpenResponsesResult(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ResponsesErrorField(WireModel):
     """Error information returned from the API."""
 
@@ -900,12 +961,14 @@ class ResponsesErrorField(WireModel):
     message: str | None = None
 
 
+@attrs.define(kw_only=True)
 class IncompleteDetails(WireModel):
     """The ``IncompleteDetails`` object."""
 
     reason: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputMessageItem(WireModel):
     """An output message item."""
 
@@ -923,6 +986,7 @@ class OutputMessageItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputMessageItemContentItemUnknown(WireModel):
     """A ``OutputMessageItemContentItem`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -931,6 +995,7 @@ class OutputMessageItemContentItemUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputReasoningItem(WireModel):
     """An output item containing reasoning."""
 
@@ -945,6 +1010,7 @@ class OutputReasoningItem(WireModel):
     signature: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputApplyPatchCallItem(WireModel):
     """A native `apply_patch_call` output item matching OpenAI's Responses API shape. Emitted when
     the client requested the `apply_patch` shorthand.
@@ -965,6 +1031,7 @@ class OutputApplyPatchCallItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputShellCallItem(WireModel):
     """A native `shell_call` output item matching OpenAI's Responses API shape. Emitted for the
     sandbox-backed `shell` tool.
@@ -980,6 +1047,7 @@ class OutputShellCallItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputShellCallItemAction(WireModel):
     """The ``OutputShellCallItemAction`` object."""
 
@@ -988,6 +1056,7 @@ class OutputShellCallItemAction(WireModel):
     timeout_ms: int | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputShellCallOutputItem(WireModel):
     """A native `shell_call_output` item matching OpenAI's Responses API shape. Carries per-command
     stdout, stderr, and the exit/timeout outcome.
@@ -1002,6 +1071,7 @@ class OutputShellCallOutputItem(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OutputItemsUnknown(WireModel):
     """A ``OutputItems`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -1010,6 +1080,7 @@ class OutputItemsUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class BaseReasoningConfig(WireModel):
     """The ``BaseReasoningConfig`` object."""
 
@@ -1021,6 +1092,7 @@ class BaseReasoningConfig(WireModel):
     summary: str | None = None
 
 
+@attrs.define(kw_only=True)
 class Usage(WireModel):
     """The ``Usage`` object."""
 
@@ -1038,6 +1110,7 @@ class Usage(WireModel):
     server_tool_use_details: ServerToolUseDetails | None = None
 
 
+@attrs.define(kw_only=True)
 class UsageInputTokensDetails(WireModel):
     """The ``UsageInputTokensDetails`` object."""
 
@@ -1045,12 +1118,14 @@ class UsageInputTokensDetails(WireModel):
     cached_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class UsageOutputTokensDetails(WireModel):
     """The ``UsageOutputTokensDetails`` object."""
 
     reasoning_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class UsageCostDetails(WireModel):
     """The ``UsageCostDetails`` object."""
 
@@ -1059,6 +1134,7 @@ class UsageCostDetails(WireModel):
     upstream_inference_output_cost: float | None = None
 
 
+@attrs.define(kw_only=True)
 class ServerToolUseDetails(WireModel):
     """Usage for server-side tool execution (e.g., web search)"""
 
@@ -1071,6 +1147,7 @@ class ServerToolUseDetails(WireModel):
     web_search_requests: int | None = None
 
 
+@attrs.define(kw_only=True)
 class OpenRouterMetadata(WireModel):
     """The ``OpenRouterMetadata`` object."""
 
@@ -1086,6 +1163,7 @@ class OpenRouterMetadata(WireModel):
     summary: str | None = None
 
 
+@attrs.define(kw_only=True)
 class RouterAttempt(WireModel):
     """The ``RouterAttempt`` object."""
 
@@ -1094,6 +1172,7 @@ class RouterAttempt(WireModel):
     status: int | None = None
 
 
+@attrs.define(kw_only=True)
 class EndpointsMetadata(WireModel):
     """The ``EndpointsMetadata`` object."""
 
@@ -1101,6 +1180,7 @@ class EndpointsMetadata(WireModel):
     total: int | None = None
 
 
+@attrs.define(kw_only=True)
 class EndpointInfo(WireModel):
     """The ``EndpointInfo`` object."""
 
@@ -1109,6 +1189,7 @@ class EndpointInfo(WireModel):
     selected: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class RouterParams(WireModel):
     """The ``RouterParams`` object."""
 
@@ -1119,6 +1200,7 @@ class RouterParams(WireModel):
     version_group: str | None = None
 
 
+@attrs.define(kw_only=True)
 class PipelineStage(WireModel):
     """The ``PipelineStage`` object."""
 
@@ -1132,6 +1214,7 @@ class PipelineStage(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OpenResponsesCreatedEvent(WireModel):
     """Event emitted when a response is created."""
 
@@ -1141,6 +1224,7 @@ class OpenResponsesCreatedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class OpenResponsesInProgressEvent(WireModel):
     """Event emitted when a response is in progress."""
 
@@ -1150,6 +1234,7 @@ class OpenResponsesInProgressEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StreamEventsResponseCompleted(WireModel):
     """Event emitted when a response has completed successfully."""
 
@@ -1159,6 +1244,7 @@ class StreamEventsResponseCompleted(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StreamEventsResponseIncomplete(WireModel):
     """Event emitted when a response is incomplete."""
 
@@ -1168,6 +1254,7 @@ class StreamEventsResponseIncomplete(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StreamEventsResponseFailed(WireModel):
     """Event emitted when a response has failed."""
 
@@ -1177,6 +1264,7 @@ class StreamEventsResponseFailed(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ErrorEvent(WireModel):
     """Event emitted when an error occurs during streaming."""
 
@@ -1187,6 +1275,7 @@ class ErrorEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StreamEventsResponseOutputItemAdded(WireModel):
     """Event emitted when a new output item is added to the response."""
 
@@ -1231,6 +1320,7 @@ class StreamEventsResponseOutputItemAdded(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StreamEventsResponseOutputItemDone(WireModel):
     """Event emitted when an output item is complete."""
 
@@ -1275,6 +1365,7 @@ class StreamEventsResponseOutputItemDone(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContentPartAddedEvent(WireModel):
     """Event emitted when a new content part is added to an output item."""
 
@@ -1292,6 +1383,7 @@ class ContentPartAddedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContentPartAddedEventPartUnknown(WireModel):
     """A ``ContentPartAddedEventPart`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -1300,6 +1392,7 @@ class ContentPartAddedEventPartUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContentPartDoneEvent(WireModel):
     """Event emitted when a content part is complete."""
 
@@ -1317,6 +1410,7 @@ class ContentPartDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContentPartDoneEventPartUnknown(WireModel):
     """A ``ContentPartDoneEventPart`` of a ``type`` this version does not know; its other fields are
     in ``extras``.
@@ -1325,6 +1419,7 @@ class ContentPartDoneEventPartUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class TextDeltaEvent(WireModel):
     """Event emitted when a text delta is streamed."""
 
@@ -1337,6 +1432,7 @@ class TextDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class StreamLogprob(WireModel):
     """Log probability information for a token."""
 
@@ -1346,6 +1442,7 @@ class StreamLogprob(WireModel):
     top_logprobs: list[StreamLogprobTopLogprob] | None = None
 
 
+@attrs.define(kw_only=True)
 class StreamLogprobTopLogprob(WireModel):
     """Alternative token with its log probability."""
 
@@ -1354,6 +1451,7 @@ class StreamLogprobTopLogprob(WireModel):
     token: str | None = None
 
 
+@attrs.define(kw_only=True)
 class TextDoneEvent(WireModel):
     """Event emitted when text streaming is complete."""
 
@@ -1366,6 +1464,7 @@ class TextDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class RefusalDeltaEvent(WireModel):
     """Event emitted when a refusal delta is streamed."""
 
@@ -1377,6 +1476,7 @@ class RefusalDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class RefusalDoneEvent(WireModel):
     """Event emitted when refusal streaming is complete."""
 
@@ -1388,6 +1488,7 @@ class RefusalDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class AnnotationAddedEvent(WireModel):
     """Event emitted when a text annotation is added to output."""
 
@@ -1402,6 +1503,7 @@ class AnnotationAddedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FunctionCallArgsDeltaEvent(WireModel):
     """Event emitted when function call arguments are being streamed."""
 
@@ -1412,6 +1514,7 @@ class FunctionCallArgsDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FunctionCallArgsDoneEvent(WireModel):
     """Event emitted when function call arguments streaming is complete."""
 
@@ -1423,6 +1526,7 @@ class FunctionCallArgsDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDeltaEvent(WireModel):
     """Event emitted when reasoning text delta is streamed."""
 
@@ -1434,6 +1538,7 @@ class ReasoningDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningDoneEvent(WireModel):
     """Event emitted when reasoning text streaming is complete."""
 
@@ -1445,6 +1550,7 @@ class ReasoningDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningSummaryPartAddedEvent(WireModel):
     """Event emitted when a reasoning summary part is added."""
 
@@ -1456,6 +1562,7 @@ class ReasoningSummaryPartAddedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningSummaryPartDoneEvent(WireModel):
     """Event emitted when a reasoning summary part is complete."""
 
@@ -1467,6 +1574,7 @@ class ReasoningSummaryPartDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningSummaryTextDeltaEvent(WireModel):
     """Event emitted when reasoning summary text delta is streamed."""
 
@@ -1478,6 +1586,7 @@ class ReasoningSummaryTextDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ReasoningSummaryTextDoneEvent(WireModel):
     """Event emitted when reasoning summary text streaming is complete."""
 
@@ -1489,6 +1598,7 @@ class ReasoningSummaryTextDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenCallInProgressEvent(WireModel):
     """Image generation call in progress."""
 
@@ -1498,6 +1608,7 @@ class ImageGenCallInProgressEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenCallGeneratingEvent(WireModel):
     """Image generation call is generating."""
 
@@ -1507,6 +1618,7 @@ class ImageGenCallGeneratingEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenCallPartialImageEvent(WireModel):
     """Image generation call with partial image."""
 
@@ -1518,6 +1630,7 @@ class ImageGenCallPartialImageEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ImageGenCallCompletedEvent(WireModel):
     """Image generation call completed."""
 
@@ -1527,6 +1640,7 @@ class ImageGenCallCompletedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CodeInterpreterCallInProgressEvent(WireModel):
     """Code interpreter call in progress."""
 
@@ -1536,6 +1650,7 @@ class CodeInterpreterCallInProgressEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CodeInterpreterCallInterpretingEvent(WireModel):
     """Code interpreter is executing the code."""
 
@@ -1545,6 +1660,7 @@ class CodeInterpreterCallInterpretingEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CodeInterpreterCallCompletedEvent(WireModel):
     """Code interpreter call completed."""
 
@@ -1554,6 +1670,7 @@ class CodeInterpreterCallCompletedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CodeInterpreterCallCodeDeltaEvent(WireModel):
     """Incremental chunk of code being streamed for a `code_interpreter_call`."""
 
@@ -1564,6 +1681,7 @@ class CodeInterpreterCallCodeDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CodeInterpreterCallCodeDoneEvent(WireModel):
     """Emitted when code streaming completes for a `code_interpreter_call`."""
 
@@ -1574,6 +1692,7 @@ class CodeInterpreterCallCodeDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class WebSearchCallInProgressEvent(WireModel):
     """Web search call in progress."""
 
@@ -1583,6 +1702,7 @@ class WebSearchCallInProgressEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class WebSearchCallSearchingEvent(WireModel):
     """Web search call is searching."""
 
@@ -1592,6 +1712,7 @@ class WebSearchCallSearchingEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class WebSearchCallCompletedEvent(WireModel):
     """Web search call completed."""
 
@@ -1601,6 +1722,7 @@ class WebSearchCallCompletedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CustomToolCallInputDeltaEvent(WireModel):
     """Event emitted when a custom tool call's freeform input is being streamed. Mirrors
     `response.function_call_arguments.delta` but for `custom` tools whose input is opaque text
@@ -1614,6 +1736,7 @@ class CustomToolCallInputDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CustomToolCallInputDoneEvent(WireModel):
     """Event emitted when a custom tool call's freeform input streaming is complete. Mirrors
     `response.function_call_arguments.done` but for `custom` tools.
@@ -1626,6 +1749,7 @@ class CustomToolCallInputDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApplyPatchCallOperationDiffDeltaEvent(WireModel):
     """Incremental chunk of `operation.diff` for an `apply_patch_call`. Matches OpenAI's streaming
     shape.
@@ -1638,6 +1762,7 @@ class ApplyPatchCallOperationDiffDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ApplyPatchCallOperationDiffDoneEvent(WireModel):
     """Emitted when `operation.diff` streaming completes for an `apply_patch_call`."""
 
@@ -1648,6 +1773,7 @@ class ApplyPatchCallOperationDiffDoneEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionCallInProgressEvent(WireModel):
     """Emitted when an openrouter:fusion tool call begins executing."""
 
@@ -1657,6 +1783,7 @@ class FusionCallInProgressEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionCallPanelAddedEvent(WireModel):
     """Emitted when a fusion analysis-panel model starts."""
 
@@ -1667,6 +1794,7 @@ class FusionCallPanelAddedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionCallPanelDeltaEvent(WireModel):
     """Incremental content token from a fusion panel model."""
 
@@ -1678,6 +1806,7 @@ class FusionCallPanelDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionCallPanelReasoningDeltaEvent(WireModel):
     """Incremental reasoning token from a fusion panel model."""
 
@@ -1689,6 +1818,7 @@ class FusionCallPanelReasoningDeltaEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionCallPanelCompletedEvent(WireModel):
     """Emitted when a fusion panel model finishes with its full content."""
 
@@ -1700,6 +1830,7 @@ class FusionCallPanelCompletedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionCallPanelFailedEvent(WireModel):
     """Emitted when a fusion panel model fails."""
 
@@ -1712,6 +1843,7 @@ class FusionCallPanelFailedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionCallAnalysisInProgressEvent(WireModel):
     """Emitted when the fusion analyst starts producing the structured analysis."""
 
@@ -1725,6 +1857,7 @@ class FusionCallAnalysisInProgressEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionCallAnalysisCompletedEvent(WireModel):
     """Emitted when the fusion analyst completes with the structured analysis."""
 
@@ -1736,6 +1869,7 @@ class FusionCallAnalysisCompletedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class FusionCallCompletedEvent(WireModel):
     """Emitted when the openrouter:fusion tool call finishes."""
 
@@ -1745,6 +1879,7 @@ class FusionCallCompletedEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class DebugEvent(WireModel):
     """Debug event emitted when debug.echo_upstream_body is true. Contains the transformed upstream
     request body or timing milestones.
@@ -1755,6 +1890,7 @@ class DebugEvent(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class DebugEventDebug(WireModel):
     """The ``DebugEventDebug`` object."""
 
@@ -1762,6 +1898,7 @@ class DebugEventDebug(WireModel):
     timings: DebugEventDebugTimings | None = None
 
 
+@attrs.define(kw_only=True)
 class DebugEventDebugTimings(WireModel):
     """The ``DebugEventDebugTimings`` object."""
 
@@ -1770,6 +1907,7 @@ class DebugEventDebugTimings(WireModel):
     start_ms: int | None = None
 
 
+@attrs.define(kw_only=True)
 class StreamEventsUnknown(WireModel):
     """A ``StreamEvents`` of a ``type`` this version does not know; its other fields are in
     ``extras``.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -26,12 +27,11 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ListScimGroupMappingsResponse(WireModel):
     """The answer of ``GET /scim/group-mappings``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
-    data: list[ScimGroupMapping] | None = None
+    data: list[ScimGroupMapping]
     total_count: int | None = None
 
     @classmethod
@@ -40,11 +40,12 @@ class ListScimGroupMappingsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ScimGroupMapping(WireModel):
     """The ``ScimGroupMapping`` object."""
 
     created_at: str | None = None
-    id: str | None = None
+    id: str
     organization_id: str | None = None
     role: str | None = None
     scim_group_id: str | None = None
@@ -52,6 +53,7 @@ class ScimGroupMapping(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CreateScimGroupMappingRequest(WireModel):
     """The body of ``POST /scim/group-mappings``."""
 
@@ -73,10 +75,11 @@ class CreateScimGroupMappingRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class CreateScimGroupMappingResponse(WireModel):
     """The answer of ``POST /scim/group-mappings``."""
 
-    data: ScimGroupMapping | None = None
+    data: ScimGroupMapping
 
     @classmethod
     def from_dict(
@@ -86,6 +89,7 @@ class CreateScimGroupMappingResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpdateScimGroupMappingRequest(WireModel):
     """The body of ``PATCH /scim/group-mappings/{id}``."""
 
@@ -99,6 +103,7 @@ class UpdateScimGroupMappingRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class DeleteScimGroupMappingResponse(WireModel):
     """The answer of ``DELETE /scim/group-mappings/{id}``."""
 
@@ -112,12 +117,11 @@ class DeleteScimGroupMappingResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ListScimGroupsResponse(WireModel):
     """The answer of ``GET /scim/groups``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
-    data: list[ScimGroup] | None = None
+    data: list[ScimGroup]
     total_count: int | None = None
 
     @classmethod
@@ -126,12 +130,13 @@ class ListScimGroupsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ScimGroup(WireModel):
     """The ``ScimGroup`` object."""
 
     created_at: str | None = None
     display_name: str | None = None
     external_id: str | None = None
-    id: str | None = None
+    id: str
     organization_id: str | None = None
     updated_at: str | None = None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
-from openrouter_core._record import field
 from openrouter_core.errors import ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_response
@@ -28,6 +28,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ChatStreamToolCallFunction(WireModel):
     """A fragment of a tool call's function: concatenate ``arguments`` per call ``index``."""
 
@@ -35,6 +36,7 @@ class ChatStreamToolCallFunction(WireModel):
     arguments: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatStreamToolCall(WireModel):
     """A tool-call fragment; fragments with the same ``index`` belong to one call."""
 
@@ -44,6 +46,7 @@ class ChatStreamToolCall(WireModel):
     function: ChatStreamToolCallFunction | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatStreamDelta(WireModel):
     """What one chunk adds to the assistant message."""
 
@@ -58,18 +61,20 @@ class ChatStreamDelta(WireModel):
     annotations: list[ChatAnnotation] | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatStreamChoice(WireModel):
     """A choice inside a chunk; ``finish_reason`` is ``None`` until the last one."""
 
     _always_emit: ClassVar[frozenset[str]] = frozenset({"finish_reason"})
 
     index: int | None = None
-    delta: ChatStreamDelta = field(factory=ChatStreamDelta)
+    delta: ChatStreamDelta = attrs.field(factory=ChatStreamDelta)
     finish_reason: str | None = None
     native_finish_reason: str | None = None
     logprobs: ChatLogprobs | None = None
 
 
+@attrs.define(kw_only=True)
 class ChatStreamChunk(WireModel):
     """One SSE chunk (``object: "chat.completion.chunk"``). ``choices`` may be empty (the final
     usage chunk); ``error`` reports a failure after the stream started."""
@@ -78,7 +83,7 @@ class ChatStreamChunk(WireModel):
     object: str | None = None
     created: int | None = None
     model: str | None = None
-    choices: list[ChatStreamChoice] = field(factory=list)
+    choices: list[ChatStreamChoice] = attrs.field(factory=list)
     usage: ChatUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None

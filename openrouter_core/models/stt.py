@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class STTRequest(WireModel):
     """Speech-to-text request input. Accepts a JSON body with input_audio containing base64-encoded
     audio.
@@ -55,6 +57,7 @@ class STTRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class STTInputAudio(WireModel):
     """Base64-encoded audio to transcribe."""
 
@@ -66,6 +69,7 @@ class STTInputAudio(WireModel):
     format: str | None = None
 
 
+@attrs.define(kw_only=True)
 class STTResponse(WireModel):
     """STT response containing transcribed text and optional usage statistics."""
 
@@ -90,6 +94,7 @@ class STTResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class STTSegment(WireModel):
     """A timestamped transcript segment, returned when response_format is verbose_json."""
 
@@ -117,6 +122,7 @@ class STTSegment(WireModel):
     tokens: list[int] | None = None
 
 
+@attrs.define(kw_only=True)
 class STTUsage(WireModel):
     """Aggregated usage statistics for the request."""
 
@@ -132,6 +138,7 @@ class STTUsage(WireModel):
     total_tokens: int | None = None
 
 
+@attrs.define(kw_only=True)
 class STTWord(WireModel):
     """A timestamped word, returned when the provider includes word-level timestamps."""
 

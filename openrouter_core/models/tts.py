@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError
@@ -26,6 +27,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class SpeechRequest(WireModel):
     """Text-to-speech request input."""
 
@@ -56,6 +58,7 @@ class SpeechRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class SpeechInputReferenceAudio(WireModel):
     """Reference audio input for stateless voice cloning."""
 
@@ -66,6 +69,7 @@ class SpeechInputReferenceAudio(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class SpeechInputReferenceAudioInput(WireModel):
     """Reference audio input object."""
 
@@ -77,6 +81,7 @@ class SpeechInputReferenceAudioInput(WireModel):
     format: str | None = None
 
 
+@attrs.define(kw_only=True)
 class SpeechInputReferenceText(WireModel):
     """Transcript of the accompanying reference audio."""
 
@@ -87,6 +92,7 @@ class SpeechInputReferenceText(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class SpeechInputReferenceUnknown(WireModel):
     """A ``SpeechInputReference`` of a ``type`` this version does not know; its other fields are in
     ``extras``.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -34,6 +35,7 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class VideoGenerationRequest(WireModel):
     """The body of ``POST /videos``."""
 
@@ -76,6 +78,7 @@ class VideoGenerationRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class FrameImage(WireModel):
     """The ``FrameImage`` object."""
 
@@ -87,6 +90,7 @@ class FrameImage(WireModel):
     frame_type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContentPartAudio(WireModel):
     """The ``ContentPartAudio`` object."""
 
@@ -96,6 +100,7 @@ class ContentPartAudio(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class ContentPartVideo(WireModel):
     """The ``ContentPartVideo`` object."""
 
@@ -105,6 +110,7 @@ class ContentPartVideo(WireModel):
     video_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
 
 
+@attrs.define(kw_only=True)
 class InputReferenceUnknown(WireModel):
     """A ``InputReference`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -113,12 +119,14 @@ class InputReferenceUnknown(WireModel):
     type: str | None = None
 
 
+@attrs.define(kw_only=True)
 class VideoGenerationRequestProvider(WireModel):
     """Provider-specific passthrough configuration."""
 
     options: ImageGenerationProviderPreferencesOptions | None = None
 
 
+@attrs.define(kw_only=True)
 class VideoGenerationResponse(WireModel):
     """The answer of ``POST /videos``."""
 
@@ -138,6 +146,7 @@ class VideoGenerationResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class VideoGenerationUsage(WireModel):
     """Usage and cost information for the video generation. Available once the job has completed."""
 
@@ -147,10 +156,11 @@ class VideoGenerationUsage(WireModel):
     is_byok: bool | None = None
 
 
+@attrs.define(kw_only=True)
 class VideoModelsListResponse(WireModel):
     """The answer of ``GET /videos/models``."""
 
-    data: list[VideoModel] | None = None
+    data: list[VideoModel]
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[VideoModelsListResponse, ResponseValidationError]:
@@ -158,6 +168,7 @@ class VideoModelsListResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class VideoModel(WireModel):
     """The ``VideoModel`` object."""
 
@@ -176,7 +187,7 @@ class VideoModel(WireModel):
     #: Hugging Face model identifier, if applicable
     hugging_face_id: str | None = None
     #: Unique identifier for the model
-    id: str | None = None
+    id: str
     #: Display name of the model
     name: str | None = None
     #: Pricing SKUs with provider prefix stripped, values as strings
@@ -197,6 +208,7 @@ class VideoModel(WireModel):
     upscale_factor: VideoModelUpscaleFactor | None = None
 
 
+@attrs.define(kw_only=True)
 class VideoModelUpscaleFactor(WireModel):
     """Supported upscale factor range for video upscaling models."""
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import attrs
 from returns.result import Result
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
@@ -43,13 +44,12 @@ __all__ = [
 ]
 
 
+@attrs.define(kw_only=True)
 class ListWorkspacesResponse(WireModel):
     """The answer of ``GET /workspaces``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of workspaces
-    data: list[Workspace] | None = None
+    data: list[Workspace]
     #: Total number of workspaces
     total_count: int | None = None
 
@@ -59,6 +59,7 @@ class ListWorkspacesResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class Workspace(WireModel):
     """The ``Workspace`` object."""
 
@@ -77,7 +78,7 @@ class Workspace(WireModel):
     #: Description of the workspace
     description: str | None = None
     #: Unique identifier for the workspace
-    id: str | None = None
+    id: str
     #: Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets.
     include_byok_in_budgets: bool | None = None
     #: Optional array of API key IDs to filter I/O logging.
@@ -98,6 +99,7 @@ class Workspace(WireModel):
     updated_at: str | None = None
 
 
+@attrs.define(kw_only=True)
 class CreateWorkspaceRequest(WireModel):
     """The body of ``POST /workspaces``."""
 
@@ -142,10 +144,11 @@ class CreateWorkspaceRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class CreateWorkspaceResponse(WireModel):
     """The answer of ``POST /workspaces``."""
 
-    data: CreateWorkspaceResponseData | None = None
+    data: CreateWorkspaceResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[CreateWorkspaceResponse, ResponseValidationError]:
@@ -153,6 +156,7 @@ class CreateWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class CreateWorkspaceResponseData(WireModel):
     """The created workspace."""
 
@@ -171,7 +175,7 @@ class CreateWorkspaceResponseData(WireModel):
     #: Description of the workspace
     description: str | None = None
     #: Unique identifier for the workspace
-    id: str | None = None
+    id: str
     #: Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets.
     include_byok_in_budgets: bool | None = None
     #: Optional array of API key IDs to filter I/O logging.
@@ -192,10 +196,11 @@ class CreateWorkspaceResponseData(WireModel):
     updated_at: str | None = None
 
 
+@attrs.define(kw_only=True)
 class GetWorkspaceResponse(WireModel):
     """The answer of ``GET /workspaces/{id}``."""
 
-    data: GetWorkspaceResponseData | None = None
+    data: GetWorkspaceResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[GetWorkspaceResponse, ResponseValidationError]:
@@ -203,6 +208,7 @@ class GetWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class GetWorkspaceResponseData(WireModel):
     """The workspace."""
 
@@ -221,7 +227,7 @@ class GetWorkspaceResponseData(WireModel):
     #: Description of the workspace
     description: str | None = None
     #: Unique identifier for the workspace
-    id: str | None = None
+    id: str
     #: Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets.
     include_byok_in_budgets: bool | None = None
     #: Optional array of API key IDs to filter I/O logging.
@@ -242,6 +248,7 @@ class GetWorkspaceResponseData(WireModel):
     updated_at: str | None = None
 
 
+@attrs.define(kw_only=True)
 class UpdateWorkspaceRequest(WireModel):
     """The body of ``PATCH /workspaces/{id}``."""
 
@@ -285,10 +292,11 @@ class UpdateWorkspaceRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpdateWorkspaceResponse(WireModel):
     """The answer of ``PATCH /workspaces/{id}``."""
 
-    data: UpdateWorkspaceResponseData | None = None
+    data: UpdateWorkspaceResponseData
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[UpdateWorkspaceResponse, ResponseValidationError]:
@@ -296,6 +304,7 @@ class UpdateWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpdateWorkspaceResponseData(WireModel):
     """The updated workspace."""
 
@@ -314,7 +323,7 @@ class UpdateWorkspaceResponseData(WireModel):
     #: Description of the workspace
     description: str | None = None
     #: Unique identifier for the workspace
-    id: str | None = None
+    id: str
     #: Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets.
     include_byok_in_budgets: bool | None = None
     #: Optional array of API key IDs to filter I/O logging.
@@ -335,6 +344,7 @@ class UpdateWorkspaceResponseData(WireModel):
     updated_at: str | None = None
 
 
+@attrs.define(kw_only=True)
 class DeleteWorkspaceResponse(WireModel):
     """The answer of ``DELETE /workspaces/{id}``."""
 
@@ -347,11 +357,12 @@ class DeleteWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ListWorkspaceBudgetsResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/budgets``."""
 
     #: List of budgets configured for the workspace
-    data: list[WorkspaceBudget] | None = None
+    data: list[WorkspaceBudget]
     #: Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets.
     include_byok_in_budgets: bool | None = None
 
@@ -361,13 +372,14 @@ class ListWorkspaceBudgetsResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class WorkspaceBudget(WireModel):
     """The ``WorkspaceBudget`` object."""
 
     #: ISO 8601 timestamp of when the budget was created
     created_at: str | None = None
     #: Unique identifier for the budget
-    id: str | None = None
+    id: str
     #: Spending limit in USD for this interval
     limit_usd: float | None = None
     #: Interval at which spend resets.
@@ -378,10 +390,11 @@ class WorkspaceBudget(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class GetWorkspaceBudgetResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/budgets/{interval}``."""
 
-    data: GetWorkspaceBudgetResponseData | None = None
+    data: GetWorkspaceBudgetResponseData
     #: Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets.
     include_byok_in_budgets: bool | None = None
 
@@ -391,13 +404,14 @@ class GetWorkspaceBudgetResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class GetWorkspaceBudgetResponseData(WireModel):
     """The budget for the requested interval."""
 
     #: ISO 8601 timestamp of when the budget was created
     created_at: str | None = None
     #: Unique identifier for the budget
-    id: str | None = None
+    id: str
     #: Spending limit in USD for this interval
     limit_usd: float | None = None
     #: Interval at which spend resets.
@@ -408,6 +422,7 @@ class GetWorkspaceBudgetResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class UpsertWorkspaceBudgetRequest(WireModel):
     """The body of ``PUT /workspaces/{id}/budgets/{interval}``."""
 
@@ -424,10 +439,11 @@ class UpsertWorkspaceBudgetRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpsertWorkspaceBudgetResponse(WireModel):
     """The answer of ``PUT /workspaces/{id}/budgets/{interval}``."""
 
-    data: UpsertWorkspaceBudgetResponseData | None = None
+    data: UpsertWorkspaceBudgetResponseData
     #: Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets.
     include_byok_in_budgets: bool | None = None
 
@@ -437,13 +453,14 @@ class UpsertWorkspaceBudgetResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class UpsertWorkspaceBudgetResponseData(WireModel):
     """The created or updated budget."""
 
     #: ISO 8601 timestamp of when the budget was created
     created_at: str | None = None
     #: Unique identifier for the budget
-    id: str | None = None
+    id: str
     #: Spending limit in USD for this interval
     limit_usd: float | None = None
     #: Interval at which spend resets.
@@ -454,6 +471,7 @@ class UpsertWorkspaceBudgetResponseData(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class DeleteWorkspaceBudgetResponse(WireModel):
     """The answer of ``DELETE /workspaces/{id}/budgets/{interval}``."""
 
@@ -466,13 +484,12 @@ class DeleteWorkspaceBudgetResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class ListWorkspaceMembersResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/members``."""
 
-    _needs: ClassVar[frozenset[str]] = frozenset({"data"})
-
     #: List of workspace members
-    data: list[WorkspaceMember] | None = None
+    data: list[WorkspaceMember]
     #: Total number of members in the workspace
     total_count: int | None = None
 
@@ -482,13 +499,14 @@ class ListWorkspaceMembersResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class WorkspaceMember(WireModel):
     """The ``WorkspaceMember`` object."""
 
     #: ISO 8601 timestamp of when the membership was created
     created_at: str | None = None
     #: Unique identifier for the workspace membership
-    id: str | None = None
+    id: str
     #: Role of the member in the workspace
     role: str | None = None
     #: Clerk user ID of the member
@@ -497,6 +515,7 @@ class WorkspaceMember(WireModel):
     workspace_id: str | None = None
 
 
+@attrs.define(kw_only=True)
 class BulkAddWorkspaceMembersRequest(WireModel):
     """The body of ``POST /workspaces/{id}/members/add``."""
 
@@ -511,13 +530,14 @@ class BulkAddWorkspaceMembersRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BulkAddWorkspaceMembersResponse(WireModel):
     """The answer of ``POST /workspaces/{id}/members/add``."""
 
     #: Number of workspace memberships created or updated
     added_count: int | None = None
     #: List of added workspace memberships
-    data: list[WorkspaceMember] | None = None
+    data: list[WorkspaceMember]
 
     @classmethod
     def from_dict(
@@ -527,6 +547,7 @@ class BulkAddWorkspaceMembersResponse(WireModel):
         return read_response(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BulkRemoveWorkspaceMembersRequest(WireModel):
     """The body of ``POST /workspaces/{id}/members/remove``."""
 
@@ -541,6 +562,7 @@ class BulkRemoveWorkspaceMembersRequest(WireModel):
         return read_request(data, cls)
 
 
+@attrs.define(kw_only=True)
 class BulkRemoveWorkspaceMembersResponse(WireModel):
     """The answer of ``POST /workspaces/{id}/members/remove``."""
 
