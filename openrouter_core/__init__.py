@@ -3,7 +3,13 @@
 Build one :class:`OpenRouterCore` and pass it to the operations in ``funcs``, one module each
 (``from funcs.chat_send import chat_send``, ``from funcs.models_list import models_list``).
 Every operation returns a ``returns`` Result.
+
+``openrouter_core.converter`` is the library's ``cattrs`` converter (built on first access):
+``converter.structure(json_dict, ChatResponse)`` reads as the operations read, and
+``converter.unstructure(model)`` writes the wire JSON.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from openrouter_core._client import AsyncHTTPClient, SyncHTTPClient
 from openrouter_core._machinery.http import HTTPInfo
@@ -32,6 +38,11 @@ from openrouter_core.errors import (
     StreamTimeoutError,
     StreamTruncatedError,
 )
+
+if TYPE_CHECKING:
+    import cattrs
+
+    converter: cattrs.BaseConverter
 
 __all__ = [
     "NOT_GIVEN",
@@ -63,4 +74,14 @@ __all__ = [
     "StreamTruncatedError",
     "SyncHTTPClient",
     "__version__",
+    "converter",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The converter (and cattrs) is loaded on first access, not with the package.
+    if name == "converter":
+        from openrouter_core.models._converter import get_converter
+
+        return get_converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -134,15 +134,18 @@ def test_the_converter_is_a_cattrs_converter() -> None:
 
 def test_the_public_converter_is_the_package_converter() -> None:
     import openrouter_core
+    from openrouter_core import converter
 
-    public = getattr(openrouter_core, "converter", None)
-    if public is None:
-        pytest.skip(
-            "openrouter_core.converter does not exist yet (being added concurrently); "
-            "get_converter() is tested on its own above"
-        )
-    assert public is get_converter()
-    assert isinstance(public, cattrs.BaseConverter)
+    assert converter is openrouter_core.converter is get_converter()
+    assert isinstance(converter, cattrs.BaseConverter)
+    with pytest.raises(AttributeError, match="no attribute 'convertr'"):
+        openrouter_core.convertr  # noqa: B018
+
+
+def test_importing_the_package_loads_no_cattrs() -> None:
+    code = "import sys, openrouter_core; print('cattrs' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
 
 
 def test_structure_and_unstructure_are_from_dict_and_to_dict() -> None:
@@ -401,3 +404,19 @@ def test_a_classs_reader_is_generated_on_its_first_use() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_models_print_compare_and_hash_as_attrs_classes_do() -> None:
+    payload = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "hi"}}]}
+    first = ChatResponse.from_dict(payload).unwrap()
+    second = ChatResponse.from_dict(payload).unwrap()
+    assert first == second
+    assert not first != second  # noqa: SIM202
+    changed = attrs.evolve(first, id="other")
+    assert changed != first
+    # Same fields, another class: not equal (as attrs compares), nor a nested difference.
+    assert ChatContentText(text="x") != ChatContentUnknown(type="text")
+    assert repr(first).startswith("ChatResponse(extras={}, id=None, object=None,")
+    assert "ChatChoice(extras={}, index=0, message=ChatAssistantMessage(" in repr(first)
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(first)

@@ -720,7 +720,7 @@ def model_lines(model: Model) -> list[str]:
     lines = [
         "",
         "",
-        "@attrs.define(kw_only=True)",
+        "@attrs.define(kw_only=True, repr=False, eq=False)",
         f"class {model.name}(WireModel):",
     ]
     lines += docstring(text, "    ")

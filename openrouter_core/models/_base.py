@@ -29,9 +29,16 @@ class _Received:
         _http: HTTPInfo
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WireModel(_Received):
     """Base of every model: an attrs class whose attribute names are the wire (JSON) names.
+
+    Every model is declared ``@attrs.define(kw_only=True, repr=False, eq=False)`` and shares
+    this class's ``__repr__`` and ``__eq__``, which read ``attrs.fields``: they print and
+    compare as attrs' own would (``ChatChoice(extras={}, index=0, ...)``; equal when of the
+    same class with equal fields; unhashable, as a mutable attrs class is), and defining a
+    class costs half as much (attrs compiles a repr and an eq per class otherwise; a chat call
+    defines over a hundred classes).
 
     ``extras`` holds the object's wire fields that the model does not know, keyed by wire name.
     The reader fills it; :meth:`to_dict` merges it back (an ``extras`` key wins over a typed
@@ -50,6 +57,19 @@ class WireModel(_Received):
     _nullable: ClassVar[frozenset[str]] = frozenset()
 
     extras: dict[str, Any] = attrs.field(factory=dict)
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{a.name}={getattr(self, a.name)!r}" for a in attrs.fields(type(self)))
+        return f"{type(self).__name__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(
+            getattr(self, a.name) == getattr(other, a.name) for a in attrs.fields(type(self))
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable, as attrs makes it
 
     def to_dict(self) -> dict[str, Any]:
         """The wire JSON object: unset (``None``) fields omitted, ``extras`` merged back.

@@ -78,7 +78,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechRequestProvider(WireModel):
     """Provider-specific passthrough configuration."""
 
@@ -86,7 +86,7 @@ class SpeechRequestProvider(WireModel):
     options: ProviderOptions | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderOptions(WireModel):
     """Provider-specific options keyed by provider slug. Only options for the matched provider are
     forwarded; the rest are ignored. Unrecognized keys are silently dropped. Fields whose names
@@ -209,7 +209,7 @@ class ProviderOptions(WireModel):
     xiaomi: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl(WireModel):
     """The ``EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl`` object."""
 
@@ -218,7 +218,7 @@ class EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl(WireMo
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateRequestProvider(WireModel):
     """When multiple model providers are available, optionally indicate your routing preference."""
 
@@ -251,7 +251,7 @@ class EmbeddingsGenerateRequestProvider(WireModel):
     zdr: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateRequestProviderMaxPrice(WireModel):
     """The object specifying the maximum price you want to pay for this request. USD price per
     million tokens, for prompt and completion.
@@ -269,7 +269,7 @@ class EmbeddingsGenerateRequestProviderMaxPrice(WireModel):
     request: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PercentileLatencyCutoffs(WireModel):
     """Percentile-based latency cutoffs. All specified cutoffs must be met for an endpoint to be
     preferred.
@@ -285,7 +285,7 @@ class PercentileLatencyCutoffs(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PercentileThroughputCutoffs(WireModel):
     """Percentile-based throughput cutoffs. All specified cutoffs must be met for an endpoint to be
     preferred.
@@ -301,7 +301,7 @@ class PercentileThroughputCutoffs(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderSortConfig(WireModel):
     """The provider sorting strategy (price, throughput, latency)"""
 
@@ -312,7 +312,7 @@ class ProviderSortConfig(WireModel):
     partition: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CostDetails(WireModel):
     """Breakdown of upstream inference costs."""
 
@@ -321,7 +321,7 @@ class CostDetails(WireModel):
     upstream_inference_prompt_cost: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsListResponse(WireModel):
     """List of available models."""
 
@@ -338,7 +338,7 @@ class ModelsListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class Model(WireModel):
     """Information about an AI model available on OpenRouter."""
 
@@ -384,7 +384,7 @@ class Model(WireModel):
     top_provider: TopProviderInfo | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelAliasTarget(WireModel):
     """Concrete model targeted by this tilde-latest alias, when applicable."""
 
@@ -394,7 +394,7 @@ class ModelAliasTarget(WireModel):
     slug: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelArchitecture(WireModel):
     """Model architecture information."""
 
@@ -410,7 +410,7 @@ class ModelArchitecture(WireModel):
     tokenizer: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelBenchmarks(WireModel):
     """Third-party benchmark rankings for this model. Omitted when no benchmark data is
     available.
@@ -422,7 +422,7 @@ class ModelBenchmarks(WireModel):
     design_arena: list[DABenchmarkEntry] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AABenchmarkEntry(WireModel):
     """Artificial Analysis benchmark index scores."""
 
@@ -434,7 +434,7 @@ class AABenchmarkEntry(WireModel):
     intelligence_index: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DABenchmarkEntry(WireModel):
     """A single Design Arena benchmark entry for a specific arena+category."""
 
@@ -451,7 +451,7 @@ class DABenchmarkEntry(WireModel):
     win_rate: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DefaultParameters(WireModel):
     """Default parameters for this model."""
 
@@ -463,7 +463,7 @@ class DefaultParameters(WireModel):
     top_p: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelLinks(WireModel):
     """Related API endpoints and resources for this model."""
 
@@ -471,7 +471,7 @@ class ModelLinks(WireModel):
     details: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PerRequestLimits(WireModel):
     """Per-request token limits."""
 
@@ -481,7 +481,7 @@ class PerRequestLimits(WireModel):
     prompt_tokens: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PublicPricing(WireModel):
     """Pricing information for the model."""
 
@@ -520,7 +520,7 @@ class PublicPricing(WireModel):
     web_search: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PricingOverride(WireModel):
     """A conditional override of the base pricing. An entry applies only when all of its condition
     fields (e.g. min_prompt_tokens, or the utc_start/utc_end time window) match the request;
@@ -551,7 +551,7 @@ class PricingOverride(WireModel):
     utc_start: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelReasoning(WireModel):
     """Reasoning effort configuration. Omitted for non-reasoning models and dynamic
     router models.
@@ -569,7 +569,7 @@ class ModelReasoning(WireModel):
     supports_max_tokens: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TopProviderInfo(WireModel):
     """Information about the top provider for this model."""
 
@@ -581,7 +581,7 @@ class TopProviderInfo(WireModel):
     max_completion_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsListResponseLinks(WireModel):
     """Pagination links."""
 
@@ -589,7 +589,7 @@ class ModelsListResponseLinks(WireModel):
     next: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartImage(WireModel):
     """The ``ContentPartImage`` object."""
 
@@ -599,7 +599,7 @@ class ContentPartImage(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationProviderPreferencesOptions(WireModel):
     """Provider-specific options keyed by provider slug. Only options for the matched provider are
     forwarded; the rest are ignored. Unrecognized keys are silently dropped. Fields whose names
@@ -722,7 +722,7 @@ class ImageGenerationProviderPreferencesOptions(WireModel):
     xiaomi: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCacheControlDirective(WireModel):
     """Enable automatic prompt caching. When set at the top level, the system automatically applies
     cache breakpoints to the last cacheable block in the request. When set on an individual
@@ -737,7 +737,7 @@ class AnthropicCacheControlDirective(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatDebugOptions(WireModel):
     """Debug options for inspecting request transformations (streaming only)"""
 
@@ -746,7 +746,7 @@ class ChatDebugOptions(WireModel):
     echo_upstream_body: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AutoRouterPlugin(WireModel):
     """The ``AutoRouterPlugin`` object."""
 
@@ -768,7 +768,7 @@ class AutoRouterPlugin(WireModel):
     pin_model: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AutoBetaRouterPlugin(WireModel):
     """The ``AutoBetaRouterPlugin`` object."""
 
@@ -787,7 +787,7 @@ class AutoBetaRouterPlugin(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModerationPlugin(WireModel):
     """The ``ModerationPlugin`` object."""
 
@@ -796,7 +796,7 @@ class ModerationPlugin(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchPlugin(WireModel):
     """The ``WebSearchPlugin`` object."""
 
@@ -820,7 +820,7 @@ class WebSearchPlugin(WireModel):
     user_location: WebSearchPluginUserLocation | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchPluginUserLocation(WireModel):
     """User location information for web search."""
 
@@ -833,7 +833,7 @@ class WebSearchPluginUserLocation(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebFetchPlugin(WireModel):
     """The ``WebFetchPlugin`` object."""
 
@@ -850,7 +850,7 @@ class WebFetchPlugin(WireModel):
     max_uses: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FileParserPlugin(WireModel):
     """The ``FileParserPlugin`` object."""
 
@@ -863,7 +863,7 @@ class FileParserPlugin(WireModel):
     pdf: PDFParserOptions | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PDFParserOptions(WireModel):
     """Options for PDF parsing."""
 
@@ -871,7 +871,7 @@ class PDFParserOptions(WireModel):
     engine: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseHealingPlugin(WireModel):
     """The ``ResponseHealingPlugin`` object."""
 
@@ -882,7 +882,7 @@ class ResponseHealingPlugin(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContextCompressionPlugin(WireModel):
     """The ``ContextCompressionPlugin`` object."""
 
@@ -895,7 +895,7 @@ class ContextCompressionPlugin(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ParetoRouterPlugin(WireModel):
     """The ``ParetoRouterPlugin`` object."""
 
@@ -912,7 +912,7 @@ class ParetoRouterPlugin(WireModel):
     price_source: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionPlugin(WireModel):
     """The ``FusionPlugin`` object."""
 
@@ -935,7 +935,7 @@ class FusionPlugin(WireModel):
     tools: list[FusionPluginToolsItem] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionPluginToolsItem(WireModel):
     """The ``FusionPluginToolsItem`` object."""
 
@@ -958,7 +958,7 @@ class FusionPluginToolsItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptCacheOptions(WireModel):
     """Request-level prompt-cache controls. `mode: "explicit"` disables OpenAI-managed breakpoints
     so only blocks marked with `prompt_cache_breakpoint` are cached. Only supported by OpenAI
@@ -971,7 +971,7 @@ class PromptCacheOptions(WireModel):
     ttl: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderPreferences(WireModel):
     """When multiple model providers are available, optionally indicate your routing preference."""
 
@@ -1004,7 +1004,7 @@ class ProviderPreferences(WireModel):
     zdr: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatJsonObjectConfig(WireModel):
     """JSON object response format."""
 
@@ -1013,7 +1013,7 @@ class ChatFormatJsonObjectConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenStepCountIs(WireModel):
     """Stop after the agent loop has executed this many steps."""
 
@@ -1023,7 +1023,7 @@ class StopServerToolsWhenStepCountIs(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenHasToolCall(WireModel):
     """Stop after a tool with this name has been called."""
 
@@ -1033,7 +1033,7 @@ class StopServerToolsWhenHasToolCall(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenMaxTokensUsed(WireModel):
     """Stop once cumulative token usage across the loop exceeds this threshold."""
 
@@ -1043,7 +1043,7 @@ class StopServerToolsWhenMaxTokensUsed(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenMaxCost(WireModel):
     """Stop once cumulative cost across the loop exceeds this dollar threshold."""
 
@@ -1053,7 +1053,7 @@ class StopServerToolsWhenMaxCost(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenFinishReasonIs(WireModel):
     """Stop when the upstream model emits this finish reason (e.g. `length`)."""
 
@@ -1063,7 +1063,7 @@ class StopServerToolsWhenFinishReasonIs(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopServerToolsWhenConditionUnknown(WireModel):
     """A ``StopServerToolsWhenCondition`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -1072,7 +1072,7 @@ class StopServerToolsWhenConditionUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TraceConfig(WireModel):
     """Metadata for observability and tracing. Known keys (trace_id, trace_name, span_name,
     generation_name, parent_span_id) have special handling. Additional keys are passed through as
@@ -1088,7 +1088,7 @@ class TraceConfig(WireModel):
     trace_name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponsesRequest(WireModel):
     """Request schema for Responses endpoint."""
 
@@ -1211,7 +1211,7 @@ class ResponsesRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponsesRequestPluginsItemUnknown(WireModel):
     """A ``ResponsesRequestPluginsItem`` of a ``id`` this version does not know; its other fields
     are in ``extras``.
@@ -1220,7 +1220,7 @@ class ResponsesRequestPluginsItemUnknown(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StoredPromptTemplate(WireModel):
     """The ``StoredPromptTemplate`` object."""
 
@@ -1230,7 +1230,7 @@ class StoredPromptTemplate(WireModel):
     variables: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningConfig(WireModel):
     """The ``ReasoningConfig`` object."""
 
@@ -1244,7 +1244,7 @@ class ReasoningConfig(WireModel):
     max_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TextExtendedConfig(WireModel):
     """Text output configuration including format and verbosity."""
 
@@ -1259,7 +1259,7 @@ class TextExtendedConfig(WireModel):
     verbosity: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FormatTextConfig(WireModel):
     """Plain text response format."""
 
@@ -1268,7 +1268,7 @@ class FormatTextConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FormatJsonSchemaConfig(WireModel):
     """JSON schema constrained response format."""
 
@@ -1281,7 +1281,7 @@ class FormatJsonSchemaConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FormatsUnknown(WireModel):
     """A ``Formats`` of a ``type`` this version does not know; its other fields are in
     ``extras``.

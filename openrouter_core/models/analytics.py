@@ -37,7 +37,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ActivityResponse(WireModel):
     """The answer of ``GET /activity``."""
 
@@ -50,7 +50,7 @@ class ActivityResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ActivityItem(WireModel):
     """The ``ActivityItem`` object."""
 
@@ -80,7 +80,7 @@ class ActivityItem(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsGetAnalyticsMetaResponse(WireModel):
     """The answer of ``GET /analytics/meta``."""
 
@@ -94,7 +94,7 @@ class AnalyticsGetAnalyticsMetaResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsGetAnalyticsMetaResponseData(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseData`` object."""
 
@@ -104,7 +104,7 @@ class AnalyticsGetAnalyticsMetaResponseData(WireModel):
     operators: list[AnalyticsGetAnalyticsMetaResponseDataOperatorsItem] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsGetAnalyticsMetaResponseDataDimensionsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataDimensionsItem`` object."""
 
@@ -114,7 +114,7 @@ class AnalyticsGetAnalyticsMetaResponseDataDimensionsItem(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem`` object."""
 
@@ -124,7 +124,7 @@ class AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsGetAnalyticsMetaResponseDataMetricsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataMetricsItem`` object."""
 
@@ -138,7 +138,7 @@ class AnalyticsGetAnalyticsMetaResponseDataMetricsItem(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsGetAnalyticsMetaResponseDataOperatorsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataOperatorsItem`` object."""
 
@@ -148,7 +148,7 @@ class AnalyticsGetAnalyticsMetaResponseDataOperatorsItem(WireModel):
     value_type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsRequest(WireModel):
     """The body of ``POST /analytics/query``."""
 
@@ -177,7 +177,7 @@ class AnalyticsQueryAnalyticsRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsRequestClassifierDimensions(WireModel):
     """Group results by custom classifier tags, breaking down metrics by the specified dimension
     values. Requires an active classifier on the workspace.
@@ -192,7 +192,7 @@ class AnalyticsQueryAnalyticsRequestClassifierDimensions(WireModel):
     include_nulls: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsRequestClassifierFilters(WireModel):
     """Filter results to generations with specific classifier tag values. Can be combined with
     classifier_dimensions (must use the same classifier_id) or used independently with standard
@@ -206,7 +206,7 @@ class AnalyticsQueryAnalyticsRequestClassifierFilters(WireModel):
     filters: list[AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem(WireModel):
     """The ``AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem`` object."""
 
@@ -220,7 +220,7 @@ class AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem(WireModel):
     value: str | float | list[str | float] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsRequestFiltersItem(WireModel):
     """The ``AnalyticsQueryAnalyticsRequestFiltersItem`` object."""
 
@@ -236,7 +236,7 @@ class AnalyticsQueryAnalyticsRequestFiltersItem(WireModel):
     value: str | float | list[str | float] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsRequestOrderBy(WireModel):
     """The ``AnalyticsQueryAnalyticsRequestOrderBy`` object."""
 
@@ -248,7 +248,7 @@ class AnalyticsQueryAnalyticsRequestOrderBy(WireModel):
     field: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsRequestTimeRange(WireModel):
     """The ``AnalyticsQueryAnalyticsRequestTimeRange`` object."""
 
@@ -258,7 +258,7 @@ class AnalyticsQueryAnalyticsRequestTimeRange(WireModel):
     start: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsResponse(WireModel):
     """The answer of ``POST /analytics/query``."""
 
@@ -272,7 +272,7 @@ class AnalyticsQueryAnalyticsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsResponseData(WireModel):
     """The ``AnalyticsQueryAnalyticsResponseData`` object."""
 
@@ -283,7 +283,7 @@ class AnalyticsQueryAnalyticsResponseData(WireModel):
     warnings: list[str] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnalyticsQueryAnalyticsResponseDataMetadata(WireModel):
     """The ``AnalyticsQueryAnalyticsResponseDataMetadata`` object."""
 

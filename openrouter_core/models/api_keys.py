@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetCurrentKeyMetadataResponse(WireModel):
     """The answer of ``GET /key``."""
 
@@ -48,7 +48,7 @@ class ApiKeysGetCurrentKeyMetadataResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetCurrentKeyMetadataResponseData(WireModel):
     """Current API key information."""
 
@@ -92,7 +92,7 @@ class ApiKeysGetCurrentKeyMetadataResponseData(WireModel):
     usage_weekly: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetCurrentKeyMetadataResponseDataRateLimit(WireModel):
     """Legacy rate limit information about a key. Will always return -1."""
 
@@ -104,7 +104,7 @@ class ApiKeysGetCurrentKeyMetadataResponseDataRateLimit(WireModel):
     requests: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysListResponse(WireModel):
     """The answer of ``GET /keys``."""
 
@@ -117,7 +117,7 @@ class ApiKeysListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysListResponseDataItem(WireModel):
     """The ``ApiKeysListResponseDataItem`` object."""
 
@@ -165,7 +165,7 @@ class ApiKeysListResponseDataItem(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysCreateRequest(WireModel):
     """The body of ``POST /keys``."""
 
@@ -200,7 +200,7 @@ class ApiKeysCreateRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysCreateResponse(WireModel):
     """The answer of ``POST /keys``."""
 
@@ -215,7 +215,7 @@ class ApiKeysCreateResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysCreateResponseData(WireModel):
     """The created API key information."""
 
@@ -263,7 +263,7 @@ class ApiKeysCreateResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetResponse(WireModel):
     """The answer of ``GET /keys/{hash}``."""
 
@@ -276,7 +276,7 @@ class ApiKeysGetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetResponseData(WireModel):
     """The API key information."""
 
@@ -324,7 +324,7 @@ class ApiKeysGetResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysUpdateRequest(WireModel):
     """The body of ``PATCH /keys/{hash}``."""
 
@@ -347,7 +347,7 @@ class ApiKeysUpdateRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysUpdateResponse(WireModel):
     """The answer of ``PATCH /keys/{hash}``."""
 
@@ -360,7 +360,7 @@ class ApiKeysUpdateResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysUpdateResponseData(WireModel):
     """The updated API key information."""
 
@@ -408,7 +408,7 @@ class ApiKeysUpdateResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysDeleteResponse(WireModel):
     """The answer of ``DELETE /keys/{hash}``."""
 

@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UnifiedBenchmarksResponse(WireModel):
     """The answer of ``GET /benchmarks``."""
 
@@ -34,7 +34,7 @@ class UnifiedBenchmarksResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UnifiedBenchmarksMeta(WireModel):
     """The ``UnifiedBenchmarksMeta`` object."""
 

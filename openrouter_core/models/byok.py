@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListBYOKKeysResponse(WireModel):
     """The answer of ``GET /byok``."""
 
@@ -45,7 +45,7 @@ class ListBYOKKeysResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BYOKKey(WireModel):
     """The ``BYOKKey`` object."""
 
@@ -78,7 +78,7 @@ class BYOKKey(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateBYOKKeyRequest(WireModel):
     """The body of ``POST /byok``."""
 
@@ -119,7 +119,7 @@ class CreateBYOKKeyRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateBYOKKeyResponse(WireModel):
     """The answer of ``POST /byok``."""
 
@@ -131,7 +131,7 @@ class CreateBYOKKeyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateBYOKKeyResponseData(WireModel):
     """The created BYOK credential."""
 
@@ -164,7 +164,7 @@ class CreateBYOKKeyResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetBYOKKeyResponse(WireModel):
     """The answer of ``GET /byok/{id}``."""
 
@@ -176,7 +176,7 @@ class GetBYOKKeyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetBYOKKeyResponseData(WireModel):
     """The BYOK credential."""
 
@@ -209,7 +209,7 @@ class GetBYOKKeyResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateBYOKKeyRequest(WireModel):
     """The body of ``PATCH /byok/{id}``."""
 
@@ -245,7 +245,7 @@ class UpdateBYOKKeyRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateBYOKKeyResponse(WireModel):
     """The answer of ``PATCH /byok/{id}``."""
 
@@ -257,7 +257,7 @@ class UpdateBYOKKeyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateBYOKKeyResponseData(WireModel):
     """The updated BYOK credential."""
 
@@ -290,7 +290,7 @@ class UpdateBYOKKeyResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteBYOKKeyResponse(WireModel):
     """The answer of ``DELETE /byok/{id}``."""
 

@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationResponse(WireModel):
     """The answer of ``GET /classifications/task``."""
 
@@ -36,7 +36,7 @@ class TaskClassificationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationResponseData(WireModel):
     """The ``TaskClassificationResponseData`` object."""
 
@@ -50,7 +50,7 @@ class TaskClassificationResponseData(WireModel):
     window_days: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationItem(WireModel):
     """The ``TaskClassificationItem`` object."""
 
@@ -73,7 +73,7 @@ class TaskClassificationItem(WireModel):
     usage_share: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationModel(WireModel):
     """The ``TaskClassificationModel`` object."""
 
@@ -85,7 +85,7 @@ class TaskClassificationModel(WireModel):
     tag_usage_share: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TaskClassificationMacroCategory(WireModel):
     """The ``TaskClassificationMacroCategory`` object."""
 

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CacheControl(WireModel):
     """A prompt-cache breakpoint: ``{"type": "ephemeral", "ttl": "5m" | "1h"}`` (ttl is open)."""
 
@@ -49,7 +49,7 @@ class CacheControl(WireModel):
     ttl: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptCacheBreakpoint(WireModel):
     """An explicit prompt-cache breakpoint on a text part: ``{"mode": "explicit"}``."""
 
@@ -59,7 +59,7 @@ class PromptCacheBreakpoint(WireModel):
 # --- content parts ------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentText(WireModel):
     """A text content part."""
 
@@ -71,7 +71,7 @@ class ChatContentText(WireModel):
     prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageUrl(WireModel):
     """An image reference: an http(s) or ``data:`` URL; ``detail`` is auto/low/high/original."""
 
@@ -81,7 +81,7 @@ class ImageUrl(WireModel):
     detail: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentImage(WireModel):
     """An image content part."""
 
@@ -91,7 +91,7 @@ class ChatContentImage(WireModel):
     image_url: ImageUrl | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class InputAudio(WireModel):
     """Base64 audio with its format (wav, mp3, flac, ...; any string)."""
 
@@ -101,7 +101,7 @@ class InputAudio(WireModel):
     format: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentAudio(WireModel):
     """An audio content part."""
 
@@ -111,7 +111,7 @@ class ChatContentAudio(WireModel):
     input_audio: InputAudio | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FileInput(WireModel):
     """A file: ``file_data`` (base64 data URL or URL), ``file_id`` and/or ``filename``."""
 
@@ -120,7 +120,7 @@ class FileInput(WireModel):
     filename: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentFile(WireModel):
     """A file content part (PDFs and other documents)."""
 
@@ -130,7 +130,7 @@ class ChatContentFile(WireModel):
     file: FileInput | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoUrl(WireModel):
     """A video reference: an http(s) or ``data:`` URL."""
 
@@ -139,7 +139,7 @@ class VideoUrl(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentVideo(WireModel):
     """A video content part."""
 
@@ -149,7 +149,7 @@ class ChatContentVideo(WireModel):
     video_url: VideoUrl | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentInputVideo(WireModel):
     """The deprecated legacy video part, ``{"type": "input_video", "video_url": {...}}``."""
 
@@ -159,7 +159,7 @@ class ChatContentInputVideo(WireModel):
     video_url: VideoUrl | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentUnknown(WireModel):
     """A content part of a type this version does not know (responses only).
 
@@ -184,7 +184,7 @@ ChatContentPart: TypeAlias = (
 # --- tool calls ---------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCallFunction(WireModel):
     """The function a tool call invokes; ``arguments`` is a JSON string."""
 
@@ -194,7 +194,7 @@ class ChatToolCallFunction(WireModel):
     arguments: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCall(WireModel):
     """A complete tool call made by the assistant."""
 
@@ -208,7 +208,7 @@ class ChatToolCall(WireModel):
 # --- reasoning details --------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailSummary(WireModel):
     """A reasoning summary."""
 
@@ -221,7 +221,7 @@ class ReasoningDetailSummary(WireModel):
     index: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailEncrypted(WireModel):
     """Encrypted (opaque) reasoning; send it back unchanged."""
 
@@ -234,7 +234,7 @@ class ReasoningDetailEncrypted(WireModel):
     index: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailText(WireModel):
     """Plain-text reasoning, optionally signed."""
 
@@ -246,7 +246,7 @@ class ReasoningDetailText(WireModel):
     index: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailServerToolCall(WireModel):
     """A server-tool call made during reasoning, with its result."""
 
@@ -262,7 +262,7 @@ class ReasoningDetailServerToolCall(WireModel):
     index: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailUnknown(WireModel):
     """A reasoning detail of a type this version does not know (responses only).
 
@@ -288,7 +288,7 @@ ReasoningDetail: TypeAlias = (
 # --- assistant output ---------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAudioOutput(WireModel):
     """Audio produced by the assistant."""
 
@@ -298,14 +298,14 @@ class ChatAudioOutput(WireModel):
     transcript: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantImage(WireModel):
     """An image generated by the assistant."""
 
     image_url: ImageUrl | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UrlCitation(WireModel):
     """A web citation: the cited URL, its title and content, and where it applies in the text."""
 
@@ -316,7 +316,7 @@ class UrlCitation(WireModel):
     end_index: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAnnotation(WireModel):
     """An annotation on the assistant's text (not in the spec; sent live, e.g. ``url_citation``).
 
@@ -327,7 +327,7 @@ class ChatAnnotation(WireModel):
     url_citation: UrlCitation | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantMessage(WireModel):
     """An assistant message: ``choices[].message`` of a response, or a request's earlier turn."""
 

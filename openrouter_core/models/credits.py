@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreditsGetCreditsResponse(WireModel):
     """Total credits purchased and used."""
 
@@ -33,7 +33,7 @@ class CreditsGetCreditsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreditsGetCreditsResponseData(WireModel):
     """The ``CreditsGetCreditsResponseData`` object."""
 

@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AppRankingsResponse(WireModel):
     """The answer of ``GET /datasets/app-rankings``."""
 
@@ -41,7 +41,7 @@ class AppRankingsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AppRankingsItem(WireModel):
     """The ``AppRankingsItem`` object."""
 
@@ -58,7 +58,7 @@ class AppRankingsItem(WireModel):
     total_tokens: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RankingsDailyMeta(WireModel):
     """The ``RankingsDailyMeta`` object."""
 
@@ -72,7 +72,7 @@ class RankingsDailyMeta(WireModel):
     version: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RankingsDailyResponse(WireModel):
     """The answer of ``GET /datasets/rankings-daily``."""
 
@@ -88,7 +88,7 @@ class RankingsDailyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RankingsDailyItem(WireModel):
     """The ``RankingsDailyItem`` object."""
 
@@ -101,7 +101,7 @@ class RankingsDailyItem(WireModel):
     total_tokens: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SessionCostResponse(WireModel):
     """The answer of ``GET /datasets/session-cost``."""
 
@@ -114,7 +114,7 @@ class SessionCostResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SessionCostItem(WireModel):
     """The ``SessionCostItem`` object."""
 
@@ -130,7 +130,7 @@ class SessionCostItem(WireModel):
     turn_range: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SessionCostMeta(WireModel):
     """The ``SessionCostMeta`` object."""
 

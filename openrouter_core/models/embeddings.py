@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateRequest(WireModel):
     """Embeddings request input."""
 
@@ -54,7 +54,7 @@ class EmbeddingsGenerateRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponse(WireModel):
     """Embeddings response containing embedding vectors."""
 
@@ -74,7 +74,7 @@ class EmbeddingsGenerateResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponseDataItem(WireModel):
     """A single embedding object."""
 
@@ -85,7 +85,7 @@ class EmbeddingsGenerateResponseDataItem(WireModel):
     object: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponseUsage(WireModel):
     """Token usage statistics."""
 
@@ -103,7 +103,7 @@ class EmbeddingsGenerateResponseUsage(WireModel):
     total_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EmbeddingsGenerateResponseUsagePromptTokensDetails(WireModel):
     """Per-modality token breakdown. Only present when the input contains 2+ modalities (e.g. text +
     image) and the upstream provider returns modality-level usage data. Only non-zero modality

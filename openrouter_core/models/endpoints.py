@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsListZdrEndpointsResponse(WireModel):
     """The answer of ``GET /endpoints/zdr``."""
 
@@ -44,7 +44,7 @@ class EndpointsListZdrEndpointsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PublicEndpoint(WireModel):
     """Information about a specific model endpoint."""
 
@@ -77,7 +77,7 @@ class PublicEndpoint(WireModel):
     uptime_last_5m: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PercentileStats(WireModel):
     """Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first
     token. Only visible when authenticated with an API key or cookie; returns null for
@@ -94,7 +94,7 @@ class PercentileStats(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PublicEndpointPricing(WireModel):
     """The ``PublicEndpointPricing`` object."""
 
@@ -133,7 +133,7 @@ class PublicEndpointPricing(WireModel):
     web_search: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PublicEndpointThroughputLast30m(WireModel):
     """Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first
     token. Only visible when authenticated with an API key or cookie; returns null for
@@ -150,7 +150,7 @@ class PublicEndpointThroughputLast30m(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsListResponse(WireModel):
     """The answer of ``GET /models/{author}/{slug}/endpoints``."""
 
@@ -163,7 +163,7 @@ class EndpointsListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListEndpointsResponse(WireModel):
     """List of available endpoints for a model."""
 
@@ -180,7 +180,7 @@ class ListEndpointsResponse(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListEndpointsResponseArchitecture(WireModel):
     """Model architecture information."""
 

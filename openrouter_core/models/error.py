@@ -14,7 +14,7 @@ from openrouter_core.models._converter import read_response
 __all__ = ["ErrorBody", "ErrorResponse"]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ErrorBody(WireModel):
     """``{code, message, metadata}``; ``code`` is a number or a string, as sent."""
 
@@ -23,7 +23,7 @@ class ErrorBody(WireModel):
     metadata: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ErrorResponse(WireModel):
     """An error response body: ``{"error": {...}, "user_id"?, "openrouter_metadata"?}``."""
 

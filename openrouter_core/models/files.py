@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterFileList(WireModel):
     """A page of files in the OpenRouter shape."""
 
@@ -40,7 +40,7 @@ class OpenRouterFileList(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterFile(WireModel):
     """A stored file in the OpenRouter superset shape: Anthropic-shaped, plus OpenRouter-only
     fields.
@@ -61,7 +61,7 @@ class OpenRouterFile(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterFileDeleted(WireModel):
     """Deletion result in the OpenRouter shape."""
 

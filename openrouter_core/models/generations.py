@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationResponse(WireModel):
     """Generation response."""
 
@@ -43,7 +43,7 @@ class GenerationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationResponseData(WireModel):
     """Generation data."""
 
@@ -140,7 +140,7 @@ class GenerationResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderResponse(WireModel):
     """Details of a provider response for a generation attempt."""
 
@@ -162,7 +162,7 @@ class ProviderResponse(WireModel):
     status: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentResponse(WireModel):
     """Stored prompt and completion content for a generation."""
 
@@ -175,7 +175,7 @@ class GenerationContentResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentData(WireModel):
     """Stored prompt and completion content, plus the failure error when one was stored."""
 
@@ -187,7 +187,7 @@ class GenerationContentData(WireModel):
     output: GenerationContentDataOutput | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentError(WireModel):
     """The stored failure for this generation, or null when it succeeded."""
 
@@ -203,7 +203,7 @@ class GenerationContentError(WireModel):
     status: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentErrorAttempt(WireModel):
     """A single failed upstream attempt recorded for the generation."""
 
@@ -217,7 +217,7 @@ class GenerationContentErrorAttempt(WireModel):
     raw: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GenerationContentDataOutput(WireModel):
     """The output from the generation."""
 
@@ -227,7 +227,7 @@ class GenerationContentDataOutput(WireModel):
     reasoning: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SubmitGenerationFeedbackRequest(WireModel):
     """Structured feedback about a specific generation."""
 
@@ -246,7 +246,7 @@ class SubmitGenerationFeedbackRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SubmitGenerationFeedbackResponse(WireModel):
     """Confirmation that the feedback was recorded."""
 
@@ -260,7 +260,7 @@ class SubmitGenerationFeedbackResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SubmitGenerationFeedbackResponseData(WireModel):
     """The ``SubmitGenerationFeedbackResponseData`` object."""
 

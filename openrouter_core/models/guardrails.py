@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListGuardrailsResponse(WireModel):
     """The answer of ``GET /guardrails``."""
 
@@ -60,7 +60,7 @@ class ListGuardrailsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class Guardrail(WireModel):
     """The ``Guardrail`` object."""
 
@@ -117,7 +117,7 @@ class Guardrail(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentFilterBuiltinEntry(WireModel):
     """A builtin content filter entry. Builtin filters include PII detectors and the regex-based
     prompt injection detector.
@@ -133,7 +133,7 @@ class ContentFilterBuiltinEntry(WireModel):
     slug: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentFilterEntry(WireModel):
     """A custom regex content filter that scans request messages for matching patterns."""
 
@@ -147,7 +147,7 @@ class ContentFilterEntry(WireModel):
     pattern: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateGuardrailRequest(WireModel):
     """The body of ``POST /guardrails``."""
 
@@ -226,7 +226,7 @@ class CreateGuardrailRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentFilterBuiltinEntryInput(WireModel):
     """A builtin content filter entry for create/update requests. Labels are system-assigned and
     cannot be set by the caller.
@@ -244,7 +244,7 @@ class ContentFilterBuiltinEntryInput(WireModel):
     slug: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateGuardrailResponse(WireModel):
     """The answer of ``POST /guardrails``."""
 
@@ -256,7 +256,7 @@ class CreateGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateGuardrailResponseData(WireModel):
     """The created guardrail."""
 
@@ -313,7 +313,7 @@ class CreateGuardrailResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetGuardrailResponse(WireModel):
     """The answer of ``GET /guardrails/{id}``."""
 
@@ -325,7 +325,7 @@ class GetGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetGuardrailResponseData(WireModel):
     """The guardrail."""
 
@@ -382,7 +382,7 @@ class GetGuardrailResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateGuardrailRequest(WireModel):
     """The body of ``PATCH /guardrails/{id}``."""
 
@@ -458,7 +458,7 @@ class UpdateGuardrailRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateGuardrailResponse(WireModel):
     """The answer of ``PATCH /guardrails/{id}``."""
 
@@ -470,7 +470,7 @@ class UpdateGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateGuardrailResponseData(WireModel):
     """The updated guardrail."""
 
@@ -527,7 +527,7 @@ class UpdateGuardrailResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteGuardrailResponse(WireModel):
     """The answer of ``DELETE /guardrails/{id}``."""
 
@@ -540,7 +540,7 @@ class DeleteGuardrailResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListKeyAssignmentsResponse(WireModel):
     """The answer of ``GET /guardrails/{id}/assignments/keys``."""
 
@@ -555,7 +555,7 @@ class ListKeyAssignmentsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class KeyAssignment(WireModel):
     """The ``KeyAssignment`` object."""
 
@@ -575,7 +575,7 @@ class KeyAssignment(WireModel):
     key_name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignKeysRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/keys``."""
 
@@ -590,7 +590,7 @@ class BulkAssignKeysRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignKeysResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/keys``."""
 
@@ -603,7 +603,7 @@ class BulkAssignKeysResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignKeysRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/keys/remove``."""
 
@@ -618,7 +618,7 @@ class BulkUnassignKeysRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignKeysResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/keys/remove``."""
 
@@ -631,7 +631,7 @@ class BulkUnassignKeysResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListMemberAssignmentsResponse(WireModel):
     """The answer of ``GET /guardrails/{id}/assignments/members``."""
 
@@ -646,7 +646,7 @@ class ListMemberAssignmentsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MemberAssignment(WireModel):
     """The ``MemberAssignment`` object."""
 
@@ -664,7 +664,7 @@ class MemberAssignment(WireModel):
     user_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignMembersRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/members``."""
 
@@ -679,7 +679,7 @@ class BulkAssignMembersRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAssignMembersResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/members``."""
 
@@ -692,7 +692,7 @@ class BulkAssignMembersResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignMembersRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/members/remove``."""
 
@@ -707,7 +707,7 @@ class BulkUnassignMembersRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkUnassignMembersResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/members/remove``."""
 

@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationRequest(WireModel):
     """Image generation request input."""
 
@@ -93,7 +93,7 @@ class ImageGenerationRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationProviderPreferences(WireModel):
     """Provider routing preferences and provider-specific passthrough configuration."""
 
@@ -111,7 +111,7 @@ class ImageGenerationProviderPreferences(WireModel):
     sort: str | ProviderSortConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationResponse(WireModel):
     """Image generation response."""
 
@@ -128,7 +128,7 @@ class ImageGenerationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationResponseDataItem(WireModel):
     """The ``ImageGenerationResponseDataItem`` object."""
 
@@ -138,7 +138,7 @@ class ImageGenerationResponseDataItem(WireModel):
     media_type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationUsage(WireModel):
     """Token and cost usage for the image generation request, when available."""
 
@@ -166,7 +166,7 @@ class ImageGenerationUsage(WireModel):
     total_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCacheCreation(WireModel):
     """The ``AnthropicCacheCreation`` object."""
 
@@ -174,7 +174,7 @@ class AnthropicCacheCreation(WireModel):
     ephemeral_5m_input_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationUsageCompletionTokensDetails(WireModel):
     """The ``ImageGenerationUsageCompletionTokensDetails`` object."""
 
@@ -186,7 +186,7 @@ class ImageGenerationUsageCompletionTokensDetails(WireModel):
     reasoning_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationUsagePromptTokensDetails(WireModel):
     """Breakdown of tokens used in the prompt."""
 
@@ -202,7 +202,7 @@ class ImageGenerationUsagePromptTokensDetails(WireModel):
     video_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationUsageServerToolUse(WireModel):
     """Usage for server-side tool execution (e.g., web search)"""
 
@@ -215,7 +215,7 @@ class ImageGenerationUsageServerToolUse(WireModel):
     web_search_requests: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenPartialImageEvent(WireModel):
     """Emitted when a partial image becomes available during streaming generation."""
 
@@ -227,7 +227,7 @@ class ImageGenPartialImageEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenTextChunkEvent(WireModel):
     """Emitted when a text chunk becomes available during streaming generation of text-based formats
     (e.g. SVG)
@@ -241,7 +241,7 @@ class ImageGenTextChunkEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenCompletedEvent(WireModel):
     """Emitted when generation completes and the final image is available."""
 
@@ -257,7 +257,7 @@ class ImageGenCompletedEvent(WireModel):
     usage: ImageGenerationUsage | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenStreamErrorEvent(WireModel):
     """Emitted when streaming generation fails after the SSE response starts."""
 
@@ -267,7 +267,7 @@ class ImageGenStreamErrorEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenStreamErrorEventError(WireModel):
     """Provider error details."""
 
@@ -281,7 +281,7 @@ class ImageGenStreamErrorEventError(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageStreamEventUnknown(WireModel):
     """A ``ImageStreamEvent`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -290,7 +290,7 @@ class ImageStreamEventUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageModelsListResponse(WireModel):
     """List of image generation models."""
 
@@ -302,7 +302,7 @@ class ImageModelsListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageModelListItem(WireModel):
     """A single image model in the discovery listing."""
 
@@ -328,7 +328,7 @@ class ImageModelListItem(WireModel):
     supports_streaming: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageModelArchitecture(WireModel):
     """The ``ImageModelArchitecture`` object."""
 
@@ -338,7 +338,7 @@ class ImageModelArchitecture(WireModel):
     output_modalities: list[str] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EnumCapability(WireModel):
     """A parameter that accepts one of a discrete set of string values."""
 
@@ -346,7 +346,7 @@ class EnumCapability(WireModel):
     values: list[str] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RangeCapability(WireModel):
     """A parameter that accepts any value within an inclusive numeric range."""
 
@@ -355,14 +355,14 @@ class RangeCapability(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BooleanCapability(WireModel):
     """A supported-or-not flag. Present means the parameter is accepted."""
 
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CapabilityDescriptorUnknown(WireModel):
     """A ``CapabilityDescriptor`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -371,7 +371,7 @@ class CapabilityDescriptorUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageModelEndpointsResponse(WireModel):
     """The full per-endpoint records for an image model."""
 
@@ -385,7 +385,7 @@ class ImageModelEndpointsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageEndpoint(WireModel):
     """An endpoint that serves a given image model."""
 
@@ -404,7 +404,7 @@ class ImageEndpoint(WireModel):
     supports_streaming: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImagePricingEntry(WireModel):
     """One billable pricing line for an image provider."""
 

@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelResponse(WireModel):
     """Single model response."""
 
@@ -38,7 +38,7 @@ class ModelResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsCountResponse(WireModel):
     """Model count data."""
 
@@ -51,7 +51,7 @@ class ModelsCountResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModelsCountResponseData(WireModel):
     """Model count data."""
 

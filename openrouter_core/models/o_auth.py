@@ -24,7 +24,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthExchangeAuthCodeForAPIKeyRequest(WireModel):
     """The body of ``POST /auth/keys``."""
 
@@ -46,7 +46,7 @@ class OAuthExchangeAuthCodeForAPIKeyRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthExchangeAuthCodeForAPIKeyResponse(WireModel):
     """The answer of ``POST /auth/keys``."""
 
@@ -63,7 +63,7 @@ class OAuthExchangeAuthCodeForAPIKeyResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthCreateAuthCodeRequest(WireModel):
     """The body of ``POST /auth/keys/code``."""
 
@@ -97,7 +97,7 @@ class OAuthCreateAuthCodeRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthCreateAuthCodeResponse(WireModel):
     """The answer of ``POST /auth/keys/code``."""
 
@@ -110,7 +110,7 @@ class OAuthCreateAuthCodeResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OAuthCreateAuthCodeResponseData(WireModel):
     """Auth code data."""
 

@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListObservabilityDestinationsResponse(WireModel):
     """The answer of ``GET /observability/destinations``."""
 
@@ -101,7 +101,7 @@ class ListObservabilityDestinationsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityArizeDestination(WireModel):
     """The ``ObservabilityArizeDestination`` object."""
 
@@ -136,7 +136,7 @@ class ObservabilityArizeDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityArizeDestinationConfig(WireModel):
     """The ``ObservabilityArizeDestinationConfig`` object."""
 
@@ -149,7 +149,7 @@ class ObservabilityArizeDestinationConfig(WireModel):
     spaceKey: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityFilterRulesConfig(WireModel):
     """Optional structured filter rules controlling which events are forwarded."""
 
@@ -159,7 +159,7 @@ class ObservabilityFilterRulesConfig(WireModel):
     groups: list[ObservabilityFilterRuleGroup] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityFilterRuleGroup(WireModel):
     """The ``ObservabilityFilterRuleGroup`` object."""
 
@@ -169,7 +169,7 @@ class ObservabilityFilterRuleGroup(WireModel):
     rules: list[ObservabilityFilterRuleGroupRulesItem] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityFilterRuleGroupRulesItem(WireModel):
     """The ``ObservabilityFilterRuleGroupRulesItem`` object."""
 
@@ -180,7 +180,7 @@ class ObservabilityFilterRuleGroupRulesItem(WireModel):
     value: str | float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityBraintrustDestination(WireModel):
     """The ``ObservabilityBraintrustDestination`` object."""
 
@@ -215,7 +215,7 @@ class ObservabilityBraintrustDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityBraintrustDestinationConfig(WireModel):
     """The ``ObservabilityBraintrustDestinationConfig`` object."""
 
@@ -226,7 +226,7 @@ class ObservabilityBraintrustDestinationConfig(WireModel):
     projectId: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityClickhouseDestination(WireModel):
     """The ``ObservabilityClickhouseDestination`` object."""
 
@@ -261,7 +261,7 @@ class ObservabilityClickhouseDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityClickhouseDestinationConfig(WireModel):
     """The ``ObservabilityClickhouseDestinationConfig`` object."""
 
@@ -275,7 +275,7 @@ class ObservabilityClickhouseDestinationConfig(WireModel):
     username: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityDatadogDestination(WireModel):
     """The ``ObservabilityDatadogDestination`` object."""
 
@@ -310,7 +310,7 @@ class ObservabilityDatadogDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityDatadogDestinationConfig(WireModel):
     """The ``ObservabilityDatadogDestinationConfig`` object."""
 
@@ -325,7 +325,7 @@ class ObservabilityDatadogDestinationConfig(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityGrafanaDestination(WireModel):
     """The ``ObservabilityGrafanaDestination`` object."""
 
@@ -360,7 +360,7 @@ class ObservabilityGrafanaDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityGrafanaDestinationConfig(WireModel):
     """The ``ObservabilityGrafanaDestinationConfig`` object."""
 
@@ -371,7 +371,7 @@ class ObservabilityGrafanaDestinationConfig(WireModel):
     instanceId: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangfuseDestination(WireModel):
     """The ``ObservabilityLangfuseDestination`` object."""
 
@@ -406,7 +406,7 @@ class ObservabilityLangfuseDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangfuseDestinationConfig(WireModel):
     """The ``ObservabilityLangfuseDestinationConfig`` object."""
 
@@ -417,7 +417,7 @@ class ObservabilityLangfuseDestinationConfig(WireModel):
     secretKey: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangsmithDestination(WireModel):
     """The ``ObservabilityLangsmithDestination`` object."""
 
@@ -452,7 +452,7 @@ class ObservabilityLangsmithDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityLangsmithDestinationConfig(WireModel):
     """The ``ObservabilityLangsmithDestinationConfig`` object."""
 
@@ -466,7 +466,7 @@ class ObservabilityLangsmithDestinationConfig(WireModel):
     workspaceId: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityNewrelicDestination(WireModel):
     """The ``ObservabilityNewrelicDestination`` object."""
 
@@ -501,7 +501,7 @@ class ObservabilityNewrelicDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityNewrelicDestinationConfig(WireModel):
     """The ``ObservabilityNewrelicDestinationConfig`` object."""
 
@@ -511,7 +511,7 @@ class ObservabilityNewrelicDestinationConfig(WireModel):
     region: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOpikDestination(WireModel):
     """The ``ObservabilityOpikDestination`` object."""
 
@@ -546,7 +546,7 @@ class ObservabilityOpikDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOpikDestinationConfig(WireModel):
     """The ``ObservabilityOpikDestinationConfig`` object."""
 
@@ -557,7 +557,7 @@ class ObservabilityOpikDestinationConfig(WireModel):
     workspace: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOtelCollectorDestination(WireModel):
     """The ``ObservabilityOtelCollectorDestination`` object."""
 
@@ -592,7 +592,7 @@ class ObservabilityOtelCollectorDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityOtelCollectorDestinationConfig(WireModel):
     """The ``ObservabilityOtelCollectorDestinationConfig`` object."""
 
@@ -601,7 +601,7 @@ class ObservabilityOtelCollectorDestinationConfig(WireModel):
     headers: dict[str, str] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityPosthogDestination(WireModel):
     """The ``ObservabilityPosthogDestination`` object."""
 
@@ -636,7 +636,7 @@ class ObservabilityPosthogDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityPosthogDestinationConfig(WireModel):
     """The ``ObservabilityPosthogDestinationConfig`` object."""
 
@@ -646,7 +646,7 @@ class ObservabilityPosthogDestinationConfig(WireModel):
     headers: dict[str, str] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityRampDestination(WireModel):
     """The ``ObservabilityRampDestination`` object."""
 
@@ -681,7 +681,7 @@ class ObservabilityRampDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityRampDestinationConfig(WireModel):
     """The ``ObservabilityRampDestinationConfig`` object."""
 
@@ -692,7 +692,7 @@ class ObservabilityRampDestinationConfig(WireModel):
     headers: dict[str, str] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityS3Destination(WireModel):
     """The ``ObservabilityS3Destination`` object."""
 
@@ -727,7 +727,7 @@ class ObservabilityS3Destination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityS3DestinationConfig(WireModel):
     """The ``ObservabilityS3DestinationConfig`` object."""
 
@@ -746,7 +746,7 @@ class ObservabilityS3DestinationConfig(WireModel):
     sessionToken: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySentryDestination(WireModel):
     """The ``ObservabilitySentryDestination`` object."""
 
@@ -781,7 +781,7 @@ class ObservabilitySentryDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySentryDestinationConfig(WireModel):
     """The ``ObservabilitySentryDestinationConfig`` object."""
 
@@ -791,7 +791,7 @@ class ObservabilitySentryDestinationConfig(WireModel):
     otlpEndpoint: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySnowflakeDestination(WireModel):
     """The ``ObservabilitySnowflakeDestination`` object."""
 
@@ -826,7 +826,7 @@ class ObservabilitySnowflakeDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilitySnowflakeDestinationConfig(WireModel):
     """The ``ObservabilitySnowflakeDestinationConfig`` object."""
 
@@ -840,7 +840,7 @@ class ObservabilitySnowflakeDestinationConfig(WireModel):
     warehouse: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWeaveDestination(WireModel):
     """The ``ObservabilityWeaveDestination`` object."""
 
@@ -875,7 +875,7 @@ class ObservabilityWeaveDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWeaveDestinationConfig(WireModel):
     """The ``ObservabilityWeaveDestinationConfig`` object."""
 
@@ -887,7 +887,7 @@ class ObservabilityWeaveDestinationConfig(WireModel):
     project: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWebhookDestination(WireModel):
     """The ``ObservabilityWebhookDestination`` object."""
 
@@ -922,7 +922,7 @@ class ObservabilityWebhookDestination(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityWebhookDestinationConfig(WireModel):
     """The ``ObservabilityWebhookDestinationConfig`` object."""
 
@@ -931,7 +931,7 @@ class ObservabilityWebhookDestinationConfig(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ObservabilityDestinationUnknown(WireModel):
     """A ``ObservabilityDestination`` of a ``type`` this version does not know; its other fields are
     in ``extras``.
@@ -940,7 +940,7 @@ class ObservabilityDestinationUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateObservabilityDestinationRequest(WireModel):
     """The body of ``POST /observability/destinations``."""
 
@@ -980,7 +980,7 @@ class CreateObservabilityDestinationRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateObservabilityDestinationResponse(WireModel):
     """The answer of ``POST /observability/destinations``."""
 
@@ -994,7 +994,7 @@ class CreateObservabilityDestinationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetObservabilityDestinationResponse(WireModel):
     """The answer of ``GET /observability/destinations/{id}``."""
 
@@ -1008,7 +1008,7 @@ class GetObservabilityDestinationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateObservabilityDestinationRequest(WireModel):
     """The body of ``PATCH /observability/destinations/{id}``."""
 
@@ -1042,7 +1042,7 @@ class UpdateObservabilityDestinationRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateObservabilityDestinationRequestFilterRules(WireModel):
     """Optional structured filter rules controlling which events are forwarded."""
 
@@ -1052,7 +1052,7 @@ class UpdateObservabilityDestinationRequestFilterRules(WireModel):
     groups: list[ObservabilityFilterRuleGroup] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateObservabilityDestinationResponse(WireModel):
     """The answer of ``PATCH /observability/destinations/{id}``."""
 
@@ -1066,7 +1066,7 @@ class UpdateObservabilityDestinationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteObservabilityDestinationResponse(WireModel):
     """The answer of ``DELETE /observability/destinations/{id}``."""
 

@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OrganizationListMembersResponse(WireModel):
     """The answer of ``GET /organization/members``."""
 
@@ -38,7 +38,7 @@ class OrganizationListMembersResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OrganizationListMembersResponseDataItem(WireModel):
     """The ``OrganizationListMembersResponseDataItem`` object."""
 

@@ -108,7 +108,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListPresetsResponse(WireModel):
     """A paginated list of presets."""
 
@@ -121,7 +121,7 @@ class ListPresetsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class Preset(WireModel):
     """A preset without version details."""
 
@@ -139,7 +139,7 @@ class Preset(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetPresetResponse(WireModel):
     """A preset with its currently designated version."""
 
@@ -152,7 +152,7 @@ class GetPresetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PresetWithDesignatedVersion(WireModel):
     """A preset with its currently designated version."""
 
@@ -172,7 +172,7 @@ class PresetWithDesignatedVersion(WireModel):
     designated_version: PresetDesignatedVersion | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PresetDesignatedVersion(WireModel):
     """A specific version of a preset, containing config and optional system prompt."""
 
@@ -186,7 +186,7 @@ class PresetDesignatedVersion(WireModel):
     version: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequest(WireModel):
     """Chat completion request parameters."""
 
@@ -355,7 +355,7 @@ class ChatRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatSystemMessage(WireModel):
     """System message for setting behavior."""
 
@@ -368,7 +368,7 @@ class ChatSystemMessage(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentText(WireModel):
     """Text content part."""
 
@@ -382,7 +382,7 @@ class ChatContentText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentCacheControl(WireModel):
     """Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style
     `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider
@@ -395,7 +395,7 @@ class ChatContentCacheControl(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptCacheBreakpoint(WireModel):
     """Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything
     through the block carrying this marker is part of the candidate cached prefix. Supported
@@ -408,7 +408,7 @@ class PromptCacheBreakpoint(WireModel):
     mode: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatUserMessage(WireModel):
     """User message."""
 
@@ -433,7 +433,7 @@ class ChatUserMessage(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentImage(WireModel):
     """Image content part for vision models."""
 
@@ -443,7 +443,7 @@ class ChatContentImage(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentImageImageUrl(WireModel):
     """The ``ChatContentImageImageUrl`` object."""
 
@@ -455,7 +455,7 @@ class ChatContentImageImageUrl(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentAudio(WireModel):
     """Audio input content part. Supported audio formats vary by provider."""
 
@@ -465,7 +465,7 @@ class ChatContentAudio(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentAudioInputAudio(WireModel):
     """The ``ChatContentAudioInputAudio`` object."""
 
@@ -477,7 +477,7 @@ class ChatContentAudioInputAudio(WireModel):
     format: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class LegacyChatContentVideo(WireModel):
     """Video input content part (legacy format - deprecated)"""
 
@@ -488,7 +488,7 @@ class LegacyChatContentVideo(WireModel):
     video_url: LegacyChatContentVideoInput | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class LegacyChatContentVideoInput(WireModel):
     """Video input object."""
 
@@ -498,7 +498,7 @@ class LegacyChatContentVideoInput(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentVideo(WireModel):
     """Video input content part."""
 
@@ -509,7 +509,7 @@ class ChatContentVideo(WireModel):
     video_url: LegacyChatContentVideoInput | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentFile(WireModel):
     """File content part for document processing."""
 
@@ -519,7 +519,7 @@ class ChatContentFile(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentFileFile(WireModel):
     """The ``ChatContentFileFile`` object."""
 
@@ -531,7 +531,7 @@ class ChatContentFileFile(WireModel):
     filename: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatContentItemsUnknown(WireModel):
     """A ``ChatContentItems`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -540,7 +540,7 @@ class ChatContentItemsUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatDeveloperMessage(WireModel):
     """Developer message."""
 
@@ -553,7 +553,7 @@ class ChatDeveloperMessage(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantMessage(WireModel):
     """Assistant message for requests and responses."""
 
@@ -601,7 +601,7 @@ class ChatAssistantMessage(WireModel):
     tool_calls: list[ChatToolCall] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAudioOutput(WireModel):
     """Audio output data or reference."""
 
@@ -615,7 +615,7 @@ class ChatAudioOutput(WireModel):
     transcript: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantImagesItem(WireModel):
     """The ``ChatAssistantImagesItem`` object."""
 
@@ -624,7 +624,7 @@ class ChatAssistantImagesItem(WireModel):
     image_url: ChatAssistantImagesItemImageUrl | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatAssistantImagesItemImageUrl(WireModel):
     """The ``ChatAssistantImagesItemImageUrl`` object."""
 
@@ -634,7 +634,7 @@ class ChatAssistantImagesItemImageUrl(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailSummary(WireModel):
     """Reasoning detail summary schema."""
 
@@ -647,7 +647,7 @@ class ReasoningDetailSummary(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailEncrypted(WireModel):
     """Reasoning detail encrypted schema."""
 
@@ -660,7 +660,7 @@ class ReasoningDetailEncrypted(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailText(WireModel):
     """Reasoning detail text schema."""
 
@@ -674,7 +674,7 @@ class ReasoningDetailText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailServerToolCall(WireModel):
     """Record of an OpenRouter server-tool invocation (e.g. openrouter:fusion), carried in
     reasoning_details so a prior tool call can be rehydrated into a later turn of the same
@@ -700,7 +700,7 @@ class ReasoningDetailServerToolCall(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDetailUnionUnknown(WireModel):
     """A ``ReasoningDetailUnion`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -709,7 +709,7 @@ class ReasoningDetailUnionUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCall(WireModel):
     """Tool call made by the assistant."""
 
@@ -721,7 +721,7 @@ class ChatToolCall(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolCallFunction(WireModel):
     """The ``ChatToolCallFunction`` object."""
 
@@ -733,7 +733,7 @@ class ChatToolCallFunction(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolMessage(WireModel):
     """Tool response message."""
 
@@ -758,7 +758,7 @@ class ChatToolMessage(WireModel):
     tool_call_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatMessagesUnknown(WireModel):
     """A ``ChatMessages`` of a ``role`` this version does not know; its other fields are in
     ``extras``.
@@ -767,7 +767,7 @@ class ChatMessagesUnknown(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequestPluginsItemUnknown(WireModel):
     """A ``ChatRequestPluginsItem`` of a ``id`` this version does not know; its other fields are in
     ``extras``.
@@ -776,7 +776,7 @@ class ChatRequestPluginsItemUnknown(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class Prediction(WireModel):
     """Static predicted output content. Supported models can use this to reduce latency when much of
     the response is known in advance.
@@ -788,7 +788,7 @@ class Prediction(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PredictionContentText(WireModel):
     """Text content part for a predicted output."""
 
@@ -798,7 +798,7 @@ class PredictionContentText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequestReasoning(WireModel):
     """Configuration options for reasoning models."""
 
@@ -807,7 +807,7 @@ class ChatRequestReasoning(WireModel):
     summary: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatTextConfig(WireModel):
     """Default text response format."""
 
@@ -816,7 +816,7 @@ class ChatFormatTextConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatJsonSchemaConfig(WireModel):
     """JSON Schema response format for structured outputs."""
 
@@ -827,7 +827,7 @@ class ChatFormatJsonSchemaConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatJsonSchemaConfig(WireModel):
     """JSON Schema configuration object."""
 
@@ -843,7 +843,7 @@ class ChatJsonSchemaConfig(WireModel):
     strict: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatGrammarConfig(WireModel):
     """Custom grammar response format."""
 
@@ -854,7 +854,7 @@ class ChatFormatGrammarConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFormatPythonConfig(WireModel):
     """Python code response format."""
 
@@ -863,7 +863,7 @@ class ChatFormatPythonConfig(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatRequestResponseFormatUnknown(WireModel):
     """A ``ChatRequestResponseFormat`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -872,7 +872,7 @@ class ChatRequestResponseFormatUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamOptions(WireModel):
     """Streaming configuration options."""
 
@@ -880,7 +880,7 @@ class ChatStreamOptions(WireModel):
     include_usage: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreatePresetFromInferenceResponse(WireModel):
     """Response containing the created preset with its designated version."""
 
@@ -895,7 +895,7 @@ class CreatePresetFromInferenceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequest(WireModel):
     """Request schema for Anthropic Messages API endpoint."""
 
@@ -981,14 +981,14 @@ class MessagesRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequestContextManagement(WireModel):
     """The ``MessagesRequestContextManagement`` object."""
 
     edits: list[Any] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesFallbackParam(WireModel):
     """Fallback model to try when the primary model fails or refuses. Only the `model` field is
     supported; per-attempt overrides are rejected.
@@ -1000,7 +1000,7 @@ class MessagesFallbackParam(WireModel):
     model: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesMessageParam(WireModel):
     """Anthropic message with OpenRouter extensions."""
 
@@ -1010,7 +1010,7 @@ class MessagesMessageParam(WireModel):
     role: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicTextBlockParam(WireModel):
     """The ``AnthropicTextBlockParam`` object."""
 
@@ -1033,7 +1033,7 @@ class AnthropicTextBlockParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationCharLocationParam(WireModel):
     """The ``AnthropicCitationCharLocationParam`` object."""
 
@@ -1056,7 +1056,7 @@ class AnthropicCitationCharLocationParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationPageLocationParam(WireModel):
     """The ``AnthropicCitationPageLocationParam`` object."""
 
@@ -1079,7 +1079,7 @@ class AnthropicCitationPageLocationParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationContentBlockLocationParam(WireModel):
     """The ``AnthropicCitationContentBlockLocationParam`` object."""
 
@@ -1102,7 +1102,7 @@ class AnthropicCitationContentBlockLocationParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationWebSearchResultLocationParam(WireModel):
     """The ``AnthropicCitationWebSearchResultLocationParam`` object."""
 
@@ -1123,7 +1123,7 @@ class AnthropicCitationWebSearchResultLocationParam(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicCitationSearchResultLocationParam(WireModel):
     """The ``AnthropicCitationSearchResultLocationParam`` object."""
 
@@ -1148,7 +1148,7 @@ class AnthropicCitationSearchResultLocationParam(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnthropicTextBlockParamCitationsItemUnknown(WireModel):
     """A ``AnthropicTextBlockParamCitationsItem`` of a ``type`` this version does not know; its
     other fields are in ``extras``.
@@ -1157,14 +1157,14 @@ class AnthropicTextBlockParamCitationsItemUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequestMetadata(WireModel):
     """The ``MessagesRequestMetadata`` object."""
 
     user_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesOutputConfig(WireModel):
     """Configuration for controlling output behavior. Supports the effort parameter and structured
     output format.
@@ -1178,7 +1178,7 @@ class MessagesOutputConfig(WireModel):
     task_budget: MessagesOutputConfigTaskBudget | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesOutputConfigFormat(WireModel):
     """A schema to specify Claude's output format in responses. See structured outputs."""
 
@@ -1188,7 +1188,7 @@ class MessagesOutputConfigFormat(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesOutputConfigTaskBudget(WireModel):
     """Task budget for an agentic turn. The model sees a countdown of remaining tokens and uses it
     to prioritize work and wind down gracefully. Advisory - does not enforce a hard cap.
@@ -1201,7 +1201,7 @@ class MessagesOutputConfigTaskBudget(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequestPluginsItemUnknown(WireModel):
     """A ``MessagesRequestPluginsItem`` of a ``id`` this version does not know; its other fields are
     in ``extras``.
@@ -1210,7 +1210,7 @@ class MessagesRequestPluginsItemUnknown(WireModel):
     id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListPresetVersionsResponse(WireModel):
     """A paginated list of preset versions."""
 
@@ -1223,7 +1223,7 @@ class ListPresetVersionsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetPresetVersionResponse(WireModel):
     """A single version of a preset."""
 

@@ -21,7 +21,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ProvidersListResponse(WireModel):
     """The answer of ``GET /providers``."""
 
@@ -33,7 +33,7 @@ class ProvidersListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ProvidersListResponseDataItem(WireModel):
     """The ``ProvidersListResponseDataItem`` object."""
 

@@ -104,7 +104,7 @@ __all__ = [
 # --- messages -----------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatSystemMessage(WireModel):
     """A system message; list content may hold text parts only."""
 
@@ -113,7 +113,7 @@ class ChatSystemMessage(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatDeveloperMessage(WireModel):
     """A developer message; list content may hold text parts only."""
 
@@ -122,7 +122,7 @@ class ChatDeveloperMessage(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatUserMessage(WireModel):
     """A user message: a string or a list of content parts."""
 
@@ -131,7 +131,7 @@ class ChatUserMessage(WireModel):
     name: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatToolMessage(WireModel):
     """The result of a tool call, answering the call ``tool_call_id``."""
 
@@ -153,7 +153,7 @@ ChatMessage: TypeAlias = (
 # --- function tool and tool choice ---------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FunctionDefinition(WireModel):
     """A callable function: name (<= 64 chars of ``[a-zA-Z0-9_-]``) and JSON-Schema parameters."""
 
@@ -163,7 +163,7 @@ class FunctionDefinition(WireModel):
     strict: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatFunctionTool(WireModel):
     """A function the model may call."""
 
@@ -172,14 +172,14 @@ class ChatFunctionTool(WireModel):
     cache_control: CacheControl | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatNamedToolChoiceFunction(WireModel):
     """The function a named tool choice forces."""
 
     name: str
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatNamedToolChoice(WireModel):
     """Force a call of one function."""
 
@@ -187,7 +187,7 @@ class ChatNamedToolChoice(WireModel):
     function: ChatNamedToolChoiceFunction
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatServerToolChoice(WireModel):
     """Force a server tool, e.g. ``{"type": "openrouter:web_search"}``."""
 
@@ -203,7 +203,7 @@ ChatToolChoice: TypeAlias = (
 # --- server tools -------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchUserLocation(WireModel):
     """An approximate user location for web search."""
 
@@ -214,7 +214,7 @@ class WebSearchUserLocation(WireModel):
     timezone: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchToolConfig(WireModel):
     """Parameters of ``openrouter:web_search``."""
 
@@ -230,7 +230,7 @@ class WebSearchToolConfig(WireModel):
     user_location: WebSearchUserLocation | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchServerTool(WireModel):
     """The ``openrouter:web_search`` server tool."""
 
@@ -238,7 +238,7 @@ class WebSearchServerTool(WireModel):
     parameters: WebSearchToolConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchShorthandTool(WireModel):
     """OpenAI-style web search (``web_search``, ``web_search_preview``, ...), fields given flat."""
 
@@ -256,7 +256,7 @@ class WebSearchShorthandTool(WireModel):
     user_location: WebSearchUserLocation | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebFetchToolConfig(WireModel):
     """Parameters of ``openrouter:web_fetch``."""
 
@@ -267,7 +267,7 @@ class WebFetchToolConfig(WireModel):
     blocked_domains: list[str] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebFetchServerTool(WireModel):
     """The ``openrouter:web_fetch`` server tool."""
 
@@ -275,14 +275,14 @@ class WebFetchServerTool(WireModel):
     parameters: WebFetchToolConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DatetimeToolConfig(WireModel):
     """Parameters of ``openrouter:datetime``."""
 
     timezone: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DatetimeServerTool(WireModel):
     """The ``openrouter:datetime`` server tool."""
 
@@ -290,12 +290,12 @@ class DatetimeServerTool(WireModel):
     parameters: DatetimeToolConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FilesToolConfig(WireModel):
     """Parameters of ``openrouter:files`` (none are defined)."""
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FilesServerTool(WireModel):
     """The ``openrouter:files`` server tool."""
 
@@ -303,7 +303,7 @@ class FilesServerTool(WireModel):
     parameters: FilesToolConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationToolConfig(WireModel):
     """Parameters of ``openrouter:image_generation``; provider options go in ``extras``."""
 
@@ -312,7 +312,7 @@ class ImageGenerationToolConfig(WireModel):
     model: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenerationServerTool(WireModel):
     """The ``openrouter:image_generation`` server tool."""
 
@@ -320,14 +320,14 @@ class ImageGenerationServerTool(WireModel):
     parameters: ImageGenerationToolConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SearchModelsToolConfig(WireModel):
     """Parameters of ``openrouter:experimental__search_models``."""
 
     max_results: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SearchModelsServerTool(WireModel):
     """The ``openrouter:experimental__search_models`` server tool."""
 
@@ -337,14 +337,14 @@ class SearchModelsServerTool(WireModel):
     parameters: SearchModelsToolConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContainerAutoEnvironment(WireModel):
     """Run bash in an automatically provisioned container."""
 
     type: Literal["container_auto"] = "container_auto"
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContainerReferenceEnvironment(WireModel):
     """Run bash in an existing container."""
 
@@ -356,7 +356,7 @@ BashToolEnvironment: TypeAlias = ContainerAutoEnvironment | ContainerReferenceEn
 """Where ``openrouter:bash`` runs, told apart by ``type``."""
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BashToolConfig(WireModel):
     """Parameters of ``openrouter:bash``."""
 
@@ -365,7 +365,7 @@ class BashToolConfig(WireModel):
     sleep_after_seconds: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BashServerTool(WireModel):
     """The ``openrouter:bash`` server tool."""
 
@@ -373,7 +373,7 @@ class BashServerTool(WireModel):
     parameters: BashToolConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ServerToolReasoning(WireModel):
     """Reasoning settings of a server tool's own model."""
 
@@ -381,7 +381,7 @@ class ServerToolReasoning(WireModel):
     max_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AdvisorToolConfig(WireModel):
     """Parameters of ``openrouter:advisor``."""
 
@@ -395,7 +395,7 @@ class AdvisorToolConfig(WireModel):
     reasoning: ServerToolReasoning | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AdvisorServerTool(WireModel):
     """The ``openrouter:advisor`` server tool."""
 
@@ -403,7 +403,7 @@ class AdvisorServerTool(WireModel):
     parameters: AdvisorToolConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class NestedTool(WireModel):
     """A tool given to a sub-agent or to fusion: ``{type, parameters?}``."""
 
@@ -413,7 +413,7 @@ class NestedTool(WireModel):
     parameters: dict[str, Any] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SubagentToolConfig(WireModel):
     """Parameters of ``openrouter:subagent``."""
 
@@ -429,7 +429,7 @@ class SubagentToolConfig(WireModel):
     reasoning: ServerToolReasoning | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SubagentServerTool(WireModel):
     """The ``openrouter:subagent`` server tool."""
 
@@ -437,7 +437,7 @@ class SubagentServerTool(WireModel):
     parameters: SubagentToolConfig | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionToolConfig(WireModel):
     """Parameters of ``openrouter:fusion``."""
 
@@ -451,7 +451,7 @@ class FusionToolConfig(WireModel):
     cache_control: CacheControl | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionServerTool(WireModel):
     """The ``openrouter:fusion`` server tool."""
 
@@ -479,21 +479,21 @@ ChatTool: TypeAlias = (
 # --- response format ----------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatText(WireModel):
     """Plain text output."""
 
     type: Literal["text"] = "text"
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatJsonObject(WireModel):
     """Any JSON object."""
 
     type: Literal["json_object"] = "json_object"
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class JsonSchemaConfig(WireModel):
     """A named JSON Schema the output must follow."""
 
@@ -503,7 +503,7 @@ class JsonSchemaConfig(WireModel):
     strict: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatJsonSchema(WireModel):
     """JSON following a schema."""
 
@@ -511,7 +511,7 @@ class ResponseFormatJsonSchema(WireModel):
     json_schema: JsonSchemaConfig
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatGrammar(WireModel):
     """Output constrained by a grammar."""
 
@@ -519,7 +519,7 @@ class ResponseFormatGrammar(WireModel):
     grammar: str
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseFormatPython(WireModel):
     """Python code output."""
 
@@ -539,7 +539,7 @@ ResponseFormat: TypeAlias = (
 # --- routing, plugins and the rest --------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatReasoningConfig(WireModel):
     """Reasoning: ``effort`` (max ... none) and ``summary`` (auto, concise, detailed)."""
 
@@ -547,7 +547,7 @@ class ChatReasoningConfig(WireModel):
     summary: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderSortConfig(WireModel):
     """Sort providers ``by`` price/throughput/latency/exacto within a ``partition``."""
 
@@ -555,7 +555,7 @@ class ProviderSortConfig(WireModel):
     partition: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PercentileCutoffs(WireModel):
     """Latency (seconds) or throughput (tokens/s) cutoffs per percentile."""
 
@@ -565,7 +565,7 @@ class PercentileCutoffs(WireModel):
     p99: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MaxPrice(WireModel):
     """Price ceilings in USD, as strings; prompt and completion are per million tokens."""
 
@@ -576,7 +576,7 @@ class MaxPrice(WireModel):
     request: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ProviderPreferences(WireModel):
     """Provider routing preferences. Provider names are any strings."""
 
@@ -595,7 +595,7 @@ class ProviderPreferences(WireModel):
     max_price: MaxPrice | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AutoRouterPlugin(WireModel):
     """The ``auto-router`` plugin."""
 
@@ -608,7 +608,7 @@ class AutoRouterPlugin(WireModel):
     pin_model: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AutoBetaRouterPlugin(WireModel):
     """The ``auto-beta-router`` plugin."""
 
@@ -620,14 +620,14 @@ class AutoBetaRouterPlugin(WireModel):
     cost_quality_tradeoff: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ModerationPlugin(WireModel):
     """The ``moderation`` plugin."""
 
     id: Literal["moderation"] = "moderation"
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchPlugin(WireModel):
     """The ``web`` plugin."""
 
@@ -643,7 +643,7 @@ class WebSearchPlugin(WireModel):
     user_location: WebSearchUserLocation | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebFetchPlugin(WireModel):
     """The ``web-fetch`` plugin."""
 
@@ -654,14 +654,14 @@ class WebFetchPlugin(WireModel):
     blocked_domains: list[str] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PdfParserOptions(WireModel):
     """PDF parsing: ``engine`` is mistral-ocr, native, cloudflare-ai (or deprecated pdf-text)."""
 
     engine: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FileParserPlugin(WireModel):
     """The ``file-parser`` plugin."""
 
@@ -670,7 +670,7 @@ class FileParserPlugin(WireModel):
     pdf: PdfParserOptions | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseHealingPlugin(WireModel):
     """The ``response-healing`` plugin."""
 
@@ -678,7 +678,7 @@ class ResponseHealingPlugin(WireModel):
     enabled: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContextCompressionPlugin(WireModel):
     """The ``context-compression`` plugin (engine ``middle-out``)."""
 
@@ -687,7 +687,7 @@ class ContextCompressionPlugin(WireModel):
     engine: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ParetoRouterPlugin(WireModel):
     """The ``pareto-router`` plugin."""
 
@@ -698,7 +698,7 @@ class ParetoRouterPlugin(WireModel):
     price_source: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionPlugin(WireModel):
     """The ``fusion`` plugin."""
 
@@ -726,7 +726,7 @@ ChatPlugin: TypeAlias = (
 """A plugin, told apart by ``id``."""
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenStepCountIs(WireModel):
     """Stop the server-tool loop after ``step_count`` steps."""
 
@@ -734,7 +734,7 @@ class StopWhenStepCountIs(WireModel):
     step_count: int
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenHasToolCall(WireModel):
     """Stop the server-tool loop once ``tool_name`` is called."""
 
@@ -742,7 +742,7 @@ class StopWhenHasToolCall(WireModel):
     tool_name: str
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenMaxTokensUsed(WireModel):
     """Stop the server-tool loop after ``max_tokens`` tokens."""
 
@@ -750,7 +750,7 @@ class StopWhenMaxTokensUsed(WireModel):
     max_tokens: int
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenMaxCost(WireModel):
     """Stop the server-tool loop once it cost ``max_cost_in_dollars``."""
 
@@ -758,7 +758,7 @@ class StopWhenMaxCost(WireModel):
     max_cost_in_dollars: float
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StopWhenFinishReasonIs(WireModel):
     """Stop the server-tool loop on finish reason ``reason``."""
 
@@ -776,7 +776,7 @@ StopCondition: TypeAlias = (
 """A ``stop_server_tools_when`` condition, told apart by ``type``."""
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PredictionContentText(WireModel):
     """A text part of a predicted output."""
 
@@ -784,7 +784,7 @@ class PredictionContentText(WireModel):
     text: str
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class Prediction(WireModel):
     """Predicted output, to lower latency."""
 
@@ -792,7 +792,7 @@ class Prediction(WireModel):
     content: str | list[PredictionContentText]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptCacheOptions(WireModel):
     """Explicit prompt caching."""
 
@@ -800,21 +800,21 @@ class PromptCacheOptions(WireModel):
     ttl: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamOptions(WireModel):
     """Stream options; ``include_usage`` is deprecated and has no effect."""
 
     include_usage: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatDebugOptions(WireModel):
     """Debug options (streaming only)."""
 
     echo_upstream_body: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TraceConfig(WireModel):
     """Observability metadata; extra keys (in ``extras``) are passed through."""
 
@@ -830,7 +830,7 @@ class TraceConfig(WireModel):
 # --- the request --------------------------------------------------------------------------------
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatGenerationParams(WireModel):
     """The body of ``POST /chat/completions``. Only ``messages`` is required.
 

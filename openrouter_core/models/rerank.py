@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankRequest(WireModel):
     """Rerank request input."""
 
@@ -50,7 +50,7 @@ class RerankRerankRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankRequestDocumentsItemOption2(WireModel):
     """A structured document with optional text and/or image content. At least one of `text` or
     `image` must be provided.
@@ -63,7 +63,7 @@ class RerankRerankRequestDocumentsItemOption2(WireModel):
     text: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankResponse(WireModel):
     """Rerank response containing ranked results."""
 
@@ -84,7 +84,7 @@ class RerankRerankResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankResponseResultsItem(WireModel):
     """A single rerank result."""
 
@@ -96,7 +96,7 @@ class RerankRerankResponseResultsItem(WireModel):
     relevance_score: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankResponseResultsItemDocument(WireModel):
     """The document object echoing the original input (text and/or image)"""
 
@@ -106,7 +106,7 @@ class RerankRerankResponseResultsItemDocument(WireModel):
     text: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RerankRerankResponseUsage(WireModel):
     """Usage statistics."""
 

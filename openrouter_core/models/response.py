@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatTopLogprob(WireModel):
     """One alternative token with its log probability."""
 
@@ -49,7 +49,7 @@ class ChatTopLogprob(WireModel):
     bytes: list[int] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatTokenLogprob(WireModel):
     """A token with its log probability and the most likely alternatives."""
 
@@ -61,7 +61,7 @@ class ChatTokenLogprob(WireModel):
     top_logprobs: list[ChatTopLogprob] = attrs.field(factory=list)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatLogprobs(WireModel):
     """Log probabilities of the content and refusal tokens."""
 
@@ -71,7 +71,7 @@ class ChatLogprobs(WireModel):
     refusal: list[ChatTokenLogprob] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatChoice(WireModel):
     """One completion choice. ``finish_reason`` is any string (stop, length, tool_calls, ...)."""
 
@@ -84,7 +84,7 @@ class ChatChoice(WireModel):
     logprobs: ChatLogprobs | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CostDetails(WireModel):
     """Upstream inference costs in USD."""
 
@@ -93,7 +93,7 @@ class CostDetails(WireModel):
     upstream_inference_cost: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PromptTokensDetails(WireModel):
     """Breakdown of prompt tokens."""
 
@@ -103,7 +103,7 @@ class PromptTokensDetails(WireModel):
     video_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CompletionTokensDetails(WireModel):
     """Breakdown of completion tokens."""
 
@@ -113,7 +113,7 @@ class CompletionTokensDetails(WireModel):
     rejected_prediction_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ServerToolUseDetails(WireModel):
     """Server-tool usage counters."""
 
@@ -122,7 +122,7 @@ class ServerToolUseDetails(WireModel):
     tool_calls_executed: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatUsage(WireModel):
     """Token counts and cost of a generation."""
 
@@ -137,7 +137,7 @@ class ChatUsage(WireModel):
     server_tool_use_details: ServerToolUseDetails | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointInfo(WireModel):
     """An endpoint the router considered."""
 
@@ -146,7 +146,7 @@ class EndpointInfo(WireModel):
     selected: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsMetadata(WireModel):
     """The endpoints the router considered."""
 
@@ -154,7 +154,7 @@ class EndpointsMetadata(WireModel):
     available: list[EndpointInfo] = attrs.field(factory=list)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RouterAttempt(WireModel):
     """One routing attempt and the status it got."""
 
@@ -163,7 +163,7 @@ class RouterAttempt(WireModel):
     status: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RouterParams(WireModel):
     """Router parameters; other keys stay in ``extras``."""
 
@@ -172,7 +172,7 @@ class RouterParams(WireModel):
     version_group: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PipelineStage(WireModel):
     """A pipeline stage run on the request (guardrail, plugin, server tools, ...)."""
 
@@ -185,7 +185,7 @@ class PipelineStage(WireModel):
     guardrail_scope: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterMetadata(WireModel):
     """Routing metadata, sent with ``X-OpenRouter-Metadata: enabled``. All fields are optional
     here (the spec requires most) so that a partial object still parses."""
@@ -204,7 +204,7 @@ class OpenRouterMetadata(WireModel):
     pipeline: list[PipelineStage] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatResponse(WireModel):
     """A non-streaming chat completion (``object: "chat.completion"``).
 

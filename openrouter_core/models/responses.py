@@ -162,7 +162,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequestToolsItemOption13(WireModel):
     """The ``MessagesRequestToolsItemOption13`` object."""
 
@@ -171,7 +171,7 @@ class MessagesRequestToolsItemOption13(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningTextContent(WireModel):
     """The ``ReasoningTextContent`` object."""
 
@@ -179,7 +179,7 @@ class ReasoningTextContent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningSummaryText(WireModel):
     """The ``ReasoningSummaryText`` object."""
 
@@ -187,7 +187,7 @@ class ReasoningSummaryText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApplyPatchCreateFileOperation(WireModel):
     """The `create_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing
     the new file contents.
@@ -198,7 +198,7 @@ class ApplyPatchCreateFileOperation(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApplyPatchUpdateFileOperation(WireModel):
     """The `update_file` variant of an `apply_patch_call.operation`. Carries a V4A diff describing
     edits to an existing file.
@@ -209,7 +209,7 @@ class ApplyPatchUpdateFileOperation(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApplyPatchDeleteFileOperation(WireModel):
     """The `delete_file` variant of an `apply_patch_call.operation`. Identifies the file to remove;
     no diff is required.
@@ -219,7 +219,7 @@ class ApplyPatchDeleteFileOperation(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApplyPatchCallOperationUnknown(WireModel):
     """A ``ApplyPatchCallOperation`` of a ``type`` this version does not know; its other fields are
     in ``extras``.
@@ -228,7 +228,7 @@ class ApplyPatchCallOperationUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseOutputText(WireModel):
     """The ``ResponseOutputText`` object."""
 
@@ -240,7 +240,7 @@ class ResponseOutputText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FileCitation(WireModel):
     """The ``FileCitation`` object."""
 
@@ -250,7 +250,7 @@ class FileCitation(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class URLCitation(WireModel):
     """The ``URLCitation`` object."""
 
@@ -262,7 +262,7 @@ class URLCitation(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FilePath(WireModel):
     """The ``FilePath`` object."""
 
@@ -271,7 +271,7 @@ class FilePath(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenAIResponsesAnnotationUnknown(WireModel):
     """A ``OpenAIResponsesAnnotation`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -280,7 +280,7 @@ class OpenAIResponsesAnnotationUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseOutputTextLogprobsItem(WireModel):
     """The ``ResponseOutputTextLogprobsItem`` object."""
 
@@ -290,7 +290,7 @@ class ResponseOutputTextLogprobsItem(WireModel):
     top_logprobs: list[ResponseOutputTextLogprobsItemTopLogprobsItem] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponseOutputTextLogprobsItemTopLogprobsItem(WireModel):
     """The ``ResponseOutputTextLogprobsItemTopLogprobsItem`` object."""
 
@@ -299,7 +299,7 @@ class ResponseOutputTextLogprobsItemTopLogprobsItem(WireModel):
     token: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenAIResponsesRefusalContent(WireModel):
     """The ``OpenAIResponsesRefusalContent`` object."""
 
@@ -307,7 +307,7 @@ class OpenAIResponsesRefusalContent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFunctionCallItem(WireModel):
     """The ``OutputFunctionCallItem`` object."""
 
@@ -325,7 +325,7 @@ class OutputFunctionCallItem(WireModel):
     subagent_items: list[MessagesRequestToolsItemOption13] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputCustomToolCallItem(WireModel):
     """A call to a custom (freeform-grammar) tool created by the model - distinct from
     `function_call`. Used for tools like Codex CLI's `apply_patch` whose payload is opaque text
@@ -341,7 +341,7 @@ class OutputCustomToolCallItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputWebSearchCallItem(WireModel):
     """The ``OutputWebSearchCallItem`` object."""
 
@@ -351,7 +351,7 @@ class OutputWebSearchCallItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFileSearchCallItem(WireModel):
     """The ``OutputFileSearchCallItem`` object."""
 
@@ -361,7 +361,7 @@ class OutputFileSearchCallItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputImageGenerationCallItem(WireModel):
     """The ``OutputImageGenerationCallItem`` object."""
 
@@ -373,7 +373,7 @@ class OutputImageGenerationCallItem(WireModel):
     prompt: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputCodeInterpreterCallItem(WireModel):
     """A code interpreter execution call with outputs."""
 
@@ -393,7 +393,7 @@ class OutputCodeInterpreterCallItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CodeInterpreterLogsOutput(WireModel):
     """The ``CodeInterpreterLogsOutput`` object."""
 
@@ -401,7 +401,7 @@ class CodeInterpreterLogsOutput(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CodeInterpreterImageOutput(WireModel):
     """The ``CodeInterpreterImageOutput`` object."""
 
@@ -409,7 +409,7 @@ class CodeInterpreterImageOutput(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CodeInterpreterFileOutput(WireModel):
     """The ``CodeInterpreterFileOutput`` object."""
 
@@ -429,7 +429,7 @@ class CodeInterpreterFileOutput(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputCodeInterpreterCallItemOutputsItemUnknown(WireModel):
     """A ``OutputCodeInterpreterCallItemOutputsItem`` of a ``type`` this version does not know; its
     other fields are in ``extras``.
@@ -438,7 +438,7 @@ class OutputCodeInterpreterCallItemOutputsItemUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputComputerCallItem(WireModel):
     """The ``OutputComputerCallItem`` object."""
 
@@ -450,7 +450,7 @@ class OutputComputerCallItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputComputerCallItemPendingSafetyChecksItem(WireModel):
     """The ``OutputComputerCallItemPendingSafetyChecksItem`` object."""
 
@@ -459,7 +459,7 @@ class OutputComputerCallItemPendingSafetyChecksItem(WireModel):
     message: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputDatetimeItem(WireModel):
     """An openrouter:datetime server tool output item."""
 
@@ -472,7 +472,7 @@ class OutputDatetimeItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputWebSearchServerToolItem(WireModel):
     """An openrouter:web_search server tool output item."""
 
@@ -483,7 +483,7 @@ class OutputWebSearchServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputWebSearchServerToolItemAction(WireModel):
     """The search action performed, matching OpenAI web_search_call.action shape. Includes the query
     the model issued and optional source URLs returned by the search provider.
@@ -494,7 +494,7 @@ class OutputWebSearchServerToolItemAction(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputWebSearchServerToolItemActionSourcesItem(WireModel):
     """The ``OutputWebSearchServerToolItemActionSourcesItem`` object."""
 
@@ -502,7 +502,7 @@ class OutputWebSearchServerToolItemActionSourcesItem(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputCodeInterpreterServerToolItem(WireModel):
     """An openrouter:code_interpreter server tool output item."""
 
@@ -516,7 +516,7 @@ class OutputCodeInterpreterServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFileSearchServerToolItem(WireModel):
     """An openrouter:file_search server tool output item."""
 
@@ -526,7 +526,7 @@ class OutputFileSearchServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputImageGenerationServerToolItem(WireModel):
     """An openrouter:image_generation server tool output item."""
 
@@ -543,7 +543,7 @@ class OutputImageGenerationServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputBrowserUseServerToolItem(WireModel):
     """An openrouter:browser_use server tool output item."""
 
@@ -554,7 +554,7 @@ class OutputBrowserUseServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputBashServerToolItem(WireModel):
     """An openrouter:bash server tool output item."""
 
@@ -571,7 +571,7 @@ class OutputBashServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputTextEditorServerToolItem(WireModel):
     """An openrouter:text_editor server tool output item."""
 
@@ -582,7 +582,7 @@ class OutputTextEditorServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputApplyPatchServerToolItem(WireModel):
     """An openrouter:apply_patch server tool output item. The turn halts when validation succeeds so
     the client can apply the patch and echo an `apply_patch_call_output` on the next turn.
@@ -602,7 +602,7 @@ class OutputApplyPatchServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputWebFetchServerToolItem(WireModel):
     """An openrouter:web_fetch server tool output item."""
 
@@ -618,7 +618,7 @@ class OutputWebFetchServerToolItem(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputToolSearchServerToolItem(WireModel):
     """An openrouter:tool_search server tool output item."""
 
@@ -628,7 +628,7 @@ class OutputToolSearchServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputMemoryServerToolItem(WireModel):
     """An openrouter:memory server tool output item."""
 
@@ -640,7 +640,7 @@ class OutputMemoryServerToolItem(WireModel):
     value: Any = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputMcpServerToolItem(WireModel):
     """An openrouter:mcp server tool output item."""
 
@@ -651,7 +651,7 @@ class OutputMcpServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputSearchModelsServerToolItem(WireModel):
     """An openrouter:experimental__search_models server tool output item."""
 
@@ -663,7 +663,7 @@ class OutputSearchModelsServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFusionServerToolItem(WireModel):
     """An openrouter:fusion server tool output item."""
 
@@ -686,7 +686,7 @@ class OutputFusionServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionAnalysisResult(WireModel):
     """Structured analysis produced by the fusion analyst model."""
 
@@ -697,7 +697,7 @@ class FusionAnalysisResult(WireModel):
     unique_insights: list[FusionAnalysisResultUniqueInsightsItem] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionAnalysisResultContradictionsItem(WireModel):
     """The ``FusionAnalysisResultContradictionsItem`` object."""
 
@@ -705,7 +705,7 @@ class FusionAnalysisResultContradictionsItem(WireModel):
     topic: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionAnalysisResultContradictionsItemStancesItem(WireModel):
     """The ``FusionAnalysisResultContradictionsItemStancesItem`` object."""
 
@@ -713,7 +713,7 @@ class FusionAnalysisResultContradictionsItemStancesItem(WireModel):
     stance: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionAnalysisResultPartialCoverageItem(WireModel):
     """The ``FusionAnalysisResultPartialCoverageItem`` object."""
 
@@ -721,7 +721,7 @@ class FusionAnalysisResultPartialCoverageItem(WireModel):
     point: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionAnalysisResultUniqueInsightsItem(WireModel):
     """The ``FusionAnalysisResultUniqueInsightsItem`` object."""
 
@@ -729,7 +729,7 @@ class FusionAnalysisResultUniqueInsightsItem(WireModel):
     model: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFusionServerToolItemFailedModelsItem(WireModel):
     """The ``OutputFusionServerToolItemFailedModelsItem`` object."""
 
@@ -741,7 +741,7 @@ class OutputFusionServerToolItemFailedModelsItem(WireModel):
     status_code: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFusionServerToolItemResponsesItem(WireModel):
     """The ``OutputFusionServerToolItemResponsesItem`` object."""
 
@@ -749,7 +749,7 @@ class OutputFusionServerToolItemResponsesItem(WireModel):
     model: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionSource(WireModel):
     """A web page retrieved via web search during a fusion run."""
 
@@ -759,7 +759,7 @@ class FusionSource(WireModel):
     url: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputAdvisorServerToolItem(WireModel):
     """An openrouter:advisor server tool output item."""
 
@@ -778,7 +778,7 @@ class OutputAdvisorServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputSubagentServerToolItem(WireModel):
     """An openrouter:subagent server tool output item."""
 
@@ -803,7 +803,7 @@ class OutputSubagentServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputFilesServerToolItem(WireModel):
     """An openrouter:files server tool output item."""
 
@@ -826,7 +826,7 @@ class OutputFilesServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputShellServerToolItem(WireModel):
     """An openrouter:shell server tool output item."""
 
@@ -841,7 +841,7 @@ class OutputShellServerToolItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputShellServerToolItemAction(WireModel):
     """The ``OutputShellServerToolItemAction`` object."""
 
@@ -850,7 +850,7 @@ class OutputShellServerToolItemAction(WireModel):
     timeout_ms: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ShellCallOutputContent(WireModel):
     """Captured stdout and stderr for one command of a shell call, with its exit or
     timeout outcome.
@@ -863,7 +863,7 @@ class ShellCallOutputContent(WireModel):
     stdout: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenResponsesResult(WireModel):
     """Complete non-streaming response from the Responses API."""
 
@@ -953,7 +953,7 @@ class OpenResponsesResult(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ResponsesErrorField(WireModel):
     """Error information returned from the API."""
 
@@ -961,14 +961,14 @@ class ResponsesErrorField(WireModel):
     message: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class IncompleteDetails(WireModel):
     """The ``IncompleteDetails`` object."""
 
     reason: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputMessageItem(WireModel):
     """An output message item."""
 
@@ -986,7 +986,7 @@ class OutputMessageItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputMessageItemContentItemUnknown(WireModel):
     """A ``OutputMessageItemContentItem`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -995,7 +995,7 @@ class OutputMessageItemContentItemUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputReasoningItem(WireModel):
     """An output item containing reasoning."""
 
@@ -1010,7 +1010,7 @@ class OutputReasoningItem(WireModel):
     signature: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputApplyPatchCallItem(WireModel):
     """A native `apply_patch_call` output item matching OpenAI's Responses API shape. Emitted when
     the client requested the `apply_patch` shorthand.
@@ -1031,7 +1031,7 @@ class OutputApplyPatchCallItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputShellCallItem(WireModel):
     """A native `shell_call` output item matching OpenAI's Responses API shape. Emitted for the
     sandbox-backed `shell` tool.
@@ -1047,7 +1047,7 @@ class OutputShellCallItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputShellCallItemAction(WireModel):
     """The ``OutputShellCallItemAction`` object."""
 
@@ -1056,7 +1056,7 @@ class OutputShellCallItemAction(WireModel):
     timeout_ms: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputShellCallOutputItem(WireModel):
     """A native `shell_call_output` item matching OpenAI's Responses API shape. Carries per-command
     stdout, stderr, and the exit/timeout outcome.
@@ -1071,7 +1071,7 @@ class OutputShellCallOutputItem(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OutputItemsUnknown(WireModel):
     """A ``OutputItems`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -1080,7 +1080,7 @@ class OutputItemsUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BaseReasoningConfig(WireModel):
     """The ``BaseReasoningConfig`` object."""
 
@@ -1092,7 +1092,7 @@ class BaseReasoningConfig(WireModel):
     summary: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class Usage(WireModel):
     """The ``Usage`` object."""
 
@@ -1110,7 +1110,7 @@ class Usage(WireModel):
     server_tool_use_details: ServerToolUseDetails | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UsageInputTokensDetails(WireModel):
     """The ``UsageInputTokensDetails`` object."""
 
@@ -1118,14 +1118,14 @@ class UsageInputTokensDetails(WireModel):
     cached_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UsageOutputTokensDetails(WireModel):
     """The ``UsageOutputTokensDetails`` object."""
 
     reasoning_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UsageCostDetails(WireModel):
     """The ``UsageCostDetails`` object."""
 
@@ -1134,7 +1134,7 @@ class UsageCostDetails(WireModel):
     upstream_inference_output_cost: float | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ServerToolUseDetails(WireModel):
     """Usage for server-side tool execution (e.g., web search)"""
 
@@ -1147,7 +1147,7 @@ class ServerToolUseDetails(WireModel):
     web_search_requests: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenRouterMetadata(WireModel):
     """The ``OpenRouterMetadata`` object."""
 
@@ -1163,7 +1163,7 @@ class OpenRouterMetadata(WireModel):
     summary: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RouterAttempt(WireModel):
     """The ``RouterAttempt`` object."""
 
@@ -1172,7 +1172,7 @@ class RouterAttempt(WireModel):
     status: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointsMetadata(WireModel):
     """The ``EndpointsMetadata`` object."""
 
@@ -1180,7 +1180,7 @@ class EndpointsMetadata(WireModel):
     total: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class EndpointInfo(WireModel):
     """The ``EndpointInfo`` object."""
 
@@ -1189,7 +1189,7 @@ class EndpointInfo(WireModel):
     selected: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RouterParams(WireModel):
     """The ``RouterParams`` object."""
 
@@ -1200,7 +1200,7 @@ class RouterParams(WireModel):
     version_group: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class PipelineStage(WireModel):
     """The ``PipelineStage`` object."""
 
@@ -1214,7 +1214,7 @@ class PipelineStage(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenResponsesCreatedEvent(WireModel):
     """Event emitted when a response is created."""
 
@@ -1224,7 +1224,7 @@ class OpenResponsesCreatedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenResponsesInProgressEvent(WireModel):
     """Event emitted when a response is in progress."""
 
@@ -1234,7 +1234,7 @@ class OpenResponsesInProgressEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StreamEventsResponseCompleted(WireModel):
     """Event emitted when a response has completed successfully."""
 
@@ -1244,7 +1244,7 @@ class StreamEventsResponseCompleted(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StreamEventsResponseIncomplete(WireModel):
     """Event emitted when a response is incomplete."""
 
@@ -1254,7 +1254,7 @@ class StreamEventsResponseIncomplete(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StreamEventsResponseFailed(WireModel):
     """Event emitted when a response has failed."""
 
@@ -1264,7 +1264,7 @@ class StreamEventsResponseFailed(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ErrorEvent(WireModel):
     """Event emitted when an error occurs during streaming."""
 
@@ -1275,7 +1275,7 @@ class ErrorEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StreamEventsResponseOutputItemAdded(WireModel):
     """Event emitted when a new output item is added to the response."""
 
@@ -1320,7 +1320,7 @@ class StreamEventsResponseOutputItemAdded(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StreamEventsResponseOutputItemDone(WireModel):
     """Event emitted when an output item is complete."""
 
@@ -1365,7 +1365,7 @@ class StreamEventsResponseOutputItemDone(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartAddedEvent(WireModel):
     """Event emitted when a new content part is added to an output item."""
 
@@ -1383,7 +1383,7 @@ class ContentPartAddedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartAddedEventPartUnknown(WireModel):
     """A ``ContentPartAddedEventPart`` of a ``type`` this version does not know; its other fields
     are in ``extras``.
@@ -1392,7 +1392,7 @@ class ContentPartAddedEventPartUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartDoneEvent(WireModel):
     """Event emitted when a content part is complete."""
 
@@ -1410,7 +1410,7 @@ class ContentPartDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartDoneEventPartUnknown(WireModel):
     """A ``ContentPartDoneEventPart`` of a ``type`` this version does not know; its other fields are
     in ``extras``.
@@ -1419,7 +1419,7 @@ class ContentPartDoneEventPartUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TextDeltaEvent(WireModel):
     """Event emitted when a text delta is streamed."""
 
@@ -1432,7 +1432,7 @@ class TextDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StreamLogprob(WireModel):
     """Log probability information for a token."""
 
@@ -1442,7 +1442,7 @@ class StreamLogprob(WireModel):
     top_logprobs: list[StreamLogprobTopLogprob] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StreamLogprobTopLogprob(WireModel):
     """Alternative token with its log probability."""
 
@@ -1451,7 +1451,7 @@ class StreamLogprobTopLogprob(WireModel):
     token: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class TextDoneEvent(WireModel):
     """Event emitted when text streaming is complete."""
 
@@ -1464,7 +1464,7 @@ class TextDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RefusalDeltaEvent(WireModel):
     """Event emitted when a refusal delta is streamed."""
 
@@ -1476,7 +1476,7 @@ class RefusalDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class RefusalDoneEvent(WireModel):
     """Event emitted when refusal streaming is complete."""
 
@@ -1488,7 +1488,7 @@ class RefusalDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class AnnotationAddedEvent(WireModel):
     """Event emitted when a text annotation is added to output."""
 
@@ -1503,7 +1503,7 @@ class AnnotationAddedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FunctionCallArgsDeltaEvent(WireModel):
     """Event emitted when function call arguments are being streamed."""
 
@@ -1514,7 +1514,7 @@ class FunctionCallArgsDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FunctionCallArgsDoneEvent(WireModel):
     """Event emitted when function call arguments streaming is complete."""
 
@@ -1526,7 +1526,7 @@ class FunctionCallArgsDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDeltaEvent(WireModel):
     """Event emitted when reasoning text delta is streamed."""
 
@@ -1538,7 +1538,7 @@ class ReasoningDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningDoneEvent(WireModel):
     """Event emitted when reasoning text streaming is complete."""
 
@@ -1550,7 +1550,7 @@ class ReasoningDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningSummaryPartAddedEvent(WireModel):
     """Event emitted when a reasoning summary part is added."""
 
@@ -1562,7 +1562,7 @@ class ReasoningSummaryPartAddedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningSummaryPartDoneEvent(WireModel):
     """Event emitted when a reasoning summary part is complete."""
 
@@ -1574,7 +1574,7 @@ class ReasoningSummaryPartDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningSummaryTextDeltaEvent(WireModel):
     """Event emitted when reasoning summary text delta is streamed."""
 
@@ -1586,7 +1586,7 @@ class ReasoningSummaryTextDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ReasoningSummaryTextDoneEvent(WireModel):
     """Event emitted when reasoning summary text streaming is complete."""
 
@@ -1598,7 +1598,7 @@ class ReasoningSummaryTextDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenCallInProgressEvent(WireModel):
     """Image generation call in progress."""
 
@@ -1608,7 +1608,7 @@ class ImageGenCallInProgressEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenCallGeneratingEvent(WireModel):
     """Image generation call is generating."""
 
@@ -1618,7 +1618,7 @@ class ImageGenCallGeneratingEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenCallPartialImageEvent(WireModel):
     """Image generation call with partial image."""
 
@@ -1630,7 +1630,7 @@ class ImageGenCallPartialImageEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ImageGenCallCompletedEvent(WireModel):
     """Image generation call completed."""
 
@@ -1640,7 +1640,7 @@ class ImageGenCallCompletedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CodeInterpreterCallInProgressEvent(WireModel):
     """Code interpreter call in progress."""
 
@@ -1650,7 +1650,7 @@ class CodeInterpreterCallInProgressEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CodeInterpreterCallInterpretingEvent(WireModel):
     """Code interpreter is executing the code."""
 
@@ -1660,7 +1660,7 @@ class CodeInterpreterCallInterpretingEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CodeInterpreterCallCompletedEvent(WireModel):
     """Code interpreter call completed."""
 
@@ -1670,7 +1670,7 @@ class CodeInterpreterCallCompletedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CodeInterpreterCallCodeDeltaEvent(WireModel):
     """Incremental chunk of code being streamed for a `code_interpreter_call`."""
 
@@ -1681,7 +1681,7 @@ class CodeInterpreterCallCodeDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CodeInterpreterCallCodeDoneEvent(WireModel):
     """Emitted when code streaming completes for a `code_interpreter_call`."""
 
@@ -1692,7 +1692,7 @@ class CodeInterpreterCallCodeDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchCallInProgressEvent(WireModel):
     """Web search call in progress."""
 
@@ -1702,7 +1702,7 @@ class WebSearchCallInProgressEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchCallSearchingEvent(WireModel):
     """Web search call is searching."""
 
@@ -1712,7 +1712,7 @@ class WebSearchCallSearchingEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WebSearchCallCompletedEvent(WireModel):
     """Web search call completed."""
 
@@ -1722,7 +1722,7 @@ class WebSearchCallCompletedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CustomToolCallInputDeltaEvent(WireModel):
     """Event emitted when a custom tool call's freeform input is being streamed. Mirrors
     `response.function_call_arguments.delta` but for `custom` tools whose input is opaque text
@@ -1736,7 +1736,7 @@ class CustomToolCallInputDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CustomToolCallInputDoneEvent(WireModel):
     """Event emitted when a custom tool call's freeform input streaming is complete. Mirrors
     `response.function_call_arguments.done` but for `custom` tools.
@@ -1749,7 +1749,7 @@ class CustomToolCallInputDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApplyPatchCallOperationDiffDeltaEvent(WireModel):
     """Incremental chunk of `operation.diff` for an `apply_patch_call`. Matches OpenAI's streaming
     shape.
@@ -1762,7 +1762,7 @@ class ApplyPatchCallOperationDiffDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ApplyPatchCallOperationDiffDoneEvent(WireModel):
     """Emitted when `operation.diff` streaming completes for an `apply_patch_call`."""
 
@@ -1773,7 +1773,7 @@ class ApplyPatchCallOperationDiffDoneEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionCallInProgressEvent(WireModel):
     """Emitted when an openrouter:fusion tool call begins executing."""
 
@@ -1783,7 +1783,7 @@ class FusionCallInProgressEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionCallPanelAddedEvent(WireModel):
     """Emitted when a fusion analysis-panel model starts."""
 
@@ -1794,7 +1794,7 @@ class FusionCallPanelAddedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionCallPanelDeltaEvent(WireModel):
     """Incremental content token from a fusion panel model."""
 
@@ -1806,7 +1806,7 @@ class FusionCallPanelDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionCallPanelReasoningDeltaEvent(WireModel):
     """Incremental reasoning token from a fusion panel model."""
 
@@ -1818,7 +1818,7 @@ class FusionCallPanelReasoningDeltaEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionCallPanelCompletedEvent(WireModel):
     """Emitted when a fusion panel model finishes with its full content."""
 
@@ -1830,7 +1830,7 @@ class FusionCallPanelCompletedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionCallPanelFailedEvent(WireModel):
     """Emitted when a fusion panel model fails."""
 
@@ -1843,7 +1843,7 @@ class FusionCallPanelFailedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionCallAnalysisInProgressEvent(WireModel):
     """Emitted when the fusion analyst starts producing the structured analysis."""
 
@@ -1857,7 +1857,7 @@ class FusionCallAnalysisInProgressEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionCallAnalysisCompletedEvent(WireModel):
     """Emitted when the fusion analyst completes with the structured analysis."""
 
@@ -1869,7 +1869,7 @@ class FusionCallAnalysisCompletedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FusionCallCompletedEvent(WireModel):
     """Emitted when the openrouter:fusion tool call finishes."""
 
@@ -1879,7 +1879,7 @@ class FusionCallCompletedEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DebugEvent(WireModel):
     """Debug event emitted when debug.echo_upstream_body is true. Contains the transformed upstream
     request body or timing milestones.
@@ -1890,7 +1890,7 @@ class DebugEvent(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DebugEventDebug(WireModel):
     """The ``DebugEventDebug`` object."""
 
@@ -1898,7 +1898,7 @@ class DebugEventDebug(WireModel):
     timings: DebugEventDebugTimings | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DebugEventDebugTimings(WireModel):
     """The ``DebugEventDebugTimings`` object."""
 
@@ -1907,7 +1907,7 @@ class DebugEventDebugTimings(WireModel):
     start_ms: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class StreamEventsUnknown(WireModel):
     """A ``StreamEvents`` of a ``type`` this version does not know; its other fields are in
     ``extras``.

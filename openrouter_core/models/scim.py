@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListScimGroupMappingsResponse(WireModel):
     """The answer of ``GET /scim/group-mappings``."""
 
@@ -40,7 +40,7 @@ class ListScimGroupMappingsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ScimGroupMapping(WireModel):
     """The ``ScimGroupMapping`` object."""
 
@@ -53,7 +53,7 @@ class ScimGroupMapping(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateScimGroupMappingRequest(WireModel):
     """The body of ``POST /scim/group-mappings``."""
 
@@ -75,7 +75,7 @@ class CreateScimGroupMappingRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateScimGroupMappingResponse(WireModel):
     """The answer of ``POST /scim/group-mappings``."""
 
@@ -89,7 +89,7 @@ class CreateScimGroupMappingResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateScimGroupMappingRequest(WireModel):
     """The body of ``PATCH /scim/group-mappings/{id}``."""
 
@@ -103,7 +103,7 @@ class UpdateScimGroupMappingRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteScimGroupMappingResponse(WireModel):
     """The answer of ``DELETE /scim/group-mappings/{id}``."""
 
@@ -117,7 +117,7 @@ class DeleteScimGroupMappingResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListScimGroupsResponse(WireModel):
     """The answer of ``GET /scim/groups``."""
 
@@ -130,7 +130,7 @@ class ListScimGroupsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ScimGroup(WireModel):
     """The ``ScimGroup`` object."""
 

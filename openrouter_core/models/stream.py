@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamToolCallFunction(WireModel):
     """A fragment of a tool call's function: concatenate ``arguments`` per call ``index``."""
 
@@ -36,7 +36,7 @@ class ChatStreamToolCallFunction(WireModel):
     arguments: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamToolCall(WireModel):
     """A tool-call fragment; fragments with the same ``index`` belong to one call."""
 
@@ -46,7 +46,7 @@ class ChatStreamToolCall(WireModel):
     function: ChatStreamToolCallFunction | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamDelta(WireModel):
     """What one chunk adds to the assistant message."""
 
@@ -61,7 +61,7 @@ class ChatStreamDelta(WireModel):
     annotations: list[ChatAnnotation] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamChoice(WireModel):
     """A choice inside a chunk; ``finish_reason`` is ``None`` until the last one."""
 
@@ -74,7 +74,7 @@ class ChatStreamChoice(WireModel):
     logprobs: ChatLogprobs | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ChatStreamChunk(WireModel):
     """One SSE chunk (``object: "chat.completion.chunk"``). ``choices`` may be empty (the final
     usage chunk); ``error`` reports a failure after the stream started."""

@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class STTRequest(WireModel):
     """Speech-to-text request input. Accepts a JSON body with input_audio containing base64-encoded
     audio.
@@ -57,7 +57,7 @@ class STTRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class STTInputAudio(WireModel):
     """Base64-encoded audio to transcribe."""
 
@@ -69,7 +69,7 @@ class STTInputAudio(WireModel):
     format: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class STTResponse(WireModel):
     """STT response containing transcribed text and optional usage statistics."""
 
@@ -94,7 +94,7 @@ class STTResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class STTSegment(WireModel):
     """A timestamped transcript segment, returned when response_format is verbose_json."""
 
@@ -122,7 +122,7 @@ class STTSegment(WireModel):
     tokens: list[int] | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class STTUsage(WireModel):
     """Aggregated usage statistics for the request."""
 
@@ -138,7 +138,7 @@ class STTUsage(WireModel):
     total_tokens: int | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class STTWord(WireModel):
     """A timestamped word, returned when the provider includes word-level timestamps."""
 

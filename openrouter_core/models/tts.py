@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechRequest(WireModel):
     """Text-to-speech request input."""
 
@@ -58,7 +58,7 @@ class SpeechRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechInputReferenceAudio(WireModel):
     """Reference audio input for stateless voice cloning."""
 
@@ -69,7 +69,7 @@ class SpeechInputReferenceAudio(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechInputReferenceAudioInput(WireModel):
     """Reference audio input object."""
 
@@ -81,7 +81,7 @@ class SpeechInputReferenceAudioInput(WireModel):
     format: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechInputReferenceText(WireModel):
     """Transcript of the accompanying reference audio."""
 
@@ -92,7 +92,7 @@ class SpeechInputReferenceText(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class SpeechInputReferenceUnknown(WireModel):
     """A ``SpeechInputReference`` of a ``type`` this version does not know; its other fields are in
     ``extras``.

@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationRequest(WireModel):
     """The body of ``POST /videos``."""
 
@@ -78,7 +78,7 @@ class VideoGenerationRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class FrameImage(WireModel):
     """The ``FrameImage`` object."""
 
@@ -90,7 +90,7 @@ class FrameImage(WireModel):
     frame_type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartAudio(WireModel):
     """The ``ContentPartAudio`` object."""
 
@@ -100,7 +100,7 @@ class ContentPartAudio(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ContentPartVideo(WireModel):
     """The ``ContentPartVideo`` object."""
 
@@ -110,7 +110,7 @@ class ContentPartVideo(WireModel):
     video_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class InputReferenceUnknown(WireModel):
     """A ``InputReference`` of a ``type`` this version does not know; its other fields are in
     ``extras``.
@@ -119,14 +119,14 @@ class InputReferenceUnknown(WireModel):
     type: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationRequestProvider(WireModel):
     """Provider-specific passthrough configuration."""
 
     options: ImageGenerationProviderPreferencesOptions | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationResponse(WireModel):
     """The answer of ``POST /videos``."""
 
@@ -146,7 +146,7 @@ class VideoGenerationResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationUsage(WireModel):
     """Usage and cost information for the video generation. Available once the job has completed."""
 
@@ -156,7 +156,7 @@ class VideoGenerationUsage(WireModel):
     is_byok: bool | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoModelsListResponse(WireModel):
     """The answer of ``GET /videos/models``."""
 
@@ -168,7 +168,7 @@ class VideoModelsListResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoModel(WireModel):
     """The ``VideoModel`` object."""
 
@@ -208,7 +208,7 @@ class VideoModel(WireModel):
     upscale_factor: VideoModelUpscaleFactor | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoModelUpscaleFactor(WireModel):
     """Supported upscale factor range for video upscaling models."""
 

@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspacesResponse(WireModel):
     """The answer of ``GET /workspaces``."""
 
@@ -59,7 +59,7 @@ class ListWorkspacesResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class Workspace(WireModel):
     """The ``Workspace`` object."""
 
@@ -99,7 +99,7 @@ class Workspace(WireModel):
     updated_at: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateWorkspaceRequest(WireModel):
     """The body of ``POST /workspaces``."""
 
@@ -144,7 +144,7 @@ class CreateWorkspaceRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateWorkspaceResponse(WireModel):
     """The answer of ``POST /workspaces``."""
 
@@ -156,7 +156,7 @@ class CreateWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class CreateWorkspaceResponseData(WireModel):
     """The created workspace."""
 
@@ -196,7 +196,7 @@ class CreateWorkspaceResponseData(WireModel):
     updated_at: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceResponse(WireModel):
     """The answer of ``GET /workspaces/{id}``."""
 
@@ -208,7 +208,7 @@ class GetWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceResponseData(WireModel):
     """The workspace."""
 
@@ -248,7 +248,7 @@ class GetWorkspaceResponseData(WireModel):
     updated_at: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateWorkspaceRequest(WireModel):
     """The body of ``PATCH /workspaces/{id}``."""
 
@@ -292,7 +292,7 @@ class UpdateWorkspaceRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateWorkspaceResponse(WireModel):
     """The answer of ``PATCH /workspaces/{id}``."""
 
@@ -304,7 +304,7 @@ class UpdateWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpdateWorkspaceResponseData(WireModel):
     """The updated workspace."""
 
@@ -344,7 +344,7 @@ class UpdateWorkspaceResponseData(WireModel):
     updated_at: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteWorkspaceResponse(WireModel):
     """The answer of ``DELETE /workspaces/{id}``."""
 
@@ -357,7 +357,7 @@ class DeleteWorkspaceResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspaceBudgetsResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/budgets``."""
 
@@ -372,7 +372,7 @@ class ListWorkspaceBudgetsResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WorkspaceBudget(WireModel):
     """The ``WorkspaceBudget`` object."""
 
@@ -390,7 +390,7 @@ class WorkspaceBudget(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceBudgetResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/budgets/{interval}``."""
 
@@ -404,7 +404,7 @@ class GetWorkspaceBudgetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class GetWorkspaceBudgetResponseData(WireModel):
     """The budget for the requested interval."""
 
@@ -422,7 +422,7 @@ class GetWorkspaceBudgetResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpsertWorkspaceBudgetRequest(WireModel):
     """The body of ``PUT /workspaces/{id}/budgets/{interval}``."""
 
@@ -439,7 +439,7 @@ class UpsertWorkspaceBudgetRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpsertWorkspaceBudgetResponse(WireModel):
     """The answer of ``PUT /workspaces/{id}/budgets/{interval}``."""
 
@@ -453,7 +453,7 @@ class UpsertWorkspaceBudgetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class UpsertWorkspaceBudgetResponseData(WireModel):
     """The created or updated budget."""
 
@@ -471,7 +471,7 @@ class UpsertWorkspaceBudgetResponseData(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class DeleteWorkspaceBudgetResponse(WireModel):
     """The answer of ``DELETE /workspaces/{id}/budgets/{interval}``."""
 
@@ -484,7 +484,7 @@ class DeleteWorkspaceBudgetResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspaceMembersResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/members``."""
 
@@ -499,7 +499,7 @@ class ListWorkspaceMembersResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class WorkspaceMember(WireModel):
     """The ``WorkspaceMember`` object."""
 
@@ -515,7 +515,7 @@ class WorkspaceMember(WireModel):
     workspace_id: str | None = None
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAddWorkspaceMembersRequest(WireModel):
     """The body of ``POST /workspaces/{id}/members/add``."""
 
@@ -530,7 +530,7 @@ class BulkAddWorkspaceMembersRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkAddWorkspaceMembersResponse(WireModel):
     """The answer of ``POST /workspaces/{id}/members/add``."""
 
@@ -547,7 +547,7 @@ class BulkAddWorkspaceMembersResponse(WireModel):
         return read_response(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkRemoveWorkspaceMembersRequest(WireModel):
     """The body of ``POST /workspaces/{id}/members/remove``."""
 
@@ -562,7 +562,7 @@ class BulkRemoveWorkspaceMembersRequest(WireModel):
         return read_request(data, cls)
 
 
-@attrs.define(kw_only=True)
+@attrs.define(kw_only=True, repr=False, eq=False)
 class BulkRemoveWorkspaceMembersResponse(WireModel):
     """The answer of ``POST /workspaces/{id}/members/remove``."""
 
