@@ -33,6 +33,8 @@ from typing import Any
 
 import attrs
 
+from openrouter_core._shared_methods import fields_eq, fields_repr
+
 __all__ = [
     "APIConnectionError",
     "APIStatusError",
@@ -75,13 +77,16 @@ def _rebuild(cls: type[OpenRouterCoreError], state: dict[str, Any]) -> OpenRoute
 #   kw_only=True    fields are passed by keyword only;
 #   slots=False     an exception carries a ``__dict__`` anyway, so slots would save nothing;
 #   auto_exc=False  attrs' exception mode would compare errors by identity; these compare by
-#                   value, field by field, and only with an error of the same class (attrs' eq);
+#                   value, field by field, and only with an error of the same class;
+#   repr=False, eq=False  the base class's ``__repr__`` and ``__eq__`` serve every error
+#                   (``openrouter_core._shared_methods``: as attrs' own, at half the cost of
+#                   defining the classes);
 #   unsafe_hash=False  leaves ``__hash__`` alone, so it stays ``Exception``'s, by identity: an
 #                   exception must stay hashable (``raise`` inside ``except``, ``traceback`` and
 #                   ``logging`` put them in sets), and its fields (dicts) could not be hashed.
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class OpenRouterCoreError(Exception):
     """Base class of every error openrouter-core returns."""
 
@@ -94,6 +99,14 @@ class OpenRouterCoreError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    def __repr__(self) -> str:
+        return fields_repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return fields_eq(self, other)
+
     def __reduce__(self) -> tuple[Any, ...]:
         # BaseException pickles ``args``; the fields are keyword-only, so rebuild from fields.
         state = {f.alias: getattr(self, f.name) for f in attrs.fields(type(self)) if f.init}
@@ -103,7 +116,7 @@ class OpenRouterCoreError(Exception):
     __hash__ = Exception.__hash__
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class InvalidRequestError(OpenRouterCoreError):
     """The params or the configuration are invalid; nothing was sent.
 
@@ -114,7 +127,7 @@ class InvalidRequestError(OpenRouterCoreError):
     problem: str = ""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class HTTPClientError(OpenRouterCoreError):
     """The HTTP client raised an exception that is not a transport error (a ``TypeError`` from a
     client with another ``send`` signature, say): a programming error, never retried.
@@ -125,7 +138,7 @@ class HTTPClientError(OpenRouterCoreError):
     cause: str = ""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class APIConnectionError(OpenRouterCoreError):
     """No response: DNS, refused or reset connection, TLS failure, protocol error.
 
@@ -136,12 +149,12 @@ class APIConnectionError(OpenRouterCoreError):
     attempts: int = 1
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class APITimeoutError(APIConnectionError):
     """The request timed out (connect, read, write or waiting for a pooled connection)."""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class ResponseValidationError(OpenRouterCoreError):
     """A response arrived but its body is not valid JSON or does not match the contract."""
 
@@ -152,7 +165,7 @@ class ResponseValidationError(OpenRouterCoreError):
     problem: str = ""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class APIStatusError(OpenRouterCoreError):
     """The server answered with an error.
 
@@ -184,7 +197,7 @@ class APIStatusError(OpenRouterCoreError):
         return _parse(self.body)
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class APIError(APIStatusError):
     """A documented error status (see ``DOCUMENTED_STATUSES``) with OpenRouter's JSON body.
 
@@ -192,19 +205,19 @@ class APIError(APIStatusError):
     """
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class ChatError(APIError):
     """An ``APIError`` from a chat completion; a choice that reports ``finish_reason: "error"``
     is one too, with ``status_code`` 200.
     """
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class OpenRouterDefaultError(APIStatusError):
     """Any other error status, or an error whose body is not OpenRouter's JSON (an HTML 502)."""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class JobError(OpenRouterCoreError):
     """A job did not end in success. ``job`` is its last status as read (a
     ``VideoGenerationResponse``), ``status`` its status string, ``polls`` how often it was asked."""
@@ -215,17 +228,17 @@ class JobError(OpenRouterCoreError):
     polls: int = 0
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class JobFailedError(JobError):
     """The job ended ``failed``, ``cancelled`` or ``expired``; ``message`` has its error."""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class JobTimeoutError(JobError):
     """The job had not ended when the wait's deadline passed (it may still end later)."""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class StreamError(OpenRouterCoreError):
     """A stream failed after it started. ``partial`` is what was received before the failure
     (for a chat stream, a ``ChatResponse``)."""
@@ -234,7 +247,7 @@ class StreamError(OpenRouterCoreError):
     partial: Any = None
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class StreamAPIError(StreamError):
     """The server reported an error inside the stream (an ``error`` event)."""
 
@@ -250,31 +263,31 @@ class StreamAPIError(StreamError):
         return _parse(self.data)
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class ChatStreamError(StreamAPIError):
     """A chat stream reported an error (an ``error`` chunk or a choice's error finish)."""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class StreamTruncatedError(StreamError):
     """The stream ended without ``[DONE]`` and without a finish reason."""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class StreamTimeoutError(StreamError):
     """No bytes within the read timeout, or a watchdog fired (first content, gap between chunks)."""
 
     watchdog: str = "read"
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class StreamConnectionError(StreamError):
     """The connection broke after the stream started."""
 
     cause: str = ""
 
 
-@attrs.define(kw_only=True, slots=False, auto_exc=False, unsafe_hash=False)
+@attrs.define(kw_only=True, slots=False, auto_exc=False, repr=False, eq=False, unsafe_hash=False)
 class StreamDecodeError(StreamError):
     """An event could not be decoded into a chunk (bad JSON or a chunk that breaks the contract)."""
 

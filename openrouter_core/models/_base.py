@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from openrouter_core._shared_methods import fields_eq, fields_repr
+
 if TYPE_CHECKING:
     from openrouter_core._machinery.http import HTTPInfo
 
@@ -34,11 +36,8 @@ class WireModel(_Received):
     """Base of every model: an attrs class whose attribute names are the wire (JSON) names.
 
     Every model is declared ``@attrs.define(kw_only=True, repr=False, eq=False)`` and shares
-    this class's ``__repr__`` and ``__eq__``, which read ``attrs.fields``: they print and
-    compare as attrs' own would (``ChatChoice(extras={}, index=0, ...)``; equal when of the
-    same class with equal fields; unhashable, as a mutable attrs class is), and defining a
-    class costs half as much (attrs compiles a repr and an eq per class otherwise; a chat call
-    defines over a hundred classes).
+    this class's ``__repr__`` and ``__eq__`` (``openrouter_core._shared_methods``): they print
+    and compare as attrs' own would; a model is unhashable, as a mutable attrs class is.
 
     ``extras`` holds the object's wire fields that the model does not know, keyed by wire name.
     The reader fills it; :meth:`to_dict` merges it back (an ``extras`` key wins over a typed
@@ -59,15 +58,12 @@ class WireModel(_Received):
     extras: dict[str, Any] = attrs.field(factory=dict)
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{a.name}={getattr(self, a.name)!r}" for a in attrs.fields(type(self)))
-        return f"{type(self).__name__}({shown})"
+        return fields_repr(self)
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return all(
-            getattr(self, a.name) == getattr(other, a.name) for a in attrs.fields(type(self))
-        )
+        return fields_eq(self, other)
 
     __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable, as attrs makes it
 
