@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
+import pytest
 from returns.result import Failure
 
 from funcs.chat_send import chat_send
@@ -195,3 +196,15 @@ def test_evolve_example() -> None:
     assert slow.base_headers["X-OpenRouter-Title"] == "Batch job"
     assert core.base_headers["X-OpenRouter-Title"] == "App"
     assert slow.base_headers["Authorization"] == "Bearer k"
+
+
+def test_models_and_converter_example(capsys: Any) -> None:
+    code = _block("class Saved:")
+    # Compiled as the README's reader runs it: without this module's ``annotations`` future.
+    exec(compile(code, "README models example", "exec", dont_inherit=True), {})
+    assert capsys.readouterr().out == "['extras', 'id', 'object', 'created'] gen-2\n"
+    from openrouter_core import converter
+    from openrouter_core.models import ChatResponse, ModelError
+
+    with pytest.raises(ModelError, match="choices: expected array, got string"):
+        converter.structure({"choices": "x"}, ChatResponse)

@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from openrouter_core.models._base import (
         WireModel,
     )
+    from openrouter_core.models._converter import (
+        ModelError,
+    )
     from openrouter_core.models.common import (
         CacheControl,
         ChatAnnotation,
@@ -170,6 +173,7 @@ _MODULES: dict[str, str] = {
     "ErrorBody": "error",
     "ErrorResponse": "error",
     "WireModel": "_base",
+    "ModelError": "_converter",
     "AdvisorServerTool": "request",
     "AdvisorToolConfig": "request",
     "AutoBetaRouterPlugin": "request",
@@ -300,6 +304,7 @@ __all__ = [
     "ErrorBody",
     "ErrorResponse",
     "WireModel",
+    "ModelError",
     "AdvisorServerTool",
     "AdvisorToolConfig",
     "AutoBetaRouterPlugin",
