@@ -4,6 +4,7 @@ is complete."""
 from __future__ import annotations
 
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -19,11 +20,16 @@ def _pyproject() -> dict[str, Any]:
     return loaded
 
 
-def _makefile_pythons() -> list[str]:
-    text = (ROOT / "Makefile").read_text(encoding="utf-8")
-    found = re.search(r"^SUPPORTED_PYTHONS := (.+)$", text, re.MULTILINE)
-    assert found is not None
-    return found.group(1).split()
+def _tested() -> tuple[list[str], list[str]]:
+    """The Python versions and the lowest attrs/cattrs that ``make test`` runs."""
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "tools" / "test_all.py"), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    versions, pins = out.split("|")
+    return versions.split(), pins.split()
 
 
 def _classifier_pythons() -> list[str]:
@@ -38,12 +44,21 @@ def _classifier_pythons() -> list[str]:
 def test_supported_pythons_agree() -> None:
     project = _pyproject()
     versions = _classifier_pythons()
-    assert versions == _makefile_pythons()
+    assert versions == _tested()[0] == ["3.11", "3.12", "3.13"]
     lowest = versions[0]
     assert project["project"]["requires-python"] == f">={lowest}"
     assert project["tool"]["ruff"]["target-version"] == "py" + lowest.replace(".", "")
     assert project["tool"]["mypy"]["python_version"] == lowest
     assert f"{sys.version_info[0]}.{sys.version_info[1]}" in versions
+
+
+def test_make_test_runs_the_lowest_attrs_and_cattrs_admitted() -> None:
+    assert _tested()[1] == ["attrs==23.1.0", "cattrs==24.1.0"]
+    for dependency in _pyproject()["project"]["dependencies"]:
+        requirement = Requirement(dependency)
+        if requirement.name in ("attrs", "cattrs"):
+            lowest = next(p for p in _tested()[1] if p.startswith(requirement.name + "=="))
+            assert requirement.specifier.contains(lowest.split("==")[1])
 
 
 def test_pinned_dev_versions_are_in_the_declared_ranges() -> None:

@@ -1,0 +1,200 @@
+"""Run pytest on every supported Python found, and once with the lowest attrs and cattrs.
+
+``make unit-all`` runs this. Each Python version gets its own venv (``.venv`` for the version
+``make`` was run with, ``.venv-X.Y`` for the others), set up when missing or older than
+``pyproject.toml`` / ``requirements-dev.txt``; a version not installed (through pyenv or on
+``PATH``) is skipped and said so, none found at all is a failure. The lowest attrs and cattrs
+that ``pyproject.toml`` admits run the model, converter and corpus tests in ``.venv-lowest``.
+
+The runs go two at a time (a machine of two cores is the target): each writes its output to a
+log that is printed whole when it ends, with the time it took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOWEST_TESTS = (
+    "tests/test_models.py",
+    "tests/test_models_stack.py",
+    "tests/test_converter_paths.py",
+    "tests/test_corpus.py",
+    "tests/test_api_conformance.py",
+    "tests/test_chat_send.py",
+)
+PIP = ("-m", "pip", "install", "-q", "--disable-pip-version-check")
+
+
+def supported() -> list[str]:
+    """The Python versions the package supports: its ``pyproject.toml`` classifiers."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    prefix = "Programming Language :: Python :: "
+    return [
+        c.removeprefix(prefix)
+        for c in project["classifiers"]
+        if re.fullmatch(re.escape(prefix) + r"3\.\d+", c)
+    ]
+
+
+def lowest() -> tuple[str, ...]:
+    """The lowest attrs and cattrs ``pyproject.toml`` admits, pinned (``attrs>=23.1`` ->
+    ``attrs==23.1.0``)."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    pins = []
+    for dependency in project["dependencies"]:
+        found = re.match(r"(attrs|cattrs)>=([\d.]+)", dependency)
+        if found:
+            version = found.group(2) + ".0" * (2 - found.group(2).count("."))
+            pins.append(f"{found.group(1)}=={version}")
+    return tuple(pins)
+
+
+def _version_of(exe: str) -> str | None:
+    try:
+        out = subprocess.run(
+            [exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+    except OSError:
+        return None
+    return out.stdout.strip() or None
+
+
+def _find(version: str) -> str | None:
+    """An interpreter of ``version``: ``pythonX.Y`` on PATH, else the newest under pyenv."""
+    candidates = [shutil.which(f"python{version}") or ""]
+    try:
+        root = subprocess.run(
+            ["pyenv", "root"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+    except OSError:
+        root = ""
+    if root:
+        found = [
+            p
+            for p in (Path(root) / "versions").glob(f"{version}.*")
+            if re.fullmatch(rf"{re.escape(version)}\.\d+", p.name)
+        ]
+        found.sort(key=lambda p: int(p.name.rsplit(".", 1)[1]), reverse=True)
+        candidates += [str(p / "bin" / "python3") for p in found]
+    return next((c for c in candidates if c and _version_of(c) == version), None)
+
+
+def _stale(venv: Path) -> bool:
+    stamp = venv / ".installed"
+    if not stamp.exists() or _version_of(str(venv / "bin" / "python")) is None:
+        return True
+    built = stamp.stat().st_mtime
+    return any(
+        (ROOT / f).stat().st_mtime > built for f in ("pyproject.toml", "requirements-dev.txt")
+    )
+
+
+def _setup(venv: Path, exe: str, extra: tuple[str, ...], log: list[str]) -> bool:
+    if not _stale(venv):
+        return True
+    log.append(f"== setting up {venv.name} with {exe}")
+    shutil.rmtree(venv, ignore_errors=True)
+    python = str(venv / "bin" / "python")
+    steps = [
+        [exe, "-m", "venv", str(venv)],
+        [python, *PIP, "-r", "requirements-dev.txt"],
+        *([[python, *PIP, *extra]] if extra else []),
+        [python, *PIP, "--no-deps", "--no-build-isolation", "-e", "."],
+    ]
+    for step in steps:
+        done = subprocess.run(step, cwd=ROOT, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            log.append(done.stdout + done.stderr)
+            return False
+    (venv / ".installed").touch()
+    return True
+
+
+def _run(name: str, venv: Path, exe: str, extra: tuple[str, ...], tests: tuple[str, ...]) -> bool:
+    log: list[str] = []
+    start = time.monotonic()
+    ok = _setup(venv, exe, extra, log)
+    if ok:
+        about = subprocess.run(
+            [
+                str(venv / "bin" / "python"),
+                "-c",
+                "import platform, importlib.metadata as m; print(platform.python_version(), "
+                "'attrs', m.version('attrs'), 'cattrs', m.version('cattrs'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        log.append(f"== pytest, {name}: Python {about} ({venv.name})")
+        # Each run its own hypothesis database: two runs at once must not share one.
+        with tempfile.TemporaryDirectory() as tmp:
+            env = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": tmp}
+            done = subprocess.run(
+                [str(venv / "bin" / "pytest"), *tests],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                env=env,
+                check=False,
+            )
+        log.append(done.stdout + done.stderr)
+        ok = done.returncode == 0
+    log.append(f"== {name}: {'passed' if ok else 'FAILED'} in {time.monotonic() - start:.0f} s")
+    print("\n".join(log), flush=True)
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
+    parser.add_argument("--list", action="store_true", help="print the versions and pins only")
+    args = parser.parse_args()
+    if args.list:
+        print(" ".join(supported()), "|", " ".join(lowest()))
+        return 0
+    default = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    jobs: list[tuple[str, Path, str, tuple[str, ...], tuple[str, ...]]] = []
+    skipped = []
+    for version in supported():
+        exe = sys.executable if version == default else _find(version)
+        if exe is None:
+            print(f"== Python {version}: not installed on this machine, SKIPPED")
+            skipped.append(version)
+            continue
+        venv = ROOT / (".venv" if version == default else f".venv-{version}")
+        jobs.append((f"Python {version}", venv, exe, (), ()))
+    if not jobs:
+        print(f"== no supported Python ({', '.join(supported())}) found")
+        return 1
+    jobs.append(
+        ("lowest attrs and cattrs", ROOT / ".venv-lowest", sys.executable, lowest(), LOWEST_TESTS)
+    )
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = dict(zip([j[0] for j in jobs], pool.map(lambda j: _run(*j), jobs), strict=True))
+    passed = [name for name, ok in results.items() if ok]
+    failed = [name for name, ok in results.items() if not ok]
+    print(
+        f"== pytest passed: {', '.join(passed) or 'none'}; failed: {', '.join(failed) or 'none'};"
+        f" skipped (not installed): {', '.join(skipped) or 'none'}"
+    )
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
