@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.analytics import AnalyticsGetAnalyticsMetaResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import analytics as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.analytics")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["analytics_get_analytics_meta", "analytics_get_analytics_meta_async"]
 
 
 @functools.cache
-def operation() -> Operation[AnalyticsGetAnalyticsMetaResponse]:
+def operation() -> _operation.Operation[_models.AnalyticsGetAnalyticsMetaResponse]:
     """The declaration of ``GET /analytics/meta`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.analytics import AnalyticsGetAnalyticsMetaResponse
@@ -43,7 +48,7 @@ def operation() -> Operation[AnalyticsGetAnalyticsMetaResponse]:
 def analytics_get_analytics_meta(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[AnalyticsGetAnalyticsMetaResponse, OpenRouterCoreError]:
+) -> Result[_models.AnalyticsGetAnalyticsMetaResponse, OpenRouterCoreError]:
     """Get available analytics metrics and dimensions.
 
     Returns the available metrics, dimensions, filter operators, and granularities for the analytics
@@ -60,7 +65,7 @@ def analytics_get_analytics_meta(
 async def analytics_get_analytics_meta_async(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[AnalyticsGetAnalyticsMetaResponse, OpenRouterCoreError]:
+) -> Result[_models.AnalyticsGetAnalyticsMetaResponse, OpenRouterCoreError]:
     """The async twin of ``analytics_get_analytics_meta``."""
     from openrouter_core._machinery.call import call_async
 

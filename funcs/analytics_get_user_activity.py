@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.analytics import ActivityResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import analytics as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.analytics")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["analytics_get_user_activity", "analytics_get_user_activity_async"]
 
 
 @functools.cache
-def operation() -> Operation[ActivityResponse]:
+def operation() -> _operation.Operation[_models.ActivityResponse]:
     """The declaration of ``GET /activity`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.analytics import ActivityResponse
@@ -56,7 +61,7 @@ def analytics_get_user_activity(
     group_by: str | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ActivityResponse, OpenRouterCoreError]:
+) -> Result[_models.ActivityResponse, OpenRouterCoreError]:
     """Get user activity grouped by endpoint.
 
     Returns user activity data grouped by endpoint for the last 30 (completed) UTC days. Pass
@@ -103,7 +108,7 @@ async def analytics_get_user_activity_async(
     group_by: str | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ActivityResponse, OpenRouterCoreError]:
+) -> Result[_models.ActivityResponse, OpenRouterCoreError]:
     """The async twin of ``analytics_get_user_activity``."""
     from openrouter_core._machinery.call import call_async
 

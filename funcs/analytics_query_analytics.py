@@ -9,29 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import analytics as _models
+    from openrouter_core.params import analytics as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.analytics import (
-        AnalyticsQueryAnalyticsRequest,
-        AnalyticsQueryAnalyticsResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.analytics")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.analytics")
 
 __all__ = ["analytics_query_analytics", "analytics_query_analytics_async"]
 
 
 @functools.cache
-def operation() -> Operation[AnalyticsQueryAnalyticsResponse]:
+def operation() -> _operation.Operation[_models.AnalyticsQueryAnalyticsResponse]:
     """The declaration of ``POST /analytics/query`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.analytics import (
@@ -51,9 +54,11 @@ def operation() -> Operation[AnalyticsQueryAnalyticsResponse]:
 
 def analytics_query_analytics(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | AnalyticsQueryAnalyticsRequest,
+    params: _models.AnalyticsQueryAnalyticsRequest
+    | _params.AnalyticsQueryAnalyticsRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[AnalyticsQueryAnalyticsResponse, OpenRouterCoreError]:
+) -> Result[_models.AnalyticsQueryAnalyticsResponse, OpenRouterCoreError]:
     """Query analytics data.
 
     Execute an analytics query with specified metrics, dimensions, filters, and time range.
@@ -69,9 +74,11 @@ def analytics_query_analytics(
 
 async def analytics_query_analytics_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | AnalyticsQueryAnalyticsRequest,
+    params: _models.AnalyticsQueryAnalyticsRequest
+    | _params.AnalyticsQueryAnalyticsRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[AnalyticsQueryAnalyticsResponse, OpenRouterCoreError]:
+) -> Result[_models.AnalyticsQueryAnalyticsResponse, OpenRouterCoreError]:
     """The async twin of ``analytics_query_analytics``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,26 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import api_keys as _models
+    from openrouter_core.params import api_keys as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.api_keys import ApiKeysCreateRequest, ApiKeysCreateResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.api_keys")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.api_keys")
 
 __all__ = ["api_keys_create", "api_keys_create_async"]
 
 
 @functools.cache
-def operation() -> Operation[ApiKeysCreateResponse]:
+def operation() -> _operation.Operation[_models.ApiKeysCreateResponse]:
     """The declaration of ``POST /keys`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.api_keys import ApiKeysCreateRequest, ApiKeysCreateResponse
@@ -45,9 +51,9 @@ def operation() -> Operation[ApiKeysCreateResponse]:
 
 def api_keys_create(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ApiKeysCreateRequest,
+    params: _models.ApiKeysCreateRequest | _params.ApiKeysCreateRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysCreateResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysCreateResponse, OpenRouterCoreError]:
     """Create a new API key.
 
     Create a new API key for the authenticated user. The plaintext `key` is returned only in this
@@ -64,9 +70,9 @@ def api_keys_create(
 
 async def api_keys_create_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ApiKeysCreateRequest,
+    params: _models.ApiKeysCreateRequest | _params.ApiKeysCreateRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysCreateResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysCreateResponse, OpenRouterCoreError]:
     """The async twin of ``api_keys_create``."""
     from openrouter_core._machinery.call import call_async
 

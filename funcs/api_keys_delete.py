@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.api_keys import ApiKeysDeleteResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared as _models_shared
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models_shared = lazy_module("openrouter_core.models._shared")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["api_keys_delete", "api_keys_delete_async"]
 
 
 @functools.cache
-def operation() -> Operation[ApiKeysDeleteResponse]:
+def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
     """The declaration of ``DELETE /keys/{hash}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.api_keys import ApiKeysDeleteResponse
+    from openrouter_core.models._shared import DeleteResponse
 
     return Operation(
         name="api_keys_delete",
         method="DELETE",
         path="/keys/{hash}",
         path_params=(Param("hash", "hash", required=True),),
-        read=ApiKeysDeleteResponse.from_dict,
+        read=DeleteResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def api_keys_delete(
     *,
     hash: str,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysDeleteResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """Delete an API key.
 
     Delete an existing API key. Management key required.
@@ -67,7 +72,7 @@ async def api_keys_delete_async(
     *,
     hash: str,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysDeleteResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``api_keys_delete``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.api_keys import ApiKeysGetResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import api_keys as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.api_keys")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["api_keys_get", "api_keys_get_async"]
 
 
 @functools.cache
-def operation() -> Operation[ApiKeysGetResponse]:
+def operation() -> _operation.Operation[_models.ApiKeysGetResponse]:
     """The declaration of ``GET /keys/{hash}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.api_keys import ApiKeysGetResponse
@@ -46,7 +51,7 @@ def api_keys_get(
     *,
     hash: str,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysGetResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysGetResponse, OpenRouterCoreError]:
     """Get a single API key.
 
     Get a single API key by hash. Management key required.
@@ -67,7 +72,7 @@ async def api_keys_get_async(
     *,
     hash: str,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysGetResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysGetResponse, OpenRouterCoreError]:
     """The async twin of ``api_keys_get``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.api_keys import ApiKeysGetCurrentKeyMetadataResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import api_keys as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.api_keys")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["api_keys_get_current_key_metadata", "api_keys_get_current_key_metadata_async"]
 
 
 @functools.cache
-def operation() -> Operation[ApiKeysGetCurrentKeyMetadataResponse]:
+def operation() -> _operation.Operation[_models.ApiKeysGetCurrentKeyMetadataResponse]:
     """The declaration of ``GET /key`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.api_keys import ApiKeysGetCurrentKeyMetadataResponse
@@ -42,7 +47,7 @@ def operation() -> Operation[ApiKeysGetCurrentKeyMetadataResponse]:
 def api_keys_get_current_key_metadata(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysGetCurrentKeyMetadataResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysGetCurrentKeyMetadataResponse, OpenRouterCoreError]:
     """Get current API key.
 
     Get information on the API key associated with the current authentication session
@@ -55,7 +60,7 @@ def api_keys_get_current_key_metadata(
 async def api_keys_get_current_key_metadata_async(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysGetCurrentKeyMetadataResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysGetCurrentKeyMetadataResponse, OpenRouterCoreError]:
     """The async twin of ``api_keys_get_current_key_metadata``."""
     from openrouter_core._machinery.call import call_async
 

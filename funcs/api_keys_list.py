@@ -9,26 +9,30 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import api_keys as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.api_keys import ApiKeysListResponse, ApiKeysListResponseDataItem
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.api_keys")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["api_keys_list", "api_keys_list_async", "api_keys_list_iter", "api_keys_list_iter_async"]
 
 
 @functools.cache
-def operation() -> Operation[ApiKeysListResponse]:
+def operation() -> _operation.Operation[_models.ApiKeysListResponse]:
     """The declaration of ``GET /keys`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.api_keys import ApiKeysListResponse
@@ -54,7 +58,7 @@ def api_keys_list(
     offset: int | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysListResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysListResponse, OpenRouterCoreError]:
     """List API keys.
 
     List all API keys for the authenticated user. Management key required.
@@ -85,7 +89,7 @@ async def api_keys_list_async(
     offset: int | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysListResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysListResponse, OpenRouterCoreError]:
     """The async twin of ``api_keys_list``."""
     from openrouter_core._machinery.call import call_async
 
@@ -104,7 +108,7 @@ def api_keys_list_iter(
     include_disabled: bool | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[ApiKeysListResponseDataItem, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.ApiKeysListResponseDataItem, OpenRouterCoreError]]:
     """Every item of ``api_keys_list``, page after page, fetched lazily: ``Success(item)`` each,
     then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -126,7 +130,7 @@ def api_keys_list_iter_async(
     include_disabled: bool | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[ApiKeysListResponseDataItem, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.ApiKeysListResponseDataItem, OpenRouterCoreError]]:
     """The async twin of ``api_keys_list_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

@@ -9,29 +9,35 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import api_keys as _models
+    from openrouter_core.params import api_keys as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.api_keys import ApiKeysUpdateRequest, ApiKeysUpdateResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.api_keys")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.api_keys")
 
 __all__ = ["api_keys_update", "api_keys_update_async"]
 
 
 @functools.cache
-def operation() -> Operation[ApiKeysUpdateResponse]:
+def operation() -> _operation.Operation[_models.ApiKeysGetResponse]:
     """The declaration of ``PATCH /keys/{hash}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.api_keys import ApiKeysUpdateRequest, ApiKeysUpdateResponse
+    from openrouter_core.models.api_keys import ApiKeysGetResponse, ApiKeysUpdateRequest
 
     return Operation(
         name="api_keys_update",
@@ -39,18 +45,18 @@ def operation() -> Operation[ApiKeysUpdateResponse]:
         path="/keys/{hash}",
         path_params=(Param("hash", "hash", required=True),),
         body=ApiKeysUpdateRequest,
-        read=ApiKeysUpdateResponse.from_dict,
+        read=ApiKeysGetResponse.from_dict,
         management_key=True,
     )
 
 
 def api_keys_update(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ApiKeysUpdateRequest,
+    params: _models.ApiKeysUpdateRequest | _params.ApiKeysUpdateRequestDict | Mapping[str, Any],
     *,
     hash: str,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysUpdateResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysGetResponse, OpenRouterCoreError]:
     """Update an API key.
 
     Update an existing API key. Management key required.
@@ -68,11 +74,11 @@ def api_keys_update(
 
 async def api_keys_update_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ApiKeysUpdateRequest,
+    params: _models.ApiKeysUpdateRequest | _params.ApiKeysUpdateRequestDict | Mapping[str, Any],
     *,
     hash: str,
     **options: Unpack[CallOptions],
-) -> Result[ApiKeysUpdateResponse, OpenRouterCoreError]:
+) -> Result[_models.ApiKeysGetResponse, OpenRouterCoreError]:
     """The async twin of ``api_keys_update``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.benchmarks import UnifiedBenchmarksResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import benchmarks as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.benchmarks")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["benchmarks_get_benchmarks", "benchmarks_get_benchmarks_async"]
 
 
 @functools.cache
-def operation() -> Operation[UnifiedBenchmarksResponse]:
+def operation() -> _operation.Operation[_models.UnifiedBenchmarksResponse]:
     """The declaration of ``GET /benchmarks`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.benchmarks import UnifiedBenchmarksResponse
@@ -63,7 +68,7 @@ def benchmarks_get_benchmarks(
     category: str | None = None,
     max_results: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[UnifiedBenchmarksResponse, OpenRouterCoreError]:
+) -> Result[_models.UnifiedBenchmarksResponse, OpenRouterCoreError]:
     """List Benchmarks.
 
     Unified benchmark endpoint that aggregates scores from multiple benchmark sources (Artificial
@@ -122,7 +127,7 @@ async def benchmarks_get_benchmarks_async(
     category: str | None = None,
     max_results: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[UnifiedBenchmarksResponse, OpenRouterCoreError]:
+) -> Result[_models.UnifiedBenchmarksResponse, OpenRouterCoreError]:
     """The async twin of ``benchmarks_get_benchmarks``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,45 +9,51 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import byok as _models
+    from openrouter_core.params import byok as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.byok import CreateBYOKKeyRequest, CreateBYOKKeyResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.byok")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.byok")
 
 __all__ = ["byok_create", "byok_create_async"]
 
 
 @functools.cache
-def operation() -> Operation[CreateBYOKKeyResponse]:
+def operation() -> _operation.Operation[_models.BYOKKeyResponse]:
     """The declaration of ``POST /byok`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
-    from openrouter_core.models.byok import CreateBYOKKeyRequest, CreateBYOKKeyResponse
+    from openrouter_core.models.byok import BYOKKeyResponse, CreateBYOKKeyRequest
 
     return Operation(
         name="byok_create",
         method="POST",
         path="/byok",
         body=CreateBYOKKeyRequest,
-        read=CreateBYOKKeyResponse.from_dict,
+        read=BYOKKeyResponse.from_dict,
         management_key=True,
     )
 
 
 def byok_create(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateBYOKKeyRequest,
+    params: _models.CreateBYOKKeyRequest | _params.CreateBYOKKeyRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateBYOKKeyResponse, OpenRouterCoreError]:
+) -> Result[_models.BYOKKeyResponse, OpenRouterCoreError]:
     """Create a BYOK provider credential.
 
     Create a new bring-your-own-key (BYOK) provider credential. The raw key is encrypted at rest and
@@ -67,9 +73,9 @@ def byok_create(
 
 async def byok_create_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateBYOKKeyRequest,
+    params: _models.CreateBYOKKeyRequest | _params.CreateBYOKKeyRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateBYOKKeyResponse, OpenRouterCoreError]:
+) -> Result[_models.BYOKKeyResponse, OpenRouterCoreError]:
     """The async twin of ``byok_create``."""
     from openrouter_core._machinery.call import call_async
 

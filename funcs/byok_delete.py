@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.byok import DeleteBYOKKeyResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared as _models_shared
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models_shared = lazy_module("openrouter_core.models._shared")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["byok_delete", "byok_delete_async"]
 
 
 @functools.cache
-def operation() -> Operation[DeleteBYOKKeyResponse]:
+def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
     """The declaration of ``DELETE /byok/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.byok import DeleteBYOKKeyResponse
+    from openrouter_core.models._shared import DeleteResponse
 
     return Operation(
         name="byok_delete",
         method="DELETE",
         path="/byok/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=DeleteBYOKKeyResponse.from_dict,
+        read=DeleteResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def byok_delete(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteBYOKKeyResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """Delete a BYOK provider credential.
 
     Delete (soft-delete) a bring-your-own-key (BYOK) provider credential by its `id`. The encrypted
@@ -68,7 +73,7 @@ async def byok_delete_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteBYOKKeyResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``byok_delete``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.byok import GetBYOKKeyResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import byok as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.byok")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["byok_get", "byok_get_async"]
 
 
 @functools.cache
-def operation() -> Operation[GetBYOKKeyResponse]:
+def operation() -> _operation.Operation[_models.BYOKKeyResponse]:
     """The declaration of ``GET /byok/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.byok import GetBYOKKeyResponse
+    from openrouter_core.models.byok import BYOKKeyResponse
 
     return Operation(
         name="byok_get",
         method="GET",
         path="/byok/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=GetBYOKKeyResponse.from_dict,
+        read=BYOKKeyResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def byok_get(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetBYOKKeyResponse, OpenRouterCoreError]:
+) -> Result[_models.BYOKKeyResponse, OpenRouterCoreError]:
     """Get a BYOK provider credential.
 
     Get a single bring-your-own-key (BYOK) provider credential by its `id`. Management key required.
@@ -67,7 +72,7 @@ async def byok_get_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetBYOKKeyResponse, OpenRouterCoreError]:
+) -> Result[_models.BYOKKeyResponse, OpenRouterCoreError]:
     """The async twin of ``byok_get``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,26 +9,30 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import byok as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.byok import BYOKKey, ListBYOKKeysResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.byok")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["byok_list", "byok_list_async", "byok_list_iter", "byok_list_iter_async"]
 
 
 @functools.cache
-def operation() -> Operation[ListBYOKKeysResponse]:
+def operation() -> _operation.Operation[_models.ListBYOKKeysResponse]:
     """The declaration of ``GET /byok`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.byok import ListBYOKKeysResponse
@@ -56,7 +60,7 @@ def byok_list(
     workspace_id: str | None = None,
     provider: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListBYOKKeysResponse, OpenRouterCoreError]:
+) -> Result[_models.ListBYOKKeysResponse, OpenRouterCoreError]:
     """List BYOK provider credentials.
 
     List the bring-your-own-key (BYOK) provider credentials for the authenticated entity's default
@@ -91,7 +95,7 @@ async def byok_list_async(
     workspace_id: str | None = None,
     provider: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListBYOKKeysResponse, OpenRouterCoreError]:
+) -> Result[_models.ListBYOKKeysResponse, OpenRouterCoreError]:
     """The async twin of ``byok_list``."""
     from openrouter_core._machinery.call import call_async
 
@@ -111,7 +115,7 @@ def byok_list_iter(
     workspace_id: str | None = None,
     provider: str | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[BYOKKey, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.BYOKKey, OpenRouterCoreError]]:
     """Every item of ``byok_list``, page after page, fetched lazily: ``Success(item)`` each, then
     one ``Failure`` if a page fails (and nothing after it).
     """
@@ -133,7 +137,7 @@ def byok_list_iter_async(
     workspace_id: str | None = None,
     provider: str | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[BYOKKey, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.BYOKKey, OpenRouterCoreError]]:
     """The async twin of ``byok_list_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

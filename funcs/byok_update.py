@@ -9,29 +9,35 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import byok as _models
+    from openrouter_core.params import byok as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.byok import UpdateBYOKKeyRequest, UpdateBYOKKeyResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.byok")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.byok")
 
 __all__ = ["byok_update", "byok_update_async"]
 
 
 @functools.cache
-def operation() -> Operation[UpdateBYOKKeyResponse]:
+def operation() -> _operation.Operation[_models.BYOKKeyResponse]:
     """The declaration of ``PATCH /byok/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.byok import UpdateBYOKKeyRequest, UpdateBYOKKeyResponse
+    from openrouter_core.models.byok import BYOKKeyResponse, UpdateBYOKKeyRequest
 
     return Operation(
         name="byok_update",
@@ -39,18 +45,18 @@ def operation() -> Operation[UpdateBYOKKeyResponse]:
         path="/byok/{id}",
         path_params=(Param("id", "id", required=True),),
         body=UpdateBYOKKeyRequest,
-        read=UpdateBYOKKeyResponse.from_dict,
+        read=BYOKKeyResponse.from_dict,
         management_key=True,
     )
 
 
 def byok_update(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateBYOKKeyRequest,
+    params: _models.UpdateBYOKKeyRequest | _params.UpdateBYOKKeyRequestDict | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateBYOKKeyResponse, OpenRouterCoreError]:
+) -> Result[_models.BYOKKeyResponse, OpenRouterCoreError]:
     """Update a BYOK provider credential.
 
     Update an existing bring-your-own-key (BYOK) provider credential by its `id`. Include the `key`
@@ -71,11 +77,11 @@ def byok_update(
 
 async def byok_update_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateBYOKKeyRequest,
+    params: _models.UpdateBYOKKeyRequest | _params.UpdateBYOKKeyRequestDict | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateBYOKKeyResponse, OpenRouterCoreError]:
+) -> Result[_models.BYOKKeyResponse, OpenRouterCoreError]:
     """The async twin of ``byok_update``."""
     from openrouter_core._machinery.call import call_async
 

@@ -13,27 +13,34 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from returns.result import Failure, Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from openrouter_core import models as _models
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.chat import stream as _streams
+    from openrouter_core.params import chat as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from openrouter_core._machinery.operation import Operation, StreamSpec
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models import ChatGenerationParams, ChatResponse, ChatStreamChunk
-    from openrouter_core.streaming import AsyncChatStream, ChatStream
-
-    Params = Mapping[str, Any] | ChatGenerationParams
+    # Imported on first use (a call, typing.get_type_hints), not with this module: the
+    # annotations name their classes through these (see openrouter_core._machinery.lazy).
+    _models = lazy_module("openrouter_core.models")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.chat")
+    _streams = lazy_module("openrouter_core.chat.stream")
 
 __all__ = ["chat_send", "chat_send_async", "chat_stream", "chat_stream_async"]
 
 
 @functools.cache
-def operation() -> Operation[ChatResponse]:
+def operation() -> _operation.Operation[_models.ChatResponse]:
     """The declaration of ``POST /chat/completions`` (built on first use: importing this
     module loads no models)."""
     from openrouter_core._machinery.operation import Operation, lazy_stream
@@ -53,7 +60,7 @@ def operation() -> Operation[ChatResponse]:
     )
 
 
-def _chat_stream() -> StreamSpec[ChatStreamChunk, ChatResponse]:
+def _chat_stream() -> _operation.StreamSpec[_models.ChatStreamChunk, _models.ChatResponse]:
     from openrouter_core.chat.stream import CHAT_STREAM
 
     return CHAT_STREAM
@@ -62,42 +69,43 @@ def _chat_stream() -> StreamSpec[ChatStreamChunk, ChatResponse]:
 @overload
 def chat_send(
     core: OpenRouterCore,
-    params: Params,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
     *,
     stream: Literal[True],
     **options: Unpack[CallOptions],
-) -> Result[ChatStream, OpenRouterCoreError]: ...
+) -> Result[_streams.ChatStream, OpenRouterCoreError]: ...
 @overload
 def chat_send(
     core: OpenRouterCore,
-    params: Params,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
     *,
     stream: Literal[False],
     **options: Unpack[CallOptions],
-) -> Result[ChatResponse, OpenRouterCoreError]: ...
+) -> Result[_models.ChatResponse, OpenRouterCoreError]: ...
 @overload
 def chat_send(
     core: OpenRouterCore,
-    params: Params,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
     *,
     stream: bool | None = ...,
     **options: Unpack[CallOptions],
-) -> Result[ChatResponse | ChatStream, OpenRouterCoreError]: ...
+) -> Result[_models.ChatResponse | _streams.ChatStream, OpenRouterCoreError]: ...
 def chat_send(
     core: OpenRouterCore,
-    params: Params,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
     *,
     stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ChatResponse | ChatStream, OpenRouterCoreError]:
+) -> Result[_models.ChatResponse | _streams.ChatStream, OpenRouterCoreError]:
     """Send a chat completion request and return ``Success(response)`` or ``Failure(error)``.
 
-    ``params`` is a mapping of wire fields or a ``ChatGenerationParams``; both are checked
-    before anything is sent. A streaming request returns ``Success(ChatStream)`` once its first
-    chunk arrived. The per-call options (``timeout``, ``retries``, ``extra_headers``,
-    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; see
-    ``CallOptions``) override the core's settings; ``None`` turns one off. Never raises except
-    on cancellation.
+    ``params`` is a mapping of wire fields (typed as a ``ChatGenerationParamsDict`` from
+    ``openrouter_core.params.chat``, its keys completed by editors) or a
+    ``ChatGenerationParams``; both are checked before anything is sent. A streaming request
+    returns ``Success(ChatStream)`` once its first chunk arrived. The per-call options
+    (``timeout``, ``retries``, ``extra_headers``, ``extra_query``, ``extra_body``,
+    ``first_content_timeout``, ``chunk_gap_timeout``; see ``CallOptions``) override the core's
+    settings; ``None`` turns one off. Never raises except on cancellation.
     """
     from openrouter_core._machinery.attempts import run_sync
     from openrouter_core._machinery.request import prepare
@@ -109,8 +117,10 @@ def chat_send(
 
 
 def chat_stream(
-    core: OpenRouterCore, params: Params, **options: Unpack[CallOptions]
-) -> Result[ChatStream, OpenRouterCoreError]:
+    core: OpenRouterCore,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
+    **options: Unpack[CallOptions],
+) -> Result[_streams.ChatStream, OpenRouterCoreError]:
     """``chat_send`` with ``stream=True``: always ``Success(ChatStream)`` or a Failure."""
     return chat_send(core, params, stream=True, **options)
 
@@ -118,34 +128,34 @@ def chat_stream(
 @overload
 async def chat_send_async(
     core: OpenRouterCore,
-    params: Params,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
     *,
     stream: Literal[True],
     **options: Unpack[CallOptions],
-) -> Result[AsyncChatStream, OpenRouterCoreError]: ...
+) -> Result[_streams.AsyncChatStream, OpenRouterCoreError]: ...
 @overload
 async def chat_send_async(
     core: OpenRouterCore,
-    params: Params,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
     *,
     stream: Literal[False],
     **options: Unpack[CallOptions],
-) -> Result[ChatResponse, OpenRouterCoreError]: ...
+) -> Result[_models.ChatResponse, OpenRouterCoreError]: ...
 @overload
 async def chat_send_async(
     core: OpenRouterCore,
-    params: Params,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
     *,
     stream: bool | None = ...,
     **options: Unpack[CallOptions],
-) -> Result[ChatResponse | AsyncChatStream, OpenRouterCoreError]: ...
+) -> Result[_models.ChatResponse | _streams.AsyncChatStream, OpenRouterCoreError]: ...
 async def chat_send_async(
     core: OpenRouterCore,
-    params: Params,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
     *,
     stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ChatResponse | AsyncChatStream, OpenRouterCoreError]:
+) -> Result[_models.ChatResponse | _streams.AsyncChatStream, OpenRouterCoreError]:
     """The async twin of ``chat_send``; a streaming request gives ``Success(AsyncChatStream)``."""
     from openrouter_core._machinery.attempts import run_async
     from openrouter_core._machinery.request import prepare
@@ -157,9 +167,11 @@ async def chat_send_async(
 
 
 async def chat_stream_async(
-    core: OpenRouterCore, params: Params, **options: Unpack[CallOptions]
-) -> Result[AsyncChatStream, OpenRouterCoreError]:
+    core: OpenRouterCore,
+    params: _models.ChatGenerationParams | _params.ChatGenerationParamsDict | Mapping[str, Any],
+    **options: Unpack[CallOptions],
+) -> Result[_streams.AsyncChatStream, OpenRouterCoreError]:
     """``chat_send_async`` with ``stream=True``."""
-    result: Result[AsyncChatStream, OpenRouterCoreError]
+    result: Result[_streams.AsyncChatStream, OpenRouterCoreError]
     result = await chat_send_async(core, params, stream=True, **options)
     return result

@@ -9,18 +9,23 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.classifications import TaskClassificationResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import classifications as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.classifications")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "classifications_get_task_classifications",
@@ -29,7 +34,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[TaskClassificationResponse]:
+def operation() -> _operation.Operation[_models.TaskClassificationResponse]:
     """The declaration of ``GET /classifications/task`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.classifications import TaskClassificationResponse
@@ -48,7 +53,7 @@ def classifications_get_task_classifications(
     *,
     window: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[TaskClassificationResponse, OpenRouterCoreError]:
+) -> Result[_models.TaskClassificationResponse, OpenRouterCoreError]:
     """Task classification market share.
 
     Returns the market-share breakdown of OpenRouter traffic by task classification (e.g. code
@@ -76,7 +81,7 @@ async def classifications_get_task_classifications_async(
     *,
     window: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[TaskClassificationResponse, OpenRouterCoreError]:
+) -> Result[_models.TaskClassificationResponse, OpenRouterCoreError]:
     """The async twin of ``classifications_get_task_classifications``."""
     from openrouter_core._machinery.call import call_async
 

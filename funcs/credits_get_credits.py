@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.credits import CreditsGetCreditsResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import credits as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.credits")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["credits_get_credits", "credits_get_credits_async"]
 
 
 @functools.cache
-def operation() -> Operation[CreditsGetCreditsResponse]:
+def operation() -> _operation.Operation[_models.CreditsGetCreditsResponse]:
     """The declaration of ``GET /credits`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.credits import CreditsGetCreditsResponse
@@ -43,7 +48,7 @@ def operation() -> Operation[CreditsGetCreditsResponse]:
 def credits_get_credits(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[CreditsGetCreditsResponse, OpenRouterCoreError]:
+) -> Result[_models.CreditsGetCreditsResponse, OpenRouterCoreError]:
     """Get remaining credits.
 
     Get total credits purchased and used for the authenticated user. Management key required.
@@ -59,7 +64,7 @@ def credits_get_credits(
 async def credits_get_credits_async(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[CreditsGetCreditsResponse, OpenRouterCoreError]:
+) -> Result[_models.CreditsGetCreditsResponse, OpenRouterCoreError]:
     """The async twin of ``credits_get_credits``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,20 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import datasets as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.datasets import AppRankingsItem, AppRankingsResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.datasets")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "datasets_get_app_rankings",
@@ -33,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[AppRankingsResponse]:
+def operation() -> _operation.Operation[_models.AppRankingsResponse]:
     """The declaration of ``GET /datasets/app-rankings`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.datasets import AppRankingsResponse
@@ -66,7 +70,7 @@ def datasets_get_app_rankings(
     limit: int | None = None,
     offset: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[AppRankingsResponse, OpenRouterCoreError]:
+) -> Result[_models.AppRankingsResponse, OpenRouterCoreError]:
     """Top apps by token usage.
 
     Returns the top public apps on OpenRouter ranked by token usage inside the requested date
@@ -125,7 +129,7 @@ async def datasets_get_app_rankings_async(
     limit: int | None = None,
     offset: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[AppRankingsResponse, OpenRouterCoreError]:
+) -> Result[_models.AppRankingsResponse, OpenRouterCoreError]:
     """The async twin of ``datasets_get_app_rankings``."""
     from openrouter_core._machinery.call import call_async
 
@@ -156,7 +160,7 @@ def datasets_get_app_rankings_iter(
     end_date: str | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[AppRankingsItem, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.AppRankingsItem, OpenRouterCoreError]]:
     """Every item of ``datasets_get_app_rankings``, page after page, fetched lazily:
     ``Success(item)`` each, then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -188,7 +192,7 @@ def datasets_get_app_rankings_iter_async(
     end_date: str | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[AppRankingsItem, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.AppRankingsItem, OpenRouterCoreError]]:
     """The async twin of ``datasets_get_app_rankings_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.datasets import RankingsDailyResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import datasets as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.datasets")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["datasets_get_rankings_daily", "datasets_get_rankings_daily_async"]
 
 
 @functools.cache
-def operation() -> Operation[RankingsDailyResponse]:
+def operation() -> _operation.Operation[_models.RankingsDailyResponse]:
     """The declaration of ``GET /datasets/rankings-daily`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.datasets import RankingsDailyResponse
@@ -59,7 +64,7 @@ def datasets_get_rankings_daily(
     category: str | None = None,
     language_type: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[RankingsDailyResponse, OpenRouterCoreError]:
+) -> Result[_models.RankingsDailyResponse, OpenRouterCoreError]:
     """Daily token totals for top 50 models.
 
     Returns the top 50 public models per day by total token usage on OpenRouter, plus a single
@@ -123,7 +128,7 @@ async def datasets_get_rankings_daily_async(
     category: str | None = None,
     language_type: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[RankingsDailyResponse, OpenRouterCoreError]:
+) -> Result[_models.RankingsDailyResponse, OpenRouterCoreError]:
     """The async twin of ``datasets_get_rankings_daily``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,20 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import datasets as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.datasets import SessionCostItem, SessionCostResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.datasets")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "datasets_get_session_cost",
@@ -33,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[SessionCostResponse]:
+def operation() -> _operation.Operation[_models.SessionCostResponse]:
     """The declaration of ``GET /datasets/session-cost`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.datasets import SessionCostResponse
@@ -62,7 +66,7 @@ def datasets_get_session_cost(
     limit: int | None = None,
     offset: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[SessionCostResponse, OpenRouterCoreError]:
+) -> Result[_models.SessionCostResponse, OpenRouterCoreError]:
     """Cost per session by harness and model.
 
     Returns weekly refreshed, aggregated cost-per-session cells for the published harnesses.
@@ -106,7 +110,7 @@ async def datasets_get_session_cost_async(
     limit: int | None = None,
     offset: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[SessionCostResponse, OpenRouterCoreError]:
+) -> Result[_models.SessionCostResponse, OpenRouterCoreError]:
     """The async twin of ``datasets_get_session_cost``."""
     from openrouter_core._machinery.call import call_async
 
@@ -133,7 +137,7 @@ def datasets_get_session_cost_iter(
     turn_range: str | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[SessionCostItem, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.SessionCostItem, OpenRouterCoreError]]:
     """Every item of ``datasets_get_session_cost``, page after page, fetched lazily:
     ``Success(item)`` each, then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -156,7 +160,7 @@ def datasets_get_session_cost_iter_async(
     turn_range: str | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[SessionCostItem, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.SessionCostItem, OpenRouterCoreError]]:
     """The async twin of ``datasets_get_session_cost_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

@@ -9,29 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import embeddings as _models
+    from openrouter_core.params import embeddings as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.embeddings import (
-        EmbeddingsGenerateRequest,
-        EmbeddingsGenerateResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.embeddings")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.embeddings")
 
 __all__ = ["embeddings_generate", "embeddings_generate_async"]
 
 
 @functools.cache
-def operation() -> Operation[EmbeddingsGenerateResponse]:
+def operation() -> _operation.Operation[_models.EmbeddingsGenerateResponse]:
     """The declaration of ``POST /embeddings`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.embeddings import (
@@ -50,9 +53,11 @@ def operation() -> Operation[EmbeddingsGenerateResponse]:
 
 def embeddings_generate(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | EmbeddingsGenerateRequest,
+    params: _models.EmbeddingsGenerateRequest
+    | _params.EmbeddingsGenerateRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[EmbeddingsGenerateResponse, OpenRouterCoreError]:
+) -> Result[_models.EmbeddingsGenerateResponse, OpenRouterCoreError]:
     """Submit an embedding request.
 
     Submits an embedding request to the embeddings router
@@ -64,9 +69,11 @@ def embeddings_generate(
 
 async def embeddings_generate_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | EmbeddingsGenerateRequest,
+    params: _models.EmbeddingsGenerateRequest
+    | _params.EmbeddingsGenerateRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[EmbeddingsGenerateResponse, OpenRouterCoreError]:
+) -> Result[_models.EmbeddingsGenerateResponse, OpenRouterCoreError]:
     """The async twin of ``embeddings_generate``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,20 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared as _models_shared
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models._shared import Model, ModelsListResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models_shared = lazy_module("openrouter_core.models._shared")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "embeddings_list_models",
@@ -33,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[ModelsListResponse]:
+def operation() -> _operation.Operation[_models_shared.ModelsListResponse]:
     """The declaration of ``GET /embeddings/models`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models._shared import ModelsListResponse
@@ -56,7 +60,7 @@ def embeddings_list_models(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.ModelsListResponse, OpenRouterCoreError]:
     """List all embeddings models.
 
     Returns a list of all available embeddings models and their properties
@@ -76,7 +80,7 @@ async def embeddings_list_models_async(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.ModelsListResponse, OpenRouterCoreError]:
     """The async twin of ``embeddings_list_models``."""
     from openrouter_core._machinery.call import call_async
 
@@ -88,7 +92,7 @@ def embeddings_list_models_iter(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[Model, OpenRouterCoreError]]:
+) -> Iterator[Result[_models_shared.Model, OpenRouterCoreError]]:
     """Every item of ``embeddings_list_models``, page after page, fetched lazily: ``Success(item)``
     each, then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -102,7 +106,7 @@ def embeddings_list_models_iter_async(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[Model, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models_shared.Model, OpenRouterCoreError]]:
     """The async twin of ``embeddings_list_models_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

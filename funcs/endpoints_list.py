@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.endpoints import EndpointsListResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import endpoints as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.endpoints")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["endpoints_list", "endpoints_list_async"]
 
 
 @functools.cache
-def operation() -> Operation[EndpointsListResponse]:
+def operation() -> _operation.Operation[_models.EndpointsListResponse]:
     """The declaration of ``GET /models/{author}/{slug}/endpoints`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.endpoints import EndpointsListResponse
@@ -49,7 +54,7 @@ def endpoints_list(
     author: str,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[EndpointsListResponse, OpenRouterCoreError]:
+) -> Result[_models.EndpointsListResponse, OpenRouterCoreError]:
     """List all endpoints for a model.
 
     Parameters:
@@ -67,7 +72,7 @@ async def endpoints_list_async(
     author: str,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[EndpointsListResponse, OpenRouterCoreError]:
+) -> Result[_models.EndpointsListResponse, OpenRouterCoreError]:
     """The async twin of ``endpoints_list``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.endpoints import EndpointsListZdrEndpointsResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import endpoints as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.endpoints")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["endpoints_list_zdr_endpoints", "endpoints_list_zdr_endpoints_async"]
 
 
 @functools.cache
-def operation() -> Operation[EndpointsListZdrEndpointsResponse]:
+def operation() -> _operation.Operation[_models.EndpointsListZdrEndpointsResponse]:
     """The declaration of ``GET /endpoints/zdr`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.endpoints import EndpointsListZdrEndpointsResponse
@@ -42,7 +47,7 @@ def operation() -> Operation[EndpointsListZdrEndpointsResponse]:
 def endpoints_list_zdr_endpoints(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[EndpointsListZdrEndpointsResponse, OpenRouterCoreError]:
+) -> Result[_models.EndpointsListZdrEndpointsResponse, OpenRouterCoreError]:
     """Preview the impact of ZDR on the available endpoints."""
     from openrouter_core._machinery.call import call
 
@@ -52,7 +57,7 @@ def endpoints_list_zdr_endpoints(
 async def endpoints_list_zdr_endpoints_async(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[EndpointsListZdrEndpointsResponse, OpenRouterCoreError]:
+) -> Result[_models.EndpointsListZdrEndpointsResponse, OpenRouterCoreError]:
     """The async twin of ``endpoints_list_zdr_endpoints``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,26 +9,30 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import files as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.files import OpenRouterFile, OpenRouterFileList
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.files")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["files_list", "files_list_async", "files_list_iter", "files_list_iter_async"]
 
 
 @functools.cache
-def operation() -> Operation[OpenRouterFileList]:
+def operation() -> _operation.Operation[_models.OpenRouterFileList]:
     """The declaration of ``GET /files`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.files import OpenRouterFileList
@@ -63,7 +67,7 @@ def files_list(
     before_id: str | None = None,
     order: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenRouterFileList, OpenRouterCoreError]:
+) -> Result[_models.OpenRouterFileList, OpenRouterCoreError]:
     """List files.
 
     Lists files belonging to the workspace of the authenticating API key.
@@ -110,7 +114,7 @@ async def files_list_async(
     before_id: str | None = None,
     order: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenRouterFileList, OpenRouterCoreError]:
+) -> Result[_models.OpenRouterFileList, OpenRouterCoreError]:
     """The async twin of ``files_list``."""
     from openrouter_core._machinery.call import call_async
 
@@ -143,7 +147,7 @@ def files_list_iter(
     before_id: str | None = None,
     order: str | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[OpenRouterFile, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.OpenRouterFile, OpenRouterCoreError]]:
     """Every item of ``files_list``, page after page, fetched lazily: ``Success(item)`` each, then
     one ``Failure`` if a page fails (and nothing after it).
     """
@@ -177,7 +181,7 @@ def files_list_iter_async(
     before_id: str | None = None,
     order: str | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[OpenRouterFile, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.OpenRouterFile, OpenRouterCoreError]]:
     """The async twin of ``files_list_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.files import OpenRouterFile
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import files as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.files")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["files_retrieve", "files_retrieve_async"]
 
 
 @functools.cache
-def operation() -> Operation[OpenRouterFile]:
+def operation() -> _operation.Operation[_models.OpenRouterFile]:
     """The declaration of ``GET /files/{file_id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.files import OpenRouterFile
@@ -51,7 +56,7 @@ def files_retrieve(
     workspace_id: str | None = None,
     provider: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenRouterFile, OpenRouterCoreError]:
+) -> Result[_models.OpenRouterFile, OpenRouterCoreError]:
     """Get file metadata.
 
     Retrieves metadata for a single file owned by the requesting workspace.
@@ -78,7 +83,7 @@ async def files_retrieve_async(
     workspace_id: str | None = None,
     provider: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenRouterFile, OpenRouterCoreError]:
+) -> Result[_models.OpenRouterFile, OpenRouterCoreError]:
     """The async twin of ``files_retrieve``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,26 +9,30 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import files as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.files import OpenRouterFile
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.files")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["files_upload", "files_upload_async"]
 
 
 @functools.cache
-def operation() -> Operation[OpenRouterFile]:
+def operation() -> _operation.Operation[_models.OpenRouterFile]:
     """The declaration of ``POST /files`` (built on first use)."""
     from openrouter_core._machinery.operation import Form, Operation, Param
     from openrouter_core.models.files import OpenRouterFile
@@ -57,7 +61,7 @@ def files_upload(
     workspace_id: str | None = None,
     provider: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenRouterFile, OpenRouterCoreError]:
+) -> Result[_models.OpenRouterFile, OpenRouterCoreError]:
     """Upload a file.
 
     Uploads a file to be referenced in future API calls. The file is stored under the workspace of
@@ -88,7 +92,7 @@ async def files_upload_async(
     workspace_id: str | None = None,
     provider: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenRouterFile, OpenRouterCoreError]:
+) -> Result[_models.OpenRouterFile, OpenRouterCoreError]:
     """The async twin of ``files_upload``."""
     from openrouter_core._machinery.call import call_async
 

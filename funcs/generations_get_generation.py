@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.generations import GenerationResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import generations as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.generations")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["generations_get_generation", "generations_get_generation_async"]
 
 
 @functools.cache
-def operation() -> Operation[GenerationResponse]:
+def operation() -> _operation.Operation[_models.GenerationResponse]:
     """The declaration of ``GET /generation`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.generations import GenerationResponse
@@ -47,7 +52,7 @@ def generations_get_generation(
     id: str,
     retry_not_found_for: float | None = 10.0,
     **options: Unpack[CallOptions],
-) -> Result[GenerationResponse, OpenRouterCoreError]:
+) -> Result[_models.GenerationResponse, OpenRouterCoreError]:
     """Get request & usage metadata for a generation.
 
     OpenRouter answers 404 for a short while after a generation ends, so a 404 is retried for up to
@@ -69,7 +74,7 @@ async def generations_get_generation_async(
     id: str,
     retry_not_found_for: float | None = 10.0,
     **options: Unpack[CallOptions],
-) -> Result[GenerationResponse, OpenRouterCoreError]:
+) -> Result[_models.GenerationResponse, OpenRouterCoreError]:
     """The async twin of ``generations_get_generation``."""
     from openrouter_core._machinery.call import call_async
 

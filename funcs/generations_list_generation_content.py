@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.generations import GenerationContentResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import generations as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.generations")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["generations_list_generation_content", "generations_list_generation_content_async"]
 
 
 @functools.cache
-def operation() -> Operation[GenerationContentResponse]:
+def operation() -> _operation.Operation[_models.GenerationContentResponse]:
     """The declaration of ``GET /generation/content`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.generations import GenerationContentResponse
@@ -45,7 +50,7 @@ def generations_list_generation_content(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GenerationContentResponse, OpenRouterCoreError]:
+) -> Result[_models.GenerationContentResponse, OpenRouterCoreError]:
     """Get stored prompt, completion, and error content for a generation.
 
     Parameters:
@@ -61,7 +66,7 @@ async def generations_list_generation_content_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GenerationContentResponse, OpenRouterCoreError]:
+) -> Result[_models.GenerationContentResponse, OpenRouterCoreError]:
     """The async twin of ``generations_list_generation_content``."""
     from openrouter_core._machinery.call import call_async
 

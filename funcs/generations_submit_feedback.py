@@ -9,29 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import generations as _models
+    from openrouter_core.params import generations as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.generations import (
-        SubmitGenerationFeedbackRequest,
-        SubmitGenerationFeedbackResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.generations")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.generations")
 
 __all__ = ["generations_submit_feedback", "generations_submit_feedback_async"]
 
 
 @functools.cache
-def operation() -> Operation[SubmitGenerationFeedbackResponse]:
+def operation() -> _operation.Operation[_models.SubmitGenerationFeedbackResponse]:
     """The declaration of ``POST /generation/feedback`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.generations import (
@@ -51,9 +54,11 @@ def operation() -> Operation[SubmitGenerationFeedbackResponse]:
 
 def generations_submit_feedback(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | SubmitGenerationFeedbackRequest,
+    params: _models.SubmitGenerationFeedbackRequest
+    | _params.SubmitGenerationFeedbackRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[SubmitGenerationFeedbackResponse, OpenRouterCoreError]:
+) -> Result[_models.SubmitGenerationFeedbackResponse, OpenRouterCoreError]:
     """Submit feedback for a generation.
 
     Submit structured feedback on a generation the authenticated user made. Management key required.
@@ -68,9 +73,11 @@ def generations_submit_feedback(
 
 async def generations_submit_feedback_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | SubmitGenerationFeedbackRequest,
+    params: _models.SubmitGenerationFeedbackRequest
+    | _params.SubmitGenerationFeedbackRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[SubmitGenerationFeedbackResponse, OpenRouterCoreError]:
+) -> Result[_models.SubmitGenerationFeedbackResponse, OpenRouterCoreError]:
     """The async twin of ``generations_submit_feedback``."""
     from openrouter_core._machinery.call import call_async
 

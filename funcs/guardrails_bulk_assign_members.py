@@ -9,54 +9,56 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import guardrails as _models
+    from openrouter_core.params import guardrails as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.guardrails import (
-        BulkAssignMembersRequest,
-        BulkAssignMembersResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.guardrails")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.guardrails")
 
 __all__ = ["guardrails_bulk_assign_members", "guardrails_bulk_assign_members_async"]
 
 
 @functools.cache
-def operation() -> Operation[BulkAssignMembersResponse]:
+def operation() -> _operation.Operation[_models.BulkAssignResponse]:
     """The declaration of ``POST /guardrails/{id}/assignments/members`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.guardrails import (
-        BulkAssignMembersRequest,
-        BulkAssignMembersResponse,
-    )
+    from openrouter_core.models.guardrails import BulkAssignResponse, GuardrailMembersRequest
 
     return Operation(
         name="guardrails_bulk_assign_members",
         method="POST",
         path="/guardrails/{id}/assignments/members",
         path_params=(Param("id", "id", required=True),),
-        body=BulkAssignMembersRequest,
-        read=BulkAssignMembersResponse.from_dict,
+        body=GuardrailMembersRequest,
+        read=BulkAssignResponse.from_dict,
         management_key=True,
     )
 
 
 def guardrails_bulk_assign_members(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkAssignMembersRequest,
+    params: _models.GuardrailMembersRequest
+    | _params.GuardrailMembersRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkAssignMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkAssignResponse, OpenRouterCoreError]:
     """Bulk assign members to a guardrail.
 
     Assign multiple organization members to a specific guardrail. Management key required.
@@ -74,11 +76,13 @@ def guardrails_bulk_assign_members(
 
 async def guardrails_bulk_assign_members_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkAssignMembersRequest,
+    params: _models.GuardrailMembersRequest
+    | _params.GuardrailMembersRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkAssignMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkAssignResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_bulk_assign_members``."""
     from openrouter_core._machinery.call import call_async
 

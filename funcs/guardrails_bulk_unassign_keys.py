@@ -9,48 +9,54 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import guardrails as _models
+    from openrouter_core.params import guardrails as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.guardrails import BulkUnassignKeysRequest, BulkUnassignKeysResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.guardrails")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.guardrails")
 
 __all__ = ["guardrails_bulk_unassign_keys", "guardrails_bulk_unassign_keys_async"]
 
 
 @functools.cache
-def operation() -> Operation[BulkUnassignKeysResponse]:
+def operation() -> _operation.Operation[_models.BulkUnassignResponse]:
     """The declaration of ``POST /guardrails/{id}/assignments/keys/remove`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.guardrails import BulkUnassignKeysRequest, BulkUnassignKeysResponse
+    from openrouter_core.models.guardrails import BulkUnassignResponse, GuardrailKeysRequest
 
     return Operation(
         name="guardrails_bulk_unassign_keys",
         method="POST",
         path="/guardrails/{id}/assignments/keys/remove",
         path_params=(Param("id", "id", required=True),),
-        body=BulkUnassignKeysRequest,
-        read=BulkUnassignKeysResponse.from_dict,
+        body=GuardrailKeysRequest,
+        read=BulkUnassignResponse.from_dict,
         management_key=True,
     )
 
 
 def guardrails_bulk_unassign_keys(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkUnassignKeysRequest,
+    params: _models.GuardrailKeysRequest | _params.GuardrailKeysRequestDict | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkUnassignKeysResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkUnassignResponse, OpenRouterCoreError]:
     """Bulk unassign keys from a guardrail.
 
     Unassign multiple API keys from a specific guardrail. Management key required.
@@ -68,11 +74,11 @@ def guardrails_bulk_unassign_keys(
 
 async def guardrails_bulk_unassign_keys_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkUnassignKeysRequest,
+    params: _models.GuardrailKeysRequest | _params.GuardrailKeysRequestDict | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkUnassignKeysResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkUnassignResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_bulk_unassign_keys``."""
     from openrouter_core._machinery.call import call_async
 

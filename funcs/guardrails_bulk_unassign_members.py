@@ -9,56 +9,58 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import guardrails as _models
+    from openrouter_core.params import guardrails as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.guardrails import (
-        BulkUnassignMembersRequest,
-        BulkUnassignMembersResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.guardrails")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.guardrails")
 
 __all__ = ["guardrails_bulk_unassign_members", "guardrails_bulk_unassign_members_async"]
 
 
 @functools.cache
-def operation() -> Operation[BulkUnassignMembersResponse]:
+def operation() -> _operation.Operation[_models.BulkUnassignResponse]:
     """The declaration of ``POST /guardrails/{id}/assignments/members/remove`` (built
     on first use).
     """
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.guardrails import (
-        BulkUnassignMembersRequest,
-        BulkUnassignMembersResponse,
-    )
+    from openrouter_core.models.guardrails import BulkUnassignResponse, GuardrailMembersRequest
 
     return Operation(
         name="guardrails_bulk_unassign_members",
         method="POST",
         path="/guardrails/{id}/assignments/members/remove",
         path_params=(Param("id", "id", required=True),),
-        body=BulkUnassignMembersRequest,
-        read=BulkUnassignMembersResponse.from_dict,
+        body=GuardrailMembersRequest,
+        read=BulkUnassignResponse.from_dict,
         management_key=True,
     )
 
 
 def guardrails_bulk_unassign_members(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkUnassignMembersRequest,
+    params: _models.GuardrailMembersRequest
+    | _params.GuardrailMembersRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkUnassignMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkUnassignResponse, OpenRouterCoreError]:
     """Bulk unassign members from a guardrail.
 
     Unassign multiple organization members from a specific guardrail. Management key required.
@@ -76,11 +78,13 @@ def guardrails_bulk_unassign_members(
 
 async def guardrails_bulk_unassign_members_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkUnassignMembersRequest,
+    params: _models.GuardrailMembersRequest
+    | _params.GuardrailMembersRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkUnassignMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkUnassignResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_bulk_unassign_members``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,45 +9,51 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import guardrails as _models
+    from openrouter_core.params import guardrails as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.guardrails import CreateGuardrailRequest, CreateGuardrailResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.guardrails")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.guardrails")
 
 __all__ = ["guardrails_create", "guardrails_create_async"]
 
 
 @functools.cache
-def operation() -> Operation[CreateGuardrailResponse]:
+def operation() -> _operation.Operation[_models.GuardrailResponse]:
     """The declaration of ``POST /guardrails`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
-    from openrouter_core.models.guardrails import CreateGuardrailRequest, CreateGuardrailResponse
+    from openrouter_core.models.guardrails import CreateGuardrailRequest, GuardrailResponse
 
     return Operation(
         name="guardrails_create",
         method="POST",
         path="/guardrails",
         body=CreateGuardrailRequest,
-        read=CreateGuardrailResponse.from_dict,
+        read=GuardrailResponse.from_dict,
         management_key=True,
     )
 
 
 def guardrails_create(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateGuardrailRequest,
+    params: _models.CreateGuardrailRequest | _params.CreateGuardrailRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateGuardrailResponse, OpenRouterCoreError]:
+) -> Result[_models.GuardrailResponse, OpenRouterCoreError]:
     """Create a guardrail.
 
     Create a new guardrail for the authenticated user. A newly created guardrail enforces nothing
@@ -65,9 +71,9 @@ def guardrails_create(
 
 async def guardrails_create_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateGuardrailRequest,
+    params: _models.CreateGuardrailRequest | _params.CreateGuardrailRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateGuardrailResponse, OpenRouterCoreError]:
+) -> Result[_models.GuardrailResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_create``."""
     from openrouter_core._machinery.call import call_async
 

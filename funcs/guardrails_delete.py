@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.guardrails import DeleteGuardrailResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared as _models_shared
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models_shared = lazy_module("openrouter_core.models._shared")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["guardrails_delete", "guardrails_delete_async"]
 
 
 @functools.cache
-def operation() -> Operation[DeleteGuardrailResponse]:
+def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
     """The declaration of ``DELETE /guardrails/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.guardrails import DeleteGuardrailResponse
+    from openrouter_core.models._shared import DeleteResponse
 
     return Operation(
         name="guardrails_delete",
         method="DELETE",
         path="/guardrails/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=DeleteGuardrailResponse.from_dict,
+        read=DeleteResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def guardrails_delete(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteGuardrailResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """Delete a guardrail.
 
     Delete an existing guardrail. Management key required.
@@ -67,7 +72,7 @@ async def guardrails_delete_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteGuardrailResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_delete``."""
     from openrouter_core._machinery.call import call_async
 

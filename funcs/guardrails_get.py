@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.guardrails import GetGuardrailResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import guardrails as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.guardrails")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["guardrails_get", "guardrails_get_async"]
 
 
 @functools.cache
-def operation() -> Operation[GetGuardrailResponse]:
+def operation() -> _operation.Operation[_models.GuardrailResponse]:
     """The declaration of ``GET /guardrails/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.guardrails import GetGuardrailResponse
+    from openrouter_core.models.guardrails import GuardrailResponse
 
     return Operation(
         name="guardrails_get",
         method="GET",
         path="/guardrails/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=GetGuardrailResponse.from_dict,
+        read=GuardrailResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def guardrails_get(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetGuardrailResponse, OpenRouterCoreError]:
+) -> Result[_models.GuardrailResponse, OpenRouterCoreError]:
     """Get a guardrail.
 
     Get a single guardrail by ID. Management key required.
@@ -67,7 +72,7 @@ async def guardrails_get_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetGuardrailResponse, OpenRouterCoreError]:
+) -> Result[_models.GuardrailResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_get``."""
     from openrouter_core._machinery.call import call_async
 

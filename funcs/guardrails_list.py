@@ -9,20 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import guardrails as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.guardrails import Guardrail, ListGuardrailsResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.guardrails")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "guardrails_list",
@@ -33,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[ListGuardrailsResponse]:
+def operation() -> _operation.Operation[_models.ListGuardrailsResponse]:
     """The declaration of ``GET /guardrails`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.guardrails import ListGuardrailsResponse
@@ -59,7 +63,7 @@ def guardrails_list(
     limit: int | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListGuardrailsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListGuardrailsResponse, OpenRouterCoreError]:
     """List guardrails.
 
     List all guardrails for the authenticated user. Management key required.
@@ -90,7 +94,7 @@ async def guardrails_list_async(
     limit: int | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListGuardrailsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListGuardrailsResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_list``."""
     from openrouter_core._machinery.call import call_async
 
@@ -109,7 +113,7 @@ def guardrails_list_iter(
     limit: int | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[Guardrail, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.Guardrail, OpenRouterCoreError]]:
     """Every item of ``guardrails_list``, page after page, fetched lazily: ``Success(item)`` each,
     then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -126,7 +130,7 @@ def guardrails_list_iter_async(
     limit: int | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[Guardrail, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.Guardrail, OpenRouterCoreError]]:
     """The async twin of ``guardrails_list_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

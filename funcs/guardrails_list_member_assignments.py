@@ -9,20 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import guardrails as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.guardrails import ListMemberAssignmentsResponse, MemberAssignment
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.guardrails")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "guardrails_list_member_assignments",
@@ -33,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[ListMemberAssignmentsResponse]:
+def operation() -> _operation.Operation[_models.ListMemberAssignmentsResponse]:
     """The declaration of ``GET /guardrails/assignments/members`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.guardrails import ListMemberAssignmentsResponse
@@ -57,7 +61,7 @@ def guardrails_list_member_assignments(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListMemberAssignmentsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListMemberAssignmentsResponse, OpenRouterCoreError]:
     """List all member assignments.
 
     List all organization member guardrail assignments for the authenticated user. Management key
@@ -81,7 +85,7 @@ async def guardrails_list_member_assignments_async(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListMemberAssignmentsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListMemberAssignmentsResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_list_member_assignments``."""
     from openrouter_core._machinery.call import call_async
 
@@ -93,7 +97,7 @@ def guardrails_list_member_assignments_iter(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[MemberAssignment, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.MemberAssignment, OpenRouterCoreError]]:
     """Every item of ``guardrails_list_member_assignments``, page after page, fetched lazily:
     ``Success(item)`` each, then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -107,7 +111,7 @@ def guardrails_list_member_assignments_iter_async(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[MemberAssignment, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.MemberAssignment, OpenRouterCoreError]]:
     """The async twin of ``guardrails_list_member_assignments_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

@@ -9,29 +9,35 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import guardrails as _models
+    from openrouter_core.params import guardrails as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.guardrails import UpdateGuardrailRequest, UpdateGuardrailResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.guardrails")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.guardrails")
 
 __all__ = ["guardrails_update", "guardrails_update_async"]
 
 
 @functools.cache
-def operation() -> Operation[UpdateGuardrailResponse]:
+def operation() -> _operation.Operation[_models.GuardrailResponse]:
     """The declaration of ``PATCH /guardrails/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.guardrails import UpdateGuardrailRequest, UpdateGuardrailResponse
+    from openrouter_core.models.guardrails import GuardrailResponse, UpdateGuardrailRequest
 
     return Operation(
         name="guardrails_update",
@@ -39,18 +45,18 @@ def operation() -> Operation[UpdateGuardrailResponse]:
         path="/guardrails/{id}",
         path_params=(Param("id", "id", required=True),),
         body=UpdateGuardrailRequest,
-        read=UpdateGuardrailResponse.from_dict,
+        read=GuardrailResponse.from_dict,
         management_key=True,
     )
 
 
 def guardrails_update(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateGuardrailRequest,
+    params: _models.UpdateGuardrailRequest | _params.UpdateGuardrailRequestDict | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateGuardrailResponse, OpenRouterCoreError]:
+) -> Result[_models.GuardrailResponse, OpenRouterCoreError]:
     """Update a guardrail.
 
     Update an existing guardrail, or materialize an unconfigured workspace default guardrail.
@@ -70,11 +76,11 @@ def guardrails_update(
 
 async def guardrails_update_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateGuardrailRequest,
+    params: _models.UpdateGuardrailRequest | _params.UpdateGuardrailRequestDict | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateGuardrailResponse, OpenRouterCoreError]:
+) -> Result[_models.GuardrailResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_update``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,27 +9,34 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.images import stream as _streams
+    from openrouter_core.models import images as _models
+    from openrouter_core.params import images as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation, StreamSpec
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.images.stream import AsyncImageStream, ImageStream
-    from openrouter_core.models.images import ImageGenerationRequest, ImageGenerationResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.images")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.images")
+    _streams = lazy_module("openrouter_core.images.stream")
 
 __all__ = ["images_generate", "images_generate_async"]
 
 
 @functools.cache
-def operation() -> Operation[ImageGenerationResponse]:
+def operation() -> _operation.Operation[_models.ImageGenerationResponse]:
     """The declaration of ``POST /images`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, lazy_stream
     from openrouter_core.models.images import ImageGenerationRequest, ImageGenerationResponse
@@ -44,7 +51,7 @@ def operation() -> Operation[ImageGenerationResponse]:
     )
 
 
-def _stream() -> StreamSpec[Any, ImageGenerationResponse]:
+def _stream() -> _operation.StreamSpec[Any, _models.ImageGenerationResponse]:
     from openrouter_core.images.stream import STREAM
 
     return STREAM
@@ -53,36 +60,36 @@ def _stream() -> StreamSpec[Any, ImageGenerationResponse]:
 @overload
 def images_generate(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ImageGenerationRequest,
+    params: _models.ImageGenerationRequest | _params.ImageGenerationRequestDict | Mapping[str, Any],
     *,
     stream: Literal[True],
     **options: Unpack[CallOptions],
-) -> Result[ImageStream, OpenRouterCoreError]: ...
+) -> Result[_streams.ImageStream, OpenRouterCoreError]: ...
 @overload
 def images_generate(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ImageGenerationRequest,
+    params: _models.ImageGenerationRequest | _params.ImageGenerationRequestDict | Mapping[str, Any],
     *,
     stream: Literal[False],
     **options: Unpack[CallOptions],
-) -> Result[ImageGenerationResponse, OpenRouterCoreError]: ...
+) -> Result[_models.ImageGenerationResponse, OpenRouterCoreError]: ...
 @overload
 def images_generate(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ImageGenerationRequest,
+    params: _models.ImageGenerationRequest | _params.ImageGenerationRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = ...,
     **options: Unpack[CallOptions],
-) -> Result[ImageGenerationResponse | ImageStream, OpenRouterCoreError]: ...
+) -> Result[_models.ImageGenerationResponse | _streams.ImageStream, OpenRouterCoreError]: ...
 
 
 def images_generate(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ImageGenerationRequest,
+    params: _models.ImageGenerationRequest | _params.ImageGenerationRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ImageGenerationResponse | ImageStream, OpenRouterCoreError]:
+) -> Result[_models.ImageGenerationResponse | _streams.ImageStream, OpenRouterCoreError]:
     """Generate an image.
 
     Generates an image from a text prompt via the image generation router
@@ -95,36 +102,36 @@ def images_generate(
 @overload
 async def images_generate_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ImageGenerationRequest,
+    params: _models.ImageGenerationRequest | _params.ImageGenerationRequestDict | Mapping[str, Any],
     *,
     stream: Literal[True],
     **options: Unpack[CallOptions],
-) -> Result[AsyncImageStream, OpenRouterCoreError]: ...
+) -> Result[_streams.AsyncImageStream, OpenRouterCoreError]: ...
 @overload
 async def images_generate_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ImageGenerationRequest,
+    params: _models.ImageGenerationRequest | _params.ImageGenerationRequestDict | Mapping[str, Any],
     *,
     stream: Literal[False],
     **options: Unpack[CallOptions],
-) -> Result[ImageGenerationResponse, OpenRouterCoreError]: ...
+) -> Result[_models.ImageGenerationResponse, OpenRouterCoreError]: ...
 @overload
 async def images_generate_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ImageGenerationRequest,
+    params: _models.ImageGenerationRequest | _params.ImageGenerationRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = ...,
     **options: Unpack[CallOptions],
-) -> Result[ImageGenerationResponse | AsyncImageStream, OpenRouterCoreError]: ...
+) -> Result[_models.ImageGenerationResponse | _streams.AsyncImageStream, OpenRouterCoreError]: ...
 
 
 async def images_generate_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ImageGenerationRequest,
+    params: _models.ImageGenerationRequest | _params.ImageGenerationRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ImageGenerationResponse | AsyncImageStream, OpenRouterCoreError]:
+) -> Result[_models.ImageGenerationResponse | _streams.AsyncImageStream, OpenRouterCoreError]:
     """The async twin of ``images_generate``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.images import ImageModelEndpointsResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import images as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.images")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["images_list_model_endpoints", "images_list_model_endpoints_async"]
 
 
 @functools.cache
-def operation() -> Operation[ImageModelEndpointsResponse]:
+def operation() -> _operation.Operation[_models.ImageModelEndpointsResponse]:
     """The declaration of ``GET /images/models/{author}/{slug}/endpoints`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.images import ImageModelEndpointsResponse
@@ -49,7 +54,7 @@ def images_list_model_endpoints(
     author: str,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[ImageModelEndpointsResponse, OpenRouterCoreError]:
+) -> Result[_models.ImageModelEndpointsResponse, OpenRouterCoreError]:
     """List endpoints for an image model.
 
     Returns the full per-endpoint records for an image model: each endpoint's definitive supported
@@ -70,7 +75,7 @@ async def images_list_model_endpoints_async(
     author: str,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[ImageModelEndpointsResponse, OpenRouterCoreError]:
+) -> Result[_models.ImageModelEndpointsResponse, OpenRouterCoreError]:
     """The async twin of ``images_list_model_endpoints``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.images import ImageModelsListResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import images as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.images")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["images_list_models", "images_list_models_async"]
 
 
 @functools.cache
-def operation() -> Operation[ImageModelsListResponse]:
+def operation() -> _operation.Operation[_models.ImageModelsListResponse]:
     """The declaration of ``GET /images/models`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.images import ImageModelsListResponse
@@ -42,7 +47,7 @@ def operation() -> Operation[ImageModelsListResponse]:
 def images_list_models(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[ImageModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models.ImageModelsListResponse, OpenRouterCoreError]:
     """List image generation models.
 
     Lists every image generation model with its top-level supported-parameter superset and a URL to
@@ -56,7 +61,7 @@ def images_list_models(
 async def images_list_models_async(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[ImageModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models.ImageModelsListResponse, OpenRouterCoreError]:
     """The async twin of ``images_list_models``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.models import ModelsCountResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import models as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.models")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["models_count", "models_count_async"]
 
 
 @functools.cache
-def operation() -> Operation[ModelsCountResponse]:
+def operation() -> _operation.Operation[_models.ModelsCountResponse]:
     """The declaration of ``GET /models/count`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.models import ModelsCountResponse
@@ -45,7 +50,7 @@ def models_count(
     *,
     output_modalities: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ModelsCountResponse, OpenRouterCoreError]:
+) -> Result[_models.ModelsCountResponse, OpenRouterCoreError]:
     """Get total count of available models.
 
     Parameters:
@@ -61,7 +66,7 @@ async def models_count_async(
     *,
     output_modalities: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ModelsCountResponse, OpenRouterCoreError]:
+) -> Result[_models.ModelsCountResponse, OpenRouterCoreError]:
     """The async twin of ``models_count``."""
     from openrouter_core._machinery.call import call_async
 

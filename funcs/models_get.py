@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.models import ModelResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import models as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.models")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["models_get", "models_get_async"]
 
 
 @functools.cache
-def operation() -> Operation[ModelResponse]:
+def operation() -> _operation.Operation[_models.ModelResponse]:
     """The declaration of ``GET /model/{author}/{slug}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.models import ModelResponse
@@ -49,7 +54,7 @@ def models_get(
     author: str,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[ModelResponse, OpenRouterCoreError]:
+) -> Result[_models.ModelResponse, OpenRouterCoreError]:
     """Get a model by its slug.
 
     Returns full details for a single model identified by its author and slug (e.g. openai/gpt-4).
@@ -70,7 +75,7 @@ async def models_get_async(
     author: str,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[ModelResponse, OpenRouterCoreError]:
+) -> Result[_models.ModelResponse, OpenRouterCoreError]:
     """The async twin of ``models_get``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,26 +9,30 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared as _models_shared
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models._shared import Model, ModelsListResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models_shared = lazy_module("openrouter_core.models._shared")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["models_list", "models_list_async", "models_list_iter", "models_list_iter_async"]
 
 
 @functools.cache
-def operation() -> Operation[ModelsListResponse]:
+def operation() -> _operation.Operation[_models_shared.ModelsListResponse]:
     """The declaration of ``GET /models`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models._shared import ModelsListResponse
@@ -105,7 +109,7 @@ def models_list(
     min_tool_success_rate: float | None = None,
     max_tool_success_rate: float | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.ModelsListResponse, OpenRouterCoreError]:
     """List all models and their properties.
 
     Parameters:
@@ -213,7 +217,7 @@ async def models_list_async(
     min_tool_success_rate: float | None = None,
     max_tool_success_rate: float | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.ModelsListResponse, OpenRouterCoreError]:
     """The async twin of ``models_list``."""
     from openrouter_core._machinery.call import call_async
 
@@ -288,7 +292,7 @@ def models_list_iter(
     min_tool_success_rate: float | None = None,
     max_tool_success_rate: float | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[Model, OpenRouterCoreError]]:
+) -> Iterator[Result[_models_shared.Model, OpenRouterCoreError]]:
     """Every item of ``models_list``, page after page, fetched lazily: ``Success(item)`` each, then
     one ``Failure`` if a page fails (and nothing after it).
     """
@@ -364,7 +368,7 @@ def models_list_iter_async(
     min_tool_success_rate: float | None = None,
     max_tool_success_rate: float | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[Model, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models_shared.Model, OpenRouterCoreError]]:
     """The async twin of ``models_list_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

@@ -9,29 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import o_auth as _models
+    from openrouter_core.params import o_auth as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.o_auth import (
-        OAuthCreateAuthCodeRequest,
-        OAuthCreateAuthCodeResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.o_auth")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.o_auth")
 
 __all__ = ["o_auth_create_auth_code", "o_auth_create_auth_code_async"]
 
 
 @functools.cache
-def operation() -> Operation[OAuthCreateAuthCodeResponse]:
+def operation() -> _operation.Operation[_models.OAuthCreateAuthCodeResponse]:
     """The declaration of ``POST /auth/keys/code`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.o_auth import (
@@ -50,9 +53,11 @@ def operation() -> Operation[OAuthCreateAuthCodeResponse]:
 
 def o_auth_create_auth_code(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | OAuthCreateAuthCodeRequest,
+    params: _models.OAuthCreateAuthCodeRequest
+    | _params.OAuthCreateAuthCodeRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[OAuthCreateAuthCodeResponse, OpenRouterCoreError]:
+) -> Result[_models.OAuthCreateAuthCodeResponse, OpenRouterCoreError]:
     """Create authorization code.
 
     Create an authorization code for the PKCE flow to generate a user-controlled API key
@@ -64,9 +69,11 @@ def o_auth_create_auth_code(
 
 async def o_auth_create_auth_code_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | OAuthCreateAuthCodeRequest,
+    params: _models.OAuthCreateAuthCodeRequest
+    | _params.OAuthCreateAuthCodeRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[OAuthCreateAuthCodeResponse, OpenRouterCoreError]:
+) -> Result[_models.OAuthCreateAuthCodeResponse, OpenRouterCoreError]:
     """The async twin of ``o_auth_create_auth_code``."""
     from openrouter_core._machinery.call import call_async
 

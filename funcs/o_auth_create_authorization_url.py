@@ -8,15 +8,13 @@ for a key with ``o_auth_exchange_auth_code_for_api_key``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import urlencode, urlsplit
 
 from returns.result import Failure, Result, Success
 
+from openrouter_core.core import OpenRouterCore
 from openrouter_core.errors import InvalidRequestError
-
-if TYPE_CHECKING:
-    from openrouter_core.core import OpenRouterCore
 
 __all__ = ["o_auth_create_authorization_url"]
 

@@ -9,29 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import o_auth as _models
+    from openrouter_core.params import o_auth as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.o_auth import (
-        OAuthExchangeAuthCodeForAPIKeyRequest,
-        OAuthExchangeAuthCodeForAPIKeyResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.o_auth")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.o_auth")
 
 __all__ = ["o_auth_exchange_auth_code_for_api_key", "o_auth_exchange_auth_code_for_api_key_async"]
 
 
 @functools.cache
-def operation() -> Operation[OAuthExchangeAuthCodeForAPIKeyResponse]:
+def operation() -> _operation.Operation[_models.OAuthExchangeAuthCodeForAPIKeyResponse]:
     """The declaration of ``POST /auth/keys`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.o_auth import (
@@ -50,9 +53,11 @@ def operation() -> Operation[OAuthExchangeAuthCodeForAPIKeyResponse]:
 
 def o_auth_exchange_auth_code_for_api_key(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | OAuthExchangeAuthCodeForAPIKeyRequest,
+    params: _models.OAuthExchangeAuthCodeForAPIKeyRequest
+    | _params.OAuthExchangeAuthCodeForAPIKeyRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[OAuthExchangeAuthCodeForAPIKeyResponse, OpenRouterCoreError]:
+) -> Result[_models.OAuthExchangeAuthCodeForAPIKeyResponse, OpenRouterCoreError]:
     """Exchange authorization code for API key.
 
     Exchange an authorization code from the PKCE flow for a user-controlled API key
@@ -64,9 +69,11 @@ def o_auth_exchange_auth_code_for_api_key(
 
 async def o_auth_exchange_auth_code_for_api_key_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | OAuthExchangeAuthCodeForAPIKeyRequest,
+    params: _models.OAuthExchangeAuthCodeForAPIKeyRequest
+    | _params.OAuthExchangeAuthCodeForAPIKeyRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[OAuthExchangeAuthCodeForAPIKeyResponse, OpenRouterCoreError]:
+) -> Result[_models.OAuthExchangeAuthCodeForAPIKeyResponse, OpenRouterCoreError]:
     """The async twin of ``o_auth_exchange_auth_code_for_api_key``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,34 +9,37 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import observability as _models
+    from openrouter_core.params import observability as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.observability import (
-        CreateObservabilityDestinationRequest,
-        CreateObservabilityDestinationResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.observability")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.observability")
 
 __all__ = ["observability_create", "observability_create_async"]
 
 
 @functools.cache
-def operation() -> Operation[CreateObservabilityDestinationResponse]:
+def operation() -> _operation.Operation[_models.ObservabilityDestinationResponse]:
     """The declaration of ``POST /observability/destinations`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.observability import (
         CreateObservabilityDestinationRequest,
-        CreateObservabilityDestinationResponse,
+        ObservabilityDestinationResponse,
     )
 
     return Operation(
@@ -44,16 +47,18 @@ def operation() -> Operation[CreateObservabilityDestinationResponse]:
         method="POST",
         path="/observability/destinations",
         body=CreateObservabilityDestinationRequest,
-        read=CreateObservabilityDestinationResponse.from_dict,
+        read=ObservabilityDestinationResponse.from_dict,
         management_key=True,
     )
 
 
 def observability_create(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateObservabilityDestinationRequest,
+    params: _models.CreateObservabilityDestinationRequest
+    | _params.CreateObservabilityDestinationRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateObservabilityDestinationResponse, OpenRouterCoreError]:
+) -> Result[_models.ObservabilityDestinationResponse, OpenRouterCoreError]:
     """Create an observability destination.
 
     Create a new observability destination. A maximum of 5 destinations per type is allowed.
@@ -70,9 +75,11 @@ def observability_create(
 
 async def observability_create_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateObservabilityDestinationRequest,
+    params: _models.CreateObservabilityDestinationRequest
+    | _params.CreateObservabilityDestinationRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateObservabilityDestinationResponse, OpenRouterCoreError]:
+) -> Result[_models.ObservabilityDestinationResponse, OpenRouterCoreError]:
     """The async twin of ``observability_create``."""
     from openrouter_core._machinery.call import call_async
 

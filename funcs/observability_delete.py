@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.observability import DeleteObservabilityDestinationResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared as _models_shared
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models_shared = lazy_module("openrouter_core.models._shared")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["observability_delete", "observability_delete_async"]
 
 
 @functools.cache
-def operation() -> Operation[DeleteObservabilityDestinationResponse]:
+def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
     """The declaration of ``DELETE /observability/destinations/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.observability import DeleteObservabilityDestinationResponse
+    from openrouter_core.models._shared import DeleteResponse
 
     return Operation(
         name="observability_delete",
         method="DELETE",
         path="/observability/destinations/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=DeleteObservabilityDestinationResponse.from_dict,
+        read=DeleteResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def observability_delete(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteObservabilityDestinationResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """Delete an observability destination.
 
     Delete an existing observability destination. This performs a soft delete. Management key
@@ -68,7 +73,7 @@ async def observability_delete_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteObservabilityDestinationResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``observability_delete``."""
     from openrouter_core._machinery.call import call_async
 

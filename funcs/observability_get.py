@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.observability import GetObservabilityDestinationResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import observability as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.observability")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["observability_get", "observability_get_async"]
 
 
 @functools.cache
-def operation() -> Operation[GetObservabilityDestinationResponse]:
+def operation() -> _operation.Operation[_models.ObservabilityDestinationResponse]:
     """The declaration of ``GET /observability/destinations/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.observability import GetObservabilityDestinationResponse
+    from openrouter_core.models.observability import ObservabilityDestinationResponse
 
     return Operation(
         name="observability_get",
         method="GET",
         path="/observability/destinations/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=GetObservabilityDestinationResponse.from_dict,
+        read=ObservabilityDestinationResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def observability_get(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetObservabilityDestinationResponse, OpenRouterCoreError]:
+) -> Result[_models.ObservabilityDestinationResponse, OpenRouterCoreError]:
     """Get an observability destination.
 
     Fetch a single observability destination by its UUID. Management key required.
@@ -67,7 +72,7 @@ async def observability_get_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetObservabilityDestinationResponse, OpenRouterCoreError]:
+) -> Result[_models.ObservabilityDestinationResponse, OpenRouterCoreError]:
     """The async twin of ``observability_get``."""
     from openrouter_core._machinery.call import call_async
 

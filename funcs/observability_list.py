@@ -9,40 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import observability as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.observability import (
-        ListObservabilityDestinationsResponse,
-        ObservabilityArizeDestination,
-        ObservabilityBraintrustDestination,
-        ObservabilityClickhouseDestination,
-        ObservabilityDatadogDestination,
-        ObservabilityDestinationUnknown,
-        ObservabilityGrafanaDestination,
-        ObservabilityLangfuseDestination,
-        ObservabilityLangsmithDestination,
-        ObservabilityNewrelicDestination,
-        ObservabilityOpikDestination,
-        ObservabilityOtelCollectorDestination,
-        ObservabilityPosthogDestination,
-        ObservabilityRampDestination,
-        ObservabilityS3Destination,
-        ObservabilitySentryDestination,
-        ObservabilitySnowflakeDestination,
-        ObservabilityWeaveDestination,
-        ObservabilityWebhookDestination,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.observability")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "observability_list",
@@ -53,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[ListObservabilityDestinationsResponse]:
+def operation() -> _operation.Operation[_models.ListObservabilityDestinationsResponse]:
     """The declaration of ``GET /observability/destinations`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.observability import ListObservabilityDestinationsResponse
@@ -79,7 +63,7 @@ def observability_list(
     limit: int | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListObservabilityDestinationsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListObservabilityDestinationsResponse, OpenRouterCoreError]:
     """List observability destinations.
 
     List the observability destinations configured for the authenticated entity's default workspace.
@@ -113,7 +97,7 @@ async def observability_list_async(
     limit: int | None = None,
     workspace_id: str | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListObservabilityDestinationsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListObservabilityDestinationsResponse, OpenRouterCoreError]:
     """The async twin of ``observability_list``."""
     from openrouter_core._machinery.call import call_async
 
@@ -134,24 +118,24 @@ def observability_list_iter(
     **options: Unpack[CallOptions],
 ) -> Iterator[
     Result[
-        ObservabilityArizeDestination
-        | ObservabilityBraintrustDestination
-        | ObservabilityClickhouseDestination
-        | ObservabilityDatadogDestination
-        | ObservabilityGrafanaDestination
-        | ObservabilityLangfuseDestination
-        | ObservabilityLangsmithDestination
-        | ObservabilityNewrelicDestination
-        | ObservabilityOpikDestination
-        | ObservabilityOtelCollectorDestination
-        | ObservabilityPosthogDestination
-        | ObservabilityRampDestination
-        | ObservabilityS3Destination
-        | ObservabilitySentryDestination
-        | ObservabilitySnowflakeDestination
-        | ObservabilityWeaveDestination
-        | ObservabilityWebhookDestination
-        | ObservabilityDestinationUnknown,
+        _models.ObservabilityArizeDestination
+        | _models.ObservabilityBraintrustDestination
+        | _models.ObservabilityClickhouseDestination
+        | _models.ObservabilityDatadogDestination
+        | _models.ObservabilityGrafanaDestination
+        | _models.ObservabilityLangfuseDestination
+        | _models.ObservabilityLangsmithDestination
+        | _models.ObservabilityNewrelicDestination
+        | _models.ObservabilityOpikDestination
+        | _models.ObservabilityOtelCollectorDestination
+        | _models.ObservabilityPosthogDestination
+        | _models.ObservabilityRampDestination
+        | _models.ObservabilityS3Destination
+        | _models.ObservabilitySentryDestination
+        | _models.ObservabilitySnowflakeDestination
+        | _models.ObservabilityWeaveDestination
+        | _models.ObservabilityWebhookDestination
+        | _models.ObservabilityDestinationUnknown,
         OpenRouterCoreError,
     ]
 ]:
@@ -173,24 +157,24 @@ def observability_list_iter_async(
     **options: Unpack[CallOptions],
 ) -> AsyncIterator[
     Result[
-        ObservabilityArizeDestination
-        | ObservabilityBraintrustDestination
-        | ObservabilityClickhouseDestination
-        | ObservabilityDatadogDestination
-        | ObservabilityGrafanaDestination
-        | ObservabilityLangfuseDestination
-        | ObservabilityLangsmithDestination
-        | ObservabilityNewrelicDestination
-        | ObservabilityOpikDestination
-        | ObservabilityOtelCollectorDestination
-        | ObservabilityPosthogDestination
-        | ObservabilityRampDestination
-        | ObservabilityS3Destination
-        | ObservabilitySentryDestination
-        | ObservabilitySnowflakeDestination
-        | ObservabilityWeaveDestination
-        | ObservabilityWebhookDestination
-        | ObservabilityDestinationUnknown,
+        _models.ObservabilityArizeDestination
+        | _models.ObservabilityBraintrustDestination
+        | _models.ObservabilityClickhouseDestination
+        | _models.ObservabilityDatadogDestination
+        | _models.ObservabilityGrafanaDestination
+        | _models.ObservabilityLangfuseDestination
+        | _models.ObservabilityLangsmithDestination
+        | _models.ObservabilityNewrelicDestination
+        | _models.ObservabilityOpikDestination
+        | _models.ObservabilityOtelCollectorDestination
+        | _models.ObservabilityPosthogDestination
+        | _models.ObservabilityRampDestination
+        | _models.ObservabilityS3Destination
+        | _models.ObservabilitySentryDestination
+        | _models.ObservabilitySnowflakeDestination
+        | _models.ObservabilityWeaveDestination
+        | _models.ObservabilityWebhookDestination
+        | _models.ObservabilityDestinationUnknown,
         OpenRouterCoreError,
     ]
 ]:

@@ -9,34 +9,37 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import observability as _models
+    from openrouter_core.params import observability as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.observability import (
-        UpdateObservabilityDestinationRequest,
-        UpdateObservabilityDestinationResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.observability")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.observability")
 
 __all__ = ["observability_update", "observability_update_async"]
 
 
 @functools.cache
-def operation() -> Operation[UpdateObservabilityDestinationResponse]:
+def operation() -> _operation.Operation[_models.ObservabilityDestinationResponse]:
     """The declaration of ``PATCH /observability/destinations/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.observability import (
+        ObservabilityDestinationResponse,
         UpdateObservabilityDestinationRequest,
-        UpdateObservabilityDestinationResponse,
     )
 
     return Operation(
@@ -45,18 +48,20 @@ def operation() -> Operation[UpdateObservabilityDestinationResponse]:
         path="/observability/destinations/{id}",
         path_params=(Param("id", "id", required=True),),
         body=UpdateObservabilityDestinationRequest,
-        read=UpdateObservabilityDestinationResponse.from_dict,
+        read=ObservabilityDestinationResponse.from_dict,
         management_key=True,
     )
 
 
 def observability_update(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateObservabilityDestinationRequest,
+    params: _models.UpdateObservabilityDestinationRequest
+    | _params.UpdateObservabilityDestinationRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateObservabilityDestinationResponse, OpenRouterCoreError]:
+) -> Result[_models.ObservabilityDestinationResponse, OpenRouterCoreError]:
     """Update an observability destination.
 
     Update an existing observability destination. Only the fields provided in the request body are
@@ -75,11 +80,13 @@ def observability_update(
 
 async def observability_update_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateObservabilityDestinationRequest,
+    params: _models.UpdateObservabilityDestinationRequest
+    | _params.UpdateObservabilityDestinationRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateObservabilityDestinationResponse, OpenRouterCoreError]:
+) -> Result[_models.ObservabilityDestinationResponse, OpenRouterCoreError]:
     """The async twin of ``observability_update``."""
     from openrouter_core._machinery.call import call_async
 

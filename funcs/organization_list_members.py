@@ -9,23 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import organization as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.organization import (
-        OrganizationListMembersResponse,
-        OrganizationListMembersResponseDataItem,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.organization")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "organization_list_members",
@@ -36,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[OrganizationListMembersResponse]:
+def operation() -> _operation.Operation[_models.OrganizationListMembersResponse]:
     """The declaration of ``GET /organization/members`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.organization import OrganizationListMembersResponse
@@ -60,7 +61,7 @@ def organization_list_members(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OrganizationListMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.OrganizationListMembersResponse, OpenRouterCoreError]:
     """List organization members.
 
     List all members of the organization associated with the authenticated management key.
@@ -84,7 +85,7 @@ async def organization_list_members_async(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OrganizationListMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.OrganizationListMembersResponse, OpenRouterCoreError]:
     """The async twin of ``organization_list_members``."""
     from openrouter_core._machinery.call import call_async
 
@@ -96,7 +97,7 @@ def organization_list_members_iter(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[OrganizationListMembersResponseDataItem, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.OrganizationListMembersResponseDataItem, OpenRouterCoreError]]:
     """Every item of ``organization_list_members``, page after page, fetched lazily:
     ``Success(item)`` each, then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -110,7 +111,7 @@ def organization_list_members_iter_async(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[OrganizationListMembersResponseDataItem, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.OrganizationListMembersResponseDataItem, OpenRouterCoreError]]:
     """The async twin of ``organization_list_members_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

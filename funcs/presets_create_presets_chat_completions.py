@@ -9,20 +9,28 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import presets as _models
+    from openrouter_core.models import request as _models_request
+    from openrouter_core.params import presets as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.presets import ChatRequest, CreatePresetFromInferenceResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.presets")
+    _models_request = lazy_module("openrouter_core.models.request")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.presets")
 
 __all__ = [
     "presets_create_presets_chat_completions",
@@ -31,28 +39,31 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[CreatePresetFromInferenceResponse]:
+def operation() -> _operation.Operation[_models.PresetResponse]:
     """The declaration of ``POST /presets/{slug}/chat/completions`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.presets import ChatRequest, CreatePresetFromInferenceResponse
+    from openrouter_core.models.presets import PresetResponse
+    from openrouter_core.models.request import ChatGenerationParams
 
     return Operation(
         name="presets_create_presets_chat_completions",
         method="POST",
         path="/presets/{slug}/chat/completions",
         path_params=(Param("slug", "slug", required=True),),
-        body=ChatRequest,
-        read=CreatePresetFromInferenceResponse.from_dict,
+        body=ChatGenerationParams,
+        read=PresetResponse.from_dict,
     )
 
 
 def presets_create_presets_chat_completions(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ChatRequest,
+    params: _models_request.ChatGenerationParams
+    | _params.ChatGenerationParamsDict
+    | Mapping[str, Any],
     *,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[CreatePresetFromInferenceResponse, OpenRouterCoreError]:
+) -> Result[_models.PresetResponse, OpenRouterCoreError]:
     """Create a preset from a chat-completions request body.
 
     Creates a preset (or a new version of an existing one) from an inference request body. Only
@@ -69,11 +80,13 @@ def presets_create_presets_chat_completions(
 
 async def presets_create_presets_chat_completions_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ChatRequest,
+    params: _models_request.ChatGenerationParams
+    | _params.ChatGenerationParamsDict
+    | Mapping[str, Any],
     *,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[CreatePresetFromInferenceResponse, OpenRouterCoreError]:
+) -> Result[_models.PresetResponse, OpenRouterCoreError]:
     """The async twin of ``presets_create_presets_chat_completions``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,29 +9,35 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import presets as _models
+    from openrouter_core.params import presets as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.presets import CreatePresetFromInferenceResponse, MessagesRequest
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.presets")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.presets")
 
 __all__ = ["presets_create_presets_messages", "presets_create_presets_messages_async"]
 
 
 @functools.cache
-def operation() -> Operation[CreatePresetFromInferenceResponse]:
+def operation() -> _operation.Operation[_models.PresetResponse]:
     """The declaration of ``POST /presets/{slug}/messages`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.presets import CreatePresetFromInferenceResponse, MessagesRequest
+    from openrouter_core.models.presets import MessagesRequest, PresetResponse
 
     return Operation(
         name="presets_create_presets_messages",
@@ -39,17 +45,17 @@ def operation() -> Operation[CreatePresetFromInferenceResponse]:
         path="/presets/{slug}/messages",
         path_params=(Param("slug", "slug", required=True),),
         body=MessagesRequest,
-        read=CreatePresetFromInferenceResponse.from_dict,
+        read=PresetResponse.from_dict,
     )
 
 
 def presets_create_presets_messages(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | MessagesRequest,
+    params: _models.MessagesRequest | _params.MessagesRequestDict | Mapping[str, Any],
     *,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[CreatePresetFromInferenceResponse, OpenRouterCoreError]:
+) -> Result[_models.PresetResponse, OpenRouterCoreError]:
     """Create a preset from a messages request body.
 
     Creates a preset (or a new version of an existing one) from an inference request body. Only
@@ -66,11 +72,11 @@ def presets_create_presets_messages(
 
 async def presets_create_presets_messages_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | MessagesRequest,
+    params: _models.MessagesRequest | _params.MessagesRequestDict | Mapping[str, Any],
     *,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[CreatePresetFromInferenceResponse, OpenRouterCoreError]:
+) -> Result[_models.PresetResponse, OpenRouterCoreError]:
     """The async twin of ``presets_create_presets_messages``."""
     from openrouter_core._machinery.call import call_async
 

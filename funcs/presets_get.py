@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.presets import GetPresetResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import presets as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.presets")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["presets_get", "presets_get_async"]
 
 
 @functools.cache
-def operation() -> Operation[GetPresetResponse]:
+def operation() -> _operation.Operation[_models.PresetResponse]:
     """The declaration of ``GET /presets/{slug}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.presets import GetPresetResponse
+    from openrouter_core.models.presets import PresetResponse
 
     return Operation(
         name="presets_get",
         method="GET",
         path="/presets/{slug}",
         path_params=(Param("slug", "slug", required=True),),
-        read=GetPresetResponse.from_dict,
+        read=PresetResponse.from_dict,
     )
 
 
@@ -45,7 +50,7 @@ def presets_get(
     *,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[GetPresetResponse, OpenRouterCoreError]:
+) -> Result[_models.PresetResponse, OpenRouterCoreError]:
     """Get a preset.
 
     Retrieves a preset by its slug with its currently designated version inline.
@@ -63,7 +68,7 @@ async def presets_get_async(
     *,
     slug: str,
     **options: Unpack[CallOptions],
-) -> Result[GetPresetResponse, OpenRouterCoreError]:
+) -> Result[_models.PresetResponse, OpenRouterCoreError]:
     """The async twin of ``presets_get``."""
     from openrouter_core._machinery.call import call_async
 

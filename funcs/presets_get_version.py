@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.presets import GetPresetVersionResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import presets as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.presets")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["presets_get_version", "presets_get_version_async"]
 
 
 @functools.cache
-def operation() -> Operation[GetPresetVersionResponse]:
+def operation() -> _operation.Operation[_models.GetPresetVersionResponse]:
     """The declaration of ``GET /presets/{slug}/versions/{version}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.presets import GetPresetVersionResponse
@@ -49,7 +54,7 @@ def presets_get_version(
     slug: str,
     version: str,
     **options: Unpack[CallOptions],
-) -> Result[GetPresetVersionResponse, OpenRouterCoreError]:
+) -> Result[_models.GetPresetVersionResponse, OpenRouterCoreError]:
     """Get a specific version of a preset.
 
     Retrieves a specific version of a preset by its slug and version number.
@@ -69,7 +74,7 @@ async def presets_get_version_async(
     slug: str,
     version: str,
     **options: Unpack[CallOptions],
-) -> Result[GetPresetVersionResponse, OpenRouterCoreError]:
+) -> Result[_models.GetPresetVersionResponse, OpenRouterCoreError]:
     """The async twin of ``presets_get_version``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,26 +9,30 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import presets as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.presets import ListPresetsResponse, Preset
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.presets")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["presets_list", "presets_list_async", "presets_list_iter", "presets_list_iter_async"]
 
 
 @functools.cache
-def operation() -> Operation[ListPresetsResponse]:
+def operation() -> _operation.Operation[_models.ListPresetsResponse]:
     """The declaration of ``GET /presets`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.presets import ListPresetsResponse
@@ -51,7 +55,7 @@ def presets_list(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListPresetsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListPresetsResponse, OpenRouterCoreError]:
     """List presets.
 
     Lists all presets for the authenticated user, ordered by most recently updated first.
@@ -71,7 +75,7 @@ async def presets_list_async(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListPresetsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListPresetsResponse, OpenRouterCoreError]:
     """The async twin of ``presets_list``."""
     from openrouter_core._machinery.call import call_async
 
@@ -83,7 +87,7 @@ def presets_list_iter(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[Preset, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.Preset, OpenRouterCoreError]]:
     """Every item of ``presets_list``, page after page, fetched lazily: ``Success(item)`` each, then
     one ``Failure`` if a page fails (and nothing after it).
     """
@@ -97,7 +101,7 @@ def presets_list_iter_async(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[Preset, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.Preset, OpenRouterCoreError]]:
     """The async twin of ``presets_list_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

@@ -9,20 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import presets as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.presets import ListPresetVersionsResponse, PresetDesignatedVersion
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.presets")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "presets_list_versions",
@@ -33,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[ListPresetVersionsResponse]:
+def operation() -> _operation.Operation[_models.ListPresetVersionsResponse]:
     """The declaration of ``GET /presets/{slug}/versions`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.presets import ListPresetVersionsResponse
@@ -58,7 +62,7 @@ def presets_list_versions(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListPresetVersionsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListPresetVersionsResponse, OpenRouterCoreError]:
     """List versions of a preset.
 
     Lists all versions of a preset, ordered by version number ascending (oldest first).
@@ -80,7 +84,7 @@ async def presets_list_versions_async(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListPresetVersionsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListPresetVersionsResponse, OpenRouterCoreError]:
     """The async twin of ``presets_list_versions``."""
     from openrouter_core._machinery.call import call_async
 
@@ -95,7 +99,7 @@ def presets_list_versions_iter(
     slug: str,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[PresetDesignatedVersion | None, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.PresetDesignatedVersion | None, OpenRouterCoreError]]:
     """Every item of ``presets_list_versions``, page after page, fetched lazily: ``Success(item)``
     each, then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -110,7 +114,7 @@ def presets_list_versions_iter_async(
     slug: str,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[PresetDesignatedVersion | None, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.PresetDesignatedVersion | None, OpenRouterCoreError]]:
     """The async twin of ``presets_list_versions_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

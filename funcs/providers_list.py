@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.providers import ProvidersListResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import providers as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.providers")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["providers_list", "providers_list_async"]
 
 
 @functools.cache
-def operation() -> Operation[ProvidersListResponse]:
+def operation() -> _operation.Operation[_models.ProvidersListResponse]:
     """The declaration of ``GET /providers`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.providers import ProvidersListResponse
@@ -42,7 +47,7 @@ def operation() -> Operation[ProvidersListResponse]:
 def providers_list(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[ProvidersListResponse, OpenRouterCoreError]:
+) -> Result[_models.ProvidersListResponse, OpenRouterCoreError]:
     """List all providers."""
     from openrouter_core._machinery.call import call
 
@@ -52,7 +57,7 @@ def providers_list(
 async def providers_list_async(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[ProvidersListResponse, OpenRouterCoreError]:
+) -> Result[_models.ProvidersListResponse, OpenRouterCoreError]:
     """The async twin of ``providers_list``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,26 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import rerank as _models
+    from openrouter_core.params import rerank as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.rerank import RerankRerankRequest, RerankRerankResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.rerank")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.rerank")
 
 __all__ = ["rerank_rerank", "rerank_rerank_async"]
 
 
 @functools.cache
-def operation() -> Operation[RerankRerankResponse]:
+def operation() -> _operation.Operation[_models.RerankRerankResponse]:
     """The declaration of ``POST /rerank`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.rerank import RerankRerankRequest, RerankRerankResponse
@@ -44,9 +50,9 @@ def operation() -> Operation[RerankRerankResponse]:
 
 def rerank_rerank(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | RerankRerankRequest,
+    params: _models.RerankRerankRequest | _params.RerankRerankRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[RerankRerankResponse, OpenRouterCoreError]:
+) -> Result[_models.RerankRerankResponse, OpenRouterCoreError]:
     """Submit a rerank request.
 
     Submits a rerank request to the rerank router
@@ -58,9 +64,9 @@ def rerank_rerank(
 
 async def rerank_rerank_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | RerankRerankRequest,
+    params: _models.RerankRerankRequest | _params.RerankRerankRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[RerankRerankResponse, OpenRouterCoreError]:
+) -> Result[_models.RerankRerankResponse, OpenRouterCoreError]:
     """The async twin of ``rerank_rerank``."""
     from openrouter_core._machinery.call import call_async
 

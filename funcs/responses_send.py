@@ -9,31 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Literal, overload
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared_chat as _models_shared_chat
+    from openrouter_core.models import responses as _models
+    from openrouter_core.params import responses as _params
+    from openrouter_core.responses import stream as _streams
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation, StreamSpec
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models._shared import ResponsesRequest
-    from openrouter_core.models.responses import OpenResponsesResult
-    from openrouter_core.responses.stream import AsyncResponsesStream, ResponsesStream
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.responses")
+    _models_shared_chat = lazy_module("openrouter_core.models._shared_chat")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.responses")
+    _streams = lazy_module("openrouter_core.responses.stream")
 
 __all__ = ["responses_send", "responses_send_async"]
 
 
 @functools.cache
-def operation() -> Operation[OpenResponsesResult]:
+def operation() -> _operation.Operation[_models.OpenResponsesResult]:
     """The declaration of ``POST /responses`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, lazy_stream
-    from openrouter_core.models._shared import ResponsesRequest
+    from openrouter_core.models._shared_chat import ResponsesRequest
     from openrouter_core.models.responses import OpenResponsesResult
 
     return Operation(
@@ -46,7 +54,7 @@ def operation() -> Operation[OpenResponsesResult]:
     )
 
 
-def _stream() -> StreamSpec[Any, OpenResponsesResult]:
+def _stream() -> _operation.StreamSpec[Any, _models.OpenResponsesResult]:
     from openrouter_core.responses.stream import STREAM
 
     return STREAM
@@ -55,36 +63,36 @@ def _stream() -> StreamSpec[Any, OpenResponsesResult]:
 @overload
 def responses_send(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ResponsesRequest,
+    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: Literal[True],
     **options: Unpack[CallOptions],
-) -> Result[ResponsesStream, OpenRouterCoreError]: ...
+) -> Result[_streams.ResponsesStream, OpenRouterCoreError]: ...
 @overload
 def responses_send(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ResponsesRequest,
+    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: Literal[False],
     **options: Unpack[CallOptions],
-) -> Result[OpenResponsesResult, OpenRouterCoreError]: ...
+) -> Result[_models.OpenResponsesResult, OpenRouterCoreError]: ...
 @overload
 def responses_send(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ResponsesRequest,
+    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = ...,
     **options: Unpack[CallOptions],
-) -> Result[OpenResponsesResult | ResponsesStream, OpenRouterCoreError]: ...
+) -> Result[_models.OpenResponsesResult | _streams.ResponsesStream, OpenRouterCoreError]: ...
 
 
 def responses_send(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ResponsesRequest,
+    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenResponsesResult | ResponsesStream, OpenRouterCoreError]:
+) -> Result[_models.OpenResponsesResult | _streams.ResponsesStream, OpenRouterCoreError]:
     """Create a response.
 
     Creates a streaming or non-streaming response using OpenResponses API format
@@ -97,36 +105,36 @@ def responses_send(
 @overload
 async def responses_send_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ResponsesRequest,
+    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: Literal[True],
     **options: Unpack[CallOptions],
-) -> Result[AsyncResponsesStream, OpenRouterCoreError]: ...
+) -> Result[_streams.AsyncResponsesStream, OpenRouterCoreError]: ...
 @overload
 async def responses_send_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ResponsesRequest,
+    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: Literal[False],
     **options: Unpack[CallOptions],
-) -> Result[OpenResponsesResult, OpenRouterCoreError]: ...
+) -> Result[_models.OpenResponsesResult, OpenRouterCoreError]: ...
 @overload
 async def responses_send_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ResponsesRequest,
+    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = ...,
     **options: Unpack[CallOptions],
-) -> Result[OpenResponsesResult | AsyncResponsesStream, OpenRouterCoreError]: ...
+) -> Result[_models.OpenResponsesResult | _streams.AsyncResponsesStream, OpenRouterCoreError]: ...
 
 
 async def responses_send_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | ResponsesRequest,
+    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = None,
     **options: Unpack[CallOptions],
-) -> Result[OpenResponsesResult | AsyncResponsesStream, OpenRouterCoreError]:
+) -> Result[_models.OpenResponsesResult | _streams.AsyncResponsesStream, OpenRouterCoreError]:
     """The async twin of ``responses_send``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,51 +9,53 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import scim as _models
+    from openrouter_core.params import scim as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.scim import (
-        CreateScimGroupMappingRequest,
-        CreateScimGroupMappingResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.scim")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.scim")
 
 __all__ = ["scim_create", "scim_create_async"]
 
 
 @functools.cache
-def operation() -> Operation[CreateScimGroupMappingResponse]:
+def operation() -> _operation.Operation[_models.ScimGroupMappingResponse]:
     """The declaration of ``POST /scim/group-mappings`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
-    from openrouter_core.models.scim import (
-        CreateScimGroupMappingRequest,
-        CreateScimGroupMappingResponse,
-    )
+    from openrouter_core.models.scim import CreateScimGroupMappingRequest, ScimGroupMappingResponse
 
     return Operation(
         name="scim_create",
         method="POST",
         path="/scim/group-mappings",
         body=CreateScimGroupMappingRequest,
-        read=CreateScimGroupMappingResponse.from_dict,
+        read=ScimGroupMappingResponse.from_dict,
         management_key=True,
     )
 
 
 def scim_create(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateScimGroupMappingRequest,
+    params: _models.CreateScimGroupMappingRequest
+    | _params.CreateScimGroupMappingRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[_models.ScimGroupMappingResponse, OpenRouterCoreError]:
     """Create a SCIM group mapping.
 
     Create a SCIM group-to-workspace role mapping. Management key required.
@@ -68,9 +70,11 @@ def scim_create(
 
 async def scim_create_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateScimGroupMappingRequest,
+    params: _models.CreateScimGroupMappingRequest
+    | _params.CreateScimGroupMappingRequestDict
+    | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[_models.ScimGroupMappingResponse, OpenRouterCoreError]:
     """The async twin of ``scim_create``."""
     from openrouter_core._machinery.call import call_async
 

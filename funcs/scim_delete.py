@@ -9,27 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.scim import DeleteScimGroupMappingResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared as _models_shared
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models_shared = lazy_module("openrouter_core.models._shared")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["scim_delete", "scim_delete_async"]
 
 
 @functools.cache
-def operation() -> Operation[DeleteScimGroupMappingResponse]:
+def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
     """The declaration of ``DELETE /scim/group-mappings/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.scim import DeleteScimGroupMappingResponse
+    from openrouter_core.models._shared import DeleteResponse
 
     return Operation(
         name="scim_delete",
@@ -37,7 +42,7 @@ def operation() -> Operation[DeleteScimGroupMappingResponse]:
         path="/scim/group-mappings/{id}",
         path_params=(Param("id", "id", required=True),),
         query_params=(Param("keep_members", "keep_members", required=True),),
-        read=DeleteScimGroupMappingResponse.from_dict,
+        read=DeleteResponse.from_dict,
         management_key=True,
     )
 
@@ -48,7 +53,7 @@ def scim_delete(
     id: str,
     keep_members: str | bool,
     **options: Unpack[CallOptions],
-) -> Result[DeleteScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """Delete a SCIM group mapping.
 
     Delete a SCIM group-to-workspace mapping. Management key required.
@@ -70,7 +75,7 @@ async def scim_delete_async(
     id: str,
     keep_members: str | bool,
     **options: Unpack[CallOptions],
-) -> Result[DeleteScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``scim_delete``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,20 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import scim as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.scim import ListScimGroupsResponse, ScimGroup
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.scim")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "scim_list_groups",
@@ -33,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[ListScimGroupsResponse]:
+def operation() -> _operation.Operation[_models.ListScimGroupsResponse]:
     """The declaration of ``GET /scim/groups`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.scim import ListScimGroupsResponse
@@ -57,7 +61,7 @@ def scim_list_groups(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListScimGroupsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListScimGroupsResponse, OpenRouterCoreError]:
     """List SCIM groups.
 
     List SCIM groups for the organization. Management key required.
@@ -80,7 +84,7 @@ async def scim_list_groups_async(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListScimGroupsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListScimGroupsResponse, OpenRouterCoreError]:
     """The async twin of ``scim_list_groups``."""
     from openrouter_core._machinery.call import call_async
 
@@ -92,7 +96,7 @@ def scim_list_groups_iter(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[ScimGroup, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.ScimGroup, OpenRouterCoreError]]:
     """Every item of ``scim_list_groups``, page after page, fetched lazily: ``Success(item)`` each,
     then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -106,7 +110,7 @@ def scim_list_groups_iter_async(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[ScimGroup, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.ScimGroup, OpenRouterCoreError]]:
     """The async twin of ``scim_list_groups_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

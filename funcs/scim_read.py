@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.scim import CreateScimGroupMappingResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import scim as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.scim")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["scim_read", "scim_read_async"]
 
 
 @functools.cache
-def operation() -> Operation[CreateScimGroupMappingResponse]:
+def operation() -> _operation.Operation[_models.ScimGroupMappingResponse]:
     """The declaration of ``GET /scim/group-mappings/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.scim import CreateScimGroupMappingResponse
+    from openrouter_core.models.scim import ScimGroupMappingResponse
 
     return Operation(
         name="scim_read",
         method="GET",
         path="/scim/group-mappings/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=CreateScimGroupMappingResponse.from_dict,
+        read=ScimGroupMappingResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def scim_read(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[_models.ScimGroupMappingResponse, OpenRouterCoreError]:
     """Get a SCIM group mapping.
 
     Get a SCIM group-to-workspace mapping. Management key required.
@@ -64,7 +69,7 @@ async def scim_read_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[_models.ScimGroupMappingResponse, OpenRouterCoreError]:
     """The async twin of ``scim_read``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,35 +9,35 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import scim as _models
+    from openrouter_core.params import scim as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.scim import (
-        CreateScimGroupMappingResponse,
-        UpdateScimGroupMappingRequest,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.scim")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.scim")
 
 __all__ = ["scim_update", "scim_update_async"]
 
 
 @functools.cache
-def operation() -> Operation[CreateScimGroupMappingResponse]:
+def operation() -> _operation.Operation[_models.ScimGroupMappingResponse]:
     """The declaration of ``PATCH /scim/group-mappings/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.scim import (
-        CreateScimGroupMappingResponse,
-        UpdateScimGroupMappingRequest,
-    )
+    from openrouter_core.models.scim import ScimGroupMappingResponse, UpdateScimGroupMappingRequest
 
     return Operation(
         name="scim_update",
@@ -45,18 +45,20 @@ def operation() -> Operation[CreateScimGroupMappingResponse]:
         path="/scim/group-mappings/{id}",
         path_params=(Param("id", "id", required=True),),
         body=UpdateScimGroupMappingRequest,
-        read=CreateScimGroupMappingResponse.from_dict,
+        read=ScimGroupMappingResponse.from_dict,
         management_key=True,
     )
 
 
 def scim_update(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateScimGroupMappingRequest,
+    params: _models.UpdateScimGroupMappingRequest
+    | _params.UpdateScimGroupMappingRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[_models.ScimGroupMappingResponse, OpenRouterCoreError]:
     """Update a SCIM group mapping.
 
     Update a SCIM group mapping role. Management key required.
@@ -71,11 +73,13 @@ def scim_update(
 
 async def scim_update_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateScimGroupMappingRequest,
+    params: _models.UpdateScimGroupMappingRequest
+    | _params.UpdateScimGroupMappingRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[CreateScimGroupMappingResponse, OpenRouterCoreError]:
+) -> Result[_models.ScimGroupMappingResponse, OpenRouterCoreError]:
     """The async twin of ``scim_update``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,26 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import stt as _models
+    from openrouter_core.params import stt as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.stt import STTRequest, STTResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.stt")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.stt")
 
 __all__ = ["stt_create_transcription", "stt_create_transcription_async"]
 
 
 @functools.cache
-def operation() -> Operation[STTResponse]:
+def operation() -> _operation.Operation[_models.STTResponse]:
     """The declaration of ``POST /audio/transcriptions`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.stt import STTRequest, STTResponse
@@ -45,9 +51,9 @@ def operation() -> Operation[STTResponse]:
 
 def stt_create_transcription(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | STTRequest,
+    params: _models.STTRequest | _params.STTRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[STTResponse, OpenRouterCoreError]:
+) -> Result[_models.STTResponse, OpenRouterCoreError]:
     """Create transcription.
 
     Transcribes audio into text. Accepts base64-encoded audio input as JSON or an OpenAI-style
@@ -63,9 +69,9 @@ def stt_create_transcription(
 
 async def stt_create_transcription_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | STTRequest,
+    params: _models.STTRequest | _params.STTRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[STTResponse, OpenRouterCoreError]:
+) -> Result[_models.STTResponse, OpenRouterCoreError]:
     """The async twin of ``stt_create_transcription``."""
     from openrouter_core._machinery.call import call_async
 

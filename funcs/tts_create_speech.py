@@ -9,27 +9,34 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import binary as _binary
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import tts as _models
+    from openrouter_core.params import tts as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.binary import AsyncBody, Body
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.tts import SpeechRequest
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _binary = lazy_module("openrouter_core._machinery.binary")
+    _models = lazy_module("openrouter_core.models.tts")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.tts")
 
 __all__ = ["tts_create_speech", "tts_create_speech_async"]
 
 
 @functools.cache
-def operation() -> Operation[Any]:
+def operation() -> _operation.Operation[Any]:
     """The declaration of ``POST /audio/speech`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models._converter import reader
@@ -47,9 +54,9 @@ def operation() -> Operation[Any]:
 
 def tts_create_speech(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | SpeechRequest,
+    params: _models.SpeechRequest | _params.SpeechRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[Body, OpenRouterCoreError]:
+) -> Result[_binary.Body, OpenRouterCoreError]:
     """Create speech.
 
     Synthesizes audio from the input text. Returns a raw audio bytestream in the requested format
@@ -66,9 +73,9 @@ def tts_create_speech(
 
 async def tts_create_speech_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | SpeechRequest,
+    params: _models.SpeechRequest | _params.SpeechRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[AsyncBody, OpenRouterCoreError]:
+) -> Result[_binary.AsyncBody, OpenRouterCoreError]:
     """The async twin of ``tts_create_speech``."""
     from openrouter_core._machinery.call import call_async
 

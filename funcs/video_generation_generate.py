@@ -9,29 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import video_generation as _models
+    from openrouter_core.params import video_generation as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.video_generation import (
-        VideoGenerationRequest,
-        VideoGenerationResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.video_generation")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.video_generation")
 
 __all__ = ["video_generation_generate", "video_generation_generate_async"]
 
 
 @functools.cache
-def operation() -> Operation[VideoGenerationResponse]:
+def operation() -> _operation.Operation[_models.VideoGenerationResponse]:
     """The declaration of ``POST /videos`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.video_generation import (
@@ -50,9 +53,9 @@ def operation() -> Operation[VideoGenerationResponse]:
 
 def video_generation_generate(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | VideoGenerationRequest,
+    params: _models.VideoGenerationRequest | _params.VideoGenerationRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[VideoGenerationResponse, OpenRouterCoreError]:
+) -> Result[_models.VideoGenerationResponse, OpenRouterCoreError]:
     """Submit a video generation request.
 
     Submits a video generation request and returns a polling URL to check status
@@ -64,9 +67,9 @@ def video_generation_generate(
 
 async def video_generation_generate_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | VideoGenerationRequest,
+    params: _models.VideoGenerationRequest | _params.VideoGenerationRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[VideoGenerationResponse, OpenRouterCoreError]:
+) -> Result[_models.VideoGenerationResponse, OpenRouterCoreError]:
     """The async twin of ``video_generation_generate``."""
     from openrouter_core._machinery.call import call_async
 

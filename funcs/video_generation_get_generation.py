@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.video_generation import VideoGenerationResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import video_generation as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.video_generation")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["video_generation_get_generation", "video_generation_get_generation_async"]
 
 
 @functools.cache
-def operation() -> Operation[VideoGenerationResponse]:
+def operation() -> _operation.Operation[_models.VideoGenerationResponse]:
     """The declaration of ``GET /videos/{jobId}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.video_generation import VideoGenerationResponse
@@ -45,7 +50,7 @@ def video_generation_get_generation(
     *,
     job_id: str,
     **options: Unpack[CallOptions],
-) -> Result[VideoGenerationResponse, OpenRouterCoreError]:
+) -> Result[_models.VideoGenerationResponse, OpenRouterCoreError]:
     """Poll video generation status.
 
     Returns job status and content URLs when completed
@@ -60,7 +65,7 @@ async def video_generation_get_generation_async(
     *,
     job_id: str,
     **options: Unpack[CallOptions],
-) -> Result[VideoGenerationResponse, OpenRouterCoreError]:
+) -> Result[_models.VideoGenerationResponse, OpenRouterCoreError]:
     """The async twin of ``video_generation_get_generation``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.binary import AsyncBody, Body
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
+if TYPE_CHECKING:
+    from openrouter_core._machinery import binary as _binary
+    from openrouter_core._machinery import operation as _operation
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _binary = lazy_module("openrouter_core._machinery.binary")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["video_generation_get_video_content", "video_generation_get_video_content_async"]
 
 
 @functools.cache
-def operation() -> Operation[Any]:
+def operation() -> _operation.Operation[Any]:
     """The declaration of ``GET /videos/{jobId}/content`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models._converter import reader
@@ -48,7 +53,7 @@ def video_generation_get_video_content(
     job_id: str,
     index: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[Body, OpenRouterCoreError]:
+) -> Result[_binary.Body, OpenRouterCoreError]:
     """Download generated video content.
 
     Streams the generated video content from the upstream provider
@@ -68,7 +73,7 @@ async def video_generation_get_video_content_async(
     job_id: str,
     index: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[AsyncBody, OpenRouterCoreError]:
+) -> Result[_binary.AsyncBody, OpenRouterCoreError]:
     """The async twin of ``video_generation_get_video_content``."""
     from openrouter_core._machinery.call import call_async
 

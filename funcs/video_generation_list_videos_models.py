@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.video_generation import VideoModelsListResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import video_generation as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.video_generation")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["video_generation_list_videos_models", "video_generation_list_videos_models_async"]
 
 
 @functools.cache
-def operation() -> Operation[VideoModelsListResponse]:
+def operation() -> _operation.Operation[_models.VideoModelsListResponse]:
     """The declaration of ``GET /videos/models`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
     from openrouter_core.models.video_generation import VideoModelsListResponse
@@ -42,7 +47,7 @@ def operation() -> Operation[VideoModelsListResponse]:
 def video_generation_list_videos_models(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[VideoModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models.VideoModelsListResponse, OpenRouterCoreError]:
     """List all video generation models.
 
     Returns a list of all available video generation models and their properties
@@ -55,7 +60,7 @@ def video_generation_list_videos_models(
 async def video_generation_list_videos_models_async(
     core: OpenRouterCore,
     **options: Unpack[CallOptions],
-) -> Result[VideoModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models.VideoModelsListResponse, OpenRouterCoreError]:
     """The async twin of ``video_generation_list_videos_models``."""
     from openrouter_core._machinery.call import call_async
 

@@ -11,7 +11,7 @@ the Failure (after its own retries).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Unpack
 
 import attrs
 from returns.result import Failure, Result, Success
@@ -20,15 +20,22 @@ from funcs.video_generation_get_generation import (
     video_generation_get_generation,
     video_generation_get_generation_async,
 )
-from openrouter_core.errors import InvalidRequestError, JobFailedError, JobTimeoutError
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import (
+    InvalidRequestError,
+    JobFailedError,
+    JobTimeoutError,
+    OpenRouterCoreError,
+)
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from openrouter_core.models import video_generation as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.video_generation import VideoGenerationResponse
+    # Imported on first use (a call, typing.get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.video_generation")
 
 __all__ = ["Poller", "video_generation_wait", "video_generation_wait_async"]
 
@@ -102,7 +109,7 @@ def video_generation_wait(
     interval: float = 2.0,
     max_interval: float = 15.0,
     **options: Unpack[CallOptions],
-) -> Result[VideoGenerationResponse, OpenRouterCoreError]:
+) -> Result[_models.VideoGenerationResponse, OpenRouterCoreError]:
     """Poll job ``job_id`` until it ends or ``max_wait`` seconds pass.
 
     The first poll is at once; then every ``interval`` seconds, growing by half each time up to
@@ -127,7 +134,7 @@ async def video_generation_wait_async(
     interval: float = 2.0,
     max_interval: float = 15.0,
     **options: Unpack[CallOptions],
-) -> Result[VideoGenerationResponse, OpenRouterCoreError]:
+) -> Result[_models.VideoGenerationResponse, OpenRouterCoreError]:
     """The async twin of ``video_generation_wait``."""
     import asyncio
 

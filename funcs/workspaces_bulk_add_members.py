@@ -9,34 +9,37 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+    from openrouter_core.params import workspaces as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import (
-        BulkAddWorkspaceMembersRequest,
-        BulkAddWorkspaceMembersResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.workspaces")
 
 __all__ = ["workspaces_bulk_add_members", "workspaces_bulk_add_members_async"]
 
 
 @functools.cache
-def operation() -> Operation[BulkAddWorkspaceMembersResponse]:
+def operation() -> _operation.Operation[_models.BulkAddWorkspaceMembersResponse]:
     """The declaration of ``POST /workspaces/{id}/members/add`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.workspaces import (
-        BulkAddWorkspaceMembersRequest,
         BulkAddWorkspaceMembersResponse,
+        WorkspaceMembersRequest,
     )
 
     return Operation(
@@ -44,7 +47,7 @@ def operation() -> Operation[BulkAddWorkspaceMembersResponse]:
         method="POST",
         path="/workspaces/{id}/members/add",
         path_params=(Param("id", "id", required=True),),
-        body=BulkAddWorkspaceMembersRequest,
+        body=WorkspaceMembersRequest,
         read=BulkAddWorkspaceMembersResponse.from_dict,
         management_key=True,
     )
@@ -52,11 +55,13 @@ def operation() -> Operation[BulkAddWorkspaceMembersResponse]:
 
 def workspaces_bulk_add_members(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkAddWorkspaceMembersRequest,
+    params: _models.WorkspaceMembersRequest
+    | _params.WorkspaceMembersRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkAddWorkspaceMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkAddWorkspaceMembersResponse, OpenRouterCoreError]:
     """Bulk add members to a workspace.
 
     Add multiple organization members to a workspace. Members are assigned the same role they hold
@@ -75,11 +80,13 @@ def workspaces_bulk_add_members(
 
 async def workspaces_bulk_add_members_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkAddWorkspaceMembersRequest,
+    params: _models.WorkspaceMembersRequest
+    | _params.WorkspaceMembersRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkAddWorkspaceMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkAddWorkspaceMembersResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_bulk_add_members``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,34 +9,37 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+    from openrouter_core.params import workspaces as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import (
-        BulkRemoveWorkspaceMembersRequest,
-        BulkRemoveWorkspaceMembersResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.workspaces")
 
 __all__ = ["workspaces_bulk_remove_members", "workspaces_bulk_remove_members_async"]
 
 
 @functools.cache
-def operation() -> Operation[BulkRemoveWorkspaceMembersResponse]:
+def operation() -> _operation.Operation[_models.BulkRemoveWorkspaceMembersResponse]:
     """The declaration of ``POST /workspaces/{id}/members/remove`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.workspaces import (
-        BulkRemoveWorkspaceMembersRequest,
         BulkRemoveWorkspaceMembersResponse,
+        WorkspaceMembersRequest,
     )
 
     return Operation(
@@ -44,7 +47,7 @@ def operation() -> Operation[BulkRemoveWorkspaceMembersResponse]:
         method="POST",
         path="/workspaces/{id}/members/remove",
         path_params=(Param("id", "id", required=True),),
-        body=BulkRemoveWorkspaceMembersRequest,
+        body=WorkspaceMembersRequest,
         read=BulkRemoveWorkspaceMembersResponse.from_dict,
         management_key=True,
     )
@@ -52,11 +55,13 @@ def operation() -> Operation[BulkRemoveWorkspaceMembersResponse]:
 
 def workspaces_bulk_remove_members(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkRemoveWorkspaceMembersRequest,
+    params: _models.WorkspaceMembersRequest
+    | _params.WorkspaceMembersRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkRemoveWorkspaceMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkRemoveWorkspaceMembersResponse, OpenRouterCoreError]:
     """Bulk remove members from a workspace.
 
     Remove multiple members from a workspace. Members with active API keys in the workspace cannot
@@ -76,11 +81,13 @@ def workspaces_bulk_remove_members(
 
 async def workspaces_bulk_remove_members_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | BulkRemoveWorkspaceMembersRequest,
+    params: _models.WorkspaceMembersRequest
+    | _params.WorkspaceMembersRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[BulkRemoveWorkspaceMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.BulkRemoveWorkspaceMembersResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_bulk_remove_members``."""
     from openrouter_core._machinery.call import call_async
 

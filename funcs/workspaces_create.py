@@ -9,45 +9,51 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+    from openrouter_core.params import workspaces as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import CreateWorkspaceRequest, CreateWorkspaceResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.workspaces")
 
 __all__ = ["workspaces_create", "workspaces_create_async"]
 
 
 @functools.cache
-def operation() -> Operation[CreateWorkspaceResponse]:
+def operation() -> _operation.Operation[_models.WorkspaceResponse]:
     """The declaration of ``POST /workspaces`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
-    from openrouter_core.models.workspaces import CreateWorkspaceRequest, CreateWorkspaceResponse
+    from openrouter_core.models.workspaces import CreateWorkspaceRequest, WorkspaceResponse
 
     return Operation(
         name="workspaces_create",
         method="POST",
         path="/workspaces",
         body=CreateWorkspaceRequest,
-        read=CreateWorkspaceResponse.from_dict,
+        read=WorkspaceResponse.from_dict,
         management_key=True,
     )
 
 
 def workspaces_create(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateWorkspaceRequest,
+    params: _models.CreateWorkspaceRequest | _params.CreateWorkspaceRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateWorkspaceResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceResponse, OpenRouterCoreError]:
     """Create a workspace.
 
     Create a new workspace for the authenticated user. Management key required.
@@ -62,9 +68,9 @@ def workspaces_create(
 
 async def workspaces_create_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | CreateWorkspaceRequest,
+    params: _models.CreateWorkspaceRequest | _params.CreateWorkspaceRequestDict | Mapping[str, Any],
     **options: Unpack[CallOptions],
-) -> Result[CreateWorkspaceResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_create``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import DeleteWorkspaceResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared as _models_shared
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models_shared = lazy_module("openrouter_core.models._shared")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["workspaces_delete", "workspaces_delete_async"]
 
 
 @functools.cache
-def operation() -> Operation[DeleteWorkspaceResponse]:
+def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
     """The declaration of ``DELETE /workspaces/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.workspaces import DeleteWorkspaceResponse
+    from openrouter_core.models._shared import DeleteResponse
 
     return Operation(
         name="workspaces_delete",
         method="DELETE",
         path="/workspaces/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=DeleteWorkspaceResponse.from_dict,
+        read=DeleteResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def workspaces_delete(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteWorkspaceResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """Delete a workspace.
 
     Delete an existing workspace. Workspaces with active API keys cannot be deleted; remove the keys
@@ -71,7 +76,7 @@ async def workspaces_delete_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteWorkspaceResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_delete``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,27 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import DeleteWorkspaceBudgetResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import _shared as _models_shared
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models_shared = lazy_module("openrouter_core.models._shared")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["workspaces_delete_budget", "workspaces_delete_budget_async"]
 
 
 @functools.cache
-def operation() -> Operation[DeleteWorkspaceBudgetResponse]:
+def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
     """The declaration of ``DELETE /workspaces/{id}/budgets/{interval}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.workspaces import DeleteWorkspaceBudgetResponse
+    from openrouter_core.models._shared import DeleteResponse
 
     return Operation(
         name="workspaces_delete_budget",
@@ -39,7 +44,7 @@ def operation() -> Operation[DeleteWorkspaceBudgetResponse]:
             Param("id", "id", required=True),
             Param("interval", "interval", required=True),
         ),
-        read=DeleteWorkspaceBudgetResponse.from_dict,
+        read=DeleteResponse.from_dict,
         management_key=True,
     )
 
@@ -50,7 +55,7 @@ def workspaces_delete_budget(
     id: str,
     interval: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteWorkspaceBudgetResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """Delete a workspace budget.
 
     Remove the budget for a given interval. Management key required.
@@ -73,7 +78,7 @@ async def workspaces_delete_budget_async(
     id: str,
     interval: str,
     **options: Unpack[CallOptions],
-) -> Result[DeleteWorkspaceBudgetResponse, OpenRouterCoreError]:
+) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_delete_budget``."""
     from openrouter_core._machinery.call import call_async
 

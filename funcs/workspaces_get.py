@@ -9,34 +9,39 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import GetWorkspaceResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["workspaces_get", "workspaces_get_async"]
 
 
 @functools.cache
-def operation() -> Operation[GetWorkspaceResponse]:
+def operation() -> _operation.Operation[_models.WorkspaceResponse]:
     """The declaration of ``GET /workspaces/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.workspaces import GetWorkspaceResponse
+    from openrouter_core.models.workspaces import WorkspaceResponse
 
     return Operation(
         name="workspaces_get",
         method="GET",
         path="/workspaces/{id}",
         path_params=(Param("id", "id", required=True),),
-        read=GetWorkspaceResponse.from_dict,
+        read=WorkspaceResponse.from_dict,
         management_key=True,
     )
 
@@ -46,7 +51,7 @@ def workspaces_get(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetWorkspaceResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceResponse, OpenRouterCoreError]:
     """Get a workspace.
 
     Get a single workspace by ID or slug. Management key required.
@@ -67,7 +72,7 @@ async def workspaces_get_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[GetWorkspaceResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_get``."""
     from openrouter_core._machinery.call import call_async
 

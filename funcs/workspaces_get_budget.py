@@ -9,27 +9,32 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import GetWorkspaceBudgetResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["workspaces_get_budget", "workspaces_get_budget_async"]
 
 
 @functools.cache
-def operation() -> Operation[GetWorkspaceBudgetResponse]:
+def operation() -> _operation.Operation[_models.WorkspaceBudgetResponse]:
     """The declaration of ``GET /workspaces/{id}/budgets/{interval}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.workspaces import GetWorkspaceBudgetResponse
+    from openrouter_core.models.workspaces import WorkspaceBudgetResponse
 
     return Operation(
         name="workspaces_get_budget",
@@ -39,7 +44,7 @@ def operation() -> Operation[GetWorkspaceBudgetResponse]:
             Param("id", "id", required=True),
             Param("interval", "interval", required=True),
         ),
-        read=GetWorkspaceBudgetResponse.from_dict,
+        read=WorkspaceBudgetResponse.from_dict,
         management_key=True,
     )
 
@@ -50,7 +55,7 @@ def workspaces_get_budget(
     id: str,
     interval: str,
     **options: Unpack[CallOptions],
-) -> Result[GetWorkspaceBudgetResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceBudgetResponse, OpenRouterCoreError]:
     """Get a workspace budget.
 
     Retrieve the budget for a given interval. Management key required.
@@ -73,7 +78,7 @@ async def workspaces_get_budget_async(
     id: str,
     interval: str,
     **options: Unpack[CallOptions],
-) -> Result[GetWorkspaceBudgetResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceBudgetResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_get_budget``."""
     from openrouter_core._machinery.call import call_async
 

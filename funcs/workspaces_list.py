@@ -9,20 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import ListWorkspacesResponse, Workspace
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "workspaces_list",
@@ -33,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[ListWorkspacesResponse]:
+def operation() -> _operation.Operation[_models.ListWorkspacesResponse]:
     """The declaration of ``GET /workspaces`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.workspaces import ListWorkspacesResponse
@@ -57,7 +61,7 @@ def workspaces_list(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListWorkspacesResponse, OpenRouterCoreError]:
+) -> Result[_models.ListWorkspacesResponse, OpenRouterCoreError]:
     """List workspaces.
 
     List all workspaces for the authenticated user. Management key required.
@@ -80,7 +84,7 @@ async def workspaces_list_async(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListWorkspacesResponse, OpenRouterCoreError]:
+) -> Result[_models.ListWorkspacesResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_list``."""
     from openrouter_core._machinery.call import call_async
 
@@ -92,7 +96,7 @@ def workspaces_list_iter(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[Workspace, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.Workspace, OpenRouterCoreError]]:
     """Every item of ``workspaces_list``, page after page, fetched lazily: ``Success(item)`` each,
     then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -106,7 +110,7 @@ def workspaces_list_iter_async(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[Workspace, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.Workspace, OpenRouterCoreError]]:
     """The async twin of ``workspaces_list_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

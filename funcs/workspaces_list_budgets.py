@@ -9,24 +9,29 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-if TYPE_CHECKING:
-    from typing_extensions import Unpack
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
 
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import ListWorkspaceBudgetsResponse
+if TYPE_CHECKING:
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
+
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["workspaces_list_budgets", "workspaces_list_budgets_async"]
 
 
 @functools.cache
-def operation() -> Operation[ListWorkspaceBudgetsResponse]:
+def operation() -> _operation.Operation[_models.ListWorkspaceBudgetsResponse]:
     """The declaration of ``GET /workspaces/{id}/budgets`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.workspaces import ListWorkspaceBudgetsResponse
@@ -46,7 +51,7 @@ def workspaces_list_budgets(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[ListWorkspaceBudgetsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListWorkspaceBudgetsResponse, OpenRouterCoreError]:
     """List workspace budgets.
 
     List all budgets configured for a workspace. Management key required.
@@ -67,7 +72,7 @@ async def workspaces_list_budgets_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[ListWorkspaceBudgetsResponse, OpenRouterCoreError]:
+) -> Result[_models.ListWorkspaceBudgetsResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_list_budgets``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,20 +9,24 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Iterator
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import ListWorkspaceMembersResponse, WorkspaceMember
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
     "workspaces_list_members",
@@ -33,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> Operation[ListWorkspaceMembersResponse]:
+def operation() -> _operation.Operation[_models.ListWorkspaceMembersResponse]:
     """The declaration of ``GET /workspaces/{id}/members`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.workspaces import ListWorkspaceMembersResponse
@@ -59,7 +63,7 @@ def workspaces_list_members(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListWorkspaceMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.ListWorkspaceMembersResponse, OpenRouterCoreError]:
     """List workspace members.
 
     List all members of a workspace. Returns paginated results. For the default workspace, returns
@@ -85,7 +89,7 @@ async def workspaces_list_members_async(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[ListWorkspaceMembersResponse, OpenRouterCoreError]:
+) -> Result[_models.ListWorkspaceMembersResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_list_members``."""
     from openrouter_core._machinery.call import call_async
 
@@ -100,7 +104,7 @@ def workspaces_list_members_iter(
     id: str,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[WorkspaceMember, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.WorkspaceMember, OpenRouterCoreError]]:
     """Every item of ``workspaces_list_members``, page after page, fetched lazily: ``Success(item)``
     each, then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -115,7 +119,7 @@ def workspaces_list_members_iter_async(
     id: str,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[WorkspaceMember, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.WorkspaceMember, OpenRouterCoreError]]:
     """The async twin of ``workspaces_list_members_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

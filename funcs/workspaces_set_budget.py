@@ -9,34 +9,37 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+    from openrouter_core.params import workspaces as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import (
-        UpsertWorkspaceBudgetRequest,
-        UpsertWorkspaceBudgetResponse,
-    )
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.workspaces")
 
 __all__ = ["workspaces_set_budget", "workspaces_set_budget_async"]
 
 
 @functools.cache
-def operation() -> Operation[UpsertWorkspaceBudgetResponse]:
+def operation() -> _operation.Operation[_models.WorkspaceBudgetResponse]:
     """The declaration of ``PUT /workspaces/{id}/budgets/{interval}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models.workspaces import (
         UpsertWorkspaceBudgetRequest,
-        UpsertWorkspaceBudgetResponse,
+        WorkspaceBudgetResponse,
     )
 
     return Operation(
@@ -48,19 +51,21 @@ def operation() -> Operation[UpsertWorkspaceBudgetResponse]:
             Param("interval", "interval", required=True),
         ),
         body=UpsertWorkspaceBudgetRequest,
-        read=UpsertWorkspaceBudgetResponse.from_dict,
+        read=WorkspaceBudgetResponse.from_dict,
         management_key=True,
     )
 
 
 def workspaces_set_budget(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpsertWorkspaceBudgetRequest,
+    params: _models.UpsertWorkspaceBudgetRequest
+    | _params.UpsertWorkspaceBudgetRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     interval: str,
     **options: Unpack[CallOptions],
-) -> Result[UpsertWorkspaceBudgetResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceBudgetResponse, OpenRouterCoreError]:
     """Create or update a workspace budget.
 
     Create or update the budget for a given interval. Budget limits must strictly decrease as the
@@ -84,12 +89,14 @@ def workspaces_set_budget(
 
 async def workspaces_set_budget_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpsertWorkspaceBudgetRequest,
+    params: _models.UpsertWorkspaceBudgetRequest
+    | _params.UpsertWorkspaceBudgetRequestDict
+    | Mapping[str, Any],
     *,
     id: str,
     interval: str,
     **options: Unpack[CallOptions],
-) -> Result[UpsertWorkspaceBudgetResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceBudgetResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_set_budget``."""
     from openrouter_core._machinery.call import call_async
 

@@ -9,29 +9,35 @@ generator or tools/overlay.yaml, not this file.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
+from openrouter_core._machinery.options import CallOptions
+from openrouter_core.core import OpenRouterCore
+from openrouter_core.errors import OpenRouterCoreError
+
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from openrouter_core._machinery import operation as _operation
+    from openrouter_core.models import workspaces as _models
+    from openrouter_core.params import workspaces as _params
+else:
+    from openrouter_core._machinery.lazy import lazy_module
 
-    from typing_extensions import Unpack
-
-    from openrouter_core._machinery.operation import Operation
-    from openrouter_core._machinery.options import CallOptions
-    from openrouter_core.core import OpenRouterCore
-    from openrouter_core.errors import OpenRouterCoreError
-    from openrouter_core.models.workspaces import UpdateWorkspaceRequest, UpdateWorkspaceResponse
+    # Imported on first use (a call, get_type_hints), not with this module.
+    _models = lazy_module("openrouter_core.models.workspaces")
+    _operation = lazy_module("openrouter_core._machinery.operation")
+    _params = lazy_module("openrouter_core.params.workspaces")
 
 __all__ = ["workspaces_update", "workspaces_update_async"]
 
 
 @functools.cache
-def operation() -> Operation[UpdateWorkspaceResponse]:
+def operation() -> _operation.Operation[_models.WorkspaceResponse]:
     """The declaration of ``PATCH /workspaces/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models.workspaces import UpdateWorkspaceRequest, UpdateWorkspaceResponse
+    from openrouter_core.models.workspaces import UpdateWorkspaceRequest, WorkspaceResponse
 
     return Operation(
         name="workspaces_update",
@@ -39,18 +45,18 @@ def operation() -> Operation[UpdateWorkspaceResponse]:
         path="/workspaces/{id}",
         path_params=(Param("id", "id", required=True),),
         body=UpdateWorkspaceRequest,
-        read=UpdateWorkspaceResponse.from_dict,
+        read=WorkspaceResponse.from_dict,
         management_key=True,
     )
 
 
 def workspaces_update(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateWorkspaceRequest,
+    params: _models.UpdateWorkspaceRequest | _params.UpdateWorkspaceRequestDict | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateWorkspaceResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceResponse, OpenRouterCoreError]:
     """Update a workspace.
 
     Update an existing workspace by ID or slug. Management key required.
@@ -68,11 +74,11 @@ def workspaces_update(
 
 async def workspaces_update_async(
     core: OpenRouterCore,
-    params: Mapping[str, Any] | UpdateWorkspaceRequest,
+    params: _models.UpdateWorkspaceRequest | _params.UpdateWorkspaceRequestDict | Mapping[str, Any],
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[UpdateWorkspaceResponse, OpenRouterCoreError]:
+) -> Result[_models.WorkspaceResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_update``."""
     from openrouter_core._machinery.call import call_async
 

@@ -485,7 +485,8 @@ def _instance(cls: type[WireModel], *, full: bool, depth: int = 0) -> dict[str, 
 
 def test_every_public_model_class_is_found() -> None:
     names = {cls.__name__ for cls in MODEL_CLASSES}
-    assert len(names) > 500
+    # One class per JSON object (tests/test_one_class_per_object.py): fewer than 500 since.
+    assert len(names) > 450
     assert {
         "ChatGenerationParams",
         "ChatResponse",

@@ -1,14 +1,20 @@
-"""Callers import just the operations they need: importing an operation loads no models, and
-calling it loads its own group's models (and the shared ones), never chat's or another group's;
-a call generates readers only for the classes it meets; a sync call that does not stream loads
-neither asyncio nor the stream code."""
+"""Callers import just the operations they need: importing an operation loads no models (nor its
+TypedDicts, nor stream code), and calling it or resolving its annotations
+(``typing.get_type_hints``) loads its own group's models and TypedDicts (and the shared ones,
+chat's common ones among them), never another group's; a call generates readers only for the
+classes it meets; a sync call that does not stream loads neither asyncio nor the stream code."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from openrouter_core.testing import completion_body, sse_bytes, stream_chunks
 from tests.loopback import LoopbackServer, json_response, sse
@@ -25,19 +31,134 @@ def _run(code: str) -> object:
     return json.loads(out.stdout)
 
 
+#: What importing an operation must not load: models, TypedDicts, streams, the converter.
+_NOT_ON_IMPORT = (
+    "openrouter_core.models.",
+    "openrouter_core.params.",
+    "openrouter_core.chat.stream",
+    "openrouter_core.responses.stream",
+    "openrouter_core.images.stream",
+    "openrouter_core._machinery.stream",
+    "openrouter_core._machinery.binary",
+    "cattrs",
+)
+
+
 def test_importing_any_operation_loads_no_models() -> None:
     code = (
         "import json, sys, importlib\n"
         "found = {}\n"
         f"for name in {OPERATIONS!r}:\n"
         "    importlib.import_module('funcs.' + name)\n"
-        "    loaded = [m for m in sys.modules if m.startswith('openrouter_core.models.')]\n"
+        f"    loaded = [m for m in sys.modules if m.startswith({_NOT_ON_IMPORT!r})]\n"
         "    if loaded: found[name] = loaded\n"
         "print(json.dumps({'found': found}))\n"
     )
     result = _run(code)
     assert result == {"found": {}}
     assert len(OPERATIONS) > 80
+
+
+def _groups() -> dict[str, str]:
+    """Each operation's group: the generator's, and the hand-written operations' own."""
+    tools = str(ROOT / "tools")
+    if tools not in sys.path:
+        sys.path.insert(0, tools)
+    gen = importlib.import_module("generate")
+    doc = gen.Document()
+    types = gen.Types(doc)
+    groups = {op.name: op.group for op in (gen.Operation(doc, types, e) for e in doc.operations())}
+    hand = {"chat_send": "chat", "video_generation_wait": "video_generation"}
+    hand |= {n: "o_auth" for n in OPERATIONS if n.startswith("o_auth_create_")}
+    return groups | hand
+
+
+def _docs_examples() -> dict[str, str]:
+    """Each generated operation's example (docs/<group>.md), by operation."""
+    found: dict[str, str] = {}
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for code in re.findall(r"^```python\n(.*?)^```$", text, re.MULTILINE | re.DOTALL):
+            name = re.match(r"from funcs\.(\w+) import", code)
+            if name:
+                found.setdefault(name.group(1), code)
+    return found
+
+
+# In a child forked per operation (so each starts from the same modules): import the operation,
+# resolve the annotations of its functions, run its docs example against the fake; report the
+# model and TypedDict modules that loaded.
+_PROBE = """\
+import importlib, json, os, sys, typing
+from openrouter_core.testing import FakeOpenRouter
+examples = json.loads(sys.stdin.read())
+out = {}
+for name in OPERATIONS:
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        module = importlib.import_module("funcs." + name)
+        for attribute in [*module.__all__, "operation"]:
+            value = getattr(module, attribute, None)
+            if callable(value):
+                typing.get_type_hints(value)
+        hinted = sorted(m for m in sys.modules if m.startswith(PREFIXES))
+        if name in examples:
+            exec(examples[name], {"core": FakeOpenRouter().core(), "print": lambda *a: None})
+        called = sorted(m for m in sys.modules if m.startswith(PREFIXES))
+        os.write(write, json.dumps([hinted, called]).encode())
+        os._exit(0)
+    os.close(write)
+    data = b""
+    while chunk := os.read(read, 1 << 16):
+        data += chunk
+    os.waitpid(pid, 0)
+    out[name] = json.loads(data)
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="forks a child per operation")
+def test_annotations_and_a_call_load_only_the_operations_own_models() -> None:
+    groups = _groups()
+    examples = _docs_examples()
+    prefixes = ("openrouter_core.models.", "openrouter_core.params.")
+    code = _PROBE.replace("OPERATIONS", repr(OPERATIONS)).replace("PREFIXES", repr(prefixes))
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(examples),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    loaded: dict[str, list[list[str]]] = json.loads(out.stdout)
+    model_groups = {
+        p.stem
+        for p in (ROOT / "openrouter_core" / "models").glob("*.py")
+        if not p.stem.startswith("_") and p.stem not in CHAT_MODULES
+    }
+    params_groups = {p.stem for p in (ROOT / "openrouter_core" / "params").glob("*.py")}
+    problems = []
+    for name in OPERATIONS:
+        group = groups[name]
+        hinted, called = loaded[name]
+        assert set(hinted) <= set(called)
+        models = {m.removeprefix("openrouter_core.models.") for m in called if ".models." in m}
+        params = {m.removeprefix("openrouter_core.params.") for m in called if ".params." in m}
+        # Its own group's models and TypedDicts, the shared models (chat's common ones among
+        # them) and the machinery: never another group's.
+        if models & (model_groups - {group}) or params - {group}:
+            problems.append(f"{name} ({group}): {sorted(models)} {sorted(params)}")
+    assert problems == []
+    # Not vacuous: the docs examples made the calls, and each group's TypedDicts loaded with the
+    # annotations of one of its operations at least.
+    assert len(examples) > 80
+    assert params_groups - {"__init__"} <= {
+        groups[n] for n in OPERATIONS for m in loaded[n][0] if m.startswith(prefixes[1])
+    }
 
 
 def _models_after_call(module: str, call: str) -> set[str]:

@@ -7,16 +7,26 @@ document with the official SDK's overlays applied) and ``tools/overlay.yaml`` (t
 own corrections and choices). Output:
 
 - ``openrouter_core/models/<group>.py``: attrs models of the schemas only that group's
-  operations use, ``openrouter_core/models/_shared.py`` for those several groups share;
+  operations use, ``openrouter_core/models/_shared.py`` for those several groups share
+  (``_shared_chat.py`` for those of them that hold one of chat's classes);
 - ``funcs/<name>.py``: one module per operation, named after the TypeScript SDK's function
   (``apiKeysGetCurrentKeyMetadata`` -> ``api_keys_get_current_key_metadata``);
+- ``openrouter_core/params/<group>.py``: the TypedDicts of that group's JSON request bodies
+  (``chat.py``: chat's), which ``params`` takes beside the attrs models;
 - ``openrouter_core/fake_api.json``: a realistic answer per operation for ``FakeOpenRouter``;
 - ``docs/<group>.md``: one reference page per group, with examples the tests run, and the table
-  of every operation in ``docs/operations.md`` and in the README (between its markers).
+  of every operation in ``docs/operations.md`` and in the README (between its markers);
+- ``tests/typing/examples_*.py``: the README's and the docs' examples as functions that
+  ``make typing`` checks.
 
 Chat completions (``funcs/chat_send.py`` and the chat models) are written by hand, and the
 operations whose requests or responses are not JSON (audio, files, video content, multipart
 uploads) are not generated here.
+
+One class per JSON object: where the document refers to a schema chat's hand-written models
+define (the overlay's ``reuse``), the models use chat's class and write no copy; a schema the
+document repeats, under another name or inline, the same but for its descriptions and examples,
+is one class (named by the overlay's ``class_names`` where the first name would mislead).
 
 Model rules, the same as chat's: every field is optional but what a response exists for (the
 ``data`` of a list or a get and the ``id`` of what it holds: required, so a Success always holds
@@ -235,6 +245,9 @@ class Model:
         self.request_side = False  # reachable from a request body: read strictly there
         self.nullable: list[str] = []  # fields whose schema admits null
         self.always: list[str] = []  # required fields that admit null: written as null
+        #: One of chat's hand-written classes (the overlay's ``reuse``), or the name of one of
+        #: chat's unions: imported from its module (``module``), never written here.
+        self.external = False
 
 
 class Tagged:
@@ -249,9 +262,56 @@ class Tagged:
         self.groups: set[str] = set()
 
 
-def _content(schema: dict[str, Any]) -> str:
-    """A schema's content as a key: equal schemas, equal keys."""
-    return json.dumps(schema, sort_keys=True, default=str)
+#: Keywords that only document a schema: schemas that differ in these alone are one class.
+_DOCS = frozenset({"description", "title", "example", "examples", "deprecated", "externalDocs"})
+
+
+def _shape(node: Any) -> Any:
+    """A schema without what only documents it (descriptions, examples, ``x-`` annotations),
+    written one way where the document has several for the same (no ``required: []``, no
+    ``additionalProperties: false``, which is what the classes assume, no ``allOf`` of one)."""
+    if isinstance(node, list):
+        return [_shape(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in _DOCS or key.startswith("x-"):
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _shape(sub) for name, sub in value.items()}
+        elif key == "required" and isinstance(value, list):
+            if value:
+                out[key] = sorted(value)
+        elif key == "additionalProperties" and value is False:
+            continue
+        elif key == "allOf" and isinstance(value, list):
+            out[key] = [part for part in _shape(value) if part != {}]
+        else:
+            out[key] = _shape(value)
+    if list(out) == ["allOf"] and len(out["allOf"]) == 1:
+        return out["allOf"][0]
+    return out
+
+
+def _content(shape: Any) -> str:
+    """A class's schema (its ``Types.shape``) as a key: equal schemas, equal keys. Whether the
+    object itself may be null is its fields' business, not its class's."""
+    if isinstance(shape, dict):
+        shape = dict(shape)
+        kind = shape.get("type")
+        if isinstance(kind, list) and "null" in kind:
+            rest = [k for k in kind if k != "null"]
+            shape["type"] = rest[0] if len(rest) == 1 else rest
+        shape.pop("nullable", None)
+    return json.dumps(shape, sort_keys=True, default=str)
+
+
+#: chat's hand-written model modules: their classes are the overlay's ``reuse``.
+CHAT_MODULES = ("common", "request", "response", "stream", "error")
+#: Where a generated class shared by several groups goes: ``_shared``, or ``_shared_chat`` when
+#: it holds one of chat's classes (so that ``_shared`` loads none of chat's modules).
+SHARED = ("_shared", "_shared_chat")
 
 
 class Types:
@@ -260,17 +320,144 @@ class Types:
     def __init__(self, doc: Document) -> None:
         self.doc = doc
         self.models: dict[str, Model] = {}
-        # An object schema the document repeats word for word (inline, or inline and named)
-        # becomes one class, found by its content.
+        # An object schema the document repeats (inline, or under another name), the same but
+        # for its descriptions and examples, becomes one class, found by its content.
         self.by_schema: dict[str, str] = {}
         self.tagged: dict[str, Tagged] = {}
         self.aliases: dict[str, tuple[str, set[str]]] = {}  # ref name -> (annotation, uses)
+        self.shapes: dict[str, Any] = {}  # schema name -> its shape, ``$ref``s inlined
+        # The overlay's ``class_names``: a class several schemas share, named for all of them.
+        self.renames: dict[str, str] = dict(doc.overlay.get("class_names") or {})
+        self.renames_used: set[str] = set()
+        self._named: dict[str, str] | None = None
+        # chat's public names (no generated class takes one) and the unions chat registers:
+        # (tag key, variant class names) -> (annotation, uses).
+        self.taken: set[str] = set()
+        self.chat_unions: dict[tuple[str, frozenset[str]], tuple[str, set[str]]] = {}
+        self.reuse_chat()
 
     def unique(self, name: str) -> str:
         base, n = name, 2
-        while name in self.models or name in self.tagged or keyword.iskeyword(name):
+        while (
+            name in self.models
+            or name in self.tagged
+            or name in self.taken
+            or keyword.iskeyword(name)
+        ):
             name, n = f"{base}{n}", n + 1
         return name
+
+    def named(self) -> dict[str, str]:
+        """The first name the document gives each object schema, by its content."""
+        if self._named is None:
+            self._named = {}
+            for name, schema in self.doc.schemas.items():
+                target = self.merged(self.doc.deref(schema))
+                if target.get("properties") and not ("oneOf" in target or "anyOf" in target):
+                    self._named.setdefault(_content(self.shape(target)), name)
+        return self._named
+
+    def renamed(self, name: str) -> str:
+        """The class name the overlay's ``class_names`` gives ``name``, or ``name``."""
+        if name in self.renames:
+            self.renames_used.add(name)
+            return self.renames[name]
+        return name
+
+    def shape(self, node: Any, stack: tuple[str, ...] = ()) -> Any:
+        """A schema as the classes see it: without what only documents it (``_shape``), each
+        ``$ref`` replaced by what it refers to (a ``$ref`` and the same schema written inline
+        are one class); a ``$ref`` back into itself stays a name."""
+        if isinstance(node, list):
+            return [self.shape(item, stack) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[1]
+            rest = self.shape({k: v for k, v in node.items() if k != "$ref"}, stack)
+            if name in stack:
+                target: Any = {"$ref": name}
+            else:
+                target = self.shapes.get(name)
+                if target is None:
+                    raw = self.merged(self.doc.schemas[name])
+                    target = self.shape(raw, (*stack, name))
+                    if not stack:  # complete only when met outside every cycle
+                        self.shapes[name] = target
+            return {**rest, "allOf": [target]} if rest else target
+        out = {
+            key: {name: self.shape(sub, stack) for name, sub in value.items()}
+            if key == "properties" and isinstance(value, dict)
+            else self.shape(value, stack)
+            for key, value in node.items()
+        }
+        return _shape(out)
+
+    def external(self, name: str, module: str, description: str = "") -> None:
+        """One of chat's names, to import from ``openrouter_core.models.<module>``."""
+        if name not in self.models:
+            model = Model(name, {}, description)
+            model.external = True
+            model.module = module
+            self.models[name] = model
+
+    def reuse_chat(self) -> None:
+        """The overlay's ``reuse``: schemas whose class is one of chat's hand-written ones. Each
+        becomes that class (and so does a schema equal to it but for its documentation); a
+        tagged union of them becomes the union chat registers."""
+        import importlib
+        from typing import Union, get_args, get_origin
+
+        import attrs
+
+        if str(ROOT) not in sys.path:
+            sys.path.insert(0, str(ROOT))
+        converter = importlib.import_module("openrouter_core.models._converter")
+        modules = {m: importlib.import_module(f"openrouter_core.models.{m}") for m in CHAT_MODULES}
+        where: dict[type, str] = {}
+        for name, module in modules.items():
+            self.taken.update(module.__all__)
+            for value in vars(module).values():
+                if isinstance(value, type) and value.__module__ == module.__name__:
+                    where[value] = name
+        for path, target in (self.doc.overlay.get("reuse") or {}).items():
+            module_name, class_name = target.split(".")
+            cls = getattr(modules[module_name], class_name)
+            name, *rest = path.split("/")
+            node: Any = self.doc.schemas[name]
+            for key in rest:
+                node = self.doc.deref(node)[key]
+            schema = self.merged(self.doc.deref(node))
+            missing = sorted(set(schema.get("properties") or {}) - set(attrs.fields_dict(cls)))
+            if missing:
+                raise SystemExit(f"overlay reuse: {target} has no field for {missing} ({path})")
+            self.external(class_name, module_name, clean(schema.get("description")))
+            if not rest:
+                self.aliases[name] = (class_name, {class_name})
+            self.by_schema.setdefault(_content(self.shape(schema)), class_name)
+        # The unions chat registers, by the alias chat gives them where it has one.
+        for spec in converter.TAGGED.values():
+            members = spec.members
+            if not all(cls in where for cls in members):
+                continue
+            variants = frozenset(cls.__name__ for cls in spec.variants.values())
+            annotation, uses = "", set()
+            for module_name, module in modules.items():
+                for alias in module.__all__:
+                    value = getattr(module, alias)
+                    union = get_origin(value) in (Union, type(int | str))
+                    if union and frozenset(get_args(value)) == members:
+                        annotation, uses = alias, {alias}
+                        self.external(alias, module_name)
+            if not annotation:
+                ordered = [*dict.fromkeys(spec.variants.values())]
+                if spec.unknown is not None:
+                    ordered.append(spec.unknown)
+                for cls in ordered:
+                    self.external(cls.__name__, where[cls])
+                annotation = " | ".join(cls.__name__ for cls in ordered)
+                uses = {cls.__name__ for cls in ordered}
+            self.chat_unions[(spec.tag, variants)] = (annotation, uses)
 
     def merged(self, schema: dict[str, Any]) -> dict[str, Any]:
         """``allOf`` folded into one object schema."""
@@ -302,12 +489,12 @@ class Types:
                 return self.aliases[name]
             target = self.merged(self.doc.schemas[name])
             if target.get("properties") and not ("oneOf" in target or "anyOf" in target):
-                same = self.by_schema.get(_content(target))
+                same = self.by_schema.get(_content(self.shape(target)))
                 if same is not None:
                     self.aliases[name] = (same, {same})
                     return same, {same}
                 # Named before its fields are read, so a schema that refers to itself works.
-                cls = self.unique(pascal(name))
+                cls = self.unique(self.renamed(pascal(name)))
                 self.aliases[name] = (cls, {cls})
                 self.model(target, cls, name=cls)
                 return cls, {cls}
@@ -430,6 +617,11 @@ class Types:
                     c in self.models for c in classes.values()
                 ):
                     return None
+                # chat's classes, as chat registers them: chat's union (registered once, by
+                # chat). Any other union is this module's, with its own unknown variant.
+                found = self.chat_unions.get((key, frozenset(classes.values())))
+                if found is not None:
+                    return found
                 union_name = self.unique(pascal(hint) + "Unknown")
                 unknown = Model(
                     union_name,
@@ -438,6 +630,8 @@ class Types:
                     "are in ``extras``.",
                 )
                 unknown.fields = [(key, "str", "")]
+                # The module that registers the union (the unknown's) imports its variants.
+                unknown.uses = set(classes.values())
                 self.models[union_name] = unknown
                 spec = Tagged(key, classes, union_name, f"{snake(hint).replace('_', ' ')} {key}")
                 self.tagged[union_name] = spec
@@ -456,13 +650,17 @@ class Types:
 
     def model(self, schema: dict[str, Any], hint: str, *, name: str | None = None) -> str:
         """The class for an object schema (made once per schema)."""
-        found = self.by_schema.get(_content(schema))
+        key = _content(self.shape(schema))
+        found = self.by_schema.get(key)
         if found is not None:
             return found
-        name = name or self.unique(pascal(hint))
+        if name is None:
+            # Written inline here, but the document names it elsewhere: that name, not the hint.
+            named = self.named().get(key)
+            name = self.unique(self.renamed(pascal(named or hint)))
         model = Model(name, schema, clean(schema.get("description") or schema.get("title")))
         self.models[name] = model
-        self.by_schema[_content(schema)] = name
+        self.by_schema[key] = name
         required = set(schema.get("required") or [])
         extra = schema.get("additionalProperties")
         # ``additionalProperties: {}`` admits anything, as ``true`` does.
@@ -494,11 +692,15 @@ class Types:
 # --- operations ----------------------------------------------------------------------------------
 
 
-def require_what_it_is_for(types: Types, answer: Model) -> None:
+def require_what_it_is_for(types: Types, answer: Model, *, streams: bool = False) -> None:
     """Make required what a Success exists for, where the document requires it: an answer's
-    ``data`` and, in the object or the items it holds, their ``id``. The corpus of real traffic
+    ``data`` and, in the object or the items it holds, their ``id``; an answer without ``data``
+    (a job, a file, a deletion), its own ``id``, unless the operation streams (its collected
+    answer may be what a stream cut short gave, before any id). The corpus of real traffic
     (tests/test_corpus.py, tests/test_api_conformance.py) holds every such answer to it."""
     if "data" not in answer.required:
+        if not streams and "id" in answer.required and "id" not in answer.needs:
+            answer.needs.append("id")
         return
     if "data" not in answer.needs:
         answer.needs.append("data")
@@ -615,7 +817,7 @@ class Operation:
             answer.response = True
             if not answer.description:
                 answer.description = f"The answer of ``{self.method} {self.path}``."
-            require_what_it_is_for(types, answer)
+            require_what_it_is_for(types, answer, streams=self.operation_id in overlay["streams"])
         self.errors = sorted(s for s in op["responses"] if s[0] in "45")
         self.alias_of = bool(entry.get("alias_of"))
         self.deprecated = self.deprecated or self.alias_of
@@ -656,7 +858,11 @@ class Operation:
 
 
 def assign_modules(types: Types, operations: list[Operation]) -> None:
-    """Each class goes to the module of the one group that uses it, or to ``_shared``."""
+    """Each class goes to the module of the one group that uses it, or to ``_shared`` (or to
+    ``_shared_chat``, if it holds one of chat's classes); chat's stay in chat's modules."""
+    unused = sorted(set(types.renames) - types.renames_used)
+    if unused:
+        raise SystemExit(f"overlay class_names: no class is first named {unused}")
     for op in operations:
         stack = list(op.roots)
         seen: set[str] = set()
@@ -668,6 +874,8 @@ def assign_modules(types: Types, operations: list[Operation]) -> None:
             types.models[name].groups.add(op.group)
             stack += types.models[name].uses
     for model in types.models.values():
+        if model.external:
+            continue  # chat's: stays in its module
         if not model.groups:
             model.module = ""  # made for a parameter and not used by any body: not written
         else:
@@ -680,9 +888,20 @@ def assign_modules(types: Types, operations: list[Operation]) -> None:
             if model.module != "_shared":
                 continue
             for used in model.uses:
-                if types.models[used].module != "_shared":
+                if types.models[used].module not in SHARED and not types.models[used].external:
                     types.models[used].module = "_shared"
                     changed = True
+    # A shared class that holds one of chat's classes (or such a class) goes to _shared_chat.
+    changed = True
+    while changed:
+        changed = False
+        for model in types.models.values():
+            if model.module == "_shared" and any(
+                types.models[used].external or types.models[used].module == "_shared_chat"
+                for used in model.uses
+            ):
+                model.module = "_shared_chat"
+                changed = True
     for spec in types.tagged.values():
         spec.module = types.models[spec.unknown].module
     # Required fields matter only where a request is read strictly.
@@ -783,6 +1002,8 @@ def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[s
     title = (
         "shared by several groups"
         if module == "_shared"
+        else "shared by several groups that hold chat's models"
+        if module == "_shared_chat"
         else f"of the {GROUP_TITLES[module]} operations"
     )
     lines = [
@@ -985,18 +1206,51 @@ def _stream_classes(op: Operation) -> tuple[str, str] | None:
     return name, f"Async{name}"
 
 
-def funcs_module(op: Operation, types: Types) -> str:
-    response_imports = sorted(n for n in op.response_uses if n in types.models)
+def funcs_module(op: Operation, types: Types, params_dict: str | None = None) -> str:
+    """``funcs/<name>.py``; ``params_dict`` names the body's TypedDict (``openrouter_core.params``).
+
+    The annotations name every class through a module alias that is a real import for the type
+    checkers and, at run time, a ``lazy_module`` that imports on first use: importing the
+    operation loads no models, and ``typing.get_type_hints`` on its functions resolves (loading
+    only the modules they name: the group's models, the shared ones, its TypedDicts)."""
     item = op.item
     models: dict[str, set[str]] = defaultdict(set)
-    for name in response_imports:
+    for name in sorted(n for n in op.response_uses if n in types.models):
         models[types.models[name].module].add(name)
     if op.body:
         models[types.models[op.body].module].add(op.body)
-    item_models = [n for n in members_of(item) if n in types.models]
-    type_only: dict[str, set[str]] = defaultdict(set)
-    for name in item_models:
-        type_only[types.models[name].module].add(name)
+    lazy: dict[str, str] = {}  # module -> alias
+    for name in [n for n in members_of(item) if n in types.models]:
+        lazy[f"openrouter_core.models.{types.models[name].module}"] = ""
+    for module in models:
+        lazy[f"openrouter_core.models.{module}"] = ""
+    for module in lazy:
+        leaf = module.rsplit(".", 1)[1]
+        lazy[module] = "_models" if leaf == op.group else "_models_" + leaf.lstrip("_")
+    lazy["openrouter_core._machinery.operation"] = "_operation"
+    if op.binary:
+        lazy["openrouter_core._machinery.binary"] = "_binary"
+    if op.stream is not None:
+        lazy[op.stream["module"]] = "_streams"
+    if params_dict:
+        lazy[f"{PARAMS}.{op.group}"] = "_params"
+    stream_names = _stream_classes(op)
+
+    def q(annotation: str) -> str:
+        """``annotation`` with each class named through its module's alias."""
+
+        def one(match: re.Match[str]) -> str:
+            name = match.group(0)
+            if name in types.models and types.models[name].module:
+                return f"{lazy['openrouter_core.models.' + types.models[name].module]}.{name}"
+            if op.binary and name in ("Body", "AsyncBody"):
+                return f"_binary.{name}"
+            if stream_names and name in stream_names:
+                return f"_streams.{name}"
+            return name
+
+        return re.sub(r"(?<![.\w])[A-Za-z_]\w*", one, annotation)
+
     names = [op.name, f"{op.name}_async"]
     if op.paging:
         names += [f"{op.name}_iter", f"{op.name}_iter_async"]
@@ -1005,51 +1259,48 @@ def funcs_module(op: Operation, types: Types) -> str:
     lines.append("")
     lines += wrap(HEADER, "")
     lines += ['"""', "", "from __future__ import annotations", "", "import functools"]
-    typing_names = ["TYPE_CHECKING"]
-    params = op.path_params + op.query_params
-    if (
-        "Any" in op.response
-        or "Any" in item
-        or any(p["annotation"] == "Any" for p in params)
-        or op.body
-        or op.binary
-        or op.form
-    ):
-        typing_names.append("Any")
-    if op.stream is not None:
-        typing_names += ["Literal", "overload"]
-    lines.append(f"from typing import {', '.join(typing_names)}")
-    lines += ["", "from returns.result import Result", "", "if TYPE_CHECKING:"]
     abc = []
     if op.paging:
         abc += ["AsyncIterator", "Iterator"]
     if op.body or op.form:
         abc.append("Mapping")
     if abc:
-        lines.append(f"    from collections.abc import {', '.join(abc)}")
-        lines.append("")
-    lines.append("    from typing_extensions import Unpack")
+        lines.append(f"from collections.abc import {', '.join(abc)}")
+    typing_names = ["TYPE_CHECKING"]
+    params_in_path = op.path_params + op.query_params
+    if (
+        "Any" in op.response
+        or "Any" in item
+        or any(p["annotation"] == "Any" for p in params_in_path)
+        or op.body
+        or op.binary
+        or op.form
+        or op.stream is not None
+    ):
+        typing_names.append("Any")
+    if op.stream is not None:
+        typing_names += ["Literal", "overload"]
+    typing_names.append("Unpack")
+    lines.append(f"from typing import {', '.join(typing_names)}")
+    lines += ["", "from returns.result import Result", ""]
+    lines.append("from openrouter_core._machinery.options import CallOptions")
+    lines.append("from openrouter_core.core import OpenRouterCore")
+    lines.append("from openrouter_core.errors import OpenRouterCoreError")
+    lines += ["", "if TYPE_CHECKING:"]
+    for module, alias in sorted(lazy.items()):
+        parent, leaf = module.rsplit(".", 1)
+        lines.append(f"    from {parent} import {leaf} as {alias}")
+    lines.append("else:")
+    lines.append("    from openrouter_core._machinery.lazy import lazy_module")
     lines.append("")
-    if op.stream is not None:
-        lines.append("    from openrouter_core._machinery.operation import Operation, StreamSpec")
-    else:
-        lines.append("    from openrouter_core._machinery.operation import Operation")
-    if op.binary:
-        lines.append("    from openrouter_core._machinery.binary import AsyncBody, Body")
-    if op.stream is not None:
-        sync_name, async_name = f"{op.stream['alias'].removesuffix('Event')}", ""
-        async_name = f"Async{sync_name}"
-        lines.append(f"    from {op.stream['module']} import {async_name}, {sync_name}")
-    lines.append("    from openrouter_core._machinery.options import CallOptions")
-    lines.append("    from openrouter_core.core import OpenRouterCore")
-    lines.append("    from openrouter_core.errors import OpenRouterCoreError")
-    for module in sorted(set(models) | set(type_only)):
-        imported = sorted(models.get(module, set()) | type_only.get(module, set()))
-        lines.append(f"    from openrouter_core.models.{module} import {', '.join(imported)}")
+    lines.append("    # Imported on first use (a call, get_type_hints), not with this module.")
+    for module, alias in sorted(lazy.items(), key=lambda kv: kv[1]):
+        lines.append(f'    {alias} = lazy_module("{module}")')
     lines += ["", "__all__ = [" + ", ".join(f'"{n}"' for n in sorted(names)) + "]", "", ""]
     # The declaration.
     lines.append("@functools.cache")
-    lines.append(f"def operation() -> Operation[{'Any' if op.binary else op.response}]:")
+    answer_type = "Any" if op.binary else q(op.response)
+    lines.append(f"def operation() -> _operation.Operation[{answer_type}]:")
     lines += docstring(
         f"The declaration of ``{op.method} {op.path}`` (built on first use).", "    "
     )
@@ -1109,11 +1360,10 @@ def funcs_module(op: Operation, types: Types) -> str:
     lines.append("    )")
     if op.stream is not None:
         # Loaded when a call first streams: a call that does not loads no stream classes.
-        lines += ["", "", f"def _stream() -> StreamSpec[Any, {op.response}]:"]
+        lines += ["", "", f"def _stream() -> _operation.StreamSpec[Any, {q(op.response)}]:"]
         lines.append(f"    from {op.stream['module']} import STREAM")
         lines += ["", "    return STREAM"]
     # The sync and async calls (with overloads typing the answer by ``stream=``).
-    stream_names = _stream_classes(op)
     for is_async in (False, True):
         answer = "AsyncBody" if op.binary and is_async else op.response
         variants: list[tuple[str, str, bool]] = [("", answer, False)]
@@ -1137,7 +1387,8 @@ def funcs_module(op: Operation, types: Types) -> str:
             if op.body:
                 default = "" if op.body_required else " = None"
                 none = "" if op.body_required else " | None"
-                lines.append(f"    params: Mapping[str, Any] | {op.body}{none}{default},")
+                typed = f"{q(op.body)} | _params.{params_dict}" if params_dict else q(op.body)
+                lines.append(f"    params: {typed} | Mapping[str, Any]{none}{default},")
             elif op.form:
                 lines.append("    params: Mapping[str, Any],")
             keywords = param_signature(op)
@@ -1149,7 +1400,7 @@ def funcs_module(op: Operation, types: Types) -> str:
             if op.retry_not_found:
                 lines.append(f"    retry_not_found_for: float | None = {op.retry_not_found!r},")
             lines.append("    **options: Unpack[CallOptions],")
-            result = f"Result[{returned}, OpenRouterCoreError]"
+            result = f"Result[{q(returned)}, OpenRouterCoreError]"
             if is_overload:
                 lines.append(f") -> {result}: ...")
                 continue
@@ -1171,7 +1422,7 @@ def funcs_module(op: Operation, types: Types) -> str:
                 f"    {head} {call}(operation(), core, {body}, {arguments}, options{extra})"
             )
     if op.paging:
-        item_result = f"Result[{item}, OpenRouterCoreError]"
+        item_result = f"Result[{q(item)}, OpenRouterCoreError]"
         for is_async in (False, True):
             lines += ["", ""]
             suffix = "_iter_async" if is_async else "_iter"
@@ -1202,6 +1453,350 @@ def funcs_module(op: Operation, types: Types) -> str:
                 f'    return {walk}(operation(), core, {arguments}, options, "{op.paging}"{size})'
             )
     return "\n".join(lines) + "\n"
+
+
+# --- the params TypedDicts ----------------------------------------------------------------------
+
+#: The package of the request bodies' TypedDicts: ``openrouter_core/params/<group>.py``.
+PARAMS = "openrouter_core.params"
+#: What a ``file_fields`` field takes beside its JSON object (``_machinery/files.py``'s
+#: ``FileInput``): bytes, a path or a binary file object.
+_FILE_INPUT = "bytes | str | os.PathLike[str] | IO[bytes]"
+#: The hand-written chat request's TypedDict: the document's ``ChatRequest`` schema, under the
+#: name of chat's model.
+CHAT_PARAMS = ("ChatRequest", "ChatGenerationParams")
+
+
+def _doc_free(node: Any) -> Any:
+    """A schema without what only documents it: the key two equal shapes share."""
+    if isinstance(node, list):
+        return [_doc_free(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    skip = {"description", "title", "example", "examples", "deprecated", "externalDocs"}
+    return {k: _doc_free(v) for k, v in node.items() if k not in skip and not k.startswith("x-")}
+
+
+def _literal(values: list[str]) -> str:
+    return "Literal[" + ", ".join(repr(v) for v in values) + "]"
+
+
+def _literal_values(annotation: str) -> list[str]:
+    import ast
+
+    return list(ast.literal_eval("[" + annotation.removeprefix("Literal[")[:-1] + "]"))
+
+
+class ParamsDict:
+    """One TypedDict to write: its keys, and the names it could take (named at the end)."""
+
+    def __init__(self, number: int, description: str) -> None:
+        self.token = f"<<{number}>>"  # in annotations until the names are given
+        self.name = ""
+        self.description = description
+        #: (rank, name): the body's model (0), the schema's name (1), a place it was met (2).
+        self.names: list[tuple[int, str]] = []
+        #: (wire name, annotation, required, description), in the schema's order.
+        self.fields: list[tuple[str, str, bool, str]] = []
+        self.uses: set[str] = set()  # the tokens the annotations hold
+
+
+_TOKEN = re.compile(r"<<\d+>>")
+
+
+class TypedDicts:
+    """The TypedDicts of the JSON request bodies, read from their schemas (not from the attrs
+    models, whose types are what the converter can tell apart at run time): an object is a
+    TypedDict (``total=False``, the document's required keys ``Required``); a union is the union
+    of its members (each variant of a tagged union a TypedDict of its own, its tag a
+    ``Literal``); a closed string enum or a ``const`` is a ``Literal``; what the schema leaves
+    open (no properties, a cycle through a non-object alias) is ``dict[str, Any]`` or ``Any``.
+    Null is admitted where the schema admits it. Objects of one shape (but for their
+    documentation) are one TypedDict, named ``<name>Dict``: a body after its attrs model
+    (``ApiKeysCreateRequestDict``), else after its schema, else after the shortest place it is met
+    (``<parent><Key>``, ``...Item``, ``...Value``, ``...Option<n>``)."""
+
+    def __init__(self, doc: Document, types: Types) -> None:
+        self.doc = doc
+        self.types = types
+        self.dicts: dict[str, ParamsDict] = {}  # by token
+        self.by_ref: dict[str, str] = {}
+        self.by_shape: dict[str, str] = {}
+
+    def body(self, schema: Any, model: str, file_fields: list[str]) -> str:
+        """The TypedDict (its token) of a request body read by the attrs class ``model``."""
+        node = self.types.merged(self.doc.deref(schema)) if isinstance(schema, dict) else {}
+        token = self.object(node, model, files=file_fields)
+        self.dicts[token].names.append((0, model))
+        return token
+
+    def object(self, node: dict[str, Any], hint: str, *, files: list[str] | None = None) -> str:
+        shape = json.dumps([_doc_free(node), files or []], sort_keys=True, default=str)
+        found = self.by_shape.get(shape)
+        if found is not None:
+            self.dicts[found].names.append((2, pascal(hint)))
+            return found
+        made = ParamsDict(len(self.dicts), clean(node.get("description") or node.get("title")))
+        made.names.append((2, pascal(hint)))
+        self.dicts[made.token] = made  # before its keys: a schema may hold itself
+        self.by_shape[shape] = made.token
+        required = set(node.get("required") or [])
+        for wire, prop in (node.get("properties") or {}).items():
+            annotation = self.annotation(prop, pascal(hint) + pascal(wire))
+            if wire in (files or []):
+                annotation = self.join([annotation, _FILE_INPUT])
+            if self.types.allows_null(prop) and annotation != "Any":
+                annotation = self.join([annotation, "None"])
+            description = self.doc.deref(prop).get("description") if isinstance(prop, dict) else ""
+            if not description and isinstance(prop, dict):
+                description = prop.get("description")
+            made.fields.append((wire, annotation, wire in required, first_sentence(description)))
+            made.uses |= set(_TOKEN.findall(annotation))
+        return made.token
+
+    def annotation(self, node: Any, hint: str, refs: frozenset[str] = frozenset()) -> str:
+        """The annotation of ``node`` in a TypedDict (null left to the caller)."""
+        if not isinstance(node, dict):
+            return "Any"
+        if "$ref" in node:
+            ref = node["$ref"].rsplit("/", 1)[1]
+            target = self.types.merged(self.doc.schemas[ref])
+            if target.get("properties") and not ("oneOf" in target or "anyOf" in target):
+                if ref not in self.by_ref:
+                    self.by_ref[ref] = self.object(target, pascal(ref))
+                    self.dicts[self.by_ref[ref]].names.append((1, pascal(ref)))
+                return self.by_ref[ref]
+            if ref in refs:
+                return "Any"
+            return self.annotation(target, pascal(ref), refs | {ref})
+        node = self.types.merged(node)
+        for key in ("oneOf", "anyOf"):
+            if key in node:
+                rest = [m for m in node[key] if self.doc.deref(m).get("type") != "null"]
+                inline = [
+                    m for m in rest if "$ref" not in m and self.types.merged(m).get("properties")
+                ]
+                parts = [
+                    self.annotation(m, hint if inline == [m] else f"{hint}Option{i}", refs)
+                    for i, m in enumerate(rest, 1)
+                ]
+                return self.join(parts) if parts else "None"
+        kind = node.get("type")
+        if isinstance(kind, list):
+            kinds = [t for t in kind if t != "null"]
+            parts = [self.annotation({**node, "type": t}, hint, refs) for t in kinds]
+            return self.join(parts) if parts else "None"
+        values = [node["const"]] if "const" in node else node.get("enum")
+        if values is not None:
+            values = [v for v in values if v is not None]
+            if values and all(isinstance(v, str) for v in values):
+                return _literal(values)
+        if kind == "string":
+            return "str"
+        if kind == "integer":
+            return "int"
+        if kind == "number":
+            return "float"
+        if kind == "boolean":
+            return "bool"
+        if kind == "null":
+            return "None"
+        if kind == "array":
+            items = node.get("items", {})
+            item = self.annotation(items, hint + "Item", refs)
+            if self.types.allows_null(items) and item != "Any":
+                item = self.join([item, "None"])
+            return f"list[{item}]"
+        if node.get("properties"):
+            return self.object(node, hint)
+        extra = node.get("additionalProperties")
+        if kind == "object" or extra is not None:
+            if isinstance(extra, dict) and extra:
+                value = self.annotation(extra, hint + "Value", refs)
+                if self.types.allows_null(extra) and value != "Any":
+                    value = self.join([value, "None"])
+                return f"dict[str, {value}]"
+            return "dict[str, Any]"
+        if values:
+            numbers = {type(v) for v in values}
+            if numbers == {int}:
+                return "int"
+            if numbers <= {int, float}:
+                return "float"
+        if "const" in node:
+            kind_of = {bool: "bool", int: "int", float: "float"}.get(type(node["const"]))
+            return kind_of or "Any"
+        return "Any"
+
+    @staticmethod
+    def join(parts: list[str]) -> str:
+        """The union of annotations: each member once, literals merged, ``None`` last."""
+        names: list[str] = []
+        for part in parts:
+            for piece in members_of(part):
+                if piece not in names:
+                    names.append(piece)
+        if "Any" in names:
+            return "Any"
+        literals = [n for n in names if n.startswith("Literal[")]
+        if literals:
+            values: list[str] = []
+            for literal in literals:
+                values += [v for v in _literal_values(literal) if v not in values]
+            first = names.index(literals[0])
+            names = [n for n in names if not n.startswith("Literal[")]
+            if "str" not in names:  # an open enum (a string or one of these) is a string
+                names.insert(first, _literal(values))
+        if "float" in names and "int" in names:
+            names.remove("int")
+        if "None" in names:
+            names.remove("None")
+            names.append("None")
+        return " | ".join(names)
+
+    def finish(self) -> None:
+        """Name every TypedDict: by rank, then the shorter name; a name taken gets a number."""
+
+        def best(spec: ParamsDict) -> tuple[int, int, str]:
+            rank, name = min(spec.names, key=lambda n: (n[0], len(n[1]), n[1]))
+            return rank, len(name), name
+
+        taken: set[str] = set()
+        for spec in sorted(self.dicts.values(), key=lambda s: (best(s), int(s.token[2:-2]))):
+            base = best(spec)[2]
+            name, n = f"{base}Dict", 2
+            while name in taken:
+                name, n = f"{base}{n}Dict", n + 1
+            taken.add(name)
+            spec.name = name
+
+    def reachable(self, roots: list[str]) -> list[str]:
+        """The TypedDicts ``roots`` need, each after those it names (but in a cycle)."""
+        order: list[str] = []
+        seen: set[str] = set()
+
+        def visit(token: str) -> None:
+            if token in seen:
+                return
+            seen.add(token)
+            for used in sorted(self.dicts[token].uses, key=lambda t: self.dicts[t].name):
+                visit(used)
+            order.append(token)
+
+        for root in roots:
+            visit(root)
+        return order
+
+
+def params_module(
+    title: str, dicts: TypedDicts, roots: list[str], renamed: dict[str, str] | None = None
+) -> str:
+    """``openrouter_core/params/<group>.py``: the TypedDicts of one group's request bodies and
+    of all they hold, on their own (a group's module imports no other). Without ``from
+    __future__ import annotations``, so each class's ``__required_keys__`` is right at run time:
+    a class comes after those it names; a name met before its class (a cycle) is quoted."""
+    renamed = renamed or {}
+
+    def name_of(token: str) -> str:
+        return renamed.get(token) or dicts.dicts[token].name
+
+    def named(text: str) -> str:
+        return _TOKEN.sub(lambda m: name_of(m.group(0)), text)
+
+    order = dicts.reachable(roots)
+    body: list[str] = []
+    defined: set[str] = set()
+    for token in order:
+        spec = dicts.dicts[token]
+        cls = name_of(token)
+        text = spec.description or f"The ``{cls.removesuffix('Dict')}`` object, as a mapping."
+        functional = any(not f[0].isidentifier() or keyword.iskeyword(f[0]) for f in spec.fields)
+        entries = []
+        for wire, annotation, required, description in spec.fields:
+            value = named(annotation)
+            if any(t not in defined for t in _TOKEN.findall(annotation)):
+                value = repr(value)  # a forward reference: named before its class exists
+            if required:
+                value = f"Required[{value}]"
+            entries.append((wire, value, description))
+        body += ["", ""]
+        if functional:
+            body += [f"#: {line}" for line in wrap(text, "#: ")]
+            body += [f"{cls} = TypedDict(", f"    {cls!r},", "    {"]
+            body += [f"        {wire!r}: {value}," for wire, value, _ in entries]
+            body += ["    },", "    total=False,", ")"]
+        else:
+            body.append(f"class {cls}(TypedDict, total=False):")
+            body += docstring(text, "    ")
+            if entries:
+                body.append("")
+            for wire, value, description in entries:
+                if description:
+                    body += [f"    #: {line}" for line in wrap(description, "    #: ")]
+                body.append(f"    {wire}: {value}")
+        defined.add(token)
+    text = "\n".join(body)
+    typing_names = [n for n in ("IO", "Any", "Literal", "Required") if re.search(rf"\b{n}\b", text)]
+    lines = [
+        *wrap(
+            f'"""The TypedDicts of the {title} request bodies: ``params`` as a mapping whose '
+            "keys editors complete and type checkers check (the attrs models and any mapping are "
+            "taken too).",
+            "",
+        ),
+        "",
+        *wrap(HEADER, ""),
+        '"""',
+        "",
+    ]
+    if "os.PathLike" in text:
+        lines.append("import os")
+    lines.append(f"from typing import {', '.join([*typing_names, 'TypedDict'])}")
+    lines += ["", "__all__ = ["]
+    lines += [f'    "{n}",' for n in sorted(name_of(t) for t in order)]
+    lines.append("]")
+    return "\n".join(lines) + text + "\n"
+
+
+def params_files(
+    doc: Document, types: Types, operations: list[Operation]
+) -> tuple[dict[Path, str], dict[str, str]]:
+    """``openrouter_core/params/``: a module of TypedDicts per group with a JSON body, and
+    ``chat.py`` for the hand-written chat request; and each operation's body TypedDict."""
+    dicts = TypedDicts(doc, types)
+    bodies: dict[str, str] = {}
+    roots: dict[str, list[str]] = defaultdict(list)
+    for op in operations:
+        if not op.body:
+            continue
+        content = doc.spec["paths"][op.path][op.method.lower()]["requestBody"]["content"]
+        schema = content["application/json"].get("schema") or {}
+        files = doc.overlay["file_fields"].get(op.operation_id, [])
+        bodies[op.name] = dicts.body(schema, op.body, files)
+        if bodies[op.name] not in roots[op.group]:
+            roots[op.group].append(bodies[op.name])
+    ref, model = CHAT_PARAMS
+    chat = dicts.annotation({"$ref": f"#/components/schemas/{ref}"}, ref)
+    dicts.finish()
+    bodies = {name: dicts.dicts[token].name for name, token in bodies.items()}
+    if "chat" in roots:
+        raise SystemExit("a generated group named chat: its TypedDicts would replace chat's")
+    folder = ROOT / "openrouter_core" / "params"
+    out = {
+        folder / "__init__.py": (
+            '"""TypedDicts of the request bodies, one module per group (``chat`` for chat\n'
+            "completions): ``params`` as a mapping whose keys editors complete and type checkers\n"
+            "check. Nothing imports them at run time but ``typing.get_type_hints`` and you.\n\n"
+            + "\n".join(wrap(HEADER, ""))
+            + '\n"""\n'
+        ),
+        folder / "chat.py": params_module(
+            "chat completions (``funcs.chat_send``)", dicts, [chat], {chat: f"{model}Dict"}
+        ),
+    }
+    for group, names in sorted(roots.items()):
+        out[folder / f"{group}.py"] = params_module(GROUP_TITLES[group], dicts, names)
+    return out, bodies
 
 
 # --- examples: the fake's answers and the docs' calls -------------------------------------------
@@ -1287,7 +1882,15 @@ def fake_answers(doc: Document, types: Types, operations: list[Operation]) -> st
     return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n"
 
 
-def docs_page(doc: Document, types: Types, group: str, operations: list[Operation]) -> str:
+def docs_page(
+    doc: Document,
+    types: Types,
+    group: str,
+    operations: list[Operation],
+    bodies: dict[str, str] | None = None,
+) -> str:
+    """``docs/<group>.md``; ``bodies`` names each operation's body TypedDict."""
+    bodies = bodies or {}
     title = GROUP_TITLES[group]
     lines = [f"# {title}", "", f"<!-- {HEADER} -->", ""]
     lines.append(
@@ -1314,7 +1917,8 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
         lines.append("```text")
         signature = [f"{op.name}(core"]
         if op.body:
-            signature.append(f"params: Mapping[str, Any] | {op.body}")
+            typed = f" | {bodies[op.name]}" if op.name in bodies else ""
+            signature.append(f"params: {op.body}{typed} | Mapping[str, Any]")
         params = op.path_params + op.query_params
         ordered = [p for p in params if p["required"]] + [p for p in params if not p["required"]]
         if ordered:
@@ -1344,6 +1948,14 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
             lines.append("")
         module = types.models[op.response].module if op.response in types.models else None
         where = f" (`openrouter_core.models.{module}`)" if module else ""
+        if op.body and op.name in bodies:
+            body_module = types.models[op.body].module
+            lines.append(
+                f"`params`: `{op.body}` (`openrouter_core.models.{body_module}`), "
+                f"`{bodies[op.name]}` (`{PARAMS}.{op.group}`, a dict whose keys editors complete "
+                "and type checkers check) or any mapping; checked before sending."
+            )
+            lines.append("")
         lines.append(f"Returns `{op.response}`{where}.")
         lines.append("")
         if streams and op.stream is not None:
@@ -1356,10 +1968,16 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
             lines.append("")
         arguments = [f"{p['name']}={argument_example(p)!r}" for p in params if p["required"]]
         call_args = ["core"]
+        typed_body: list[str] = []
         if op.body:
             body_schema = doc.spec["paths"][op.path][op.method.lower()]["requestBody"]
             schema = body_schema["content"]["application/json"].get("schema", {})
-            call_args.append(repr(example(doc, types, schema, minimal=True)))
+            body_value = repr(example(doc, types, schema, minimal=True))
+            if op.name in bodies:
+                # Written as its TypedDict, so the typing checks hold the example to it.
+                typed_body = [f"params: {bodies[op.name]} = {body_value}"]
+                body_value = "params"
+            call_args.append(body_value)
         elif op.form:
             form = dict.fromkeys(op.form["files"], b"example file content")
             form |= {n: "example" for n in op.form["required"] if n not in form}
@@ -1367,7 +1985,10 @@ def docs_page(doc: Document, types: Types, group: str, operations: list[Operatio
         call_args += arguments
         lines.append("```python")
         lines.append(f"from funcs.{op.name} import {op.name}")
+        if typed_body:
+            lines.append(f"from {PARAMS}.{op.group} import {bodies[op.name]}")
         lines.append("")
+        lines += typed_body
         lines.append(f"result = {op.name}({', '.join(call_args)})")
         if op.binary:
             lines.append("with result.unwrap() as body:")
@@ -1401,6 +2022,127 @@ def operations_table(operations: list[Operation], prefix: str = "docs/") -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- the examples, type-checked -----------------------------------------------------------------
+
+#: The names the README's and the docs' examples use without defining them (they continue an
+#: earlier example, or stand for your own object): each becomes a parameter of the function that
+#: wraps the example, annotated so, with what the annotation needs at the top of the file.
+EXAMPLE_PARAMS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "core": ("OpenRouterCore", ("from openrouter_core import OpenRouterCore",)),
+    "params": (
+        "ChatGenerationParamsDict",
+        ("from openrouter_core.params.chat import ChatGenerationParamsDict",),
+    ),
+    "cache": ("Cache", ("from typing import Any, Protocol",)),
+    "my_ssl_context": ("ssl.SSLContext", ("import ssl",)),
+}
+#: Names an example takes from an earlier one's imports: imported at the top of the file.
+EXAMPLE_IMPORTS = {
+    "Success": "from returns.result import Success",
+    "Failure": "from returns.result import Failure",
+    "chat_send": "from funcs.chat_send import chat_send",
+    "OpenRouterCore": "from openrouter_core import OpenRouterCore",
+    "OpenRouterCoreError": "from openrouter_core import OpenRouterCoreError",
+}
+#: What an annotation of EXAMPLE_PARAMS defines in the file itself.
+_EXAMPLE_CLASSES = {
+    "Cache": [
+        "class Cache(Protocol):",
+        '    """Your own store of answers (the README\'s ``cache``)."""',
+        "",
+        "    def store(self, value: dict[str, Any] | None) -> None: ...",
+    ],
+}
+_PYTHON_BLOCK = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+
+
+def free_names(code: str) -> list[str]:
+    """The names ``code`` reads but neither binds nor gets from the builtins, in order met."""
+    import builtins
+    import symtable
+
+    top = symtable.symtable(code, "example", "exec")
+    bound = {
+        s.get_name()
+        for s in top.get_symbols()
+        if s.is_assigned() or s.is_imported() or s.is_namespace()
+    }
+    found: list[str] = []
+
+    def walk(table: symtable.SymbolTable) -> None:
+        for symbol in table.get_symbols():
+            name = symbol.get_name()
+            if (
+                symbol.is_referenced()
+                and (table is top or symbol.is_global())
+                and name not in bound
+                and not hasattr(builtins, name)
+                and name not in found
+            ):
+                found.append(name)
+        for child in table.get_children():
+            walk(child)
+
+    walk(top)
+    return found
+
+
+def typed_examples(sources: dict[str, str], title: str) -> str:
+    """``tests/typing/examples_*.py``: each ```python block of ``sources`` (markdown text by
+    file name) as a function that mypy --strict and pyright check and nothing calls; the names
+    the block takes as given (EXAMPLE_PARAMS) are its parameters."""
+    functions: list[str] = []
+    header: set[str] = set()
+    classes: list[str] = []
+    for source, text in sources.items():
+        stem = Path(source).stem.lower()
+        for match in _PYTHON_BLOCK.finditer(text):
+            line = text.count("\n", 0, match.start()) + 2  # the block's first line of code
+            code = match.group(1)
+            params: list[str] = []
+            for name in free_names(code):
+                if name in EXAMPLE_PARAMS:
+                    annotation, needs = EXAMPLE_PARAMS[name]
+                    params.append(f"{name}: {annotation}")
+                    header.update(needs)
+                    if annotation in _EXAMPLE_CLASSES and annotation not in classes:
+                        classes.append(annotation)
+                elif name in EXAMPLE_IMPORTS:
+                    header.add(EXAMPLE_IMPORTS[name])
+                else:
+                    raise SystemExit(
+                        f"{source}:{line}: the example uses {name!r} without defining it: add it "
+                        "to EXAMPLE_PARAMS or EXAMPLE_IMPORTS in tools/generate.py"
+                    )
+            functions += ["", "", f"def {stem}_line_{line}({', '.join(params)}) -> None:"]
+            functions.append(f'    """{source}, line {line}."""')
+            functions += [f"    {row}" if row.strip() else "" for row in code.splitlines()]
+    lines = [
+        *wrap(
+            f'"""{title}: each in a function that mypy --strict and pyright check (``make '
+            "typing``); nothing calls them (the tests run the examples themselves). The names an "
+            "example takes as given are the function's parameters.",
+            "",
+        ),
+        "",
+        *wrap(
+            "Generated by ``make generate`` (tools/generate.py) from the ```python blocks of "
+            f"{', '.join(sources) if len(sources) < 3 else 'docs/*.md'}; edit those (or the "
+            "generator), not this file.",
+            "",
+        ),
+        '"""',
+        "",
+        "# An example may leave a value unused (ruff: pyproject.toml's per-file-ignores).",
+        "# pyright: reportUnusedVariable=false, reportUnusedFunction=false",
+        "",
+        *sorted(header),
+    ]
+    for name in classes:
+        lines += ["", "", *_EXAMPLE_CLASSES[name]]
+    return "\n".join(lines + functions) + "\n"
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -1420,19 +2162,21 @@ def build() -> dict[Path, str]:
             homes = [types.models[n].module for n in op.event_uses]
             home = op.group if op.group in homes else (homes[0] if homes else "_shared")
             aliases[op.stream["alias"]] = (op.event, op.event_uses, home)
-    modules = sorted({m.module for m in types.models.values() if m.module})
+    modules = sorted({m.module for m in types.models.values() if m.module and not m.external})
     for module in modules:
         files[ROOT / "openrouter_core" / "models" / f"{module}.py"] = models_module(
             module, types, aliases
         )
+    params, bodies = params_files(doc, types, operations)
+    files.update(params)
     for op in operations:
-        files[ROOT / "funcs" / f"{op.name}.py"] = funcs_module(op, types)
+        files[ROOT / "funcs" / f"{op.name}.py"] = funcs_module(op, types, bodies.get(op.name))
     files[ROOT / "openrouter_core" / "fake_api.json"] = fake_answers(doc, types, operations)
     by_group: dict[str, list[Operation]] = defaultdict(list)
     for op in operations:
         by_group[op.group].append(op)
     for group, ops in sorted(by_group.items()):
-        files[ROOT / "docs" / f"{group}.md"] = docs_page(doc, types, group, ops)
+        files[ROOT / "docs" / f"{group}.md"] = docs_page(doc, types, group, ops, bodies)
     table = operations_table(operations)
     files[ROOT / "docs" / "operations.md"] = "# Operations\n\n" + operations_table(
         operations, prefix=""
@@ -1443,6 +2187,19 @@ def build() -> dict[Path, str]:
     if start in text and end in text:
         head, rest = text.split(start, 1)
         files[readme] = head + start + table + end + rest.split(end, 1)[1]
+    # The examples as typed code (tests/typing/, ``make typing``), from the texts just written.
+    typing = ROOT / "tests" / "typing"
+    files[typing / "examples_readme.py"] = typed_examples(
+        {"README.md": files.get(readme, text)}, "The README's examples"
+    )
+    files[typing / "examples_docs.py"] = typed_examples(
+        {
+            f"docs/{path.name}": page
+            for path, page in sorted(files.items())
+            if path.parent == ROOT / "docs" and path.suffix == ".md"
+        },
+        "The reference docs' examples (docs/*.md)",
+    )
     return files
 
 
@@ -1479,7 +2236,9 @@ def generated_files() -> set[Path]:
     for folder, pattern in (
         ("funcs", "*.py"),
         ("openrouter_core/models", "*.py"),
+        ("openrouter_core/params", "*.py"),
         ("docs", "*.md"),
+        ("tests/typing", "examples_*.py"),
     ):
         for path in (ROOT / folder).glob(pattern):
             if "Generated by ``make generate``" in path.read_text(encoding="utf-8"):

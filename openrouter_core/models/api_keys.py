@@ -18,18 +18,13 @@ from openrouter_core.models._converter import read_request, read_response
 __all__ = [
     "ApiKeysCreateRequest",
     "ApiKeysCreateResponse",
-    "ApiKeysCreateResponseData",
-    "ApiKeysDeleteResponse",
     "ApiKeysGetCurrentKeyMetadataResponse",
     "ApiKeysGetCurrentKeyMetadataResponseData",
     "ApiKeysGetCurrentKeyMetadataResponseDataRateLimit",
     "ApiKeysGetResponse",
-    "ApiKeysGetResponseData",
     "ApiKeysListResponse",
     "ApiKeysListResponseDataItem",
     "ApiKeysUpdateRequest",
-    "ApiKeysUpdateResponse",
-    "ApiKeysUpdateResponseData",
 ]
 
 
@@ -205,7 +200,7 @@ class ApiKeysCreateResponse(WireModel):
     """The answer of ``POST /keys``."""
 
     #: The created API key information
-    data: ApiKeysCreateResponseData
+    data: ApiKeysListResponseDataItem
     #: The actual API key string (only shown once)
     key: str | None = None
 
@@ -216,112 +211,16 @@ class ApiKeysCreateResponse(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class ApiKeysCreateResponseData(WireModel):
-    """The created API key information."""
-
-    #: Total external BYOK usage (in USD) for the API key
-    byok_usage: float | None = None
-    #: External BYOK usage (in USD) for the current UTC day
-    byok_usage_daily: float | None = None
-    #: External BYOK usage (in USD) for current UTC month
-    byok_usage_monthly: float | None = None
-    #: External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
-    byok_usage_weekly: float | None = None
-    #: ISO 8601 timestamp of when the API key was created
-    created_at: str | None = None
-    #: The user ID of the key creator.
-    creator_user_id: str | None = None
-    #: Whether the API key is disabled
-    disabled: bool | None = None
-    #: ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    expires_at: str | None = None
-    #: Unique hash identifier for the API key
-    hash: str | None = None
-    #: Whether to include external BYOK usage in the credit limit
-    include_byok_in_limit: bool | None = None
-    #: Human-readable label for the API key
-    label: str | None = None
-    #: Spending limit for the API key in USD
-    limit: float | None = None
-    #: Remaining spending limit in USD
-    limit_remaining: float | None = None
-    #: Type of limit reset for the API key
-    limit_reset: str | None = None
-    #: Name of the API key
-    name: str | None = None
-    #: ISO 8601 timestamp of when the API key was last updated
-    updated_at: str | None = None
-    #: Total OpenRouter credit usage (in USD) for the API key
-    usage: float | None = None
-    #: OpenRouter credit usage (in USD) for the current UTC day
-    usage_daily: float | None = None
-    #: OpenRouter credit usage (in USD) for the current UTC month
-    usage_monthly: float | None = None
-    #: OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
-    usage_weekly: float | None = None
-    #: The workspace ID this API key belongs to.
-    workspace_id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ApiKeysGetResponse(WireModel):
     """The answer of ``GET /keys/{hash}``."""
 
     #: The API key information
-    data: ApiKeysGetResponseData
+    data: ApiKeysListResponseDataItem
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ApiKeysGetResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ApiKeysGetResponseData(WireModel):
-    """The API key information."""
-
-    #: Total external BYOK usage (in USD) for the API key
-    byok_usage: float | None = None
-    #: External BYOK usage (in USD) for the current UTC day
-    byok_usage_daily: float | None = None
-    #: External BYOK usage (in USD) for current UTC month
-    byok_usage_monthly: float | None = None
-    #: External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
-    byok_usage_weekly: float | None = None
-    #: ISO 8601 timestamp of when the API key was created
-    created_at: str | None = None
-    #: The user ID of the key creator.
-    creator_user_id: str | None = None
-    #: Whether the API key is disabled
-    disabled: bool | None = None
-    #: ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    expires_at: str | None = None
-    #: Unique hash identifier for the API key
-    hash: str | None = None
-    #: Whether to include external BYOK usage in the credit limit
-    include_byok_in_limit: bool | None = None
-    #: Human-readable label for the API key
-    label: str | None = None
-    #: Spending limit for the API key in USD
-    limit: float | None = None
-    #: Remaining spending limit in USD
-    limit_remaining: float | None = None
-    #: Type of limit reset for the API key
-    limit_reset: str | None = None
-    #: Name of the API key
-    name: str | None = None
-    #: ISO 8601 timestamp of when the API key was last updated
-    updated_at: str | None = None
-    #: Total OpenRouter credit usage (in USD) for the API key
-    usage: float | None = None
-    #: OpenRouter credit usage (in USD) for the current UTC day
-    usage_daily: float | None = None
-    #: OpenRouter credit usage (in USD) for the current UTC month
-    usage_monthly: float | None = None
-    #: OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
-    usage_weekly: float | None = None
-    #: The workspace ID this API key belongs to.
-    workspace_id: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -345,77 +244,3 @@ class ApiKeysUpdateRequest(WireModel):
     def from_dict(cls, data: Any) -> Result[ApiKeysUpdateRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ApiKeysUpdateResponse(WireModel):
-    """The answer of ``PATCH /keys/{hash}``."""
-
-    #: The updated API key information
-    data: ApiKeysUpdateResponseData
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[ApiKeysUpdateResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ApiKeysUpdateResponseData(WireModel):
-    """The updated API key information."""
-
-    #: Total external BYOK usage (in USD) for the API key
-    byok_usage: float | None = None
-    #: External BYOK usage (in USD) for the current UTC day
-    byok_usage_daily: float | None = None
-    #: External BYOK usage (in USD) for current UTC month
-    byok_usage_monthly: float | None = None
-    #: External BYOK usage (in USD) for the current UTC week (Monday-Sunday)
-    byok_usage_weekly: float | None = None
-    #: ISO 8601 timestamp of when the API key was created
-    created_at: str | None = None
-    #: The user ID of the key creator.
-    creator_user_id: str | None = None
-    #: Whether the API key is disabled
-    disabled: bool | None = None
-    #: ISO 8601 UTC timestamp when the API key expires, or null if no expiration
-    expires_at: str | None = None
-    #: Unique hash identifier for the API key
-    hash: str | None = None
-    #: Whether to include external BYOK usage in the credit limit
-    include_byok_in_limit: bool | None = None
-    #: Human-readable label for the API key
-    label: str | None = None
-    #: Spending limit for the API key in USD
-    limit: float | None = None
-    #: Remaining spending limit in USD
-    limit_remaining: float | None = None
-    #: Type of limit reset for the API key
-    limit_reset: str | None = None
-    #: Name of the API key
-    name: str | None = None
-    #: ISO 8601 timestamp of when the API key was last updated
-    updated_at: str | None = None
-    #: Total OpenRouter credit usage (in USD) for the API key
-    usage: float | None = None
-    #: OpenRouter credit usage (in USD) for the current UTC day
-    usage_daily: float | None = None
-    #: OpenRouter credit usage (in USD) for the current UTC month
-    usage_monthly: float | None = None
-    #: OpenRouter credit usage (in USD) for the current UTC week (Monday-Sunday)
-    usage_weekly: float | None = None
-    #: The workspace ID this API key belongs to.
-    workspace_id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ApiKeysDeleteResponse(WireModel):
-    """The answer of ``DELETE /keys/{hash}``."""
-
-    #: Confirmation that the API key was deleted
-    deleted: bool | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[ApiKeysDeleteResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)

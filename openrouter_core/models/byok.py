@@ -17,16 +17,10 @@ from openrouter_core.models._converter import read_request, read_response
 
 __all__ = [
     "BYOKKey",
+    "BYOKKeyResponse",
     "CreateBYOKKeyRequest",
-    "CreateBYOKKeyResponse",
-    "CreateBYOKKeyResponseData",
-    "DeleteBYOKKeyResponse",
-    "GetBYOKKeyResponse",
-    "GetBYOKKeyResponseData",
     "ListBYOKKeysResponse",
     "UpdateBYOKKeyRequest",
-    "UpdateBYOKKeyResponse",
-    "UpdateBYOKKeyResponseData",
 ]
 
 
@@ -120,93 +114,15 @@ class CreateBYOKKeyRequest(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class CreateBYOKKeyResponse(WireModel):
+class BYOKKeyResponse(WireModel):
     """The answer of ``POST /byok``."""
 
-    data: CreateBYOKKeyResponseData
+    data: BYOKKey
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[CreateBYOKKeyResponse, ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[BYOKKeyResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class CreateBYOKKeyResponseData(WireModel):
-    """The created BYOK credential."""
-
-    #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
-    #: credential.
-    allowed_api_key_hashes: list[str] | None = None
-    #: Optional allowlist of model slugs this credential may be used for.
-    allowed_models: list[str] | None = None
-    #: Optional allowlist of user IDs that may use this credential.
-    allowed_user_ids: list[str] | None = None
-    #: ISO timestamp of when the credential was created.
-    created_at: str | None = None
-    #: Whether this credential is currently disabled.
-    disabled: bool | None = None
-    #: Stable public identifier for this BYOK credential.
-    id: str
-    #: Whether this credential is treated as a fallback - used only after non-fallback keys for the
-    #: same provider have been tried.
-    is_fallback: bool | None = None
-    #: Short masked snippet of the key (e.g.
-    label: str | None = None
-    #: Optional human-readable name for the credential.
-    name: str | None = None
-    #: The upstream provider this credential authenticates against, as a lowercase slug (e.g.
-    provider: str | None = None
-    #: Position within the provider - credentials are tried in ascending sort order.
-    sort_order: int | None = None
-    #: The workspace this credential is scoped to, or `null` when it is global - usable across every
-    #: workspace in the account.
-    workspace_id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class GetBYOKKeyResponse(WireModel):
-    """The answer of ``GET /byok/{id}``."""
-
-    data: GetBYOKKeyResponseData
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[GetBYOKKeyResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class GetBYOKKeyResponseData(WireModel):
-    """The BYOK credential."""
-
-    #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
-    #: credential.
-    allowed_api_key_hashes: list[str] | None = None
-    #: Optional allowlist of model slugs this credential may be used for.
-    allowed_models: list[str] | None = None
-    #: Optional allowlist of user IDs that may use this credential.
-    allowed_user_ids: list[str] | None = None
-    #: ISO timestamp of when the credential was created.
-    created_at: str | None = None
-    #: Whether this credential is currently disabled.
-    disabled: bool | None = None
-    #: Stable public identifier for this BYOK credential.
-    id: str
-    #: Whether this credential is treated as a fallback - used only after non-fallback keys for the
-    #: same provider have been tried.
-    is_fallback: bool | None = None
-    #: Short masked snippet of the key (e.g.
-    label: str | None = None
-    #: Optional human-readable name for the credential.
-    name: str | None = None
-    #: The upstream provider this credential authenticates against, as a lowercase slug (e.g.
-    provider: str | None = None
-    #: Position within the provider - credentials are tried in ascending sort order.
-    sort_order: int | None = None
-    #: The workspace this credential is scoped to, or `null` when it is global - usable across every
-    #: workspace in the account.
-    workspace_id: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -243,61 +159,3 @@ class UpdateBYOKKeyRequest(WireModel):
     def from_dict(cls, data: Any) -> Result[UpdateBYOKKeyRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class UpdateBYOKKeyResponse(WireModel):
-    """The answer of ``PATCH /byok/{id}``."""
-
-    data: UpdateBYOKKeyResponseData
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[UpdateBYOKKeyResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class UpdateBYOKKeyResponseData(WireModel):
-    """The updated BYOK credential."""
-
-    #: Optional allowlist of OpenRouter API key hashes (`api_keys.hash`) that may use this
-    #: credential.
-    allowed_api_key_hashes: list[str] | None = None
-    #: Optional allowlist of model slugs this credential may be used for.
-    allowed_models: list[str] | None = None
-    #: Optional allowlist of user IDs that may use this credential.
-    allowed_user_ids: list[str] | None = None
-    #: ISO timestamp of when the credential was created.
-    created_at: str | None = None
-    #: Whether this credential is currently disabled.
-    disabled: bool | None = None
-    #: Stable public identifier for this BYOK credential.
-    id: str
-    #: Whether this credential is treated as a fallback - used only after non-fallback keys for the
-    #: same provider have been tried.
-    is_fallback: bool | None = None
-    #: Short masked snippet of the key (e.g.
-    label: str | None = None
-    #: Optional human-readable name for the credential.
-    name: str | None = None
-    #: The upstream provider this credential authenticates against, as a lowercase slug (e.g.
-    provider: str | None = None
-    #: Position within the provider - credentials are tried in ascending sort order.
-    sort_order: int | None = None
-    #: The workspace this credential is scoped to, or `null` when it is global - usable across every
-    #: workspace in the account.
-    workspace_id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class DeleteBYOKKeyResponse(WireModel):
-    """The answer of ``DELETE /byok/{id}``."""
-
-    #: Confirmation that the BYOK credential was deleted.
-    deleted: bool | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[DeleteBYOKKeyResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)

@@ -14,9 +14,11 @@ from returns.result import Result
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_request, read_response
-from openrouter_core.models._shared import (
+from openrouter_core.models.request import (
+    ProviderPreferences,
+)
+from openrouter_core.models.response import (
     CostDetails,
-    EmbeddingsGenerateRequestProvider,
 )
 
 __all__ = [
@@ -44,7 +46,7 @@ class EmbeddingsGenerateRequest(WireModel):
     input_type: str | None = None
     #: The model to use for embeddings
     model: str | None = None
-    provider: EmbeddingsGenerateRequestProvider | None = None
+    provider: ProviderPreferences | None = None
     #: A unique identifier for the end-user
     user: str | None = None
 

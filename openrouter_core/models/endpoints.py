@@ -15,7 +15,7 @@ from openrouter_core.errors import ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_response
 from openrouter_core.models._shared import (
-    PricingOverride,
+    PublicPricing,
 )
 
 __all__ = [
@@ -25,8 +25,6 @@ __all__ = [
     "ListEndpointsResponseArchitecture",
     "PercentileStats",
     "PublicEndpoint",
-    "PublicEndpointPricing",
-    "PublicEndpointThroughputLast30m",
 ]
 
 
@@ -57,7 +55,7 @@ class PublicEndpoint(WireModel):
     model_id: str | None = None
     model_name: str | None = None
     name: str | None = None
-    pricing: PublicEndpointPricing | None = None
+    pricing: PublicPricing | None = None
     provider_name: str | None = None
     quantization: str | None = None
     status: int | None = None
@@ -67,7 +65,7 @@ class PublicEndpoint(WireModel):
     #: voice cloning.
     supports_voice_cloning: bool | None = None
     tag: str | None = None
-    throughput_last_30m: PublicEndpointThroughputLast30m | None = None
+    throughput_last_30m: PercentileStats | None = None
     #: Uptime percentage over the last 1 day, calculated as successful requests / (successful +
     #: error requests) * 100.
     uptime_last_1d: float | None = None
@@ -79,62 +77,6 @@ class PublicEndpoint(WireModel):
 
 @attrs.define(kw_only=True, repr=False, eq=False)
 class PercentileStats(WireModel):
-    """Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first
-    token. Only visible when authenticated with an API key or cookie; returns null for
-    unauthenticated requests.
-    """
-
-    #: Median (50th percentile)
-    p50: float | None = None
-    #: 75th percentile
-    p75: float | None = None
-    #: 90th percentile
-    p90: float | None = None
-    #: 99th percentile
-    p99: float | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class PublicEndpointPricing(WireModel):
-    """The ``PublicEndpointPricing`` object."""
-
-    #: Price in USD per audio input token
-    audio: str | None = None
-    #: Price in USD per audio output token
-    audio_output: str | None = None
-    #: Price in USD per token for completion (output) generation
-    completion: str | None = None
-    #: Fractional discount applied to this endpoint's pricing; the price is multiplied by (1 -
-    #: discount) (0 = no discount, 1 = free)
-    discount: float | None = None
-    #: Price in USD per input image
-    image: str | None = None
-    #: Price in USD per output image
-    image_output: str | None = None
-    #: Price in USD per image token
-    image_token: str | None = None
-    #: Price in USD per cached audio input token
-    input_audio_cache: str | None = None
-    #: Price in USD per cached input token (read)
-    input_cache_read: str | None = None
-    #: Price per cache-write token, in USD per token.
-    input_cache_write: str | None = None
-    #: Price per 1-hour cache-write token, in USD per token.
-    input_cache_write_1h: str | None = None
-    #: Price in USD per internal reasoning token
-    internal_reasoning: str | None = None
-    #: Conditional overrides of the base pricing (e.g.
-    overrides: list[PricingOverride] | None = None
-    #: Price in USD per token for prompt (input) processing
-    prompt: str | None = None
-    #: Price in USD per request
-    request: str | None = None
-    #: Price in USD per web search
-    web_search: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class PublicEndpointThroughputLast30m(WireModel):
     """Latency percentiles in milliseconds over the last 30 minutes. Latency measures time to first
     token. Only visible when authenticated with an API key or cookie; returns null for
     unauthenticated requests.

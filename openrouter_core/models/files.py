@@ -66,7 +66,7 @@ class OpenRouterFileDeleted(WireModel):
     """Deletion result in the OpenRouter shape."""
 
     _shape: str | None = None
-    id: str | None = None
+    id: str
     type: str | None = None
 
     @classmethod

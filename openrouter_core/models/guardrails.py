@@ -16,32 +16,21 @@ from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_request, read_response
 
 __all__ = [
-    "BulkAssignKeysRequest",
-    "BulkAssignKeysResponse",
-    "BulkAssignMembersRequest",
-    "BulkAssignMembersResponse",
-    "BulkUnassignKeysRequest",
-    "BulkUnassignKeysResponse",
-    "BulkUnassignMembersRequest",
-    "BulkUnassignMembersResponse",
+    "BulkAssignResponse",
+    "BulkUnassignResponse",
     "ContentFilterBuiltinEntry",
-    "ContentFilterBuiltinEntryInput",
     "ContentFilterEntry",
     "CreateGuardrailRequest",
-    "CreateGuardrailResponse",
-    "CreateGuardrailResponseData",
-    "DeleteGuardrailResponse",
-    "GetGuardrailResponse",
-    "GetGuardrailResponseData",
     "Guardrail",
+    "GuardrailKeysRequest",
+    "GuardrailMembersRequest",
+    "GuardrailResponse",
     "KeyAssignment",
     "ListGuardrailsResponse",
     "ListKeyAssignmentsResponse",
     "ListMemberAssignmentsResponse",
     "MemberAssignment",
     "UpdateGuardrailRequest",
-    "UpdateGuardrailResponse",
-    "UpdateGuardrailResponseData",
 ]
 
 
@@ -123,6 +112,8 @@ class ContentFilterBuiltinEntry(WireModel):
     prompt injection detector.
     """
 
+    _strict_required: ClassVar[frozenset[str]] = frozenset({"action", "slug"})
+
     #: Action taken when the builtin filter triggers
     action: str | None = None
     #: Read-only, system-assigned redaction placeholder derived from the slug (e.g.
@@ -180,7 +171,7 @@ class CreateGuardrailRequest(WireModel):
     #: List of allowed provider IDs
     allowed_providers: list[str] | None = None
     #: Builtin content filters to apply.
-    content_filter_builtins: list[ContentFilterBuiltinEntryInput] | None = None
+    content_filter_builtins: list[ContentFilterBuiltinEntry] | None = None
     #: Custom regex content filters to apply to request messages
     content_filters: list[ContentFilterEntry] | None = None
     #: Description of the guardrail
@@ -227,159 +218,15 @@ class CreateGuardrailRequest(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class ContentFilterBuiltinEntryInput(WireModel):
-    """A builtin content filter entry for create/update requests. Labels are system-assigned and
-    cannot be set by the caller.
-    """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"action", "slug"})
-
-    #: Action taken when the builtin filter triggers
-    action: str | None = None
-    #: Deprecated: labels are system-assigned and cannot be set by the caller.
-    label: str | None = None
-    #: Which message roles to scan for prompt injection.
-    scan_scope: str | None = None
-    #: The builtin filter identifier
-    slug: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class CreateGuardrailResponse(WireModel):
+class GuardrailResponse(WireModel):
     """The answer of ``POST /guardrails``."""
 
-    data: CreateGuardrailResponseData
+    data: Guardrail
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[CreateGuardrailResponse, ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[GuardrailResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class CreateGuardrailResponseData(WireModel):
-    """The created guardrail."""
-
-    #: Array of model canonical_slugs (immutable identifiers)
-    allowed_models: list[str] | None = None
-    #: List of allowed provider IDs
-    allowed_providers: list[str] | None = None
-    #: Builtin content filters applied to requests.
-    content_filter_builtins: list[ContentFilterBuiltinEntry] | None = None
-    #: Custom regex content filters applied to request messages
-    content_filters: list[ContentFilterEntry] | None = None
-    #: ISO 8601 timestamp of when the guardrail was created
-    created_at: str | None = None
-    #: Description of the guardrail
-    description: str | None = None
-    #: Whether this guardrail allows free endpoints that publish prompts.
-    enable_free_model_publication: bool | None = None
-    #: Whether this guardrail allows free endpoints that train on request data.
-    enable_free_model_training: bool | None = None
-    #: Whether this guardrail allows paid endpoints that train on request data.
-    enable_paid_model_training: bool | None = None
-    #: Deprecated.
-    enforce_zdr: bool | None = None
-    #: Whether to enforce zero data retention for Anthropic models.
-    enforce_zdr_anthropic: bool | None = None
-    #: Whether to enforce zero data retention for Google models.
-    enforce_zdr_google: bool | None = None
-    #: Whether to enforce zero data retention for OpenAI models.
-    enforce_zdr_openai: bool | None = None
-    #: Whether to enforce zero data retention for models that are not from Anthropic, OpenAI,
-    #: Google, or xAI.
-    enforce_zdr_other: bool | None = None
-    #: Whether to enforce zero data retention for xAI models.
-    enforce_zdr_xai: bool | None = None
-    #: Unique identifier for the guardrail
-    id: str
-    #: Array of model canonical_slugs to exclude from routing
-    ignored_models: list[str] | None = None
-    #: List of provider IDs to exclude from routing
-    ignored_providers: list[str] | None = None
-    #: Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd,
-    #: in addition to OpenRouter credit spend.
-    include_byok_in_budgets: bool | None = None
-    #: Spending limit in USD
-    limit_usd: float | None = None
-    #: Name of the guardrail
-    name: str | None = None
-    #: Interval at which the limit resets (daily, weekly, monthly)
-    reset_interval: str | None = None
-    #: ISO 8601 timestamp of when the guardrail was last updated
-    updated_at: str | None = None
-    #: The workspace this guardrail belongs to, or `null` for an unscoped legacy guardrail predating
-    #: workspaces.
-    workspace_id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class GetGuardrailResponse(WireModel):
-    """The answer of ``GET /guardrails/{id}``."""
-
-    data: GetGuardrailResponseData
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[GetGuardrailResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class GetGuardrailResponseData(WireModel):
-    """The guardrail."""
-
-    #: Array of model canonical_slugs (immutable identifiers)
-    allowed_models: list[str] | None = None
-    #: List of allowed provider IDs
-    allowed_providers: list[str] | None = None
-    #: Builtin content filters applied to requests.
-    content_filter_builtins: list[ContentFilterBuiltinEntry] | None = None
-    #: Custom regex content filters applied to request messages
-    content_filters: list[ContentFilterEntry] | None = None
-    #: ISO 8601 timestamp of when the guardrail was created
-    created_at: str | None = None
-    #: Description of the guardrail
-    description: str | None = None
-    #: Whether this guardrail allows free endpoints that publish prompts.
-    enable_free_model_publication: bool | None = None
-    #: Whether this guardrail allows free endpoints that train on request data.
-    enable_free_model_training: bool | None = None
-    #: Whether this guardrail allows paid endpoints that train on request data.
-    enable_paid_model_training: bool | None = None
-    #: Deprecated.
-    enforce_zdr: bool | None = None
-    #: Whether to enforce zero data retention for Anthropic models.
-    enforce_zdr_anthropic: bool | None = None
-    #: Whether to enforce zero data retention for Google models.
-    enforce_zdr_google: bool | None = None
-    #: Whether to enforce zero data retention for OpenAI models.
-    enforce_zdr_openai: bool | None = None
-    #: Whether to enforce zero data retention for models that are not from Anthropic, OpenAI,
-    #: Google, or xAI.
-    enforce_zdr_other: bool | None = None
-    #: Whether to enforce zero data retention for xAI models.
-    enforce_zdr_xai: bool | None = None
-    #: Unique identifier for the guardrail
-    id: str
-    #: Array of model canonical_slugs to exclude from routing
-    ignored_models: list[str] | None = None
-    #: List of provider IDs to exclude from routing
-    ignored_providers: list[str] | None = None
-    #: Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd,
-    #: in addition to OpenRouter credit spend.
-    include_byok_in_budgets: bool | None = None
-    #: Spending limit in USD
-    limit_usd: float | None = None
-    #: Name of the guardrail
-    name: str | None = None
-    #: Interval at which the limit resets (daily, weekly, monthly)
-    reset_interval: str | None = None
-    #: ISO 8601 timestamp of when the guardrail was last updated
-    updated_at: str | None = None
-    #: The workspace this guardrail belongs to, or `null` for an unscoped legacy guardrail predating
-    #: workspaces.
-    workspace_id: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -414,7 +261,7 @@ class UpdateGuardrailRequest(WireModel):
     #: New list of allowed provider IDs
     allowed_providers: list[str] | None = None
     #: Builtin content filters to apply.
-    content_filter_builtins: list[ContentFilterBuiltinEntryInput] | None = None
+    content_filter_builtins: list[ContentFilterBuiltinEntry] | None = None
     #: Custom regex content filters to apply.
     content_filters: list[ContentFilterEntry] | None = None
     #: New description for the guardrail
@@ -459,88 +306,6 @@ class UpdateGuardrailRequest(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class UpdateGuardrailResponse(WireModel):
-    """The answer of ``PATCH /guardrails/{id}``."""
-
-    data: UpdateGuardrailResponseData
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[UpdateGuardrailResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class UpdateGuardrailResponseData(WireModel):
-    """The updated guardrail."""
-
-    #: Array of model canonical_slugs (immutable identifiers)
-    allowed_models: list[str] | None = None
-    #: List of allowed provider IDs
-    allowed_providers: list[str] | None = None
-    #: Builtin content filters applied to requests.
-    content_filter_builtins: list[ContentFilterBuiltinEntry] | None = None
-    #: Custom regex content filters applied to request messages
-    content_filters: list[ContentFilterEntry] | None = None
-    #: ISO 8601 timestamp of when the guardrail was created
-    created_at: str | None = None
-    #: Description of the guardrail
-    description: str | None = None
-    #: Whether this guardrail allows free endpoints that publish prompts.
-    enable_free_model_publication: bool | None = None
-    #: Whether this guardrail allows free endpoints that train on request data.
-    enable_free_model_training: bool | None = None
-    #: Whether this guardrail allows paid endpoints that train on request data.
-    enable_paid_model_training: bool | None = None
-    #: Deprecated.
-    enforce_zdr: bool | None = None
-    #: Whether to enforce zero data retention for Anthropic models.
-    enforce_zdr_anthropic: bool | None = None
-    #: Whether to enforce zero data retention for Google models.
-    enforce_zdr_google: bool | None = None
-    #: Whether to enforce zero data retention for OpenAI models.
-    enforce_zdr_openai: bool | None = None
-    #: Whether to enforce zero data retention for models that are not from Anthropic, OpenAI,
-    #: Google, or xAI.
-    enforce_zdr_other: bool | None = None
-    #: Whether to enforce zero data retention for xAI models.
-    enforce_zdr_xai: bool | None = None
-    #: Unique identifier for the guardrail
-    id: str
-    #: Array of model canonical_slugs to exclude from routing
-    ignored_models: list[str] | None = None
-    #: List of provider IDs to exclude from routing
-    ignored_providers: list[str] | None = None
-    #: Whether BYOK (bring-your-own-key) inference spend counts toward this guardrail's limit_usd,
-    #: in addition to OpenRouter credit spend.
-    include_byok_in_budgets: bool | None = None
-    #: Spending limit in USD
-    limit_usd: float | None = None
-    #: Name of the guardrail
-    name: str | None = None
-    #: Interval at which the limit resets (daily, weekly, monthly)
-    reset_interval: str | None = None
-    #: ISO 8601 timestamp of when the guardrail was last updated
-    updated_at: str | None = None
-    #: The workspace this guardrail belongs to, or `null` for an unscoped legacy guardrail predating
-    #: workspaces.
-    workspace_id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class DeleteGuardrailResponse(WireModel):
-    """The answer of ``DELETE /guardrails/{id}``."""
-
-    #: Confirmation that the guardrail was deleted
-    deleted: bool | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[DeleteGuardrailResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListKeyAssignmentsResponse(WireModel):
     """The answer of ``GET /guardrails/{id}/assignments/keys``."""
 
@@ -576,7 +341,7 @@ class KeyAssignment(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class BulkAssignKeysRequest(WireModel):
+class GuardrailKeysRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/keys``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"key_hashes"})
@@ -585,48 +350,33 @@ class BulkAssignKeysRequest(WireModel):
     key_hashes: list[str] | None = None
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkAssignKeysRequest, InvalidRequestError]:
+    def from_dict(cls, data: Any) -> Result[GuardrailKeysRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class BulkAssignKeysResponse(WireModel):
+class BulkAssignResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/keys``."""
 
     #: Number of keys successfully assigned
     assigned_count: int | None = None
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkAssignKeysResponse, ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[BulkAssignResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class BulkUnassignKeysRequest(WireModel):
-    """The body of ``POST /guardrails/{id}/assignments/keys/remove``."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"key_hashes"})
-
-    #: Array of API key hashes to unassign from the guardrail
-    key_hashes: list[str] | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkUnassignKeysRequest, InvalidRequestError]:
-        """Read a request mapping strictly; never raises."""
-        return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class BulkUnassignKeysResponse(WireModel):
+class BulkUnassignResponse(WireModel):
     """The answer of ``POST /guardrails/{id}/assignments/keys/remove``."""
 
     #: Number of keys successfully unassigned
     unassigned_count: int | None = None
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkUnassignKeysResponse, ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[BulkUnassignResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
 
@@ -665,7 +415,7 @@ class MemberAssignment(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class BulkAssignMembersRequest(WireModel):
+class GuardrailMembersRequest(WireModel):
     """The body of ``POST /guardrails/{id}/assignments/members``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"member_user_ids"})
@@ -674,47 +424,6 @@ class BulkAssignMembersRequest(WireModel):
     member_user_ids: list[str] | None = None
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkAssignMembersRequest, InvalidRequestError]:
+    def from_dict(cls, data: Any) -> Result[GuardrailMembersRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class BulkAssignMembersResponse(WireModel):
-    """The answer of ``POST /guardrails/{id}/assignments/members``."""
-
-    #: Number of members successfully assigned
-    assigned_count: int | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkAssignMembersResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class BulkUnassignMembersRequest(WireModel):
-    """The body of ``POST /guardrails/{id}/assignments/members/remove``."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"member_user_ids"})
-
-    #: Array of member user IDs to unassign from the guardrail
-    member_user_ids: list[str] | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkUnassignMembersRequest, InvalidRequestError]:
-        """Read a request mapping strictly; never raises."""
-        return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class BulkUnassignMembersResponse(WireModel):
-    """The answer of ``POST /guardrails/{id}/assignments/members/remove``."""
-
-    #: Number of members successfully unassigned
-    unassigned_count: int | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkUnassignMembersResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)

@@ -15,10 +15,17 @@ from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, read_request, read_response, register_tagged
 from openrouter_core.models._shared import (
+    ProviderOptions,
+)
+from openrouter_core.models._shared_chat import (
     ContentPartImage,
-    CostDetails,
-    ImageGenerationProviderPreferencesOptions,
+)
+from openrouter_core.models.request import (
     ProviderSortConfig,
+)
+from openrouter_core.models.response import (
+    CostDetails,
+    ServerToolUseDetails,
 )
 
 __all__ = [
@@ -39,7 +46,6 @@ __all__ = [
     "ImageGenerationUsage",
     "ImageGenerationUsageCompletionTokensDetails",
     "ImageGenerationUsagePromptTokensDetails",
-    "ImageGenerationUsageServerToolUse",
     "ImageModelArchitecture",
     "ImageModelEndpointsResponse",
     "ImageModelListItem",
@@ -104,7 +110,7 @@ class ImageGenerationProviderPreferences(WireModel):
     ignore: list[str] | None = None
     #: List of provider slugs to allow.
     only: list[str] | None = None
-    options: ImageGenerationProviderPreferencesOptions | None = None
+    options: ProviderOptions | None = None
     #: An ordered list of provider slugs.
     order: list[str] | None = None
     #: The sorting strategy to use for this request, if "order" is not specified.
@@ -158,7 +164,7 @@ class ImageGenerationUsage(WireModel):
     #: Breakdown of tokens used in the prompt.
     prompt_tokens_details: ImageGenerationUsagePromptTokensDetails | None = None
     #: Usage for server-side tool execution (e.g., web search)
-    server_tool_use: ImageGenerationUsageServerToolUse | None = None
+    server_tool_use: ServerToolUseDetails | None = None
     #: The service tier used by the upstream provider for this request
     service_tier: str | None = None
     speed: str | None = None
@@ -200,19 +206,6 @@ class ImageGenerationUsagePromptTokensDetails(WireModel):
     file_tokens: int | None = None
     #: Tokens used for input video.
     video_tokens: int | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ImageGenerationUsageServerToolUse(WireModel):
-    """Usage for server-side tool execution (e.g., web search)"""
-
-    #: Number of OpenRouter server tool calls that executed and produced a result.
-    tool_calls_executed: int | None = None
-    #: Total number of OpenRouter server-orchestrated tool calls the model requested, across all
-    #: tool types.
-    tool_calls_requested: int | None = None
-    #: Number of web searches performed by server-side tools.
-    web_search_requests: int | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -377,7 +370,7 @@ class ImageModelEndpointsResponse(WireModel):
 
     endpoints: list[ImageEndpoint] | None = None
     #: Model slug
-    id: str | None = None
+    id: str
 
     @classmethod
     def from_dict(cls, data: Any) -> Result[ImageModelEndpointsResponse, ResponseValidationError]:

@@ -17,9 +17,6 @@ from openrouter_core.models._converter import _Tagged, read_request, read_respon
 
 __all__ = [
     "CreateObservabilityDestinationRequest",
-    "CreateObservabilityDestinationResponse",
-    "DeleteObservabilityDestinationResponse",
-    "GetObservabilityDestinationResponse",
     "ListObservabilityDestinationsResponse",
     "ObservabilityArizeDestination",
     "ObservabilityArizeDestinationConfig",
@@ -29,6 +26,7 @@ __all__ = [
     "ObservabilityClickhouseDestinationConfig",
     "ObservabilityDatadogDestination",
     "ObservabilityDatadogDestinationConfig",
+    "ObservabilityDestinationResponse",
     "ObservabilityDestinationUnknown",
     "ObservabilityFilterRuleGroup",
     "ObservabilityFilterRuleGroupRulesItem",
@@ -60,8 +58,6 @@ __all__ = [
     "ObservabilityWebhookDestination",
     "ObservabilityWebhookDestinationConfig",
     "UpdateObservabilityDestinationRequest",
-    "UpdateObservabilityDestinationRequestFilterRules",
-    "UpdateObservabilityDestinationResponse",
 ]
 
 
@@ -981,7 +977,7 @@ class CreateObservabilityDestinationRequest(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class CreateObservabilityDestinationResponse(WireModel):
+class ObservabilityDestinationResponse(WireModel):
     """The answer of ``POST /observability/destinations``."""
 
     data: Any
@@ -989,21 +985,7 @@ class CreateObservabilityDestinationResponse(WireModel):
     @classmethod
     def from_dict(
         cls, data: Any
-    ) -> Result[CreateObservabilityDestinationResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class GetObservabilityDestinationResponse(WireModel):
-    """The answer of ``GET /observability/destinations/{id}``."""
-
-    data: Any
-
-    @classmethod
-    def from_dict(
-        cls, data: Any
-    ) -> Result[GetObservabilityDestinationResponse, ResponseValidationError]:
+    ) -> Result[ObservabilityDestinationResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
 
@@ -1026,7 +1008,7 @@ class UpdateObservabilityDestinationRequest(WireModel):
     config: dict[str, Any] | None = None
     #: Whether the destination is enabled.
     enabled: bool | None = None
-    filter_rules: UpdateObservabilityDestinationRequestFilterRules | None = None
+    filter_rules: ObservabilityFilterRulesConfig | None = None
     #: Human-readable name for the destination.
     name: str | None = None
     #: When true, request/response bodies are not forwarded - only metadata.
@@ -1040,45 +1022,6 @@ class UpdateObservabilityDestinationRequest(WireModel):
     ) -> Result[UpdateObservabilityDestinationRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class UpdateObservabilityDestinationRequestFilterRules(WireModel):
-    """Optional structured filter rules controlling which events are forwarded."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"groups"})
-
-    enabled: bool | None = None
-    groups: list[ObservabilityFilterRuleGroup] | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class UpdateObservabilityDestinationResponse(WireModel):
-    """The answer of ``PATCH /observability/destinations/{id}``."""
-
-    data: Any
-
-    @classmethod
-    def from_dict(
-        cls, data: Any
-    ) -> Result[UpdateObservabilityDestinationResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class DeleteObservabilityDestinationResponse(WireModel):
-    """The answer of ``DELETE /observability/destinations/{id}``."""
-
-    #: Always `true` on success.
-    deleted: bool | None = None
-
-    @classmethod
-    def from_dict(
-        cls, data: Any
-    ) -> Result[DeleteObservabilityDestinationResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
 
 
 # The tagged unions of this module: which field tells the variants apart.

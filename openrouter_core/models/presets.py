@@ -14,29 +14,14 @@ from returns.result import Result
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, read_request, read_response, register_tagged
-from openrouter_core.models._shared import (
-    AnthropicCacheControlDirective,
-    AutoBetaRouterPlugin,
-    AutoRouterPlugin,
-    ChatDebugOptions,
-    ChatFormatJsonObjectConfig,
-    ContextCompressionPlugin,
-    FileParserPlugin,
-    FusionPlugin,
-    ModerationPlugin,
-    ParetoRouterPlugin,
-    PromptCacheOptions,
+from openrouter_core.models.common import (
+    CacheControl,
+)
+from openrouter_core.models.request import (
+    ChatPlugin,
     ProviderPreferences,
-    ResponseHealingPlugin,
-    StopServerToolsWhenConditionUnknown,
-    StopServerToolsWhenFinishReasonIs,
-    StopServerToolsWhenHasToolCall,
-    StopServerToolsWhenMaxCost,
-    StopServerToolsWhenMaxTokensUsed,
-    StopServerToolsWhenStepCountIs,
+    StopCondition,
     TraceConfig,
-    WebFetchPlugin,
-    WebSearchPlugin,
 )
 
 __all__ = [
@@ -47,42 +32,7 @@ __all__ = [
     "AnthropicCitationWebSearchResultLocationParam",
     "AnthropicTextBlockParam",
     "AnthropicTextBlockParamCitationsItemUnknown",
-    "ChatAssistantImagesItem",
-    "ChatAssistantImagesItemImageUrl",
-    "ChatAssistantMessage",
-    "ChatAudioOutput",
-    "ChatContentAudio",
-    "ChatContentAudioInputAudio",
-    "ChatContentCacheControl",
-    "ChatContentFile",
-    "ChatContentFileFile",
-    "ChatContentImage",
-    "ChatContentImageImageUrl",
-    "ChatContentItemsUnknown",
-    "ChatContentText",
-    "ChatContentVideo",
-    "ChatDeveloperMessage",
-    "ChatFormatGrammarConfig",
-    "ChatFormatJsonSchemaConfig",
-    "ChatFormatPythonConfig",
-    "ChatFormatTextConfig",
-    "ChatJsonSchemaConfig",
-    "ChatMessagesUnknown",
-    "ChatRequest",
-    "ChatRequestPluginsItemUnknown",
-    "ChatRequestReasoning",
-    "ChatRequestResponseFormatUnknown",
-    "ChatStreamOptions",
-    "ChatSystemMessage",
-    "ChatToolCall",
-    "ChatToolCallFunction",
-    "ChatToolMessage",
-    "ChatUserMessage",
-    "CreatePresetFromInferenceResponse",
-    "GetPresetResponse",
     "GetPresetVersionResponse",
-    "LegacyChatContentVideo",
-    "LegacyChatContentVideoInput",
     "ListPresetVersionsResponse",
     "ListPresetsResponse",
     "MessagesFallbackParam",
@@ -93,18 +43,10 @@ __all__ = [
     "MessagesRequest",
     "MessagesRequestContextManagement",
     "MessagesRequestMetadata",
-    "MessagesRequestPluginsItemUnknown",
-    "Prediction",
-    "PredictionContentText",
     "Preset",
     "PresetDesignatedVersion",
+    "PresetResponse",
     "PresetWithDesignatedVersion",
-    "PromptCacheBreakpoint",
-    "ReasoningDetailEncrypted",
-    "ReasoningDetailServerToolCall",
-    "ReasoningDetailSummary",
-    "ReasoningDetailText",
-    "ReasoningDetailUnionUnknown",
 ]
 
 
@@ -140,14 +82,14 @@ class Preset(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class GetPresetResponse(WireModel):
+class PresetResponse(WireModel):
     """A preset with its currently designated version."""
 
     #: A preset with its currently designated version.
     data: PresetWithDesignatedVersion
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[GetPresetResponse, ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[PresetResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
 
@@ -187,715 +129,6 @@ class PresetDesignatedVersion(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class ChatRequest(WireModel):
-    """Chat completion request parameters."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"messages"})
-    _nullable: ClassVar[frozenset[str]] = frozenset(
-        {
-            "frequency_penalty",
-            "logit_bias",
-            "logprobs",
-            "max_completion_tokens",
-            "max_tokens",
-            "min_p",
-            "parallel_tool_calls",
-            "prediction",
-            "presence_penalty",
-            "prompt_cache_key",
-            "prompt_cache_options",
-            "provider",
-            "reasoning_effort",
-            "repetition_penalty",
-            "route",
-            "seed",
-            "service_tier",
-            "stop",
-            "stream_options",
-            "temperature",
-            "top_a",
-            "top_k",
-            "top_logprobs",
-            "top_p",
-        }
-    )
-
-    #: Enable automatic prompt caching.
-    cache_control: AnthropicCacheControlDirective | None = None
-    #: Debug options for inspecting request transformations (streaming only)
-    debug: ChatDebugOptions | None = None
-    #: Frequency penalty (-2.0 to 2.0)
-    frequency_penalty: float | None = None
-    #: Provider-specific image configuration options.
-    image_config: dict[str, str | float | list[Any]] | None = None
-    #: Token logit bias adjustments
-    logit_bias: dict[str, float] | None = None
-    #: Return log probabilities
-    logprobs: bool | None = None
-    #: Maximum tokens in completion
-    max_completion_tokens: int | None = None
-    #: Maximum tokens (deprecated, use max_completion_tokens).
-    max_tokens: int | None = None
-    #: List of messages for the conversation
-    messages: (
-        list[
-            ChatSystemMessage
-            | ChatUserMessage
-            | ChatDeveloperMessage
-            | ChatAssistantMessage
-            | ChatToolMessage
-            | ChatMessagesUnknown
-        ]
-        | None
-    ) = None
-    #: Key-value pairs for additional object information (max 16 pairs, 64 char keys, 512 char
-    #: values)
-    metadata: dict[str, str] | None = None
-    #: Minimum probability threshold relative to the most likely token.
-    min_p: float | None = None
-    #: Output modalities for the response.
-    modalities: list[str] | None = None
-    #: Model to use for completion
-    model: str | None = None
-    #: Models to use for completion
-    models: list[str] | None = None
-    #: Whether to enable parallel function calling during tool use.
-    parallel_tool_calls: bool | None = None
-    #: Plugins you want to enable for this request, including their settings.
-    plugins: (
-        list[
-            AutoRouterPlugin
-            | AutoBetaRouterPlugin
-            | ModerationPlugin
-            | WebSearchPlugin
-            | WebFetchPlugin
-            | FileParserPlugin
-            | ResponseHealingPlugin
-            | ContextCompressionPlugin
-            | ParetoRouterPlugin
-            | FusionPlugin
-            | ChatRequestPluginsItemUnknown
-        ]
-        | None
-    ) = None
-    #: Static predicted output content.
-    prediction: Prediction | None = None
-    #: Presence penalty (-2.0 to 2.0)
-    presence_penalty: float | None = None
-    prompt_cache_key: str | None = None
-    #: Request-level prompt-cache controls.
-    prompt_cache_options: PromptCacheOptions | None = None
-    #: When multiple model providers are available, optionally indicate your routing preference.
-    provider: ProviderPreferences | None = None
-    #: Configuration options for reasoning models
-    reasoning: ChatRequestReasoning | None = None
-    #: Shorthand for setting reasoning effort.
-    reasoning_effort: str | None = None
-    #: Penalizes tokens based on how much they have already appeared in the text.
-    repetition_penalty: float | None = None
-    #: Response format configuration
-    response_format: (
-        ChatFormatTextConfig
-        | ChatFormatJsonObjectConfig
-        | ChatFormatJsonSchemaConfig
-        | ChatFormatGrammarConfig
-        | ChatFormatPythonConfig
-        | ChatRequestResponseFormatUnknown
-        | None
-    ) = None
-    #: **DEPRECATED** Use providers.sort.partition instead.
-    route: str | None = None
-    #: Random seed for deterministic outputs
-    seed: int | None = None
-    #: The service tier to use for processing this request.
-    service_tier: str | None = None
-    #: A unique identifier for grouping related requests (e.g., a conversation or agent workflow).
-    session_id: str | None = None
-    #: Stop sequences (up to 4)
-    stop: str | list[str] | None = None
-    #: Stop conditions for the server-tool agent loop.
-    stop_server_tools_when: (
-        list[
-            StopServerToolsWhenStepCountIs
-            | StopServerToolsWhenHasToolCall
-            | StopServerToolsWhenMaxTokensUsed
-            | StopServerToolsWhenMaxCost
-            | StopServerToolsWhenFinishReasonIs
-            | StopServerToolsWhenConditionUnknown
-        ]
-        | None
-    ) = None
-    #: Enable streaming response
-    stream: bool | None = None
-    #: Streaming configuration options
-    stream_options: ChatStreamOptions | None = None
-    #: Sampling temperature (0-2)
-    temperature: float | None = None
-    #: Tool choice configuration
-    tool_choice: Any = None
-    #: Available tools for function calling
-    tools: list[Any] | None = None
-    #: Consider only tokens with "sufficiently high" probabilities based on the probability of the
-    #: most likely token.
-    top_a: float | None = None
-    #: Limits the model to choose from the top K most likely tokens at each step.
-    top_k: int | None = None
-    #: Number of top log probabilities to return (0-20)
-    top_logprobs: int | None = None
-    #: Nucleus sampling parameter (0-1)
-    top_p: float | None = None
-    #: Metadata for observability and tracing.
-    trace: TraceConfig | None = None
-    #: Per-end-user identifier for abuse isolation.
-    user: str | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[ChatRequest, InvalidRequestError]:
-        """Read a request mapping strictly; never raises."""
-        return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatSystemMessage(WireModel):
-    """System message for setting behavior."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "role"})
-
-    #: System message content
-    content: str | list[ChatContentText] | None = None
-    #: Optional name for the system message
-    name: str | None = None
-    role: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentText(WireModel):
-    """Text content part."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"text", "type"})
-
-    #: Anthropic-style cache breakpoint for the content part.
-    cache_control: ChatContentCacheControl | None = None
-    #: Marks an explicit prompt-cache boundary on this content block (OpenAI-style).
-    prompt_cache_breakpoint: PromptCacheBreakpoint | None = None
-    text: str | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentCacheControl(WireModel):
-    """Anthropic-style cache breakpoint for the content part. Interchangeable with the OpenAI-style
-    `prompt_cache_breakpoint` marker: OpenRouter converts between the two based on the provider
-    serving the request.
-    """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
-
-    ttl: str | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class PromptCacheBreakpoint(WireModel):
-    """Marks an explicit prompt-cache boundary on this content block (OpenAI-style). Everything
-    through the block carrying this marker is part of the candidate cached prefix. Supported
-    natively by OpenAI GPT-5.6 and newer; on providers that use Anthropic-style `cache_control`,
-    OpenRouter converts the marker to that format automatically.
-    """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"mode"})
-
-    mode: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatUserMessage(WireModel):
-    """User message."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "role"})
-
-    #: User message content
-    content: (
-        str
-        | list[
-            ChatContentText
-            | ChatContentImage
-            | ChatContentAudio
-            | LegacyChatContentVideo
-            | ChatContentVideo
-            | ChatContentFile
-            | ChatContentItemsUnknown
-        ]
-        | None
-    ) = None
-    #: Optional name for the user
-    name: str | None = None
-    role: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentImage(WireModel):
-    """Image content part for vision models."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"image_url", "type"})
-
-    image_url: ChatContentImageImageUrl | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentImageImageUrl(WireModel):
-    """The ``ChatContentImageImageUrl`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
-
-    #: Image detail level for vision models.
-    detail: str | None = None
-    #: URL of the image (data: URLs supported)
-    url: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentAudio(WireModel):
-    """Audio input content part. Supported audio formats vary by provider."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"input_audio", "type"})
-
-    input_audio: ChatContentAudioInputAudio | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentAudioInputAudio(WireModel):
-    """The ``ChatContentAudioInputAudio`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "format"})
-
-    #: Base64 encoded audio data
-    data: str | None = None
-    #: Audio format (e.g., wav, mp3, flac, m4a, ogg, aiff, aac, pcm16, pcm24).
-    format: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class LegacyChatContentVideo(WireModel):
-    """Video input content part (legacy format - deprecated)"""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type", "video_url"})
-
-    type: str | None = None
-    #: Video input object
-    video_url: LegacyChatContentVideoInput | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class LegacyChatContentVideoInput(WireModel):
-    """Video input object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
-
-    #: URL of the video (data: URLs supported)
-    url: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentVideo(WireModel):
-    """Video input content part."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type", "video_url"})
-
-    type: str | None = None
-    #: Video input object
-    video_url: LegacyChatContentVideoInput | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentFile(WireModel):
-    """File content part for document processing."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"file", "type"})
-
-    file: ChatContentFileFile | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentFileFile(WireModel):
-    """The ``ChatContentFileFile`` object."""
-
-    #: File content as base64 data URL or URL
-    file_data: str | None = None
-    #: File ID for previously uploaded files
-    file_id: str | None = None
-    #: Original filename
-    filename: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatContentItemsUnknown(WireModel):
-    """A ``ChatContentItems`` of a ``type`` this version does not know; its other fields are in
-    ``extras``.
-    """
-
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatDeveloperMessage(WireModel):
-    """Developer message."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "role"})
-
-    #: Developer message content
-    content: str | list[ChatContentText] | None = None
-    #: Optional name for the developer message
-    name: str | None = None
-    role: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatAssistantMessage(WireModel):
-    """Assistant message for requests and responses."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"role"})
-
-    #: Audio output data or reference
-    audio: ChatAudioOutput | None = None
-    #: Assistant message content
-    content: (
-        str
-        | list[
-            ChatContentText
-            | ChatContentImage
-            | ChatContentAudio
-            | LegacyChatContentVideo
-            | ChatContentVideo
-            | ChatContentFile
-            | ChatContentItemsUnknown
-        ]
-        | None
-    ) = None
-    #: Generated images from image generation models
-    images: list[ChatAssistantImagesItem] | None = None
-    #: Model that generated this assistant message
-    model: str | None = None
-    #: Optional name for the assistant
-    name: str | None = None
-    #: Reasoning output
-    reasoning: str | None = None
-    #: Reasoning details for extended thinking models
-    reasoning_details: (
-        list[
-            ReasoningDetailSummary
-            | ReasoningDetailEncrypted
-            | ReasoningDetailText
-            | ReasoningDetailServerToolCall
-            | ReasoningDetailUnionUnknown
-        ]
-        | None
-    ) = None
-    #: Refusal message if content was refused
-    refusal: str | None = None
-    role: str | None = None
-    #: Tool calls made by the assistant
-    tool_calls: list[ChatToolCall] | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatAudioOutput(WireModel):
-    """Audio output data or reference."""
-
-    #: Base64 encoded audio data
-    data: str | None = None
-    #: Audio expiration timestamp
-    expires_at: int | None = None
-    #: Audio output identifier
-    id: str | None = None
-    #: Audio transcript
-    transcript: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatAssistantImagesItem(WireModel):
-    """The ``ChatAssistantImagesItem`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"image_url"})
-
-    image_url: ChatAssistantImagesItemImageUrl | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatAssistantImagesItemImageUrl(WireModel):
-    """The ``ChatAssistantImagesItemImageUrl`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"url"})
-
-    #: URL or base64-encoded data of the generated image
-    url: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ReasoningDetailSummary(WireModel):
-    """Reasoning detail summary schema."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"summary", "type"})
-
-    format: str | None = None
-    id: str | None = None
-    index: int | None = None
-    summary: str | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ReasoningDetailEncrypted(WireModel):
-    """Reasoning detail encrypted schema."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "type"})
-
-    data: str | None = None
-    format: str | None = None
-    id: str | None = None
-    index: int | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ReasoningDetailText(WireModel):
-    """Reasoning detail text schema."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
-
-    format: str | None = None
-    id: str | None = None
-    index: int | None = None
-    signature: str | None = None
-    text: str | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ReasoningDetailServerToolCall(WireModel):
-    """Record of an OpenRouter server-tool invocation (e.g. openrouter:fusion), carried in
-    reasoning_details so a prior tool call can be rehydrated into a later turn of the same
-    conversation.
-    """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset(
-        {
-            "arguments",
-            "result",
-            "tool_name",
-            "type",
-        }
-    )
-
-    arguments: str | None = None
-    format: str | None = None
-    id: str | None = None
-    index: int | None = None
-    result: str | None = None
-    tool_call_id: str | None = None
-    tool_name: str | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ReasoningDetailUnionUnknown(WireModel):
-    """A ``ReasoningDetailUnion`` of a ``type`` this version does not know; its other fields are in
-    ``extras``.
-    """
-
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatToolCall(WireModel):
-    """Tool call made by the assistant."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"function", "id", "type"})
-
-    function: ChatToolCallFunction | None = None
-    #: Tool call identifier
-    id: str | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatToolCallFunction(WireModel):
-    """The ``ChatToolCallFunction`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"arguments", "name"})
-
-    #: Function arguments as JSON string
-    arguments: str | None = None
-    #: Function name to call
-    name: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatToolMessage(WireModel):
-    """Tool response message."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "role", "tool_call_id"})
-
-    #: Tool response content
-    content: (
-        str
-        | list[
-            ChatContentText
-            | ChatContentImage
-            | ChatContentAudio
-            | LegacyChatContentVideo
-            | ChatContentVideo
-            | ChatContentFile
-            | ChatContentItemsUnknown
-        ]
-        | None
-    ) = None
-    role: str | None = None
-    #: ID of the assistant message tool call this message responds to
-    tool_call_id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatMessagesUnknown(WireModel):
-    """A ``ChatMessages`` of a ``role`` this version does not know; its other fields are in
-    ``extras``.
-    """
-
-    role: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatRequestPluginsItemUnknown(WireModel):
-    """A ``ChatRequestPluginsItem`` of a ``id`` this version does not know; its other fields are in
-    ``extras``.
-    """
-
-    id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class Prediction(WireModel):
-    """Static predicted output content. Supported models can use this to reduce latency when much of
-    the response is known in advance.
-    """
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"content", "type"})
-
-    content: str | list[PredictionContentText] | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class PredictionContentText(WireModel):
-    """Text content part for a predicted output."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"text", "type"})
-
-    text: str | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatRequestReasoning(WireModel):
-    """Configuration options for reasoning models."""
-
-    #: Constrains effort on reasoning for reasoning models
-    effort: str | None = None
-    summary: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatFormatTextConfig(WireModel):
-    """Default text response format."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
-
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatFormatJsonSchemaConfig(WireModel):
-    """JSON Schema response format for structured outputs."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"json_schema", "type"})
-
-    #: JSON Schema configuration object
-    json_schema: ChatJsonSchemaConfig | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatJsonSchemaConfig(WireModel):
-    """JSON Schema configuration object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"name"})
-
-    #: Schema description for the model
-    description: str | None = None
-    #: Schema name (a-z, A-Z, 0-9, underscores, dashes, max 64 chars)
-    name: str | None = None
-    #: JSON Schema object
-    schema: dict[str, Any] | None = None
-    #: Enable strict schema adherence
-    strict: bool | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatFormatGrammarConfig(WireModel):
-    """Custom grammar response format."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"grammar", "type"})
-
-    #: Custom grammar for text generation
-    grammar: str | None = None
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatFormatPythonConfig(WireModel):
-    """Python code response format."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type"})
-
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatRequestResponseFormatUnknown(WireModel):
-    """A ``ChatRequestResponseFormat`` of a ``type`` this version does not know; its other fields
-    are in ``extras``.
-    """
-
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ChatStreamOptions(WireModel):
-    """Streaming configuration options."""
-
-    #: Deprecated: This field has no effect.
-    include_usage: bool | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class CreatePresetFromInferenceResponse(WireModel):
-    """Response containing the created preset with its designated version."""
-
-    #: A preset with its currently designated version.
-    data: PresetWithDesignatedVersion
-
-    @classmethod
-    def from_dict(
-        cls, data: Any
-    ) -> Result[CreatePresetFromInferenceResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequest(WireModel):
     """Request schema for Anthropic Messages API endpoint."""
 
@@ -912,7 +145,7 @@ class MessagesRequest(WireModel):
     )
 
     #: Enable automatic prompt caching.
-    cache_control: AnthropicCacheControlDirective | None = None
+    cache_control: CacheControl | None = None
     context_management: MessagesRequestContextManagement | None = None
     #: Fallback models to try if the primary model fails or refuses, in order.
     fallbacks: list[MessagesFallbackParam] | None = None
@@ -924,22 +157,7 @@ class MessagesRequest(WireModel):
     #: Configuration for controlling output behavior.
     output_config: MessagesOutputConfig | None = None
     #: Plugins you want to enable for this request, including their settings.
-    plugins: (
-        list[
-            AutoRouterPlugin
-            | AutoBetaRouterPlugin
-            | ModerationPlugin
-            | WebSearchPlugin
-            | WebFetchPlugin
-            | FileParserPlugin
-            | ResponseHealingPlugin
-            | ContextCompressionPlugin
-            | ParetoRouterPlugin
-            | FusionPlugin
-            | MessagesRequestPluginsItemUnknown
-        ]
-        | None
-    ) = None
+    plugins: list[ChatPlugin] | None = None
     #: When multiple model providers are available, optionally indicate your routing preference.
     provider: ProviderPreferences | None = None
     #: **DEPRECATED** Use providers.sort.partition instead.
@@ -950,17 +168,7 @@ class MessagesRequest(WireModel):
     speed: str | None = None
     stop_sequences: list[str] | None = None
     #: Stop conditions for the server-tool agent loop.
-    stop_server_tools_when: (
-        list[
-            StopServerToolsWhenStepCountIs
-            | StopServerToolsWhenHasToolCall
-            | StopServerToolsWhenMaxTokensUsed
-            | StopServerToolsWhenMaxCost
-            | StopServerToolsWhenFinishReasonIs
-            | StopServerToolsWhenConditionUnknown
-        ]
-        | None
-    ) = None
+    stop_server_tools_when: list[StopCondition] | None = None
     stream: bool | None = None
     system: str | list[AnthropicTextBlockParam] | None = None
     temperature: float | None = None
@@ -1017,7 +225,7 @@ class AnthropicTextBlockParam(WireModel):
     _strict_required: ClassVar[frozenset[str]] = frozenset({"text", "type"})
 
     #: Enable automatic prompt caching.
-    cache_control: AnthropicCacheControlDirective | None = None
+    cache_control: CacheControl | None = None
     citations: (
         list[
             AnthropicCitationCharLocationParam
@@ -1202,15 +410,6 @@ class MessagesOutputConfigTaskBudget(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class MessagesRequestPluginsItemUnknown(WireModel):
-    """A ``MessagesRequestPluginsItem`` of a ``id`` this version does not know; its other fields are
-    in ``extras``.
-    """
-
-    id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListPresetVersionsResponse(WireModel):
     """A paginated list of preset versions."""
 
@@ -1241,71 +440,6 @@ register_tagged(
     _Tagged(
         "type",
         {
-            "text": ChatContentText,
-            "image_url": ChatContentImage,
-            "input_audio": ChatContentAudio,
-            "input_video": LegacyChatContentVideo,
-            "video_url": ChatContentVideo,
-            "file": ChatContentFile,
-        },
-        "chat content items type",
-        unknown=ChatContentItemsUnknown,
-    ),
-    _Tagged(
-        "type",
-        {
-            "reasoning.summary": ReasoningDetailSummary,
-            "reasoning.encrypted": ReasoningDetailEncrypted,
-            "reasoning.text": ReasoningDetailText,
-            "reasoning.server_tool_call": ReasoningDetailServerToolCall,
-        },
-        "reasoning detail union type",
-        unknown=ReasoningDetailUnionUnknown,
-    ),
-    _Tagged(
-        "role",
-        {
-            "system": ChatSystemMessage,
-            "user": ChatUserMessage,
-            "developer": ChatDeveloperMessage,
-            "assistant": ChatAssistantMessage,
-            "tool": ChatToolMessage,
-        },
-        "chat messages role",
-        unknown=ChatMessagesUnknown,
-    ),
-    _Tagged(
-        "id",
-        {
-            "auto-router": AutoRouterPlugin,
-            "auto-beta-router": AutoBetaRouterPlugin,
-            "moderation": ModerationPlugin,
-            "web": WebSearchPlugin,
-            "web-fetch": WebFetchPlugin,
-            "file-parser": FileParserPlugin,
-            "response-healing": ResponseHealingPlugin,
-            "context-compression": ContextCompressionPlugin,
-            "pareto-router": ParetoRouterPlugin,
-            "fusion": FusionPlugin,
-        },
-        "chat request plugins item id",
-        unknown=ChatRequestPluginsItemUnknown,
-    ),
-    _Tagged(
-        "type",
-        {
-            "text": ChatFormatTextConfig,
-            "json_object": ChatFormatJsonObjectConfig,
-            "json_schema": ChatFormatJsonSchemaConfig,
-            "grammar": ChatFormatGrammarConfig,
-            "python": ChatFormatPythonConfig,
-        },
-        "chat request response format type",
-        unknown=ChatRequestResponseFormatUnknown,
-    ),
-    _Tagged(
-        "type",
-        {
             "char_location": AnthropicCitationCharLocationParam,
             "page_location": AnthropicCitationPageLocationParam,
             "content_block_location": AnthropicCitationContentBlockLocationParam,
@@ -1314,22 +448,5 @@ register_tagged(
         },
         "anthropic text block param citations item type",
         unknown=AnthropicTextBlockParamCitationsItemUnknown,
-    ),
-    _Tagged(
-        "id",
-        {
-            "auto-router": AutoRouterPlugin,
-            "auto-beta-router": AutoBetaRouterPlugin,
-            "moderation": ModerationPlugin,
-            "web": WebSearchPlugin,
-            "web-fetch": WebFetchPlugin,
-            "file-parser": FileParserPlugin,
-            "response-healing": ResponseHealingPlugin,
-            "context-compression": ContextCompressionPlugin,
-            "pareto-router": ParetoRouterPlugin,
-            "fusion": FusionPlugin,
-        },
-        "messages request plugins item id",
-        unknown=MessagesRequestPluginsItemUnknown,
     ),
 )

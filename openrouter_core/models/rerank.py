@@ -14,8 +14,8 @@ from returns.result import Result
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_request, read_response
-from openrouter_core.models._shared import (
-    EmbeddingsGenerateRequestProvider,
+from openrouter_core.models.request import (
+    ProviderPreferences,
 )
 
 __all__ = [
@@ -23,7 +23,6 @@ __all__ = [
     "RerankRerankRequestDocumentsItemOption2",
     "RerankRerankResponse",
     "RerankRerankResponseResultsItem",
-    "RerankRerankResponseResultsItemDocument",
     "RerankRerankResponseUsage",
 ]
 
@@ -38,7 +37,7 @@ class RerankRerankRequest(WireModel):
     documents: list[str | RerankRerankRequestDocumentsItemOption2] | None = None
     #: The rerank model to use
     model: str | None = None
-    provider: EmbeddingsGenerateRequestProvider | None = None
+    provider: ProviderPreferences | None = None
     #: The search query to rerank documents against
     query: str | None = None
     #: Number of most relevant documents to return
@@ -89,21 +88,11 @@ class RerankRerankResponseResultsItem(WireModel):
     """A single rerank result."""
 
     #: The document object echoing the original input (text and/or image)
-    document: RerankRerankResponseResultsItemDocument | None = None
+    document: RerankRerankRequestDocumentsItemOption2 | None = None
     #: Index of the document in the original input list
     index: int | None = None
     #: Relevance score of the document to the query
     relevance_score: float | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class RerankRerankResponseResultsItemDocument(WireModel):
-    """The document object echoing the original input (text and/or image)"""
-
-    #: The image (URL or data URI) from the original document
-    image: str | None = None
-    #: The document text
-    text: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

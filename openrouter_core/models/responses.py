@@ -15,9 +15,17 @@ from openrouter_core.errors import ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, read_response, register_tagged
 from openrouter_core.models._shared import (
-    PromptCacheOptions,
     StoredPromptTemplate,
+)
+from openrouter_core.models._shared_chat import (
     TextExtendedConfig,
+)
+from openrouter_core.models.request import (
+    PromptCacheOptions,
+)
+from openrouter_core.models.response import (
+    OpenRouterMetadata,
+    ServerToolUseDetails,
 )
 
 __all__ = [
@@ -46,8 +54,6 @@ __all__ = [
     "DebugEvent",
     "DebugEventDebug",
     "DebugEventDebugTimings",
-    "EndpointInfo",
-    "EndpointsMetadata",
     "ErrorEvent",
     "FileCitation",
     "FilePath",
@@ -79,7 +85,6 @@ __all__ = [
     "OpenResponsesCreatedEvent",
     "OpenResponsesInProgressEvent",
     "OpenResponsesResult",
-    "OpenRouterMetadata",
     "OutputAdvisorServerToolItem",
     "OutputApplyPatchCallItem",
     "OutputApplyPatchServerToolItem",
@@ -104,9 +109,8 @@ __all__ = [
     "OutputItemsUnknown",
     "OutputMcpServerToolItem",
     "OutputMemoryServerToolItem",
-    "OutputMessageItem",
-    "OutputMessageItemContentItemUnknown",
-    "OutputReasoningItem",
+    "OutputMessage",
+    "OutputMessageContentItemUnknown",
     "OutputSearchModelsServerToolItem",
     "OutputShellCallItem",
     "OutputShellCallItemAction",
@@ -120,10 +124,9 @@ __all__ = [
     "OutputWebSearchCallItem",
     "OutputWebSearchServerToolItem",
     "OutputWebSearchServerToolItemAction",
-    "OutputWebSearchServerToolItemActionSourcesItem",
-    "PipelineStage",
     "ReasoningDeltaEvent",
     "ReasoningDoneEvent",
+    "ReasoningItem",
     "ReasoningSummaryPartAddedEvent",
     "ReasoningSummaryPartDoneEvent",
     "ReasoningSummaryText",
@@ -137,9 +140,6 @@ __all__ = [
     "ResponseOutputTextLogprobsItemTopLogprobsItem",
     "ResponsesErrorField",
     "ResponsesStreamEvent",
-    "RouterAttempt",
-    "RouterParams",
-    "ServerToolUseDetails",
     "ShellCallOutputContent",
     "StreamEventsResponseCompleted",
     "StreamEventsResponseFailed",
@@ -152,6 +152,7 @@ __all__ = [
     "TextDeltaEvent",
     "TextDoneEvent",
     "URLCitation",
+    "UrlSource",
     "Usage",
     "UsageCostDetails",
     "UsageInputTokensDetails",
@@ -163,12 +164,34 @@ __all__ = [
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
+class UrlSource(WireModel):
+    """The ``UrlSource`` object."""
+
+    type: str | None = None
+    url: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
 class MessagesRequestToolsItemOption13(WireModel):
     """The ``MessagesRequestToolsItemOption13`` object."""
 
     _open: ClassVar[bool] = True
 
     type: str | None = None
+
+
+@attrs.define(kw_only=True, repr=False, eq=False)
+class ReasoningItem(WireModel):
+    """Reasoning output item with signature and format extensions."""
+
+    content: list[ReasoningTextContent] | None = None
+    encrypted_content: str | None = None
+    id: str | None = None
+    status: str | None = None
+    summary: list[ReasoningSummaryText] | None = None
+    type: str | None = None
+    format: str | None = None
+    signature: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -490,16 +513,8 @@ class OutputWebSearchServerToolItemAction(WireModel):
     """
 
     query: str | None = None
-    sources: list[OutputWebSearchServerToolItemActionSourcesItem] | None = None
+    sources: list[UrlSource] | None = None
     type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class OutputWebSearchServerToolItemActionSourcesItem(WireModel):
-    """The ``OutputWebSearchServerToolItemActionSourcesItem`` object."""
-
-    type: str | None = None
-    url: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -884,8 +899,8 @@ class OpenResponsesResult(WireModel):
     object: str | None = None
     output: (
         list[
-            OutputMessageItem
-            | OutputReasoningItem
+            OutputMessage
+            | ReasoningItem
             | OutputFunctionCallItem
             | OutputWebSearchCallItem
             | OutputFileSearchCallItem
@@ -969,13 +984,11 @@ class IncompleteDetails(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class OutputMessageItem(WireModel):
-    """An output message item."""
+class OutputMessage(WireModel):
+    """The ``OutputMessage`` object."""
 
     content: (
-        list[
-            ResponseOutputText | OpenAIResponsesRefusalContent | OutputMessageItemContentItemUnknown
-        ]
+        list[ResponseOutputText | OpenAIResponsesRefusalContent | OutputMessageContentItemUnknown]
         | None
     ) = None
     id: str | None = None
@@ -987,27 +1000,12 @@ class OutputMessageItem(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class OutputMessageItemContentItemUnknown(WireModel):
-    """A ``OutputMessageItemContentItem`` of a ``type`` this version does not know; its other fields
-    are in ``extras``.
+class OutputMessageContentItemUnknown(WireModel):
+    """A ``OutputMessageContentItem`` of a ``type`` this version does not know; its other fields are
+    in ``extras``.
     """
 
     type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class OutputReasoningItem(WireModel):
-    """An output item containing reasoning."""
-
-    content: list[ReasoningTextContent] | None = None
-    encrypted_content: str | None = None
-    id: str | None = None
-    status: str | None = None
-    summary: list[ReasoningSummaryText] | None = None
-    type: str | None = None
-    format: str | None = None
-    #: A signature for the reasoning content, used for verification
-    signature: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -1135,86 +1133,6 @@ class UsageCostDetails(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class ServerToolUseDetails(WireModel):
-    """Usage for server-side tool execution (e.g., web search)"""
-
-    #: Number of OpenRouter server tool calls that executed and produced a result.
-    tool_calls_executed: int | None = None
-    #: Total number of OpenRouter server-orchestrated tool calls the model requested, across all
-    #: tool types.
-    tool_calls_requested: int | None = None
-    #: Number of web searches performed by server-side tools.
-    web_search_requests: int | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class OpenRouterMetadata(WireModel):
-    """The ``OpenRouterMetadata`` object."""
-
-    attempt: int | None = None
-    attempts: list[RouterAttempt] | None = None
-    endpoints: EndpointsMetadata | None = None
-    is_byok: bool | None = None
-    params: RouterParams | None = None
-    pipeline: list[PipelineStage] | None = None
-    region: str | None = None
-    requested: str | None = None
-    strategy: str | None = None
-    summary: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class RouterAttempt(WireModel):
-    """The ``RouterAttempt`` object."""
-
-    model: str | None = None
-    provider: str | None = None
-    status: int | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class EndpointsMetadata(WireModel):
-    """The ``EndpointsMetadata`` object."""
-
-    available: list[EndpointInfo] | None = None
-    total: int | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class EndpointInfo(WireModel):
-    """The ``EndpointInfo`` object."""
-
-    model: str | None = None
-    provider: str | None = None
-    selected: bool | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class RouterParams(WireModel):
-    """The ``RouterParams`` object."""
-
-    _open: ClassVar[bool] = True
-
-    quality_floor: float | None = None
-    throughput_floor: float | None = None
-    version_group: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class PipelineStage(WireModel):
-    """The ``PipelineStage`` object."""
-
-    cost_usd: float | None = None
-    data: dict[str, Any] | None = None
-    guardrail_id: str | None = None
-    guardrail_scope: str | None = None
-    name: str | None = None
-    summary: str | None = None
-    #: Categorical kind of a pipeline stage.
-    type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
 class OpenResponsesCreatedEvent(WireModel):
     """Event emitted when a response is created."""
 
@@ -1281,8 +1199,8 @@ class StreamEventsResponseOutputItemAdded(WireModel):
 
     #: An output item from the response
     item: (
-        OutputMessageItem
-        | OutputReasoningItem
+        OutputMessage
+        | ReasoningItem
         | OutputFunctionCallItem
         | OutputWebSearchCallItem
         | OutputFileSearchCallItem
@@ -1326,8 +1244,8 @@ class StreamEventsResponseOutputItemDone(WireModel):
 
     #: An output item from the response
     item: (
-        OutputMessageItem
-        | OutputReasoningItem
+        OutputMessage
+        | ReasoningItem
         | OutputFunctionCallItem
         | OutputWebSearchCallItem
         | OutputFileSearchCallItem
@@ -2009,14 +1927,14 @@ register_tagged(
             "output_text": ResponseOutputText,
             "refusal": OpenAIResponsesRefusalContent,
         },
-        "output message item content item type",
-        unknown=OutputMessageItemContentItemUnknown,
+        "output message content item type",
+        unknown=OutputMessageContentItemUnknown,
     ),
     _Tagged(
         "type",
         {
-            "message": OutputMessageItem,
-            "reasoning": OutputReasoningItem,
+            "message": OutputMessage,
+            "reasoning": ReasoningItem,
             "function_call": OutputFunctionCallItem,
             "web_search_call": OutputWebSearchCallItem,
             "file_search_call": OutputFileSearchCallItem,

@@ -17,12 +17,11 @@ from openrouter_core.models._converter import read_request, read_response
 
 __all__ = [
     "CreateScimGroupMappingRequest",
-    "CreateScimGroupMappingResponse",
-    "DeleteScimGroupMappingResponse",
     "ListScimGroupMappingsResponse",
     "ListScimGroupsResponse",
     "ScimGroup",
     "ScimGroupMapping",
+    "ScimGroupMappingResponse",
     "UpdateScimGroupMappingRequest",
 ]
 
@@ -76,15 +75,13 @@ class CreateScimGroupMappingRequest(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class CreateScimGroupMappingResponse(WireModel):
+class ScimGroupMappingResponse(WireModel):
     """The answer of ``POST /scim/group-mappings``."""
 
     data: ScimGroupMapping
 
     @classmethod
-    def from_dict(
-        cls, data: Any
-    ) -> Result[CreateScimGroupMappingResponse, ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[ScimGroupMappingResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
 
@@ -101,20 +98,6 @@ class UpdateScimGroupMappingRequest(WireModel):
     def from_dict(cls, data: Any) -> Result[UpdateScimGroupMappingRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class DeleteScimGroupMappingResponse(WireModel):
-    """The answer of ``DELETE /scim/group-mappings/{id}``."""
-
-    deleted: bool | None = None
-
-    @classmethod
-    def from_dict(
-        cls, data: Any
-    ) -> Result[DeleteScimGroupMappingResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

@@ -15,11 +15,13 @@ from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_request, read_response
 from openrouter_core.models._shared import (
-    SpeechRequestProvider,
+    ProviderPassthrough,
+)
+from openrouter_core.models.common import (
+    InputAudio,
 )
 
 __all__ = [
-    "STTInputAudio",
     "STTRequest",
     "STTResponse",
     "STTSegment",
@@ -37,13 +39,13 @@ class STTRequest(WireModel):
     _strict_required: ClassVar[frozenset[str]] = frozenset({"input_audio", "model"})
 
     #: Base64-encoded audio to transcribe
-    input_audio: STTInputAudio | None = None
+    input_audio: InputAudio | None = None
     #: ISO-639-1 language code (e.g., "en", "ja").
     language: str | None = None
     #: STT model identifier
     model: str | None = None
     #: Provider-specific passthrough configuration
-    provider: SpeechRequestProvider | None = None
+    provider: ProviderPassthrough | None = None
     #: Output format.
     response_format: str | None = None
     #: Sampling temperature for transcription
@@ -55,18 +57,6 @@ class STTRequest(WireModel):
     def from_dict(cls, data: Any) -> Result[STTRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class STTInputAudio(WireModel):
-    """Base64-encoded audio to transcribe."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"data", "format"})
-
-    #: Base64-encoded audio data (raw bytes, not a data URI)
-    data: str | None = None
-    #: Audio format (e.g., wav, mp3, flac, m4a, ogg, webm, aac).
-    format: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)

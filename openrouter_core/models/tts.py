@@ -15,7 +15,7 @@ from openrouter_core.errors import InvalidRequestError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, read_request, register_tagged
 from openrouter_core.models._shared import (
-    SpeechRequestProvider,
+    ProviderPassthrough,
 )
 
 __all__ = [
@@ -44,7 +44,7 @@ class SpeechRequest(WireModel):
     #: TTS model identifier
     model: str | None = None
     #: Provider-specific passthrough configuration
-    provider: SpeechRequestProvider | None = None
+    provider: ProviderPassthrough | None = None
     #: Audio output format
     response_format: str | None = None
     #: Playback speed multiplier.

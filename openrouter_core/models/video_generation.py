@@ -15,18 +15,21 @@ from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, read_request, read_response, register_tagged
 from openrouter_core.models._shared import (
+    ProviderPassthrough,
+)
+from openrouter_core.models._shared_chat import (
     ContentPartImage,
-    EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl,
-    ImageGenerationProviderPreferencesOptions,
+)
+from openrouter_core.models.common import (
+    ChatContentVideo,
+    VideoUrl,
 )
 
 __all__ = [
     "ContentPartAudio",
-    "ContentPartVideo",
     "FrameImage",
     "InputReferenceUnknown",
     "VideoGenerationRequest",
-    "VideoGenerationRequestProvider",
     "VideoGenerationResponse",
     "VideoGenerationUsage",
     "VideoModel",
@@ -55,13 +58,13 @@ class VideoGenerationRequest(WireModel):
     generate_audio: bool | None = None
     #: Reference assets to guide video generation.
     input_references: (
-        list[ContentPartImage | ContentPartAudio | ContentPartVideo | InputReferenceUnknown] | None
+        list[ContentPartImage | ContentPartAudio | ChatContentVideo | InputReferenceUnknown] | None
     ) = None
     model: str | None = None
     #: Text prompt describing the video to generate.
     prompt: str | None = None
     #: Provider-specific passthrough configuration
-    provider: VideoGenerationRequestProvider | None = None
+    provider: ProviderPassthrough | None = None
     #: Resolution of the generated video
     resolution: str | None = None
     #: If specified, the generation will sample deterministically, such that repeated requests with
@@ -84,7 +87,7 @@ class FrameImage(WireModel):
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"image_url", "type", "frame_type"})
 
-    image_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
+    image_url: VideoUrl | None = None
     type: str | None = None
     #: Whether this image represents the first or last frame of the video
     frame_type: str | None = None
@@ -96,18 +99,8 @@ class ContentPartAudio(WireModel):
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"audio_url", "type"})
 
-    audio_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
+    audio_url: VideoUrl | None = None
     type: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class ContentPartVideo(WireModel):
-    """The ``ContentPartVideo`` object."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"type", "video_url"})
-
-    type: str | None = None
-    video_url: EmbeddingsGenerateRequestInputOption5ItemContentItemOption2ImageUrl | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -120,20 +113,13 @@ class InputReferenceUnknown(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class VideoGenerationRequestProvider(WireModel):
-    """Provider-specific passthrough configuration."""
-
-    options: ImageGenerationProviderPreferencesOptions | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
 class VideoGenerationResponse(WireModel):
     """The answer of ``POST /videos``."""
 
     error: str | None = None
     #: The generation ID associated with this video generation job.
     generation_id: str | None = None
-    id: str | None = None
+    id: str
     polling_url: str | None = None
     status: str | None = None
     unsigned_urls: list[str] | None = None
@@ -223,7 +209,7 @@ register_tagged(
         {
             "image_url": ContentPartImage,
             "audio_url": ContentPartAudio,
-            "video_url": ContentPartVideo,
+            "video_url": ChatContentVideo,
         },
         "input reference type",
         unknown=InputReferenceUnknown,

@@ -16,31 +16,20 @@ from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_request, read_response
 
 __all__ = [
-    "BulkAddWorkspaceMembersRequest",
     "BulkAddWorkspaceMembersResponse",
-    "BulkRemoveWorkspaceMembersRequest",
     "BulkRemoveWorkspaceMembersResponse",
     "CreateWorkspaceRequest",
-    "CreateWorkspaceResponse",
-    "CreateWorkspaceResponseData",
-    "DeleteWorkspaceBudgetResponse",
-    "DeleteWorkspaceResponse",
-    "GetWorkspaceBudgetResponse",
-    "GetWorkspaceBudgetResponseData",
-    "GetWorkspaceResponse",
-    "GetWorkspaceResponseData",
     "ListWorkspaceBudgetsResponse",
     "ListWorkspaceMembersResponse",
     "ListWorkspacesResponse",
     "UpdateWorkspaceRequest",
-    "UpdateWorkspaceResponse",
-    "UpdateWorkspaceResponseData",
     "UpsertWorkspaceBudgetRequest",
-    "UpsertWorkspaceBudgetResponse",
-    "UpsertWorkspaceBudgetResponseData",
     "Workspace",
     "WorkspaceBudget",
+    "WorkspaceBudgetResponse",
     "WorkspaceMember",
+    "WorkspaceMembersRequest",
+    "WorkspaceResponse",
 ]
 
 
@@ -145,107 +134,15 @@ class CreateWorkspaceRequest(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class CreateWorkspaceResponse(WireModel):
+class WorkspaceResponse(WireModel):
     """The answer of ``POST /workspaces``."""
 
-    data: CreateWorkspaceResponseData
+    data: Workspace
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[CreateWorkspaceResponse, ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[WorkspaceResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class CreateWorkspaceResponseData(WireModel):
-    """The created workspace."""
-
-    #: ISO 8601 timestamp of when the workspace was created
-    created_at: str | None = None
-    #: User ID of the workspace creator
-    created_by: str | None = None
-    #: Deterministic ID derived from the workspace ID.
-    default_guardrail_id: str | None = None
-    #: Default image model for this workspace
-    default_image_model: str | None = None
-    #: Default provider sort preference (price, throughput, latency, exacto)
-    default_provider_sort: str | None = None
-    #: Default text model for this workspace
-    default_text_model: str | None = None
-    #: Description of the workspace
-    description: str | None = None
-    #: Unique identifier for the workspace
-    id: str
-    #: Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets.
-    include_byok_in_budgets: bool | None = None
-    #: Optional array of API key IDs to filter I/O logging.
-    io_logging_api_key_ids: list[int] | None = None
-    #: Sampling rate for I/O logging (0.0001-1).
-    io_logging_sampling_rate: float | None = None
-    #: Whether data discount logging is enabled for this workspace
-    is_data_discount_logging_enabled: bool | None = None
-    #: Whether broadcast is enabled for this workspace
-    is_observability_broadcast_enabled: bool | None = None
-    #: Whether private logging is enabled for this workspace
-    is_observability_io_logging_enabled: bool | None = None
-    #: Name of the workspace
-    name: str | None = None
-    #: URL-friendly slug for the workspace
-    slug: str | None = None
-    #: ISO 8601 timestamp of when the workspace was last updated
-    updated_at: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class GetWorkspaceResponse(WireModel):
-    """The answer of ``GET /workspaces/{id}``."""
-
-    data: GetWorkspaceResponseData
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[GetWorkspaceResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class GetWorkspaceResponseData(WireModel):
-    """The workspace."""
-
-    #: ISO 8601 timestamp of when the workspace was created
-    created_at: str | None = None
-    #: User ID of the workspace creator
-    created_by: str | None = None
-    #: Deterministic ID derived from the workspace ID.
-    default_guardrail_id: str | None = None
-    #: Default image model for this workspace
-    default_image_model: str | None = None
-    #: Default provider sort preference (price, throughput, latency, exacto)
-    default_provider_sort: str | None = None
-    #: Default text model for this workspace
-    default_text_model: str | None = None
-    #: Description of the workspace
-    description: str | None = None
-    #: Unique identifier for the workspace
-    id: str
-    #: Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets.
-    include_byok_in_budgets: bool | None = None
-    #: Optional array of API key IDs to filter I/O logging.
-    io_logging_api_key_ids: list[int] | None = None
-    #: Sampling rate for I/O logging (0.0001-1).
-    io_logging_sampling_rate: float | None = None
-    #: Whether data discount logging is enabled for this workspace
-    is_data_discount_logging_enabled: bool | None = None
-    #: Whether broadcast is enabled for this workspace
-    is_observability_broadcast_enabled: bool | None = None
-    #: Whether private logging is enabled for this workspace
-    is_observability_io_logging_enabled: bool | None = None
-    #: Name of the workspace
-    name: str | None = None
-    #: URL-friendly slug for the workspace
-    slug: str | None = None
-    #: ISO 8601 timestamp of when the workspace was last updated
-    updated_at: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -293,71 +190,6 @@ class UpdateWorkspaceRequest(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class UpdateWorkspaceResponse(WireModel):
-    """The answer of ``PATCH /workspaces/{id}``."""
-
-    data: UpdateWorkspaceResponseData
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[UpdateWorkspaceResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class UpdateWorkspaceResponseData(WireModel):
-    """The updated workspace."""
-
-    #: ISO 8601 timestamp of when the workspace was created
-    created_at: str | None = None
-    #: User ID of the workspace creator
-    created_by: str | None = None
-    #: Deterministic ID derived from the workspace ID.
-    default_guardrail_id: str | None = None
-    #: Default image model for this workspace
-    default_image_model: str | None = None
-    #: Default provider sort preference (price, throughput, latency, exacto)
-    default_provider_sort: str | None = None
-    #: Default text model for this workspace
-    default_text_model: str | None = None
-    #: Description of the workspace
-    description: str | None = None
-    #: Unique identifier for the workspace
-    id: str
-    #: Whether BYOK (bring-your-own-key) spend counts toward this workspace's budgets.
-    include_byok_in_budgets: bool | None = None
-    #: Optional array of API key IDs to filter I/O logging.
-    io_logging_api_key_ids: list[int] | None = None
-    #: Sampling rate for I/O logging (0.0001-1).
-    io_logging_sampling_rate: float | None = None
-    #: Whether data discount logging is enabled for this workspace
-    is_data_discount_logging_enabled: bool | None = None
-    #: Whether broadcast is enabled for this workspace
-    is_observability_broadcast_enabled: bool | None = None
-    #: Whether private logging is enabled for this workspace
-    is_observability_io_logging_enabled: bool | None = None
-    #: Name of the workspace
-    name: str | None = None
-    #: URL-friendly slug for the workspace
-    slug: str | None = None
-    #: ISO 8601 timestamp of when the workspace was last updated
-    updated_at: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class DeleteWorkspaceResponse(WireModel):
-    """The answer of ``DELETE /workspaces/{id}``."""
-
-    #: Confirmation that the workspace was deleted
-    deleted: bool | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[DeleteWorkspaceResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
 class ListWorkspaceBudgetsResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/budgets``."""
 
@@ -391,35 +223,17 @@ class WorkspaceBudget(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class GetWorkspaceBudgetResponse(WireModel):
+class WorkspaceBudgetResponse(WireModel):
     """The answer of ``GET /workspaces/{id}/budgets/{interval}``."""
 
-    data: GetWorkspaceBudgetResponseData
+    data: WorkspaceBudget
     #: Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets.
     include_byok_in_budgets: bool | None = None
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[GetWorkspaceBudgetResponse, ResponseValidationError]:
+    def from_dict(cls, data: Any) -> Result[WorkspaceBudgetResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class GetWorkspaceBudgetResponseData(WireModel):
-    """The budget for the requested interval."""
-
-    #: ISO 8601 timestamp of when the budget was created
-    created_at: str | None = None
-    #: Unique identifier for the budget
-    id: str
-    #: Spending limit in USD for this interval
-    limit_usd: float | None = None
-    #: Interval at which spend resets.
-    reset_interval: str | None = None
-    #: ISO 8601 timestamp of when the budget was last updated
-    updated_at: str | None = None
-    #: ID of the workspace the budget belongs to
-    workspace_id: str | None = None
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -437,51 +251,6 @@ class UpsertWorkspaceBudgetRequest(WireModel):
     def from_dict(cls, data: Any) -> Result[UpsertWorkspaceBudgetRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class UpsertWorkspaceBudgetResponse(WireModel):
-    """The answer of ``PUT /workspaces/{id}/budgets/{interval}``."""
-
-    data: UpsertWorkspaceBudgetResponseData
-    #: Whether BYOK (bring-your-own-key) spend is included when enforcing the workspace's budgets.
-    include_byok_in_budgets: bool | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[UpsertWorkspaceBudgetResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class UpsertWorkspaceBudgetResponseData(WireModel):
-    """The created or updated budget."""
-
-    #: ISO 8601 timestamp of when the budget was created
-    created_at: str | None = None
-    #: Unique identifier for the budget
-    id: str
-    #: Spending limit in USD for this interval
-    limit_usd: float | None = None
-    #: Interval at which spend resets.
-    reset_interval: str | None = None
-    #: ISO 8601 timestamp of when the budget was last updated
-    updated_at: str | None = None
-    #: ID of the workspace the budget belongs to
-    workspace_id: str | None = None
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class DeleteWorkspaceBudgetResponse(WireModel):
-    """The answer of ``DELETE /workspaces/{id}/budgets/{interval}``."""
-
-    #: Confirmation that the budget was deleted (or did not exist)
-    deleted: bool | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[DeleteWorkspaceBudgetResponse, ResponseValidationError]:
-        """Read a response body (parsed JSON) tolerantly; never raises."""
-        return read_response(data, cls)
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
@@ -516,7 +285,7 @@ class WorkspaceMember(WireModel):
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
-class BulkAddWorkspaceMembersRequest(WireModel):
+class WorkspaceMembersRequest(WireModel):
     """The body of ``POST /workspaces/{id}/members/add``."""
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"user_ids"})
@@ -525,7 +294,7 @@ class BulkAddWorkspaceMembersRequest(WireModel):
     user_ids: list[str] | None = None
 
     @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkAddWorkspaceMembersRequest, InvalidRequestError]:
+    def from_dict(cls, data: Any) -> Result[WorkspaceMembersRequest, InvalidRequestError]:
         """Read a request mapping strictly; never raises."""
         return read_request(data, cls)
 
@@ -545,21 +314,6 @@ class BulkAddWorkspaceMembersResponse(WireModel):
     ) -> Result[BulkAddWorkspaceMembersResponse, ResponseValidationError]:
         """Read a response body (parsed JSON) tolerantly; never raises."""
         return read_response(data, cls)
-
-
-@attrs.define(kw_only=True, repr=False, eq=False)
-class BulkRemoveWorkspaceMembersRequest(WireModel):
-    """The body of ``POST /workspaces/{id}/members/remove``."""
-
-    _strict_required: ClassVar[frozenset[str]] = frozenset({"user_ids"})
-
-    #: List of user IDs to remove from the workspace
-    user_ids: list[str] | None = None
-
-    @classmethod
-    def from_dict(cls, data: Any) -> Result[BulkRemoveWorkspaceMembersRequest, InvalidRequestError]:
-        """Read a request mapping strictly; never raises."""
-        return read_request(data, cls)
 
 
 @attrs.define(kw_only=True, repr=False, eq=False)
