@@ -39,6 +39,9 @@ from openrouter_core.errors import InvalidRequestError
 from openrouter_core.models._base import WireModel
 from tests.spec_helpers import patch_hypothesis_jsonschema
 
+# Not tied to the Python version: make test runs these on the first supported Python only.
+pytestmark = pytest.mark.once
+
 patch_hypothesis_jsonschema()
 
 ROOT = Path(__file__).resolve().parents[1]

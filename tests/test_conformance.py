@@ -29,6 +29,9 @@ from tests.spec_helpers import (
 )
 from tests.test_models import REQUEST_CORPUS, typed_requests
 
+# Not tied to the Python version: make test runs these on the first supported Python only.
+pytestmark = pytest.mark.once
+
 patch_hypothesis_jsonschema()
 
 CONFORMANCE = settings(

@@ -12,6 +12,9 @@ from typing import Any
 
 import pytest
 
+# Not tied to the Python version: make test runs these on the first supported Python only.
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[1]
 TYPING = ROOT / "tests" / "typing"
 _BLOCK = re.compile(r"^```python\n(.*?)^```$", re.MULTILINE | re.DOTALL)
