@@ -426,14 +426,10 @@ def _none(value: Any, _: Any = None) -> None:
 
 # --- models ---------------------------------------------------------------------------------------
 
-_RESOLVED: set[type] = set()
-
-
 def _wire_fields(cls: type[WireModel]) -> list[attrs.Attribute[Any]]:
-    """The fields of ``cls`` but ``extras``, with their annotations evaluated."""
-    if cls not in _RESOLVED:
-        attrs.resolve_types(cls)
-        _RESOLVED.add(cls)
+    """The fields of ``cls`` but ``extras``, with their annotations evaluated (attrs evaluates
+    them once per class)."""
+    attrs.resolve_types(cls)
     return [a for a in attrs.fields(cls) if a.name != "extras"]
 
 
@@ -495,6 +491,9 @@ def _model_reader(
     """The reader of ``cls``: cattrs' generated reader, with ``extras`` and ``received_json``
     around it, and the field-by-field reader for whatever it declines."""
     fields_ = _wire_fields(cls)
+    # The ``_cattrs_*`` keywords are make_dict_structure_fn's documented options (named so they
+    # cannot clash with a field's override): extra keys are ours to keep (``extras``), and the
+    # plain generated code is wanted, errors being named by the field-by-field reader.
     gen = make_dict_structure_fn(
         cls,
         conv,
