@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import subprocess
 import sys
 import typing
@@ -198,3 +199,22 @@ def test_shared_models_load_none_of_chats_modules() -> None:
     )
     loaded = {m.removeprefix("openrouter_core.models.") for m in json.loads(out.stdout)}
     assert not loaded & CHAT_MODULES, loaded
+
+
+def test_no_typeddict_is_defined_twice() -> None:
+    """A request body's TypedDicts follow the same rule: one definition per JSON object, those
+    several groups' bodies hold in ``params/_shared.py``, importable from each group's module."""
+    defined: dict[str, list[str]] = {}
+    folder = Path(__file__).resolve().parents[1] / "openrouter_core" / "params"
+    for path in sorted(folder.glob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        for name in re.findall(r"^class (\w+)\(TypedDict\b|^(\w+) = TypedDict\(", text, re.M):
+            defined.setdefault(name[0] or name[1], []).append(path.stem)
+    twice = {name: where for name, where in defined.items() if len(where) > 1}
+    assert twice == {}
+    assert len(defined) > 300
+    from openrouter_core.params import _shared, chat, presets
+
+    # Chat's message TypedDict is one class, reached from chat's module and from presets'.
+    assert chat.ChatUserMessageDict is _shared.ChatUserMessageDict
+    assert presets.ChatUserMessageDict is chat.ChatUserMessageDict

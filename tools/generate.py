@@ -1689,13 +1689,19 @@ class TypedDicts:
 
 
 def params_module(
-    title: str, dicts: TypedDicts, roots: list[str], renamed: dict[str, str] | None = None
+    title: str,
+    dicts: TypedDicts,
+    roots: list[str],
+    renamed: dict[str, str],
+    shared: set[str],
+    *,
+    is_shared: bool = False,
 ) -> str:
     """``openrouter_core/params/<group>.py``: the TypedDicts of one group's request bodies and
-    of all they hold, on their own (a group's module imports no other). Without ``from
-    __future__ import annotations``, so each class's ``__required_keys__`` is right at run time:
-    a class comes after those it names; a name met before its class (a cycle) is quoted."""
-    renamed = renamed or {}
+    of all they hold; those several groups hold (``shared``) are defined once, in
+    ``params/_shared.py``, and imported from there. Without ``from __future__ import
+    annotations``, so each class's ``__required_keys__`` is right at run time: a class comes
+    after those it names; a name met before its class (a cycle) is quoted."""
 
     def name_of(token: str) -> str:
         return renamed.get(token) or dicts.dicts[token].name
@@ -1703,9 +1709,12 @@ def params_module(
     def named(text: str) -> str:
         return _TOKEN.sub(lambda m: name_of(m.group(0)), text)
 
-    order = dicts.reachable(roots)
+    reached = dicts.reachable(roots)
+    order = reached if is_shared else [t for t in reached if t not in shared]
+    # Every TypedDict a group's bodies hold can be imported from the group's module.
+    imported = [] if is_shared else sorted((t for t in reached if t in shared), key=name_of)
     body: list[str] = []
-    defined: set[str] = set()
+    defined: set[str] = set(imported)
     for token in order:
         spec = dicts.dicts[token]
         cls = name_of(token)
@@ -1752,8 +1761,12 @@ def params_module(
     if "os.PathLike" in text:
         lines.append("import os")
     lines.append(f"from typing import {', '.join([*typing_names, 'TypedDict'])}")
+    if imported:
+        lines += ["", "from openrouter_core.params._shared import ("]
+        lines += [f"    {name_of(t)}," for t in imported]
+        lines.append(")")
     lines += ["", "__all__ = ["]
-    lines += [f'    "{n}",' for n in sorted(name_of(t) for t in order)]
+    lines += [f'    "{n}",' for n in sorted(name_of(t) for t in [*order, *imported])]
     lines.append("]")
     return "\n".join(lines) + text + "\n"
 
@@ -1782,6 +1795,13 @@ def params_files(
     if "chat" in roots:
         raise SystemExit("a generated group named chat: its TypedDicts would replace chat's")
     folder = ROOT / "openrouter_core" / "params"
+    renamed = {chat: f"{model}Dict"}
+    # A TypedDict that the bodies of several groups (chat counted as one) hold is defined once.
+    holders: dict[str, set[str]] = defaultdict(set)
+    for group, names in [*roots.items(), ("chat", [chat])]:
+        for token in dicts.reachable(names):
+            holders[token].add(group)
+    shared = {token for token, groups in holders.items() if len(groups) > 1}
     out = {
         folder / "__init__.py": (
             '"""TypedDicts of the request bodies, one module per group (``chat`` for chat\n'
@@ -1791,11 +1811,16 @@ def params_files(
             + '\n"""\n'
         ),
         folder / "chat.py": params_module(
-            "chat completions (``funcs.chat_send``)", dicts, [chat], {chat: f"{model}Dict"}
+            "chat completions (``funcs.chat_send``)", dicts, [chat], renamed, shared
+        ),
+        folder / "_shared.py": params_module(
+            "several groups'", dicts, sorted(shared), renamed, shared, is_shared=True
         ),
     }
     for group, names in sorted(roots.items()):
-        out[folder / f"{group}.py"] = params_module(GROUP_TITLES[group], dicts, names)
+        out[folder / f"{group}.py"] = params_module(
+            GROUP_TITLES[group], dicts, names, renamed, shared
+        )
     return out, bodies
 
 

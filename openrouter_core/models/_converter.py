@@ -426,6 +426,7 @@ def _none(value: Any, _: Any = None) -> None:
 
 # --- models ---------------------------------------------------------------------------------------
 
+
 def _wire_fields(cls: type[WireModel]) -> list[attrs.Attribute[Any]]:
     """The fields of ``cls`` but ``extras``, with their annotations evaluated (attrs evaluates
     them once per class)."""

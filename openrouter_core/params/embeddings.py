@@ -7,6 +7,15 @@ generator or tools/overlay.yaml, not this file.
 
 from typing import Literal, Required, TypedDict
 
+from openrouter_core.params._shared import (
+    ChatContentVideoInputDict,
+    ContentPartImageDict,
+    PercentileLatencyCutoffsDict,
+    ProviderPreferencesMaxPriceDict,
+    ProviderSortConfigDict,
+    RerankRerankRequestProviderDict,
+)
+
 __all__ = [
     "ChatContentVideoInputDict",
     "ContentPartImageDict",
@@ -22,19 +31,6 @@ __all__ = [
     "ProviderSortConfigDict",
     "RerankRerankRequestProviderDict",
 ]
-
-
-class ChatContentVideoInputDict(TypedDict, total=False):
-    """The ``ChatContentVideoInput`` object, as a mapping."""
-
-    url: Required[str]
-
-
-class ContentPartImageDict(TypedDict, total=False):
-    """The ``ContentPartImage`` object, as a mapping."""
-
-    image_url: Required[ChatContentVideoInputDict]
-    type: Required[Literal["image_url"]]
 
 
 class MultimodalMediaDict(TypedDict, total=False):
@@ -84,98 +80,6 @@ class EmbeddingsGenerateRequestInputOption5ItemDict(TypedDict, total=False):
             | ContentPartInputFileDict
         ]
     ]
-
-
-class PercentileLatencyCutoffsDict(TypedDict, total=False):
-    """Percentile-based latency cutoffs. All specified cutoffs must be met for an endpoint to be
-    preferred.
-    """
-
-    #: Maximum p50 latency (seconds)
-    p50: float | None
-    #: Maximum p75 latency (seconds)
-    p75: float | None
-    #: Maximum p90 latency (seconds)
-    p90: float | None
-    #: Maximum p99 latency (seconds)
-    p99: float | None
-
-
-class ProviderPreferencesMaxPriceDict(TypedDict, total=False):
-    """The object specifying the maximum price you want to pay for this request. USD price per
-    million tokens, for prompt and completion.
-    """
-
-    #: Maximum price in USD per audio unit
-    audio: str
-    #: Maximum price in USD per million completion tokens
-    completion: str
-    #: Maximum price in USD per image
-    image: str
-    #: Maximum price in USD per million prompt tokens
-    prompt: str
-    #: Maximum price in USD per request
-    request: str
-
-
-class ProviderSortConfigDict(TypedDict, total=False):
-    """The provider sorting strategy (price, throughput, latency)"""
-
-    #: The provider sorting strategy (price, throughput, latency)
-    by: Literal["price", "throughput", "latency", "exacto"] | None
-    #: Partitioning strategy for sorting: "model" (default) groups endpoints by model before sorting
-    #: (fallback models remain fallbacks), "none" sorts all endpoints together regardless of model.
-    partition: Literal["model", "none"] | None
-
-
-class RerankRerankRequestProviderDict(TypedDict, total=False):
-    """When multiple model providers are available, optionally indicate your routing preference."""
-
-    #: Whether to allow backup providers to serve requests - true: (default) when the primary
-    #: provider (or your custom providers in "order") is unavailable, use the next best provider.
-    allow_fallbacks: bool | None
-    #: Data collection setting.
-    data_collection: Literal["deny", "allow"] | None
-    #: Whether to restrict routing to only models that allow text distillation.
-    enforce_distillable_text: bool | None
-    #: List of provider slugs to ignore.
-    ignore: list[str] | None
-    #: The object specifying the maximum price you want to pay for this request.
-    max_price: ProviderPreferencesMaxPriceDict
-    #: List of provider slugs to allow.
-    only: list[str] | None
-    #: An ordered list of provider slugs.
-    order: list[str] | None
-    #: Preferred maximum latency (in seconds).
-    preferred_max_latency: float | PercentileLatencyCutoffsDict | None
-    #: Preferred minimum throughput (in tokens per second).
-    preferred_min_throughput: float | PercentileLatencyCutoffsDict | None
-    #: A list of quantization levels to filter the provider by.
-    quantizations: (
-        list[
-            Literal[
-                "int4",
-                "int8",
-                "fp4",
-                "mxfp4",
-                "nvfp4",
-                "fp6",
-                "fp8",
-                "mxfp8",
-                "fp16",
-                "bf16",
-                "fp32",
-                "unknown",
-            ]
-        ]
-        | None
-    )
-    #: Whether to filter providers to only those that support the parameters you've provided.
-    require_parameters: bool | None
-    #: The sorting strategy to use for this request, if "order" is not specified.
-    sort: Literal["price", "throughput", "latency", "exacto"] | ProviderSortConfigDict | None
-    #: Whether to restrict routing to only ZDR (Zero Data Retention) endpoints.
-    zdr: bool | None
 
 
 class EmbeddingsGenerateRequestDict(TypedDict, total=False):

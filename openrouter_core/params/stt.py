@@ -6,7 +6,13 @@ generator or tools/overlay.yaml, not this file.
 """
 
 import os
-from typing import IO, Any, Literal, Required, TypedDict
+from typing import IO, Literal, Required, TypedDict
+
+from openrouter_core.params._shared import (
+    ProviderOptionsDict,
+    STTInputAudioDict,
+    STTRequestProviderDict,
+)
 
 __all__ = [
     "ProviderOptionsDict",
@@ -14,168 +20,6 @@ __all__ = [
     "STTRequestDict",
     "STTRequestProviderDict",
 ]
-
-
-class STTInputAudioDict(TypedDict, total=False):
-    """Base64-encoded audio to transcribe."""
-
-    #: Base64-encoded audio data (raw bytes, not a data URI)
-    data: Required[str]
-    #: Audio format (e.g., wav, mp3, flac, m4a, ogg, webm, aac).
-    format: Required[str]
-
-
-#: Provider-specific options keyed by provider slug. Only options for the matched provider are
-#: forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-ProviderOptionsDict = TypedDict(
-    "ProviderOptionsDict",
-    {
-        "01ai": dict[str, Any],
-        "ai21": dict[str, Any],
-        "aion-labs": dict[str, Any],
-        "akashml": dict[str, Any],
-        "alibaba": dict[str, Any],
-        "amazon-bedrock": dict[str, Any],
-        "amazon-bedrock/claude-on-aws": dict[str, Any],
-        "amazon-nova": dict[str, Any],
-        "ambient": dict[str, Any],
-        "anthropic": dict[str, Any],
-        "anthropic/2": dict[str, Any],
-        "anyscale": dict[str, Any],
-        "arcee-ai": dict[str, Any],
-        "atlas-cloud": dict[str, Any],
-        "atoma": dict[str, Any],
-        "avian": dict[str, Any],
-        "azure": dict[str, Any],
-        "baidu": dict[str, Any],
-        "baseten": dict[str, Any],
-        "black-forest-labs": dict[str, Any],
-        "byteplus": dict[str, Any],
-        "centml": dict[str, Any],
-        "cerebras": dict[str, Any],
-        "chutes": dict[str, Any],
-        "cirrascale": dict[str, Any],
-        "clarifai": dict[str, Any],
-        "claude-on-aws": dict[str, Any],
-        "cloudflare": dict[str, Any],
-        "cohere": dict[str, Any],
-        "coreweave": dict[str, Any],
-        "crofai": dict[str, Any],
-        "crucible": dict[str, Any],
-        "crusoe": dict[str, Any],
-        "darkbloom": dict[str, Any],
-        "databricks": dict[str, Any],
-        "decart": dict[str, Any],
-        "deepgram": dict[str, Any],
-        "deepinfra": dict[str, Any],
-        "deepseek": dict[str, Any],
-        "dekallm": dict[str, Any],
-        "digitalocean": dict[str, Any],
-        "enfer": dict[str, Any],
-        "fake-provider": dict[str, Any],
-        "featherless": dict[str, Any],
-        "fireworks": dict[str, Any],
-        "fish-audio": dict[str, Any],
-        "friendli": dict[str, Any],
-        "gmicloud": dict[str, Any],
-        "google-ai-studio": dict[str, Any],
-        "google-vertex": dict[str, Any],
-        "gopomelo": dict[str, Any],
-        "groq": dict[str, Any],
-        "heygen": dict[str, Any],
-        "huggingface": dict[str, Any],
-        "hyperbolic": dict[str, Any],
-        "hyperbolic-quantized": dict[str, Any],
-        "inception": dict[str, Any],
-        "inceptron": dict[str, Any],
-        "inferact-vllm": dict[str, Any],
-        "inference-net": dict[str, Any],
-        "infermatic": dict[str, Any],
-        "inflection": dict[str, Any],
-        "inocloud": dict[str, Any],
-        "io-net": dict[str, Any],
-        "ionstream": dict[str, Any],
-        "klusterai": dict[str, Any],
-        "krea": dict[str, Any],
-        "lambda": dict[str, Any],
-        "lepton": dict[str, Any],
-        "liquid": dict[str, Any],
-        "lynn": dict[str, Any],
-        "lynn-private": dict[str, Any],
-        "makora": dict[str, Any],
-        "mancer": dict[str, Any],
-        "mancer-old": dict[str, Any],
-        "mara": dict[str, Any],
-        "meta": dict[str, Any],
-        "minimax": dict[str, Any],
-        "mistral": dict[str, Any],
-        "modal": dict[str, Any],
-        "modelrun": dict[str, Any],
-        "modular": dict[str, Any],
-        "moonshotai": dict[str, Any],
-        "morph": dict[str, Any],
-        "ncompass": dict[str, Any],
-        "nebius": dict[str, Any],
-        "nex-agi": dict[str, Any],
-        "nextbit": dict[str, Any],
-        "nineteen": dict[str, Any],
-        "novita": dict[str, Any],
-        "nvidia": dict[str, Any],
-        "octoai": dict[str, Any],
-        "open-inference": dict[str, Any],
-        "openai": dict[str, Any],
-        "parasail": dict[str, Any],
-        "perceptron": dict[str, Any],
-        "perplexity": dict[str, Any],
-        "phala": dict[str, Any],
-        "poolside": dict[str, Any],
-        "quiver": dict[str, Any],
-        "recraft": dict[str, Any],
-        "recursal": dict[str, Any],
-        "reflection": dict[str, Any],
-        "reka": dict[str, Any],
-        "relace": dict[str, Any],
-        "replicate": dict[str, Any],
-        "runway": dict[str, Any],
-        "sail-research": dict[str, Any],
-        "sakana": dict[str, Any],
-        "sakana-ai": dict[str, Any],
-        "sambanova": dict[str, Any],
-        "sambanova-cloaked": dict[str, Any],
-        "seed": dict[str, Any],
-        "sf-compute": dict[str, Any],
-        "siliconflow": dict[str, Any],
-        "sourceful": dict[str, Any],
-        "stealth": dict[str, Any],
-        "stepfun": dict[str, Any],
-        "streamlake": dict[str, Any],
-        "switchpoint": dict[str, Any],
-        "targon": dict[str, Any],
-        "tencent": dict[str, Any],
-        "tenstorrent": dict[str, Any],
-        "thinkingmachines": dict[str, Any],
-        "together": dict[str, Any],
-        "together-lite": dict[str, Any],
-        "ubicloud": dict[str, Any],
-        "upstage": dict[str, Any],
-        "venice": dict[str, Any],
-        "voyageai": dict[str, Any],
-        "wafer": dict[str, Any],
-        "wandb": dict[str, Any],
-        "wandb-legacy": dict[str, Any],
-        "xai": dict[str, Any],
-        "xiaomi": dict[str, Any],
-        "z-ai": dict[str, Any],
-    },
-    total=False,
-)
-
-
-class STTRequestProviderDict(TypedDict, total=False):
-    """Provider-specific passthrough configuration."""
-
-    #: Provider-specific options keyed by provider slug.
-    options: ProviderOptionsDict
 
 
 class STTRequestDict(TypedDict, total=False):
