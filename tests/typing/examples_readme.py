@@ -179,14 +179,26 @@ def readme_line_315(core: OpenRouterCore) -> None:
     params.to_dict()  # the wire JSON, unset fields omitted
 
 
-def readme_line_372(core: OpenRouterCore, params: ChatGenerationParamsDict, cache: Cache) -> None:
-    """README.md, line 372."""
+def readme_line_349(core: OpenRouterCore) -> None:
+    """README.md, line 349."""
+    from openrouter_core.params.chat import ChatGenerationParamsDict
+
+    request: ChatGenerationParamsDict = {
+        "model": "openai/gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Hello"}],
+        "temperature": 0.2,
+    }
+    chat_send(core, request, stream=False)
+
+
+def readme_line_388(core: OpenRouterCore, params: ChatGenerationParamsDict, cache: Cache) -> None:
+    """README.md, line 388."""
     response = chat_send(core, params, stream=False).unwrap()
     cache.store(response.received_json)  # what OpenRouter sent, not a re-serialisation
 
 
-def readme_line_386() -> None:
-    """README.md, line 386."""
+def readme_line_402() -> None:
+    """README.md, line 402."""
     import attrs
 
     from openrouter_core import converter
@@ -212,8 +224,8 @@ def readme_line_386() -> None:
     assert saved.answer == answer
 
 
-def readme_line_420(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
-    """README.md, line 420."""
+def readme_line_436(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
+    """README.md, line 436."""
     from openrouter_core import StreamError
     from openrouter_core.models import ChatStreamChunk
     from openrouter_core.streaming import ChatStream
@@ -232,8 +244,8 @@ def readme_line_420(core: OpenRouterCore, params: ChatGenerationParamsDict) -> N
             print("request failed:", error)
 
 
-def readme_line_473(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
-    """README.md, line 473."""
+def readme_line_489(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
+    """README.md, line 489."""
     chat_send(
         core,
         params,
@@ -247,22 +259,22 @@ def readme_line_473(core: OpenRouterCore, params: ChatGenerationParamsDict) -> N
     )
 
 
-def readme_line_496(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
-    """README.md, line 496."""
+def readme_line_512(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
+    """README.md, line 512."""
     response = chat_send(core, params, stream=False).unwrap()
     if response.http:  # None only on an object you build
         print(response.http.headers.get("x-ratelimit-remaining"), response.http.attempts)
 
 
-def readme_line_507(core: OpenRouterCore) -> None:
-    """README.md, line 507."""
+def readme_line_523(core: OpenRouterCore) -> None:
+    """README.md, line 523."""
     import attrs
 
     slow = attrs.evolve(core, timeout=120.0, app_title="Batch job")
 
 
-def readme_line_564() -> None:
-    """README.md, line 564."""
+def readme_line_580() -> None:
+    """README.md, line 580."""
     from openrouter_core import RetryConfig
 
     core = OpenRouterCore(
@@ -270,8 +282,8 @@ def readme_line_564() -> None:
     )
 
 
-def readme_line_574(params: ChatGenerationParamsDict) -> None:
-    """README.md, line 574."""
+def readme_line_590(params: ChatGenerationParamsDict) -> None:
+    """README.md, line 590."""
     import httpx2
 
     from openrouter_core.testing import FakeOpenRouter
@@ -288,8 +300,8 @@ def readme_line_574(params: ChatGenerationParamsDict) -> None:
     assert fake.requests[0].json["messages"] == params["messages"]
 
 
-def readme_line_606(my_ssl_context: ssl.SSLContext) -> None:
-    """README.md, line 606."""
+def readme_line_622(my_ssl_context: ssl.SSLContext) -> None:
+    """README.md, line 622."""
     import httpx
 
     core = OpenRouterCore(
