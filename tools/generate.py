@@ -1467,16 +1467,6 @@ _FILE_INPUT = "bytes | str | os.PathLike[str] | IO[bytes]"
 CHAT_PARAMS = ("ChatRequest", "ChatGenerationParams")
 
 
-def _doc_free(node: Any) -> Any:
-    """A schema without what only documents it: the key two equal shapes share."""
-    if isinstance(node, list):
-        return [_doc_free(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    skip = {"description", "title", "example", "examples", "deprecated", "externalDocs"}
-    return {k: _doc_free(v) for k, v in node.items() if k not in skip and not k.startswith("x-")}
-
-
 def _literal(values: list[str]) -> str:
     return "Literal[" + ", ".join(repr(v) for v in values) + "]"
 
@@ -1531,7 +1521,9 @@ class TypedDicts:
         return token
 
     def object(self, node: dict[str, Any], hint: str, *, files: list[str] | None = None) -> str:
-        shape = json.dumps([_doc_free(node), files or []], sort_keys=True, default=str)
+        # The models' notion of one shape (``Types.shape``): documentation aside, ``$ref``s
+        # inlined, ``allOf`` of one and ``required: []`` written one way.
+        shape = json.dumps([self.types.shape(node), files or []], sort_keys=True, default=str)
         found = self.by_shape.get(shape)
         if found is not None:
             self.dicts[found].names.append((2, pascal(hint)))

@@ -228,7 +228,6 @@ __all__ = [
     "ToolSearchServerToolDict",
     "TraceConfigDict",
     "URLCitationDict",
-    "VideoGenerationRequestProviderOptionsDict",
     "WebFetchPluginDict",
     "WebFetchServerToolConfigDict",
     "WebFetchServerToolDict",
@@ -237,18 +236,10 @@ __all__ = [
     "WebSearchPluginDict",
     "WebSearchPluginUserLocationDict",
     "WebSearchServerToolDict",
-    "WebSearchServerToolOpenRouterDict",
     "WebSearchSourceDict",
     "WebSearchUserLocationDict",
     "WebSearchUserLocationServerToolDict",
 ]
-
-
-class StopServerToolsWhenHasToolCallDict(TypedDict, total=False):
-    """Stop after a tool with this name has been called."""
-
-    tool_name: Required[str]
-    type: Required[Literal["has_tool_call"]]
 
 
 class StopServerToolsWhenMaxTokensUsedDict(TypedDict, total=False):
@@ -443,6 +434,49 @@ class FilesServerToolDict(TypedDict, total=False):
     type: Required[Literal["openrouter:files"]]
 
 
+class FusionServerToolConfigToolsItemDict(TypedDict, total=False):
+    """The ``FusionServerToolConfigToolsItem`` object, as a mapping."""
+
+    #: Optional configuration forwarded as the tool's `parameters` object.
+    parameters: dict[str, Any]
+    #: Server tool type identifier (e.g.
+    type: Required[str]
+
+
+class FusionServerToolConfigDict(TypedDict, total=False):
+    """Configuration for the openrouter:fusion server tool."""
+
+    #: Slugs of models to run in parallel as the analysis panel.
+    analysis_models: list[str]
+    #: Enable automatic prompt caching.
+    cache_control: ChatContentCacheControlDict
+    #: Maximum number of output tokens (including reasoning tokens) each panelist and the analyst
+    #: model may produce per inner call.
+    max_completion_tokens: int
+    #: Maximum number of tool-calling steps each panelist (analysis model) and the analyst model may
+    #: take during their agentic web-research loop.
+    max_tool_calls: int
+    #: Slug of the analyst model that produces the structured analysis JSON.
+    model: str
+    #: Reasoning configuration forwarded to panelist and analyst inner calls.
+    reasoning: AdvisorReasoningDict
+    #: Temperature forwarded to panelist inner calls.
+    temperature: float
+    #: Server tools available to panelist and analyst inner calls.
+    tools: list[FusionServerToolConfigToolsItemDict]
+
+
+class FusionServerToolOpenRouterDict(TypedDict, total=False):
+    """OpenRouter built-in server tool: fans out the user prompt to a panel of analysis models, then
+    asks an analyst model to summarize their collective output as structured JSON the outer model
+    can synthesize from.
+    """
+
+    #: Configuration for the openrouter:fusion server tool.
+    parameters: FusionServerToolConfigDict
+    type: Required[Literal["openrouter:fusion"]]
+
+
 #: Provider-specific options keyed by provider slug. Only options for the matched provider are
 #: forwarded; the rest are ignored. Unrecognized keys are silently dropped.
 ProviderOptionsDict = TypedDict(
@@ -594,49 +628,6 @@ class STTRequestProviderDict(TypedDict, total=False):
 
     #: Provider-specific options keyed by provider slug.
     options: ProviderOptionsDict
-
-
-class FusionServerToolConfigToolsItemDict(TypedDict, total=False):
-    """The ``FusionServerToolConfigToolsItem`` object, as a mapping."""
-
-    #: Optional configuration forwarded as the tool's `parameters` object.
-    parameters: dict[str, Any]
-    #: Server tool type identifier (e.g.
-    type: Required[str]
-
-
-class FusionServerToolConfigDict(TypedDict, total=False):
-    """Configuration for the openrouter:fusion server tool."""
-
-    #: Slugs of models to run in parallel as the analysis panel.
-    analysis_models: list[str]
-    #: Enable automatic prompt caching.
-    cache_control: ChatContentCacheControlDict
-    #: Maximum number of output tokens (including reasoning tokens) each panelist and the analyst
-    #: model may produce per inner call.
-    max_completion_tokens: int
-    #: Maximum number of tool-calling steps each panelist (analysis model) and the analyst model may
-    #: take during their agentic web-research loop.
-    max_tool_calls: int
-    #: Slug of the analyst model that produces the structured analysis JSON.
-    model: str
-    #: Reasoning configuration forwarded to panelist and analyst inner calls.
-    reasoning: AdvisorReasoningDict
-    #: Temperature forwarded to panelist inner calls.
-    temperature: float
-    #: Server tools available to panelist and analyst inner calls.
-    tools: list[FusionServerToolConfigToolsItemDict]
-
-
-class FusionServerToolOpenRouterDict(TypedDict, total=False):
-    """OpenRouter built-in server tool: fans out the user prompt to a panel of analysis models, then
-    asks an analyst model to summarize their collective output as structured JSON the outer model
-    can synthesize from.
-    """
-
-    #: Configuration for the openrouter:fusion server tool.
-    parameters: FusionServerToolConfigDict
-    type: Required[Literal["openrouter:fusion"]]
 
 
 class ImageGenerationServerToolConfigDict(TypedDict, total=False):
@@ -1264,14 +1255,6 @@ class WebSearchServerToolDict(TypedDict, total=False):
     user_location: WebSearchUserLocationDict | None
 
 
-class WebSearchServerToolOpenRouterDict(TypedDict, total=False):
-    """OpenRouter built-in server tool: searches the web for current information."""
-
-    #: Configuration for the openrouter:web_search server tool
-    parameters: WebSearchConfigDict
-    type: Required[Literal["openrouter:web_search"]]
-
-
 class AdditionalToolsItemDict(TypedDict, total=False):
     """Additional tools made available to the model at this point in the input."""
 
@@ -1306,7 +1289,7 @@ class AdditionalToolsItemDict(TypedDict, total=False):
             | ImageGenerationServerToolOpenRouterDict
             | ChatSearchModelsServerToolDict
             | WebFetchServerToolDict
-            | WebSearchServerToolOpenRouterDict
+            | OpenRouterWebSearchServerToolDict
             | ApplyPatchServerToolOpenRouterDict
             | BashServerToolDict
             | ShellServerToolOpenRouterDict
@@ -2607,6 +2590,13 @@ class ShellCallOutputItemDict(TypedDict, total=False):
     type: Required[Literal["shell_call_output"]]
 
 
+class StopServerToolsWhenHasToolCallDict(TypedDict, total=False):
+    """Stop after a tool with this name has been called."""
+
+    tool_name: Required[str]
+    type: Required[Literal["has_tool_call"]]
+
+
 class StopServerToolsWhenStepCountIsDict(TypedDict, total=False):
     """Stop after the agent loop has executed this many steps."""
 
@@ -2875,7 +2865,7 @@ class ResponsesRequestDict(TypedDict, total=False):
         | ImageGenerationServerToolOpenRouterDict
         | ChatSearchModelsServerToolDict
         | WebFetchServerToolDict
-        | WebSearchServerToolOpenRouterDict
+        | OpenRouterWebSearchServerToolDict
         | ApplyPatchServerToolOpenRouterDict
         | BashServerToolDict
         | ShellServerToolOpenRouterDict
@@ -2953,152 +2943,6 @@ class RerankRerankRequestProviderDict(TypedDict, total=False):
     sort: Literal["price", "throughput", "latency", "exacto"] | ProviderSortConfigDict | None
     #: Whether to restrict routing to only ZDR (Zero Data Retention) endpoints.
     zdr: bool | None
-
-
-#: Provider-specific options keyed by provider slug. Only options for the matched provider are
-#: forwarded; the rest are ignored. Unrecognized keys are silently dropped.
-VideoGenerationRequestProviderOptionsDict = TypedDict(
-    "VideoGenerationRequestProviderOptionsDict",
-    {
-        "01ai": dict[str, Any],
-        "ai21": dict[str, Any],
-        "aion-labs": dict[str, Any],
-        "akashml": dict[str, Any],
-        "alibaba": dict[str, Any],
-        "amazon-bedrock": dict[str, Any],
-        "amazon-bedrock/claude-on-aws": dict[str, Any],
-        "amazon-nova": dict[str, Any],
-        "ambient": dict[str, Any],
-        "anthropic": dict[str, Any],
-        "anthropic/2": dict[str, Any],
-        "anyscale": dict[str, Any],
-        "arcee-ai": dict[str, Any],
-        "atlas-cloud": dict[str, Any],
-        "atoma": dict[str, Any],
-        "avian": dict[str, Any],
-        "azure": dict[str, Any],
-        "baidu": dict[str, Any],
-        "baseten": dict[str, Any],
-        "black-forest-labs": dict[str, Any],
-        "byteplus": dict[str, Any],
-        "centml": dict[str, Any],
-        "cerebras": dict[str, Any],
-        "chutes": dict[str, Any],
-        "cirrascale": dict[str, Any],
-        "clarifai": dict[str, Any],
-        "claude-on-aws": dict[str, Any],
-        "cloudflare": dict[str, Any],
-        "cohere": dict[str, Any],
-        "coreweave": dict[str, Any],
-        "crofai": dict[str, Any],
-        "crucible": dict[str, Any],
-        "crusoe": dict[str, Any],
-        "darkbloom": dict[str, Any],
-        "databricks": dict[str, Any],
-        "decart": dict[str, Any],
-        "deepgram": dict[str, Any],
-        "deepinfra": dict[str, Any],
-        "deepseek": dict[str, Any],
-        "dekallm": dict[str, Any],
-        "digitalocean": dict[str, Any],
-        "enfer": dict[str, Any],
-        "fake-provider": dict[str, Any],
-        "featherless": dict[str, Any],
-        "fireworks": dict[str, Any],
-        "fish-audio": dict[str, Any],
-        "friendli": dict[str, Any],
-        "gmicloud": dict[str, Any],
-        "google-ai-studio": dict[str, Any],
-        "google-vertex": dict[str, Any],
-        "gopomelo": dict[str, Any],
-        "groq": dict[str, Any],
-        "heygen": dict[str, Any],
-        "huggingface": dict[str, Any],
-        "hyperbolic": dict[str, Any],
-        "hyperbolic-quantized": dict[str, Any],
-        "inception": dict[str, Any],
-        "inceptron": dict[str, Any],
-        "inferact-vllm": dict[str, Any],
-        "inference-net": dict[str, Any],
-        "infermatic": dict[str, Any],
-        "inflection": dict[str, Any],
-        "inocloud": dict[str, Any],
-        "io-net": dict[str, Any],
-        "ionstream": dict[str, Any],
-        "klusterai": dict[str, Any],
-        "krea": dict[str, Any],
-        "lambda": dict[str, Any],
-        "lepton": dict[str, Any],
-        "liquid": dict[str, Any],
-        "lynn": dict[str, Any],
-        "lynn-private": dict[str, Any],
-        "makora": dict[str, Any],
-        "mancer": dict[str, Any],
-        "mancer-old": dict[str, Any],
-        "mara": dict[str, Any],
-        "meta": dict[str, Any],
-        "minimax": dict[str, Any],
-        "mistral": dict[str, Any],
-        "modal": dict[str, Any],
-        "modelrun": dict[str, Any],
-        "modular": dict[str, Any],
-        "moonshotai": dict[str, Any],
-        "morph": dict[str, Any],
-        "ncompass": dict[str, Any],
-        "nebius": dict[str, Any],
-        "nex-agi": dict[str, Any],
-        "nextbit": dict[str, Any],
-        "nineteen": dict[str, Any],
-        "novita": dict[str, Any],
-        "nvidia": dict[str, Any],
-        "octoai": dict[str, Any],
-        "open-inference": dict[str, Any],
-        "openai": dict[str, Any],
-        "parasail": dict[str, Any],
-        "perceptron": dict[str, Any],
-        "perplexity": dict[str, Any],
-        "phala": dict[str, Any],
-        "poolside": dict[str, Any],
-        "quiver": dict[str, Any],
-        "recraft": dict[str, Any],
-        "recursal": dict[str, Any],
-        "reflection": dict[str, Any],
-        "reka": dict[str, Any],
-        "relace": dict[str, Any],
-        "replicate": dict[str, Any],
-        "runway": dict[str, Any],
-        "sail-research": dict[str, Any],
-        "sakana": dict[str, Any],
-        "sakana-ai": dict[str, Any],
-        "sambanova": dict[str, Any],
-        "sambanova-cloaked": dict[str, Any],
-        "seed": dict[str, Any],
-        "sf-compute": dict[str, Any],
-        "siliconflow": dict[str, Any],
-        "sourceful": dict[str, Any],
-        "stealth": dict[str, Any],
-        "stepfun": dict[str, Any],
-        "streamlake": dict[str, Any],
-        "switchpoint": dict[str, Any],
-        "targon": dict[str, Any],
-        "tencent": dict[str, Any],
-        "tenstorrent": dict[str, Any],
-        "thinkingmachines": dict[str, Any],
-        "together": dict[str, Any],
-        "together-lite": dict[str, Any],
-        "ubicloud": dict[str, Any],
-        "upstage": dict[str, Any],
-        "venice": dict[str, Any],
-        "voyageai": dict[str, Any],
-        "wafer": dict[str, Any],
-        "wandb": dict[str, Any],
-        "wandb-legacy": dict[str, Any],
-        "xai": dict[str, Any],
-        "xiaomi": dict[str, Any],
-        "z-ai": dict[str, Any],
-    },
-    total=False,
-)
 
 
 class ChatAssistantImagesItemDict(TypedDict, total=False):

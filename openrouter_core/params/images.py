@@ -10,8 +10,8 @@ from typing import Literal, Required, TypedDict
 from openrouter_core.params._shared import (
     ChatContentVideoInputDict,
     ContentPartImageDict,
+    ProviderOptionsDict,
     ProviderSortConfigDict,
-    VideoGenerationRequestProviderOptionsDict,
 )
 
 __all__ = [
@@ -19,8 +19,8 @@ __all__ = [
     "ContentPartImageDict",
     "ImageGenerationProviderPreferencesDict",
     "ImageGenerationRequestDict",
+    "ProviderOptionsDict",
     "ProviderSortConfigDict",
-    "VideoGenerationRequestProviderOptionsDict",
 ]
 
 
@@ -34,7 +34,7 @@ class ImageGenerationProviderPreferencesDict(TypedDict, total=False):
     ignore: list[str] | None
     #: List of provider slugs to allow.
     only: list[str] | None
-    options: VideoGenerationRequestProviderOptionsDict
+    options: ProviderOptionsDict
     #: An ordered list of provider slugs.
     order: list[str] | None
     #: The sorting strategy to use for this request, if "order" is not specified.

@@ -8,20 +8,22 @@ generator or tools/overlay.yaml, not this file.
 from typing import Literal, Required, TypedDict
 
 from openrouter_core.params._shared import (
+    ChatContentVideoDict,
     ChatContentVideoInputDict,
     ContentPartImageDict,
-    VideoGenerationRequestProviderOptionsDict,
+    ProviderOptionsDict,
+    STTRequestProviderDict,
 )
 
 __all__ = [
+    "ChatContentVideoDict",
     "ChatContentVideoInputDict",
     "ContentPartAudioDict",
     "ContentPartImageDict",
-    "ContentPartVideoDict",
     "FrameImageDict",
+    "ProviderOptionsDict",
+    "STTRequestProviderDict",
     "VideoGenerationRequestDict",
-    "VideoGenerationRequestProviderDict",
-    "VideoGenerationRequestProviderOptionsDict",
 ]
 
 
@@ -32,13 +34,6 @@ class ContentPartAudioDict(TypedDict, total=False):
     type: Required[Literal["audio_url"]]
 
 
-class ContentPartVideoDict(TypedDict, total=False):
-    """The ``ContentPartVideo`` object, as a mapping."""
-
-    type: Required[Literal["video_url"]]
-    video_url: Required[ChatContentVideoInputDict]
-
-
 class FrameImageDict(TypedDict, total=False):
     """The ``FrameImage`` object, as a mapping."""
 
@@ -46,12 +41,6 @@ class FrameImageDict(TypedDict, total=False):
     type: Required[Literal["image_url"]]
     #: Whether this image represents the first or last frame of the video
     frame_type: Required[Literal["first_frame", "last_frame"]]
-
-
-class VideoGenerationRequestProviderDict(TypedDict, total=False):
-    """Provider-specific passthrough configuration."""
-
-    options: VideoGenerationRequestProviderOptionsDict
 
 
 class VideoGenerationRequestDict(TypedDict, total=False):
@@ -70,12 +59,12 @@ class VideoGenerationRequestDict(TypedDict, total=False):
     #: Whether to generate audio alongside the video.
     generate_audio: bool
     #: Reference assets to guide video generation.
-    input_references: list[ContentPartImageDict | ContentPartAudioDict | ContentPartVideoDict]
+    input_references: list[ContentPartImageDict | ContentPartAudioDict | ChatContentVideoDict]
     model: Required[str]
     #: Text prompt describing the video to generate.
     prompt: str
     #: Provider-specific passthrough configuration
-    provider: VideoGenerationRequestProviderDict
+    provider: STTRequestProviderDict
     #: Resolution of the generated video
     resolution: Literal["480p", "720p", "768p", "1080p", "1K", "2K", "4K"]
     #: If specified, the generation will sample deterministically, such that repeated requests with
