@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,42 @@ def patch_hypothesis_jsonschema() -> None:
     ):
         return
     setattr(_from_schema, "cu", types.SimpleNamespace(many=_ManyCompat))  # noqa: B010
+
+
+@contextlib.contextmanager
+def memoised_strategies() -> Iterator[None]:
+    """Memoise hypothesis-jsonschema's strategy building while the block runs.
+
+    Its object strategy builds the strategy of each property's schema anew on every draw (and
+    canonicalises and checks the schema each time); strategies are immutable, so one per schema
+    object is the same thing, computed once. Keyed by the schema objects' identity (kept alive
+    in the cache, so an id is never reused). Restored afterwards.
+    """
+    from hypothesis_jsonschema import _from_schema
+
+    build: Any = getattr(_from_schema, "__from_schema")
+    merge: Any = _from_schema.merged_as_strategies
+    cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}
+
+    def cached(kind: str, schema: Any, make: Callable[[], Any], **kwargs: Any) -> Any:
+        ids = tuple(map(id, schema)) if kind == "merged" else id(schema)
+        key = (kind, ids, id(kwargs["alphabet"]), id(kwargs["custom_formats"]))
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = (schema, make())
+        return hit[1]
+
+    def built(schema: Any, **kwargs: Any) -> Any:
+        return cached("one", schema, lambda: build(schema, **kwargs), **kwargs)
+
+    def merged(schemas: list[Any], **kwargs: Any) -> Any:
+        kept = tuple(schemas)
+        return cached("merged", kept, lambda: merge(schemas, **kwargs), **kwargs)
+
+    setattr(_from_schema, "__from_schema", built)
+    _from_schema.merged_as_strategies = merged
+    try:
+        yield
+    finally:
+        setattr(_from_schema, "__from_schema", build)
+        _from_schema.merged_as_strategies = merge

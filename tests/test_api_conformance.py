@@ -37,7 +37,7 @@ from returns.result import Failure, Success
 
 from openrouter_core.errors import InvalidRequestError
 from openrouter_core.models._base import WireModel
-from tests.spec_helpers import patch_hypothesis_jsonschema
+from tests.spec_helpers import memoised_strategies, patch_hypothesis_jsonschema
 
 # Not tied to the Python version: make test runs these on the first supported Python only.
 pytestmark = pytest.mark.once
@@ -207,39 +207,9 @@ def _values(group: str, kind: str) -> Generated:
 
 @pytest.fixture(scope="module", autouse=True)
 def _fast_strategies() -> Iterator[None]:
-    """Memoise hypothesis-jsonschema's strategy building while this module runs.
-
-    Its object strategy builds the strategy of each property's schema anew on every draw (and
-    canonicalises and checks the schema each time); strategies are immutable, so one per schema
-    object is the same thing, computed once. Keyed by the schema objects' identity (kept alive
-    in the cache, so an id is never reused). Restored afterwards.
-    """
-    build: Any = getattr(_from_schema, "__from_schema")
-    merge: Any = _from_schema.merged_as_strategies
-    cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}
-
-    def cached(kind: str, schema: Any, make: Callable[[], Any], **kwargs: Any) -> Any:
-        ids = tuple(map(id, schema)) if kind == "merged" else id(schema)
-        key = (kind, ids, id(kwargs["alphabet"]), id(kwargs["custom_formats"]))
-        hit = cache.get(key)
-        if hit is None:
-            hit = cache[key] = (schema, make())
-        return hit[1]
-
-    def built(schema: Any, **kwargs: Any) -> Any:
-        return cached("one", schema, lambda: build(schema, **kwargs), **kwargs)
-
-    def merged(schemas: list[Any], **kwargs: Any) -> Any:
-        kept = tuple(schemas)
-        return cached("merged", kept, lambda: merge(schemas, **kwargs), **kwargs)
-
-    setattr(_from_schema, "__from_schema", built)
-    _from_schema.merged_as_strategies = merged
-    try:
+    """Strategies built once per schema while this module runs (``memoised_strategies``)."""
+    with memoised_strategies():
         yield
-    finally:
-        setattr(_from_schema, "__from_schema", build)
-        _from_schema.merged_as_strategies = merge
 
 
 def _module(name: str) -> Any:

@@ -29,7 +29,7 @@ import cattrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis_jsonschema import _from_schema, from_schema
+from hypothesis_jsonschema import from_schema
 from returns.result import Failure, Success
 
 from openrouter_core import models
@@ -51,7 +51,7 @@ from openrouter_core.models._converter import (
     structure,
 )
 from openrouter_core.testing import completion_body, stream_chunks
-from tests.spec_helpers import generation_schema, patch_hypothesis_jsonschema
+from tests.spec_helpers import generation_schema, memoised_strategies, patch_hypothesis_jsonschema
 from tests.test_models import CHUNKS, KITCHEN_SINK, REQUEST_CORPUS, RESPONSE
 
 patch_hypothesis_jsonschema()
@@ -191,37 +191,9 @@ def _generated(pointer: str) -> st.SearchStrategy[Any]:
 
 @pytest.fixture(scope="module", autouse=True)
 def _fast_strategies() -> Iterator[None]:
-    """Memoise hypothesis-jsonschema's strategy building while this module runs (as
-    tests/test_api_conformance.py does): its object strategy builds the strategy of each
-    property's schema anew on every draw, which made a few requests take half a minute.
-    Strategies are immutable, so one per schema object (keyed by identity, the schema kept alive
-    in the cache) is the same thing. Restored afterwards."""
-    build: Any = getattr(_from_schema, "__from_schema")
-    merge: Any = _from_schema.merged_as_strategies
-    cache: dict[tuple[Any, ...], tuple[Any, Any]] = {}
-
-    def cached(kind: str, schema: Any, make: Callable[[], Any], **kwargs: Any) -> Any:
-        ids = tuple(map(id, schema)) if kind == "merged" else id(schema)
-        key = (kind, ids, id(kwargs["alphabet"]), id(kwargs["custom_formats"]))
-        hit = cache.get(key)
-        if hit is None:
-            hit = cache[key] = (schema, make())
-        return hit[1]
-
-    def built(schema: Any, **kwargs: Any) -> Any:
-        return cached("one", schema, lambda: build(schema, **kwargs), **kwargs)
-
-    def merged(schemas: list[Any], **kwargs: Any) -> Any:
-        kept = tuple(schemas)
-        return cached("merged", kept, lambda: merge(schemas, **kwargs), **kwargs)
-
-    setattr(_from_schema, "__from_schema", built)
-    _from_schema.merged_as_strategies = merged
-    try:
+    """Strategies built once per schema while this module runs (``memoised_strategies``)."""
+    with memoised_strategies():
         yield
-    finally:
-        setattr(_from_schema, "__from_schema", build)
-        _from_schema.merged_as_strategies = merge
 
 
 # --- properties ---------------------------------------------------------------------------------
