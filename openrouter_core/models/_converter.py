@@ -488,27 +488,40 @@ def _field_by_field(
 
 def _model_reader(
     conv: cattrs.BaseConverter, cls: type[WireModel], strict: bool
-) -> Callable[[Any], WireModel]:
+) -> Callable[..., WireModel]:
     """The reader of ``cls``: cattrs' generated reader, with ``extras`` and ``received_json``
-    around it, and the field-by-field reader for whatever it declines."""
-    fields_ = _wire_fields(cls)
-    # The ``_cattrs_*`` keywords are make_dict_structure_fn's documented options (named so they
-    # cannot clash with a field's override): extra keys are ours to keep (``extras``), and the
-    # plain generated code is wanted, errors being named by the field-by-field reader.
-    gen = make_dict_structure_fn(
-        cls,
-        conv,
-        _cattrs_forbid_extra_keys=False,
-        _cattrs_detailed_validation=False,
-        extras=override(omit=True),
-    )
-    slow = _field_by_field(conv, cls, strict)
-    known = frozenset(a.name for a in fields_)
-    covers = known.issuperset
+    around it, and the field-by-field reader for whatever it declines. Both are generated on
+    the first call, so a class that holds ``cls`` costs nothing for it until ``cls`` is met;
+    the check for that lives in this one function, as a nested object costs a call per layer."""
+    gen: Callable[[Any, Any], WireModel] | None = None
+    slow: Callable[[Any], WireModel] = _unbuilt
+    covers: Callable[[Any], bool] = frozenset().issuperset
+    known: frozenset[str] = frozenset()
     reject_unknown = strict and not cls._open
-    required_now = tuple(sorted(cls._strict_required)) if strict else ()
+    required_now: tuple[str, ...] = ()
 
-    def read(value: Any) -> WireModel:
+    def build() -> Callable[[Any, Any], WireModel]:
+        nonlocal gen, slow, covers, known, required_now
+        # The ``_cattrs_*`` keywords are make_dict_structure_fn's documented options (named so
+        # they cannot clash with a field's override): extra keys are ours to keep (``extras``),
+        # and the plain generated code is wanted, errors being named by the field-by-field
+        # reader.
+        made = make_dict_structure_fn(
+            cls,
+            conv,
+            _cattrs_forbid_extra_keys=False,
+            _cattrs_detailed_validation=False,
+            extras=override(omit=True),
+        )
+        slow = _field_by_field(conv, cls, strict)
+        known = frozenset(a.name for a in _wire_fields(cls))
+        covers = known.issuperset
+        required_now = tuple(sorted(cls._strict_required)) if strict else ()
+        gen = made
+        return made
+
+    def read_strict(value: Any, _: Any = None) -> WireModel:
+        made = gen if gen is not None else build()
         if type(value) is not dict:
             return slow(value)
         covered = covers(value)
@@ -518,7 +531,7 @@ def _model_reader(
             if value.get(name) is None:
                 return slow(value)
         try:
-            obj = gen(value, cls)
+            obj = made(value, cls)
         except Exception:
             return slow(value)
         if not covered:
@@ -526,7 +539,26 @@ def _model_reader(
         obj._received = value  # type: ignore[misc]  # a slot of the base class
         return obj
 
-    return read
+    # A response is read for every event of a stream: its reader does only what reading
+    # tolerantly needs.
+    def read(value: Any, _: Any = None) -> WireModel:
+        made = gen if gen is not None else build()
+        if type(value) is not dict:
+            return slow(value)
+        try:
+            obj = made(value, cls)
+        except Exception:
+            return slow(value)
+        if not covers(value):
+            obj.extras = {k: v for k, v in value.items() if k not in known}
+        obj._received = value  # type: ignore[misc]  # a slot of the base class
+        return obj
+
+    return read_strict if strict else read
+
+
+def _unbuilt(value: Any) -> WireModel:
+    raise AssertionError("a model reader was used before it was built")
 
 
 def _model_writer(conv: cattrs.BaseConverter, cls: type[WireModel]) -> Callable[[Any], Any]:
@@ -589,9 +621,7 @@ def configure(conv: cattrs.BaseConverter, *, strict: bool = False) -> cattrs.Bas
         return _union_hook(conv, tp, strict)
 
     conv.register_structure_hook_factory(_is_union, union)
-    conv.register_structure_hook_factory(
-        _is_model, lambda cls: _lazy(lambda: _model_reader(conv, cls, strict))
-    )
+    conv.register_structure_hook_factory(_is_model, lambda cls: _model_reader(conv, cls, strict))
     conv.register_unstructure_hook_factory(_is_model, lambda cls: _writer(conv, cls))
     return conv
 
