@@ -23,9 +23,11 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from _common import (
+    API_KEY,
     OURS,
     OURS_HTTPX,
     OURS_HTTPX2,
+    PARAMS,
     RAW_HTTPX,
     RAW_HTTPX2,
     Config,
@@ -34,11 +36,13 @@ from _common import (
     median,
     ratio_at_least,
     rotated,
+    stream_model,
 )
 from clients import (
     ALL_ASYNC_STREAM_VARIANTS,
     ALL_RESPONSES_STREAM_VARIANTS,
     ALL_STREAM_VARIANTS,
+    HEADERS,
     OURS_COLLECT,
     OURS_HTTPX2_COLLECT,
     RAW_STREAM_SPLIT,
@@ -53,6 +57,7 @@ STREAM_FIGURE = "stream chunks"
 ASYNC_STREAM_FIGURE = "async stream chunks"
 RESPONSES_STREAM_FIGURE = "responses stream events"
 DECODER_FIGURE = "SSE decoder only"
+REUSE_FIGURE = "back-to-back short streams"
 OURS_TARGETED = (OURS, OURS_COLLECT, OURS_HTTPX, OURS_HTTPX2, OURS_HTTPX2_COLLECT)
 
 
@@ -230,6 +235,94 @@ def run_async_stream(cfg: Config, server: Server) -> list[Row]:
             row.target = "≥ 0.60x floor"
             row.check = ratio_at_least(0.6)
         rows.append(row)
+    return rows
+
+
+# --------------------------------------------------------------------------- back-to-back
+
+#: Chunks per stream of the back-to-back figure: short, so the end of a stream weighs.
+REUSE_CHUNKS = 10
+#: (label, milliseconds between ``[DONE]`` and the chunked body's last chunk; 0: same packet).
+REUSE_TAILS = (("tail in the same packet", 0), ("tail 1 ms later", 1))
+
+
+def _opened(client: Any, server: Server) -> int:
+    response = client.get(f"{server.base_url}/bench/connections")
+    return int(response.json()["opened"])
+
+
+def run_stream_reuse(cfg: Config, server: Server) -> list[Row]:
+    """Streams of ``REUSE_CHUNKS`` chunks one after the other on one client: what reading the
+    tail of each stream (so its connection goes back to the pool) costs or saves. The note
+    gives the most connections one run of ``n`` streams opened (1: every stream reused it)."""
+    import httpx2
+
+    from funcs.chat_send import chat_stream, chat_stream_async
+    from openrouter_core import OpenRouterCore
+
+    n = max(20, cfg.calls // 10)
+    counter = httpx2.Client()
+    rows: list[Row] = []
+    try:
+        for label, delay in REUSE_TAILS:
+            headers = {**HEADERS, "X-Bench-Tail-Delay-Ms": str(delay)}
+            body = {**PARAMS, "model": stream_model(REUSE_CHUNKS), "stream": True}
+
+            def raw(count: int, headers: dict[str, str] = headers, body: Any = body) -> None:
+                with httpx2.Client() as client:
+                    for _ in range(count):
+                        with client.stream("POST", server.url, json=body, headers=headers) as r:
+                            for _line in r.iter_lines():
+                                pass
+
+            def ours(count: int, headers: dict[str, str] = headers, body: Any = body) -> None:
+                with OpenRouterCore(
+                    api_key=API_KEY, server_url=server.base_url, default_headers=headers
+                ) as core:
+                    for _ in range(count):
+                        with chat_stream(core, body).unwrap() as stream:
+                            for item in stream:
+                                item.unwrap()
+
+            def ours_async(count: int, headers: dict[str, str] = headers, body: Any = body) -> None:
+                async def main() -> None:
+                    async with OpenRouterCore(
+                        api_key=API_KEY, server_url=server.base_url, default_headers=headers
+                    ) as core:
+                        for _ in range(count):
+                            stream = (await chat_stream_async(core, body)).unwrap()
+                            async with stream:
+                                async for item in stream:
+                                    item.unwrap()
+
+                asyncio.run(main())
+
+            variants = {RAW_HTTPX2: raw, OURS: ours, f"{OURS} (async)": ours_async}
+            samples: dict[str, list[float]] = {name: [] for name in variants}
+            opened: dict[str, list[int]] = {name: [] for name in variants}
+            for rep in range(max(1, min(cfg.reps, 5))):
+                for name in rotated(list(variants), rep):
+                    before = _opened(counter, server)
+                    start = time.perf_counter()
+                    variants[name](n)
+                    samples[name].append(n / (time.perf_counter() - start))
+                    # The counting request's own connection is the counter client's, opened once.
+                    opened[name].append(_opened(counter, server) - before)
+            for name in variants:
+                most = max(opened[name])
+                rows.append(
+                    Row(
+                        f"{REUSE_FIGURE}, {label}",
+                        name,
+                        median(samples[name]),
+                        "streams/s",
+                        True,
+                        RAW_HTTPX2,
+                        note=f"{n} streams opened {most} connection{'s' * (most != 1)} at most",
+                    )
+                )
+    finally:
+        counter.close()
     return rows
 
 

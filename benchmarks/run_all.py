@@ -41,11 +41,13 @@ RESULTS = HERE / "results.md"
 FIGURES = (
     "import",
     "coldstart",
+    "cli",
     "calls",
     "bigmodels",
     "stream",
     "rstream",
     "astream",
+    "reuse",
     "decoder",
     "wheel",
 )
@@ -163,6 +165,7 @@ def main(argv: list[str]) -> int:
         figures=tuple(args.only.split(",")),
     )
     import bench_calls
+    import bench_cli
     import bench_import
     import bench_stream
     import bench_wheel
@@ -182,6 +185,9 @@ def main(argv: list[str]) -> int:
         if "coldstart" in cfg.figures:
             step("cold start to first response")
             rows += bench_import.run_coldstart(cfg, server)
+        if "cli" in cfg.figures:
+            step("command line cold start to first byte")
+            rows += bench_cli.run_cli(cfg, server)
         gc.collect()
         if "calls" in cfg.figures:
             load = ServerLoad(server)
@@ -212,6 +218,9 @@ def main(argv: list[str]) -> int:
         if "astream" in cfg.figures:
             step(f"async streaming ({cfg.stream_chunks} chunks)")
             rows += bench_stream.run_async_stream(cfg, server)
+        if "reuse" in cfg.figures:
+            step("back-to-back short streams")
+            rows += bench_stream.run_stream_reuse(cfg, server)
     if "decoder" in cfg.figures:
         step("SSE decoder only")
         rows += bench_stream.run_decoder(cfg)
@@ -252,6 +261,8 @@ def main(argv: list[str]) -> int:
         "transport openrouter-core ships on, doing the same request, with raw httpx beside it "
         "and openrouter-core's ratio to raw httpx in its note; "
         "for the big models_list answer: raw httpx2 client.get + json.loads; "
+        "for the command line's cold start to its first byte of output: a raw httpx2 script "
+        "doing the same request and printing what it got, with curl beside it; "
         "for the decoder: a bare bytes.split; the wheel size has no ratio). The cold start "
         "without bytecode cache runs python -B with PYTHONDONTWRITEBYTECODE=1 and "
         "PYTHONPYCACHEPREFIX set to a fresh empty directory per run: every module is compiled "

@@ -336,6 +336,7 @@ _RESPONSES_JSON = (
 _BIG_MODELS_BODY = big_models_body()
 _BIG_MODELS_RESPONSE = _json_response(_BIG_MODELS_BODY) if _BIG_MODELS_BODY else _NOT_FOUND
 _stream_cache: dict[tuple[str, int], bytes] = {}
+_LAST_CHUNK = b"0\r\n\r\n"
 
 
 def stream_response(n: int, kind: str = "chat") -> bytes:
@@ -345,7 +346,7 @@ def stream_response(n: int, kind: str = "chat") -> bytes:
     if cached is None:
         events = responses_sse_events(n) if kind == "responses" else sse_events(n)
         body = b"".join(_http_chunk(event) for event in events)
-        cached = _STREAM_HEAD + body + b"0\r\n\r\n"
+        cached = _STREAM_HEAD + body + _LAST_CHUNK
         _stream_cache[(kind, n)] = cached
     return cached
 
@@ -353,13 +354,18 @@ def stream_response(n: int, kind: str = "chat") -> bytes:
 class ChatServer(asyncio.Protocol):
     """One connection: parse requests as they complete, answer each with canned bytes."""
 
+    #: Connections accepted so far (``GET /api/v1/bench/connections`` answers it).
+    opened = 0
+
     def __init__(self) -> None:
         self.buffer = bytearray()
         self.transport: asyncio.Transport | None = None
+        self.tail_delay = 0.0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        ChatServer.opened += 1
 
     def data_received(self, data: bytes) -> None:
         self.buffer += data
@@ -371,6 +377,7 @@ class ChatServer(asyncio.Protocol):
             length = 0
             chunks_header = None
             big = False
+            self.tail_delay = 0.0
             for line in head.split(b"\r\n")[1:]:
                 name, _, value = line.partition(b":")
                 lname = name.strip().lower()
@@ -380,6 +387,8 @@ class ChatServer(asyncio.Protocol):
                     chunks_header = int(value)
                 elif lname == b"x-bench-models":
                     big = value.strip().lower() == b"big"
+                elif lname == b"x-bench-tail-delay-ms":
+                    self.tail_delay = int(value) / 1000
             total = end + 4 + length
             if len(self.buffer) < total:
                 return
@@ -396,6 +405,9 @@ class ChatServer(asyncio.Protocol):
         if request_line.startswith((b"GET /big/api/v1/models ", b"GET /big/api/v1/models?")):
             self.transport.write(_BIG_MODELS_RESPONSE)
             return
+        if request_line.startswith(b"GET /api/v1/bench/connections "):
+            self.transport.write(_json_response(b'{"opened": %d}' % ChatServer.opened))
+            return
         if request_line.startswith(b"POST /api/v1/chat/completions"):
             kind = "chat"
         elif request_line.startswith((b"POST /api/v1/responses ", b"POST /api/v1/responses?")):
@@ -410,7 +422,13 @@ class ChatServer(asyncio.Protocol):
         if n is None:
             match = _MODEL_N_RE.search(body)
             n = int(match.group(1)) if match else DEFAULT_CHUNKS
-        self.transport.write(stream_response(n, kind))
+        whole = stream_response(n, kind)
+        if not self.tail_delay:
+            self.transport.write(whole)
+            return
+        # The chunked body's last chunk a little after [DONE], in a packet of its own.
+        self.transport.write(whole[: -len(_LAST_CHUNK)])
+        asyncio.get_running_loop().call_later(self.tail_delay, self.transport.write, _LAST_CHUNK)
 
 
 async def serve(host: str, port: int) -> None:

@@ -28,21 +28,22 @@ enforces them with a timer around each read; the sync stream checks them wheneve
 so against a completely silent server only the read timeout applies.
 
 The end: after ``[DONE]`` (or once the accumulator says nothing more is expected) the caller's
-loop ends at once. What is left of the body is read so the connection can go back to the pool:
-inline while it is already here (in the HTTP parser's buffer or readable on the socket), else
-away from the caller, bounded in bytes and time: on a daemon thread for a sync stream (the socket
-is shut down when the time is up, which ends a blocked read), in a task for an async one. The
-caller gives that drain ``_DRAIN_GRACE`` seconds (the tail is normally a packet behind), then
-goes on whether it finished or not.
+loop ends at once. The rest of the body (normally only the chunked encoding's last chunk, in the
+same packet or the next) is read so the connection can go back to the pool, for at most
+``_TAIL_GRACE`` seconds and ``_TAIL_BYTES`` bytes; past either bound the connection is closed
+instead. The async driver bounds that read with ``asyncio.timeout``; the sync one arms the
+process's one janitor thread, which shuts the socket down if the read is still waiting at the
+deadline (there is no way to bound a blocking read from the reading thread itself).
+The janitor also closes dropped sync streams: a finalizer may run inside the cyclic garbage
+collector, on a thread that holds the HTTP pool's lock, so it only hands the response over.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
+import heapq
 import json
 import queue
-import select
 import socket
 import threading
 import time
@@ -78,13 +79,10 @@ __all__ = ["AsyncStream", "Stream", "StreamState"]
 E = TypeVar("E")
 R = TypeVar("R")
 
-#: After the end the rest of the body is read so that the connection can go back to the pool;
-#: at most this many bytes ...
-_DRAIN_BYTES = 64 * 1024
-#: ... for at most this many seconds, away from the caller; the caller waits at most
-#: ``_DRAIN_GRACE`` seconds for that drain before its loop ends.
-_DRAIN_SECONDS = 1.0
-_DRAIN_GRACE = 0.02
+#: After the end the rest of the body is read so that the connection can go back to the pool:
+#: at most this many bytes, for at most this many seconds; past either, the connection is closed.
+_TAIL_BYTES = 64 * 1024
+_TAIL_GRACE = 0.05
 
 _DONE = "[DONE]"
 _ID_HEADER = "x-generation-id"
@@ -390,21 +388,9 @@ class _StreamBase(Generic[E, R]):
             _stamp(result.unwrap(), self.http)
         return result
 
-    def _tail_socket(self) -> Any:
-        """The socket to read the rest of the body from after a clean end, or None: close."""
-        if self._closed or not self._state.got_done or self._chunks is None:
-            return None
-        return _socket(self._response)
-
-    def _tail_ready(self, sock: Any, received: int) -> bool:
-        """Whether more of the tail is here already (and the bound not reached)."""
-        return received <= _DRAIN_BYTES and _ready(self._response, sock)
-
-    def _detach_for_drain(self) -> None:
-        # The drain owns the response from here: closing the stream must not close it.
-        self._closed = True
-        self._state.close()
-        self._finalizer.detach()
+    def _tail_wanted(self) -> bool:
+        """Whether the rest of the body should be read (a clean end, the body still open)."""
+        return not self._closed and self._state.got_done and self._chunks is not None
 
 
 def _stamp(value: Any, http: HTTPInfo | None) -> None:
@@ -414,7 +400,7 @@ def _stamp(value: Any, http: HTTPInfo | None) -> None:
 
 
 def _socket(response: Any) -> Any:
-    """The response's socket (httpx and httpx2 expose it for HTTP/1.1), or None."""
+    """The response's socket (httpcore's ``network_stream`` extension, HTTP/1.1), or None."""
     try:
         stream = response.extensions.get("network_stream")
         return None if stream is None else stream.get_extra_info("socket")
@@ -422,26 +408,11 @@ def _socket(response: Any) -> Any:
         return None
 
 
-def _ready(response: Any, sock: Any) -> bool:
-    """Whether the next read of the body returns without waiting on the network."""
-    try:
-        # httpcore's HTTP/1.1 parser may already hold the bytes (best effort).
-        h11_state = response.stream._httpcore_stream._stream._connection._h11_state
-        if h11_state.trailing_data[0]:
-            return True
-    except Exception:  # another client: only the socket can tell
-        pass
-    try:
-        return bool(select.select([sock], [], [], 0)[0])
-    except (OSError, ValueError):  # closed meanwhile
-        return False
-
-
-# --- closing a sync stream safely, draining it away from the caller ----------------------------
+# --- the sync driver's janitor: closes dropped streams, bounds the read of a tail --------------
 
 
 def _close_quietly(response: SyncResponse, chunks: Iterator[bytes] | None = None) -> None:
-    # Closing is best effort; it must never raise, least of all from a finalizer.
+    # Closing is best effort; it must never raise, least of all on the janitor's thread.
     close_chunks = getattr(chunks, "close", None)
     if close_chunks is not None:
         # A generator that is already finished or broken needs nothing more.
@@ -451,84 +422,82 @@ def _close_quietly(response: SyncResponse, chunks: Iterator[bytes] | None = None
         response.close()
 
 
-# The cyclic garbage collector can run at any allocation, including inside an HTTP pool's
-# non-reentrant lock on this very thread (httpcore's). A stream it frees must not close its
-# response there, or the close would wait for that lock forever: while a collection runs,
-# closes are handed to a closer thread instead.
-_collecting = False
+class _Deadline:
+    """A socket to shut down at ``when`` unless the read it bounds ended first."""
+
+    __slots__ = ("done", "sock", "when")
+
+    def __init__(self, sock: Any, when: float) -> None:
+        self.sock = sock
+        self.when = when
+        self.done = False
+
+    def __lt__(self, other: _Deadline) -> bool:
+        return self.when < other.when
 
 
-def _note_gc_phase(phase: str, info: dict[str, Any]) -> None:
-    global _collecting
-    _collecting = phase == "start"
+class _Janitor:
+    """One daemon thread per process, started with the first sync stream: it closes the
+    responses of dropped streams and shuts down sockets whose tail read ran out of time.
 
-
-gc.callbacks.append(_note_gc_phase)
-
-
-class _Closer:
-    """A daemon thread that closes responses handed over during garbage collection."""
+    Work reaches it through a ``SimpleQueue``, whose ``put`` is reentrant: safe from a
+    finalizer that the garbage collector runs in the middle of any code."""
 
     def __init__(self) -> None:
-        # SimpleQueue.put is reentrant: safe from finalizers and collector callbacks.
-        self._queue: queue.SimpleQueue[tuple[SyncResponse, Iterator[bytes] | None]] = (
-            queue.SimpleQueue()
-        )
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def ready(self) -> None:
-        """Start the thread; called when a stream is made, never from the collector."""
+        """Start the thread (when a stream is made: never from a finalizer)."""
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
                     thread = threading.Thread(
-                        target=self._run, name="openrouter-core-closer", daemon=True
+                        target=self._run, name="openrouter-core-streams", daemon=True
                     )
                     thread.start()
                     self._thread = thread
 
-    def close(self, response: SyncResponse, chunks: Iterator[bytes] | None = None) -> None:
-        """Close now, or soon on the closer thread while the collector runs."""
-        if _collecting and self._thread is not None:
-            self._queue.put((response, chunks))
-        else:
-            _close_quietly(response, chunks)
+    def close_later(self, response: SyncResponse, chunks: Iterator[bytes] | None) -> None:
+        """Close ``response`` on the janitor's thread."""
+        self._queue.put((response, chunks))
+
+    def arm(self, sock: Any, seconds: float) -> _Deadline:
+        """Shut ``sock`` down in ``seconds`` unless :meth:`_Deadline.done` is set first."""
+        deadline = _Deadline(sock, time.monotonic() + seconds)
+        self._queue.put(deadline)
+        return deadline
 
     def _run(self) -> None:
+        pending: list[_Deadline] = []
         while True:
-            _close_quietly(*self._queue.get())
+            wait = None if not pending else max(0.0, pending[0].when - time.monotonic())
+            try:
+                item = self._queue.get(timeout=wait)
+            except queue.Empty:
+                item = None
+            if isinstance(item, _Deadline):
+                heapq.heappush(pending, item)
+            elif item is not None:
+                _close_quietly(*item)
+            now = time.monotonic()
+            while pending and (pending[0].done or pending[0].when <= now):
+                due = heapq.heappop(pending)
+                if not due.done:
+                    # The read gives up: the connection is closed, never handed back. A shutdown
+                    # that lands just after the read ended is harmless: the pool does not reuse a
+                    # connection whose socket reads as closed.
+                    with contextlib.suppress(OSError):
+                        due.sock.shutdown(socket.SHUT_RDWR)
 
 
-_closer = _Closer()
+_janitor = _Janitor()
 
 
 def _close_held(held: list[Any]) -> None:
-    """Finalizer of a dropped sync stream: close its response and body iterator."""
-    _closer.close(held[0], held[1])
-
-
-def _cut(sock: Any) -> None:
-    with contextlib.suppress(OSError):
-        sock.shutdown(socket.SHUT_RDWR)
-
-
-def _drain_sync(response: SyncResponse, chunks: Iterator[bytes], sock: Any) -> None:
-    """Read the rest of the body on this (daemon) thread within the bounds, then close."""
-    timer = threading.Timer(_DRAIN_SECONDS, _cut, (sock,))
-    timer.daemon = True
-    timer.start()
-    received = 0
-    try:
-        for data in chunks:
-            received += len(data)
-            if received > _DRAIN_BYTES:
-                break
-    except Exception:  # the socket was cut, or the tail broke: only the connection is lost
-        pass
-    finally:
-        timer.cancel()
-        _close_quietly(response, chunks)
+    """Finalizer of a dropped sync stream: its response and body iterator go to the janitor."""
+    _janitor.close_later(held[0], held[1])
 
 
 class Stream(_StreamBase[E, R]):
@@ -537,11 +506,11 @@ class Stream(_StreamBase[E, R]):
     def __init__(self, response: SyncResponse, spec: StreamSpec[E, R], **kwargs: Any) -> None:
         super().__init__(response, spec, **kwargs)
         self._chunks: Iterator[bytes] | None = None
-        _closer.ready()
+        _janitor.ready()
         # A stream dropped without being closed is closed by this finalizer (which holds no
         # self). The finalizer's arguments stay referenced by it, so the body iterator kept in
         # ``_held`` is never freed inside a collection either (its own cleanup would take the
-        # pool lock there); the finalizer hands both to the closer instead.
+        # pool lock there); the finalizer hands both to the janitor instead.
         self._held: list[Any] = [response, None]
         self._finalizer = weakref.finalize(self, _close_held, self._held)
 
@@ -600,7 +569,7 @@ class Stream(_StreamBase[E, R]):
         chunks, self._chunks = self._chunks, None
         self._finalizer.detach()
         self._held[1] = None
-        _closer.close(self._response, chunks)
+        _close_quietly(self._response, chunks)
 
     def _next(self) -> Result[E, StreamError] | None:
         while not self._items:
@@ -625,29 +594,23 @@ class Stream(_StreamBase[E, R]):
         return self._items.popleft()
 
     def _finish(self) -> None:
-        sock, received, chunks = self._tail_socket(), 0, self._chunks
+        chunks = self._chunks
+        sock = _socket(self._response) if self._tail_wanted() else None
+        if chunks is None or sock is None:
+            return self.close()
+        deadline = _janitor.arm(sock, _TAIL_GRACE)
+        received = 0
         try:
-            while sock is not None and chunks is not None and self._tail_ready(sock, received):
+            while received <= _TAIL_BYTES:
                 received += len(next(chunks))
-        except Exception:  # the end (StopIteration), or a broken tail: close
-            sock = None
+        except Exception:  # the end (StopIteration: the connection is back in the pool), a cut
+            pass
         except BaseException:
+            deadline.done = True
             self.close()
             raise
-        if sock is None or chunks is None or received > _DRAIN_BYTES:
-            return self.close()
-        # More is due but not here: drain it off the caller's thread.
-        self._chunks = self._held[1] = None
-        self._detach_for_drain()
-        drain = threading.Thread(
-            target=_drain_sync,
-            args=(self._response, chunks, sock),
-            name="openrouter-core-drain",
-            daemon=True,
-        )
-        drain.start()
-        drain.join(_DRAIN_GRACE)
-        return None
+        deadline.done = True
+        return self.close()
 
 
 # --- the async driver ---------------------------------------------------------------------------
@@ -692,23 +655,6 @@ def close_when_dropped(owner: object, response: AsyncResponse) -> weakref.finali
 def _keep(task: asyncio.Task[None]) -> None:
     _closing.add(task)
     task.add_done_callback(_closing.discard)
-
-
-async def _drain_async(response: AsyncResponse, chunks: AsyncIterator[bytes]) -> None:
-    """Read the rest of the body within the bounds, then close."""
-    import asyncio
-
-    received = 0
-    try:
-        async with asyncio.timeout(_DRAIN_SECONDS):
-            async for data in chunks:
-                received += len(data)
-                if received > _DRAIN_BYTES:
-                    break
-    except Exception:  # the time is up, or the tail broke: only the connection is lost
-        pass
-    finally:
-        await _aclose_quietly(response, chunks)
 
 
 class _WatchdogExpiredError(Exception):
@@ -828,21 +774,16 @@ class AsyncStream(_StreamBase[E, R]):
     async def _finish(self) -> None:
         import asyncio
 
-        sock, received, chunks = self._tail_socket(), 0, self._chunks
-        try:
-            while sock is not None and chunks is not None and self._tail_ready(sock, received):
-                received += len(await chunks.__anext__())
-        except Exception:  # the end (StopAsyncIteration), or a broken tail: close
-            sock = None
-        except BaseException:
-            await self.aclose()
-            raise
-        if sock is None or chunks is None or received > _DRAIN_BYTES:
-            return await self.aclose()
-        # More is due but not here: drain it in a task, off the caller's loop.
-        self._chunks = None
-        self._detach_for_drain()
-        task = asyncio.get_running_loop().create_task(_drain_async(self._response, chunks))
-        _keep(task)
-        await asyncio.wait([task], timeout=_DRAIN_GRACE)
-        return None
+        chunks = self._chunks
+        if chunks is not None and self._tail_wanted():
+            received = 0
+            try:
+                async with asyncio.timeout(_TAIL_GRACE):
+                    while received <= _TAIL_BYTES:
+                        received += len(await chunks.__anext__())
+            except Exception:  # the end (the connection is back in the pool), the time is up
+                pass
+            except BaseException:
+                await self.aclose()
+                raise
+        await self.aclose()
