@@ -50,11 +50,20 @@ class Form:
 
 @attrs.frozen
 class Param:
-    """A path or query parameter: its wire name and its keyword in Python (snake_case)."""
+    """A path or query parameter: its wire name, its keyword in Python (snake_case), and what
+    the API document says a value must be (checked before sending)."""
 
     wire: str
     name: str
     required: bool = False
+    #: The JSON type: ``string``, ``integer``, ``number``, ``boolean``, or empty for any scalar.
+    kind: str = ""
+    #: The values a closed enum allows (a boolean parameter: ``true``/``false`` as strings too).
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    pattern: str | None = None
+    min_length: int | None = None
 
 
 class RequestBody(Protocol):
@@ -115,6 +124,10 @@ class StreamSpec(Generic[E, R]):
     #: that name it); the generic ones when None.
     sync_class: Any = None
     async_class: Any = None
+    #: The data of the event that ends the stream.
+    end_marker: str = "[DONE]"
+    #: What a stream that ends with its content incomplete and no end marker failed to get.
+    truncated: str = "the stream ended without its end marker and before its content was complete"
 
 
 class _LazyStreamSpec:
@@ -170,6 +183,9 @@ class Operation(Generic[R]):
     binary: bool = False
     #: A multipart body (file uploads) instead of a JSON one: ``params`` maps its fields.
     form: Form | None = None
+    #: The ``Accept`` header the document declares for the answer, when it is not JSON (audio,
+    #: a file, a video); a streaming call asks for ``text/event-stream`` whatever this says.
+    accept: str | None = None
     #: JSON body fields that hold a file as base64 ``{data, format}`` and also take bytes, a
     #: path or a binary file object, which are read and encoded before sending.
     file_fields: tuple[str, ...] = ()

@@ -84,7 +84,6 @@ R = TypeVar("R")
 _TAIL_BYTES = 64 * 1024
 _TAIL_GRACE = 0.05
 
-_DONE = "[DONE]"
 _ID_HEADER = "x-generation-id"
 _OTHER_ID_HEADERS = ("x-request-id", "request-id", "cf-ray")
 
@@ -126,7 +125,8 @@ class StreamState(Generic[E, R]):
         chunk_gap_timeout: float | None,
         started_at: float,
     ) -> None:
-        self.spec = spec
+        # A spec loaded on first use (``lazy_stream``) is read once here, not per event.
+        self.spec = spec = getattr(spec, "_spec", spec)
         self.decoder = SSEDecoder()
         self.acc: Accumulator[E, R] = spec.accumulator()
         self.header_id = _header(headers, _ID_HEADER)
@@ -179,9 +179,7 @@ class StreamState(Generic[E, R]):
             self._event(event, now, items)
             if self.ended:
                 return items
-        return items + self._end(
-            StreamTruncatedError, "the stream ended without [DONE] and without a finish reason"
-        )
+        return items + self._end(StreamTruncatedError, self.spec.truncated)
 
     def error(self, exc: Exception) -> list[Result[E, StreamError]]:
         """A read raised ``exc``."""
@@ -260,7 +258,7 @@ class StreamState(Generic[E, R]):
         self, event: ServerSentEvent, now: float, items: list[Result[E, StreamError]]
     ) -> None:
         text = event.data
-        if text == _DONE:
+        if text == self.spec.end_marker:
             self.ended = self.got_done = True
             return
         self._last_content = now
@@ -355,6 +353,27 @@ class _StreamBase(Generic[E, R]):
     def generation_id(self) -> str | None:
         """The generation id: the ``X-Generation-Id`` header, else the first event's ``id``."""
         return self._state.generation_id
+
+    def __repr__(self) -> str:
+        # What it streams (the class names the operation's events), how far it got, its state.
+        state = self._state
+        failure = getattr(state, "failure", None)
+        if failure is not None:
+            status = f"failed: {type(failure).__name__}"
+        elif self._closed and not getattr(state, "ended", False):
+            status = "closed early"
+        elif getattr(state, "ended", False):
+            status = "ended"
+        else:
+            status = "open"
+        count = state.acc.chunks
+        waiting = len(getattr(self, "_items", ()))
+        ident = self.generation_id
+        return (
+            f"<{type(self).__name__}{f' {ident}' if ident else ''}: "
+            f"{count} event{'s' if count != 1 else ''} received"
+            f"{f' ({waiting} not taken yet)' if waiting else ''}, {status}>"
+        )
 
     @property
     def headers(self) -> Mapping[str, str]:

@@ -49,4 +49,5 @@ CHAT_STREAM: StreamSpec[ChatStreamChunk, ChatResponse] = StreamSpec(
     error_class=ChatStreamError,
     sync_class=ChatStream,
     async_class=AsyncChatStream,
+    truncated="the stream ended without [DONE] and without a finish reason",
 )

@@ -119,4 +119,5 @@ STREAM: StreamSpec[Any, ImageGenerationResponse] = StreamSpec(
     error_class=StreamAPIError,
     sync_class=ImageStream,
     async_class=AsyncImageStream,
+    truncated="the stream ended without [DONE] and before the final image",
 )

@@ -119,4 +119,5 @@ STREAM: StreamSpec[Any, OpenResponsesResult] = StreamSpec(
     error_class=StreamAPIError,
     sync_class=ResponsesStream,
     async_class=AsyncResponsesStream,
+    truncated="the stream ended before the response completed, failed or ended incomplete",
 )
