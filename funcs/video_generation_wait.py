@@ -11,10 +11,9 @@ the Failure (after its own retries).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import TYPE_CHECKING, Unpack
 
-import attrs
-from returns.result import Failure, Result, Success
+from returns.result import Failure, Result
 
 from funcs.video_generation_get_generation import (
     video_generation_get_generation,
@@ -22,12 +21,8 @@ from funcs.video_generation_get_generation import (
 )
 from openrouter_core._machinery.options import CallOptions
 from openrouter_core.core import OpenRouterCore
-from openrouter_core.errors import (
-    InvalidRequestError,
-    JobFailedError,
-    JobTimeoutError,
-    OpenRouterCoreError,
-)
+from openrouter_core.errors import InvalidRequestError, OpenRouterCoreError
+from openrouter_core.video.poll import Poller, poller
 
 if TYPE_CHECKING:
     from openrouter_core.models import video_generation as _models
@@ -38,62 +33,6 @@ else:
     _models = lazy_module("openrouter_core.models.video_generation")
 
 __all__ = ["Poller", "video_generation_wait", "video_generation_wait_async"]
-
-#: Statuses after which a job does not change.
-FAILED = frozenset({"failed", "cancelled", "expired"})
-DONE = "completed"
-
-
-@attrs.define
-class Poller:
-    """The polling schedule, pure: each answer in, the outcome or the seconds to wait out."""
-
-    job_id: str
-    deadline: float
-    interval: float
-    max_interval: float
-    polls: int = 0
-
-    def after(
-        self, answer: Result[Any, OpenRouterCoreError], now: float
-    ) -> Result[Any, OpenRouterCoreError] | float:
-        """The wait's Result once the job ended (or a poll failed), else the next delay."""
-        self.polls += 1
-        if isinstance(answer, Failure):
-            return answer
-        job = answer.unwrap()
-        status = job.status
-        if status == DONE:
-            return Success(job)
-        fields = {"job_id": self.job_id, "status": status, "job": job, "polls": self.polls}
-        if status in FAILED:
-            reason = job.error or "no reason given"
-            return Failure(
-                JobFailedError(message=f"job {self.job_id} {status}: {reason}", **fields)
-            )
-        remaining = self.deadline - now
-        if remaining <= 0:
-            return Failure(
-                JobTimeoutError(
-                    message=f"job {self.job_id} still {status or 'unknown'} after {self.polls} "
-                    "polls; the wait's deadline passed",
-                    **fields,
-                )
-            )
-        delay = float(min(self.interval, remaining))
-        self.interval = min(self.interval * 1.5, self.max_interval)
-        return delay
-
-
-def _poller(job_id: str, max_wait: float, interval: float, max_interval: float) -> Poller | str:
-    for name, value in (
-        ("max_wait", max_wait),
-        ("interval", interval),
-        ("max_interval", max_interval),
-    ):
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            return f"{name} must be a positive number of seconds, not {value!r}"
-    return Poller(job_id, time.monotonic() + max_wait, interval, max(interval, max_interval))
 
 
 def _invalid(problem: str) -> Failure[InvalidRequestError]:
@@ -115,12 +54,12 @@ def video_generation_wait(
     The first poll is at once; then every ``interval`` seconds, growing by half each time up to
     ``max_interval``. ``options`` apply to each poll.
     """
-    poller = _poller(job_id, max_wait, interval, max_interval)
-    if isinstance(poller, str):
-        return _invalid(poller)
+    schedule = poller(job_id, max_wait, interval, max_interval)
+    if isinstance(schedule, str):
+        return _invalid(schedule)
     while True:
         answer = video_generation_get_generation(core, job_id=job_id, **options)
-        outcome = poller.after(answer, time.monotonic())
+        outcome = schedule.after(answer, time.monotonic())
         if not isinstance(outcome, float):
             return outcome
         time.sleep(outcome)
@@ -138,12 +77,12 @@ async def video_generation_wait_async(
     """The async twin of ``video_generation_wait``."""
     import asyncio
 
-    poller = _poller(job_id, max_wait, interval, max_interval)
-    if isinstance(poller, str):
-        return _invalid(poller)
+    schedule = poller(job_id, max_wait, interval, max_interval)
+    if isinstance(schedule, str):
+        return _invalid(schedule)
     while True:
         answer = await video_generation_get_generation_async(core, job_id=job_id, **options)
-        outcome = poller.after(answer, time.monotonic())
+        outcome = schedule.after(answer, time.monotonic())
         if not isinstance(outcome, float):
             return outcome
         await asyncio.sleep(outcome)

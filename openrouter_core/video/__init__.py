@@ -1,0 +1,1 @@
+"""What only video generation has: its job polling."""
