@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,14 @@ def test_quick_run_prints_the_whole_table() -> None:
         assert (rows[(figure, "hand-written on the stack")] != "n/a") == stack, proc.stdout
         assert rows[(figure, "raw httpx2")] != "n/a", proc.stdout
         assert (figure, "openrouter-core") in rows, proc.stdout
+    # The command line's cold start to its first byte, beside a raw httpx2 script and curl.
+    for figure in (
+        "CLI cold start to 1st byte, GET /models",
+        "CLI cold start to 1st byte, streamed chat",
+    ):
+        assert rows[(figure, "raw httpx2 script")] != "n/a", proc.stdout
+        assert rows[(figure, "openrouter-core CLI")] != "n/a", proc.stdout
+        assert (rows[(figure, "curl")] != "n/a") == bool(shutil.which("curl")), proc.stdout
     # The big real answer (GET /models, 320 models) and the wheel's size.
     assert rows[("models_list, big real answer", "raw httpx2")] != "n/a", proc.stdout
     assert ("models_list, big real answer", "openrouter-core") in rows, proc.stdout
