@@ -49,6 +49,7 @@ FIGURES = (
     "astream",
     "reuse",
     "decoder",
+    "tools",
     "wheel",
 )
 
@@ -168,6 +169,7 @@ def main(argv: list[str]) -> int:
     import bench_cli
     import bench_import
     import bench_stream
+    import bench_tools
     import bench_wheel
 
     header = [*machine_info(), project_revision(), versions()]  # date and load at the start
@@ -224,6 +226,9 @@ def main(argv: list[str]) -> int:
     if "decoder" in cfg.figures:
         step("SSE decoder only")
         rows += bench_stream.run_decoder(cfg)
+    if "tools" in cfg.figures:
+        step("tool loop per turn (call_model against chat_send, in-process fake)")
+        rows += bench_tools.run_tools(cfg)
     if "wheel" in cfg.figures:
         step("wheel size (pip wheel)")
         rows += bench_wheel.run_wheel(cfg)

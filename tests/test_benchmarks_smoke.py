@@ -89,5 +89,8 @@ def test_quick_run_prints_the_whole_table() -> None:
     assert ("models_list, big real answer", "openrouter-core") in rows, proc.stdout
     wheel = rows[("wheel size", "openrouter-core")]
     assert (wheel != "n/a") == bool(importlib.util.find_spec("hatchling")), proc.stdout
+    # The tool loop's own cost per turn, beside the same loop written by hand on chat_send.
+    assert rows[("tool loop, per turn", "chat_send, hand-written loop")] != "n/a", proc.stdout
+    assert rows[("tool loop, per turn", "call_model")] != "n/a", proc.stdout
     assert "Failed targets:" in proc.stdout
     assert "nproc=" in proc.stdout

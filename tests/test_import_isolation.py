@@ -68,7 +68,12 @@ def _groups() -> dict[str, str]:
     doc = gen.Document()
     types = gen.Types(doc)
     groups = {op.name: op.group for op in (gen.Operation(doc, types, e) for e in doc.operations())}
-    hand = {"chat_send": "chat", "video_generation_wait": "video_generation"}
+    hand = {
+        "chat_send": "chat",
+        "call_model": "chat",
+        "chat_parse": "chat",
+        "video_generation_wait": "video_generation",
+    }
     hand |= {n: "o_auth" for n in OPERATIONS if n.startswith("o_auth_create_")}
     return groups | hand
 
