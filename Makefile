@@ -45,8 +45,17 @@ test: lint typecheck typing unit-all
 generate: $(STAMP)
 	$(BIN)/python tools/generate.py
 
-demo: $(STAMP)
-	$(BIN)/python examples/quickstart.py
+# The demo needs the runtime only: its own small venv with the four dependencies pyproject.toml
+# declares (no development tools), and this checkout on the path.
+DEMO := .venv-demo
+$(DEMO)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(DEMO)
+	$(DEMO)/bin/python -m pip install -q --disable-pip-version-check $$($(PYTHON) -c \
+	  "import tomllib; print(' '.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))")
+	touch $@
+
+demo: $(DEMO)/.installed
+	PYTHONPATH=$(CURDIR) $(DEMO)/bin/python examples/quickstart.py
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

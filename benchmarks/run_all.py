@@ -51,6 +51,7 @@ FIGURES = (
     "decoder",
     "tools",
     "wheel",
+    "telemetry",
 )
 
 
@@ -169,6 +170,7 @@ def main(argv: list[str]) -> int:
     import bench_cli
     import bench_import
     import bench_stream
+    import bench_telemetry
     import bench_tools
     import bench_wheel
 
@@ -223,6 +225,9 @@ def main(argv: list[str]) -> int:
         if "reuse" in cfg.figures:
             step("back-to-back short streams")
             rows += bench_stream.run_stream_reuse(cfg, server)
+        if "telemetry" in cfg.figures:
+            step("hooks and OpenTelemetry: calls and cold start")
+            rows += bench_telemetry.run_telemetry(cfg, server)
     if "decoder" in cfg.figures:
         step("SSE decoder only")
         rows += bench_stream.run_decoder(cfg)

@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
         name="api_keys_delete",
         method="DELETE",
         path="/keys/{hash}",
-        path_params=(Param("hash", "hash", required=True),),
+        path_params=(Param("hash", "hash", required=True, kind="string"),),
         read=DeleteResponse.from_dict,
         management_key=True,
     )

@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.ApiKeysGetResponse]:
         name="api_keys_get",
         method="GET",
         path="/keys/{hash}",
-        path_params=(Param("hash", "hash", required=True),),
+        path_params=(Param("hash", "hash", required=True, kind="string"),),
         read=ApiKeysGetResponse.from_dict,
         management_key=True,
     )

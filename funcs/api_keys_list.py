@@ -42,9 +42,9 @@ def operation() -> _operation.Operation[_models.ApiKeysListResponse]:
         method="GET",
         path="/keys",
         query_params=(
-            Param("include_disabled", "include_disabled"),
-            Param("offset", "offset"),
-            Param("workspace_id", "workspace_id"),
+            Param("include_disabled", "include_disabled", kind="boolean"),
+            Param("offset", "offset", kind="integer", minimum=0),
+            Param("workspace_id", "workspace_id", kind="string"),
         ),
         read=ApiKeysListResponse.from_dict,
         management_key=True,

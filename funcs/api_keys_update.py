@@ -43,7 +43,7 @@ def operation() -> _operation.Operation[_models.ApiKeysGetResponse]:
         name="api_keys_update",
         method="PATCH",
         path="/keys/{hash}",
-        path_params=(Param("hash", "hash", required=True),),
+        path_params=(Param("hash", "hash", required=True, kind="string"),),
         body=ApiKeysUpdateRequest,
         read=ApiKeysGetResponse.from_dict,
         management_key=True,

@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.BYOKKeyResponse]:
         name="byok_get",
         method="GET",
         path="/byok/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         read=BYOKKeyResponse.from_dict,
         management_key=True,
     )

@@ -43,7 +43,7 @@ def operation() -> _operation.Operation[_models.BYOKKeyResponse]:
         name="byok_update",
         method="PATCH",
         path="/byok/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         body=UpdateBYOKKeyRequest,
         read=BYOKKeyResponse.from_dict,
         management_key=True,

@@ -152,7 +152,15 @@ def call_model(
         return ready
     if stream:
         return _loop.start_stream(core, ready.unwrap(), options)
-    return _loop.run(core, ready.unwrap(), options)
+    from openrouter_core.telemetry import agent_span
+
+    # One invoke_agent span around the turns (when a tracer provider is set); the turns' chat
+    # spans are its children.
+    with agent_span(core, model=_model(params)) as agent:
+        outcome = _loop.run(core, ready.unwrap(), options)
+        if isinstance(outcome, Failure):
+            agent.fail(outcome.failure())
+        return outcome
 
 
 @overload
@@ -256,4 +264,16 @@ async def call_model_async(
         return ready
     if stream:
         return await _loop.start_stream_async(core, ready.unwrap(), options)
-    return await _loop.run_async(core, ready.unwrap(), options)
+    from openrouter_core.telemetry import agent_span
+
+    with agent_span(core, model=_model(params)) as agent:  # as in call_model
+        outcome = await _loop.run_async(core, ready.unwrap(), options)
+        if isinstance(outcome, Failure):
+            agent.fail(outcome.failure())
+        return outcome
+
+
+def _model(params: object) -> str | None:
+    """The model a call asks for (a mapping's or a typed request's), for its span."""
+    model = params.get("model") if isinstance(params, Mapping) else getattr(params, "model", None)
+    return model if isinstance(model, str) else None

@@ -15,7 +15,7 @@ import functools
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
-from returns.result import Failure, Result
+from returns.result import Result
 
 from openrouter_core._machinery.options import CallOptions
 from openrouter_core.core import OpenRouterCore
@@ -107,13 +107,9 @@ def chat_send(
     ``first_content_timeout``, ``chunk_gap_timeout``; see ``CallOptions``) override the core's
     settings; ``None`` turns one off. Never raises except on cancellation.
     """
-    from openrouter_core._machinery.attempts import run_sync
-    from openrouter_core._machinery.request import prepare
+    from openrouter_core._machinery.call import call
 
-    prepared = prepare(operation(), core, params, stream=stream, options=options)
-    if isinstance(prepared, Failure):
-        return prepared
-    return run_sync(core, prepared.unwrap())
+    return call(operation(), core, params, {}, options, stream=stream)
 
 
 def chat_stream(
@@ -122,7 +118,10 @@ def chat_stream(
     **options: Unpack[CallOptions],
 ) -> Result[_streams.ChatStream, OpenRouterCoreError]:
     """``chat_send`` with ``stream=True``: always ``Success(ChatStream)`` or a Failure."""
-    return chat_send(core, params, stream=True, **options)
+    from openrouter_core._machinery.call import call
+
+    # Straight to ``call``: a ``stream=`` among the options is then refused as a Failure.
+    return call(operation(), core, params, {}, options, stream=True)
 
 
 @overload
@@ -157,13 +156,9 @@ async def chat_send_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.ChatResponse | _streams.AsyncChatStream, OpenRouterCoreError]:
     """The async twin of ``chat_send``; a streaming request gives ``Success(AsyncChatStream)``."""
-    from openrouter_core._machinery.attempts import run_async
-    from openrouter_core._machinery.request import prepare
+    from openrouter_core._machinery.call import call_async
 
-    prepared = prepare(operation(), core, params, stream=stream, options=options)
-    if isinstance(prepared, Failure):
-        return prepared
-    return await run_async(core, prepared.unwrap())
+    return await call_async(operation(), core, params, {}, options, stream=stream)
 
 
 async def chat_stream_async(
@@ -172,6 +167,6 @@ async def chat_stream_async(
     **options: Unpack[CallOptions],
 ) -> Result[_streams.AsyncChatStream, OpenRouterCoreError]:
     """``chat_send_async`` with ``stream=True``."""
-    result: Result[_streams.AsyncChatStream, OpenRouterCoreError]
-    result = await chat_send_async(core, params, stream=True, **options)
-    return result
+    from openrouter_core._machinery.call import call_async
+
+    return await call_async(operation(), core, params, {}, options, stream=True)

@@ -43,7 +43,7 @@ def operation() -> _operation.Operation[_models.TaskClassificationResponse]:
         name="classifications_get_task_classifications",
         method="GET",
         path="/classifications/task",
-        query_params=(Param("window", "window"),),
+        query_params=(Param("window", "window", kind="string", choices=("7d",)),),
         read=TaskClassificationResponse.from_dict,
     )
 

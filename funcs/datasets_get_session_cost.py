@@ -47,11 +47,11 @@ def operation() -> _operation.Operation[_models.SessionCostResponse]:
         method="GET",
         path="/datasets/session-cost",
         query_params=(
-            Param("app_slug", "app_slug"),
-            Param("model", "model"),
-            Param("turn_range", "turn_range"),
-            Param("limit", "limit"),
-            Param("offset", "offset"),
+            Param("app_slug", "app_slug", kind="string"),
+            Param("model", "model", kind="string"),
+            Param("turn_range", "turn_range", kind="string"),
+            Param("limit", "limit", kind="integer", minimum=1, maximum=500),
+            Param("offset", "offset", kind="integer", minimum=0, maximum=5000),
         ),
         read=SessionCostResponse.from_dict,
     )

@@ -47,8 +47,8 @@ def operation() -> _operation.Operation[_models_shared.ModelsListResponse]:
         method="GET",
         path="/embeddings/models",
         query_params=(
-            Param("offset", "offset"),
-            Param("limit", "limit"),
+            Param("offset", "offset", kind="integer", minimum=0),
+            Param("limit", "limit", kind="integer", minimum=1, maximum=1000),
         ),
         read=ModelsListResponse.from_dict,
     )

@@ -41,8 +41,8 @@ def operation() -> _operation.Operation[_models.EndpointsListResponse]:
         method="GET",
         path="/models/{author}/{slug}/endpoints",
         path_params=(
-            Param("author", "author", required=True),
-            Param("slug", "slug", required=True),
+            Param("author", "author", required=True, kind="string"),
+            Param("slug", "slug", required=True, kind="string"),
         ),
         read=EndpointsListResponse.from_dict,
     )

@@ -40,10 +40,10 @@ def operation() -> _operation.Operation[_models.OpenRouterFileDeleted]:
         name="files_delete",
         method="DELETE",
         path="/files/{file_id}",
-        path_params=(Param("file_id", "file_id", required=True),),
+        path_params=(Param("file_id", "file_id", required=True, kind="string"),),
         query_params=(
-            Param("workspace_id", "workspace_id"),
-            Param("provider", "provider"),
+            Param("workspace_id", "workspace_id", kind="string"),
+            Param("provider", "provider", kind="string"),
         ),
         read=OpenRouterFileDeleted.from_dict,
     )

@@ -18,13 +18,13 @@ from openrouter_core.core import OpenRouterCore
 from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import binary as _binary
+    from openrouter_core import binary as _binary
     from openrouter_core._machinery import operation as _operation
 else:
     from openrouter_core._machinery.lazy import lazy_module
 
     # Imported on first use (a call, get_type_hints), not with this module.
-    _binary = lazy_module("openrouter_core._machinery.binary")
+    _binary = lazy_module("openrouter_core.binary")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["files_download", "files_download_async"]
@@ -40,13 +40,14 @@ def operation() -> _operation.Operation[Any]:
         name="files_download",
         method="GET",
         path="/files/{file_id}/content",
-        path_params=(Param("file_id", "file_id", required=True),),
+        path_params=(Param("file_id", "file_id", required=True, kind="string"),),
         query_params=(
-            Param("workspace_id", "workspace_id"),
-            Param("provider", "provider"),
+            Param("workspace_id", "workspace_id", kind="string"),
+            Param("provider", "provider", kind="string"),
         ),
         read=reader(Any),
         binary=True,
+        accept="application/octet-stream",
     )
 
 

@@ -40,10 +40,10 @@ def operation() -> _operation.Operation[_models.OpenRouterFile]:
         name="files_retrieve",
         method="GET",
         path="/files/{file_id}",
-        path_params=(Param("file_id", "file_id", required=True),),
+        path_params=(Param("file_id", "file_id", required=True, kind="string"),),
         query_params=(
-            Param("workspace_id", "workspace_id"),
-            Param("provider", "provider"),
+            Param("workspace_id", "workspace_id", kind="string"),
+            Param("provider", "provider", kind="string"),
         ),
         read=OpenRouterFile.from_dict,
     )

@@ -42,8 +42,8 @@ def operation() -> _operation.Operation[_models.OpenRouterFile]:
         method="POST",
         path="/files",
         query_params=(
-            Param("workspace_id", "workspace_id"),
-            Param("provider", "provider"),
+            Param("workspace_id", "workspace_id", kind="string"),
+            Param("provider", "provider", kind="string"),
         ),
         read=OpenRouterFile.from_dict,
         form=Form(

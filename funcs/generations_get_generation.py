@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.GenerationResponse]:
         name="generations_get_generation",
         method="GET",
         path="/generation",
-        query_params=(Param("id", "id", required=True),),
+        query_params=(Param("id", "id", required=True, kind="string", min_length=1),),
         read=GenerationResponse.from_dict,
         retry_not_found_for=10.0,
     )

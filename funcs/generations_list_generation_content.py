@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.GenerationContentResponse]:
         name="generations_list_generation_content",
         method="GET",
         path="/generation/content",
-        query_params=(Param("id", "id", required=True),),
+        query_params=(Param("id", "id", required=True, kind="string", min_length=1),),
         read=GenerationContentResponse.from_dict,
     )
 

@@ -43,7 +43,7 @@ def operation() -> _operation.Operation[_models.BulkAssignResponse]:
         name="guardrails_bulk_assign_keys",
         method="POST",
         path="/guardrails/{id}/assignments/keys",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         body=GuardrailKeysRequest,
         read=BulkAssignResponse.from_dict,
         management_key=True,

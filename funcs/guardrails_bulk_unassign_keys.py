@@ -43,7 +43,7 @@ def operation() -> _operation.Operation[_models.BulkUnassignResponse]:
         name="guardrails_bulk_unassign_keys",
         method="POST",
         path="/guardrails/{id}/assignments/keys/remove",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         body=GuardrailKeysRequest,
         read=BulkUnassignResponse.from_dict,
         management_key=True,

@@ -45,7 +45,7 @@ def operation() -> _operation.Operation[_models.BulkUnassignResponse]:
         name="guardrails_bulk_unassign_members",
         method="POST",
         path="/guardrails/{id}/assignments/members/remove",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         body=GuardrailMembersRequest,
         read=BulkUnassignResponse.from_dict,
         management_key=True,

@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.GuardrailResponse]:
         name="guardrails_get",
         method="GET",
         path="/guardrails/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         read=GuardrailResponse.from_dict,
         management_key=True,
     )

@@ -46,10 +46,10 @@ def operation() -> _operation.Operation[_models.ListKeyAssignmentsResponse]:
         name="guardrails_list_guardrail_key_assignments",
         method="GET",
         path="/guardrails/{id}/assignments/keys",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         query_params=(
-            Param("offset", "offset"),
-            Param("limit", "limit"),
+            Param("offset", "offset", kind="integer", minimum=0),
+            Param("limit", "limit", kind="integer", minimum=1, maximum=100),
         ),
         read=ListKeyAssignmentsResponse.from_dict,
         management_key=True,

@@ -47,8 +47,8 @@ def operation() -> _operation.Operation[_models.ListMemberAssignmentsResponse]:
         method="GET",
         path="/guardrails/assignments/members",
         query_params=(
-            Param("offset", "offset"),
-            Param("limit", "limit"),
+            Param("offset", "offset", kind="integer", minimum=0),
+            Param("limit", "limit", kind="integer", minimum=1, maximum=100),
         ),
         read=ListMemberAssignmentsResponse.from_dict,
         management_key=True,

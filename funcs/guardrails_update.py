@@ -43,7 +43,7 @@ def operation() -> _operation.Operation[_models.GuardrailResponse]:
         name="guardrails_update",
         method="PATCH",
         path="/guardrails/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         body=UpdateGuardrailRequest,
         read=GuardrailResponse.from_dict,
         management_key=True,

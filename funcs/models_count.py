@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.ModelsCountResponse]:
         name="models_count",
         method="GET",
         path="/models/count",
-        query_params=(Param("output_modalities", "output_modalities"),),
+        query_params=(Param("output_modalities", "output_modalities", kind="string"),),
         read=ModelsCountResponse.from_dict,
     )
 

@@ -41,8 +41,8 @@ def operation() -> _operation.Operation[_models.ModelResponse]:
         method="GET",
         path="/model/{author}/{slug}",
         path_params=(
-            Param("author", "author", required=True),
-            Param("slug", "slug", required=True),
+            Param("author", "author", required=True, kind="string"),
+            Param("slug", "slug", required=True, kind="string"),
         ),
         read=ModelResponse.from_dict,
     )

@@ -13,6 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 from returns.result import Failure, Result, Success
 
+from openrouter_core._shared_methods import shown
 from openrouter_core.core import OpenRouterCore
 from openrouter_core.errors import InvalidRequestError
 
@@ -39,17 +40,17 @@ def o_auth_create_authorization_url(
     """
     parts = urlsplit(callback_url) if isinstance(callback_url, str) else None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        return _invalid("callback_url", f"must be an absolute http(s) URL, not {callback_url!r}")
+        problem = f"must be an absolute http(s) URL, not {shown(callback_url)}"
+        return _invalid("callback_url", problem)
     if (code_challenge is None) != (code_challenge_method is None):
         return _invalid("code_challenge", "code_challenge and code_challenge_method go together")
     if code_challenge_method not in (None, "S256", "plain"):
-        return _invalid(
-            "code_challenge_method", f"must be 'S256' or 'plain', not {code_challenge_method!r}"
-        )
+        problem = f"must be 'S256' or 'plain', not {shown(code_challenge_method)}"
+        return _invalid("code_challenge_method", problem)
     if code_challenge is not None and (not isinstance(code_challenge, str) or not code_challenge):
         return _invalid("code_challenge", "must be a non-empty string")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, float))):
-        return _invalid("limit", f"must be a number, not {limit!r}")
+        return _invalid("limit", f"must be a number, not {shown(limit)}")
     server = urlsplit(core.server_url)
     query: list[tuple[str, str]] = [("callback_url", callback_url)]
     if code_challenge is not None and code_challenge_method is not None:

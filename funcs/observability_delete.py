@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
         name="observability_delete",
         method="DELETE",
         path="/observability/destinations/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         read=DeleteResponse.from_dict,
         management_key=True,
     )

@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.ObservabilityDestinationResponse
         name="observability_get",
         method="GET",
         path="/observability/destinations/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         read=ObservabilityDestinationResponse.from_dict,
         management_key=True,
     )

@@ -47,9 +47,9 @@ def operation() -> _operation.Operation[_models.ListObservabilityDestinationsRes
         method="GET",
         path="/observability/destinations",
         query_params=(
-            Param("offset", "offset"),
-            Param("limit", "limit"),
-            Param("workspace_id", "workspace_id"),
+            Param("offset", "offset", kind="integer", minimum=0),
+            Param("limit", "limit", kind="integer", minimum=1, maximum=100),
+            Param("workspace_id", "workspace_id", kind="string"),
         ),
         read=ListObservabilityDestinationsResponse.from_dict,
         management_key=True,

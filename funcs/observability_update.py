@@ -46,7 +46,7 @@ def operation() -> _operation.Operation[_models.ObservabilityDestinationResponse
         name="observability_update",
         method="PATCH",
         path="/observability/destinations/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         body=UpdateObservabilityDestinationRequest,
         read=ObservabilityDestinationResponse.from_dict,
         management_key=True,

@@ -49,7 +49,7 @@ def operation() -> _operation.Operation[_models.PresetResponse]:
         name="presets_create_presets_chat_completions",
         method="POST",
         path="/presets/{slug}/chat/completions",
-        path_params=(Param("slug", "slug", required=True),),
+        path_params=(Param("slug", "slug", required=True, kind="string", min_length=1),),
         body=ChatGenerationParams,
         read=PresetResponse.from_dict,
     )

@@ -43,7 +43,7 @@ def operation() -> _operation.Operation[_models.PresetResponse]:
         name="presets_create_presets_messages",
         method="POST",
         path="/presets/{slug}/messages",
-        path_params=(Param("slug", "slug", required=True),),
+        path_params=(Param("slug", "slug", required=True, kind="string", min_length=1),),
         body=MessagesRequest,
         read=PresetResponse.from_dict,
     )

@@ -46,7 +46,7 @@ def operation() -> _operation.Operation[_models.PresetResponse]:
         name="presets_create_presets_responses",
         method="POST",
         path="/presets/{slug}/responses",
-        path_params=(Param("slug", "slug", required=True),),
+        path_params=(Param("slug", "slug", required=True, kind="string", min_length=1),),
         body=ResponsesRequest,
         read=PresetResponse.from_dict,
     )

@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.PresetResponse]:
         name="presets_get",
         method="GET",
         path="/presets/{slug}",
-        path_params=(Param("slug", "slug", required=True),),
+        path_params=(Param("slug", "slug", required=True, kind="string", min_length=1),),
         read=PresetResponse.from_dict,
     )
 

@@ -41,8 +41,8 @@ def operation() -> _operation.Operation[_models.GetPresetVersionResponse]:
         method="GET",
         path="/presets/{slug}/versions/{version}",
         path_params=(
-            Param("slug", "slug", required=True),
-            Param("version", "version", required=True),
+            Param("slug", "slug", required=True, kind="string", min_length=1),
+            Param("version", "version", required=True, kind="string", min_length=1),
         ),
         read=GetPresetVersionResponse.from_dict,
     )

@@ -42,8 +42,8 @@ def operation() -> _operation.Operation[_models.ListPresetsResponse]:
         method="GET",
         path="/presets",
         query_params=(
-            Param("offset", "offset"),
-            Param("limit", "limit"),
+            Param("offset", "offset", kind="integer", minimum=0),
+            Param("limit", "limit", kind="integer", minimum=1, maximum=100),
         ),
         read=ListPresetsResponse.from_dict,
     )

@@ -46,10 +46,10 @@ def operation() -> _operation.Operation[_models.ListPresetVersionsResponse]:
         name="presets_list_versions",
         method="GET",
         path="/presets/{slug}/versions",
-        path_params=(Param("slug", "slug", required=True),),
+        path_params=(Param("slug", "slug", required=True, kind="string", min_length=1),),
         query_params=(
-            Param("offset", "offset"),
-            Param("limit", "limit"),
+            Param("offset", "offset", kind="integer", minimum=0),
+            Param("limit", "limit", kind="integer", minimum=1, maximum=100),
         ),
         read=ListPresetVersionsResponse.from_dict,
     )

@@ -40,8 +40,16 @@ def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
         name="scim_delete",
         method="DELETE",
         path="/scim/group-mappings/{id}",
-        path_params=(Param("id", "id", required=True),),
-        query_params=(Param("keep_members", "keep_members", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
+        query_params=(
+            Param(
+                "keep_members",
+                "keep_members",
+                required=True,
+                kind="boolean",
+                choices=("true", "false"),
+            ),
+        ),
         read=DeleteResponse.from_dict,
         management_key=True,
     )

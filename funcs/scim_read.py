@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.ScimGroupMappingResponse]:
         name="scim_read",
         method="GET",
         path="/scim/group-mappings/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         read=ScimGroupMappingResponse.from_dict,
         management_key=True,
     )

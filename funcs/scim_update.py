@@ -43,7 +43,7 @@ def operation() -> _operation.Operation[_models.ScimGroupMappingResponse]:
         name="scim_update",
         method="PATCH",
         path="/scim/group-mappings/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string"),),
         body=UpdateScimGroupMappingRequest,
         read=ScimGroupMappingResponse.from_dict,
         management_key=True,

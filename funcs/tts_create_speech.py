@@ -19,7 +19,7 @@ from openrouter_core.core import OpenRouterCore
 from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import binary as _binary
+    from openrouter_core import binary as _binary
     from openrouter_core._machinery import operation as _operation
     from openrouter_core.models import tts as _models
     from openrouter_core.params import tts as _params
@@ -27,7 +27,7 @@ else:
     from openrouter_core._machinery.lazy import lazy_module
 
     # Imported on first use (a call, get_type_hints), not with this module.
-    _binary = lazy_module("openrouter_core._machinery.binary")
+    _binary = lazy_module("openrouter_core.binary")
     _models = lazy_module("openrouter_core.models.tts")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.tts")
@@ -49,6 +49,7 @@ def operation() -> _operation.Operation[Any]:
         body=SpeechRequest,
         read=reader(Any),
         binary=True,
+        accept="audio/*",
     )
 
 

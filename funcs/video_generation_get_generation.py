@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.VideoGenerationResponse]:
         name="video_generation_get_generation",
         method="GET",
         path="/videos/{jobId}",
-        path_params=(Param("jobId", "job_id", required=True),),
+        path_params=(Param("jobId", "job_id", required=True, kind="string", min_length=1),),
         read=VideoGenerationResponse.from_dict,
     )
 

@@ -18,13 +18,13 @@ from openrouter_core.core import OpenRouterCore
 from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import binary as _binary
+    from openrouter_core import binary as _binary
     from openrouter_core._machinery import operation as _operation
 else:
     from openrouter_core._machinery.lazy import lazy_module
 
     # Imported on first use (a call, get_type_hints), not with this module.
-    _binary = lazy_module("openrouter_core._machinery.binary")
+    _binary = lazy_module("openrouter_core.binary")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["video_generation_get_video_content", "video_generation_get_video_content_async"]
@@ -40,10 +40,11 @@ def operation() -> _operation.Operation[Any]:
         name="video_generation_get_video_content",
         method="GET",
         path="/videos/{jobId}/content",
-        path_params=(Param("jobId", "job_id", required=True),),
-        query_params=(Param("index", "index"),),
+        path_params=(Param("jobId", "job_id", required=True, kind="string", min_length=1),),
+        query_params=(Param("index", "index", kind="integer", minimum=0),),
         read=reader(Any),
         binary=True,
+        accept="video/mp4",
     )
 
 

@@ -46,7 +46,7 @@ def operation() -> _operation.Operation[_models.BulkAddWorkspaceMembersResponse]
         name="workspaces_bulk_add_members",
         method="POST",
         path="/workspaces/{id}/members/add",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string", min_length=1),),
         body=WorkspaceMembersRequest,
         read=BulkAddWorkspaceMembersResponse.from_dict,
         management_key=True,

@@ -46,7 +46,7 @@ def operation() -> _operation.Operation[_models.BulkRemoveWorkspaceMembersRespon
         name="workspaces_bulk_remove_members",
         method="POST",
         path="/workspaces/{id}/members/remove",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string", min_length=1),),
         body=WorkspaceMembersRequest,
         read=BulkRemoveWorkspaceMembersResponse.from_dict,
         management_key=True,

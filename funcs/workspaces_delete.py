@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
         name="workspaces_delete",
         method="DELETE",
         path="/workspaces/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string", min_length=1),),
         read=DeleteResponse.from_dict,
         management_key=True,
     )

@@ -41,8 +41,8 @@ def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
         method="DELETE",
         path="/workspaces/{id}/budgets/{interval}",
         path_params=(
-            Param("id", "id", required=True),
-            Param("interval", "interval", required=True),
+            Param("id", "id", required=True, kind="string", min_length=1),
+            Param("interval", "interval", required=True, kind="string"),
         ),
         read=DeleteResponse.from_dict,
         management_key=True,

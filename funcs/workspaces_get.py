@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.WorkspaceResponse]:
         name="workspaces_get",
         method="GET",
         path="/workspaces/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string", min_length=1),),
         read=WorkspaceResponse.from_dict,
         management_key=True,
     )

@@ -41,8 +41,8 @@ def operation() -> _operation.Operation[_models.WorkspaceBudgetResponse]:
         method="GET",
         path="/workspaces/{id}/budgets/{interval}",
         path_params=(
-            Param("id", "id", required=True),
-            Param("interval", "interval", required=True),
+            Param("id", "id", required=True, kind="string", min_length=1),
+            Param("interval", "interval", required=True, kind="string"),
         ),
         read=WorkspaceBudgetResponse.from_dict,
         management_key=True,

@@ -40,7 +40,7 @@ def operation() -> _operation.Operation[_models.ListWorkspaceBudgetsResponse]:
         name="workspaces_list_budgets",
         method="GET",
         path="/workspaces/{id}/budgets",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string", min_length=1),),
         read=ListWorkspaceBudgetsResponse.from_dict,
         management_key=True,
     )

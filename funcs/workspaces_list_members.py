@@ -46,10 +46,10 @@ def operation() -> _operation.Operation[_models.ListWorkspaceMembersResponse]:
         name="workspaces_list_members",
         method="GET",
         path="/workspaces/{id}/members",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string", min_length=1),),
         query_params=(
-            Param("offset", "offset"),
-            Param("limit", "limit"),
+            Param("offset", "offset", kind="integer", minimum=0),
+            Param("limit", "limit", kind="integer", minimum=1, maximum=100),
         ),
         read=ListWorkspaceMembersResponse.from_dict,
         management_key=True,

@@ -47,8 +47,8 @@ def operation() -> _operation.Operation[_models.WorkspaceBudgetResponse]:
         method="PUT",
         path="/workspaces/{id}/budgets/{interval}",
         path_params=(
-            Param("id", "id", required=True),
-            Param("interval", "interval", required=True),
+            Param("id", "id", required=True, kind="string", min_length=1),
+            Param("interval", "interval", required=True, kind="string"),
         ),
         body=UpsertWorkspaceBudgetRequest,
         read=WorkspaceBudgetResponse.from_dict,

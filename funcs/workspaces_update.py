@@ -43,7 +43,7 @@ def operation() -> _operation.Operation[_models.WorkspaceResponse]:
         name="workspaces_update",
         method="PATCH",
         path="/workspaces/{id}",
-        path_params=(Param("id", "id", required=True),),
+        path_params=(Param("id", "id", required=True, kind="string", min_length=1),),
         body=UpdateWorkspaceRequest,
         read=WorkspaceResponse.from_dict,
         management_key=True,

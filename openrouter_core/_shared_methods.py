@@ -13,13 +13,18 @@ from typing import Any
 
 import attrs
 
-__all__ = ["fields_eq", "fields_repr"]
+__all__ = ["fields_eq", "fields_repr", "shown"]
 
 
 def fields_repr(obj: Any) -> str:
-    """``Name(field=value, ...)`` over the attrs fields that take part in the repr."""
+    """``Name(field=value, ...)`` over the attrs fields that take part in the repr, leaving out
+    private fields (a leading underscore) and ``extras`` while it is empty."""
     shown = ", ".join(
-        f"{a.name}={getattr(obj, a.name)!r}" for a in attrs.fields(type(obj)) if a.repr
+        f"{a.name}={value!r}"
+        for a in attrs.fields(type(obj))
+        if a.repr
+        and not a.name.startswith("_")
+        and not ((value := getattr(obj, a.name)) == {} and a.name == "extras")
     )
     return f"{type(obj).__name__}({shown})"
 
@@ -29,3 +34,14 @@ def fields_eq(obj: Any, other: Any) -> bool:
     return all(
         getattr(obj, a.name) == getattr(other, a.name) for a in attrs.fields(type(obj)) if a.eq
     )
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """A caller's value in a message: its type and repr, shortened, and never raising (the
+    repr of an object of the caller's may)."""
+    kind = type(value).__name__
+    try:
+        text = repr(value)
+    except Exception:
+        return kind
+    return f"{kind} {text if len(text) <= limit else text[: limit - 3] + '...'}"

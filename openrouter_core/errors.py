@@ -59,10 +59,11 @@ __all__ = [
     "DOCUMENTED_STATUSES",
 ]
 
-#: Statuses the API document declares with OpenRouter's JSON error body, across its operations;
-#: these become ``APIError`` (``ChatError`` for chat).
+#: Statuses the API document declares with OpenRouter's JSON error body, across its operations,
+#: and 410 and 504, which OpenRouter answers the same way though the document lists them for no
+#: operation; with that body these become ``APIError`` (``ChatError`` for chat).
 DOCUMENTED_STATUSES: frozenset[int] = frozenset(
-    {400, 401, 402, 403, 404, 408, 409, 410, 413, 422, 429, 500, 502, 503, 524, 529}
+    {400, 401, 402, 403, 404, 408, 409, 410, 413, 422, 429, 500, 502, 503, 504, 524, 529}
 )
 
 _BODY_PREVIEW = 500

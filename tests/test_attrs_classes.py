@@ -110,7 +110,7 @@ def test_keyword_only_classes_and_positional_ones() -> None:
 def test_field_order_defaults_and_fresh_factory_values() -> None:
     assert [f.name for f in attrs.fields(APITimeoutError)] == ["message", "cause", "attempts"]
     assert [f.name for f in attrs.fields(APIError)][:3] == ["message", "status_code", "code"]
-    assert [f.name for f in attrs.fields(Param)] == ["wire", "name", "required"]
+    assert [f.name for f in attrs.fields(Param)][:4] == ["wire", "name", "required", "kind"]
     first, second = _ToolCall(0), _ToolCall(0)
     assert (first.arguments, first.extras, first.id) == ([], {}, None)
     assert first.arguments is not second.arguments

@@ -151,9 +151,19 @@ def test_timeout_accepts_numbers_and_both_timeout_classes() -> None:
         assert OpenRouterCore(api_key=SECRET, timeout=value).timeout is value
 
 
-@pytest.mark.parametrize("value", [0, -1.0, "5", True])
-def test_timeout_is_checked(value: object) -> None:
-    with pytest.raises(ValueError, match="timeout"):
+@pytest.mark.parametrize(
+    ("value", "error"),
+    [
+        (0, ValueError),
+        (-1.0, ValueError),
+        (float("nan"), ValueError),
+        ("5", TypeError),
+        (True, TypeError),
+        (httpx2.Timeout(None, connect="1"), TypeError),  # type: ignore[arg-type]
+    ],
+)
+def test_timeout_is_checked(value: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="timeout must be a positive number of seconds"):
         OpenRouterCore(api_key=SECRET, timeout=value)  # type: ignore[arg-type]
 
 

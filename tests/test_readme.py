@@ -35,7 +35,14 @@ def test_readme_shows_both_commands_on_first_screen() -> None:
     assert "make demo" in first_screen
 
 
-def test_unknown_role_example() -> None:
+def test_unknown_role_example_prints_what_it_shows(capsys: Any) -> None:
+    code = _block('{"role": "wizard"')
+    exec(
+        compile(code, "README wizard example", "exec"),
+        {"core": OpenRouterCore(api_key="k"), "chat_send": chat_send},
+    )
+    printed = capsys.readouterr().out.strip()
+    assert f"# {printed}" in code
     result = chat_send(
         OpenRouterCore(api_key="k"), {"messages": [{"role": "wizard", "content": "hi"}]}
     )
@@ -43,7 +50,36 @@ def test_unknown_role_example() -> None:
     err = result.failure()
     assert isinstance(err, InvalidRequestError)
     assert err.message == "messages[0].role: unknown role 'wizard'"
-    assert err.message in README
+    assert err.message in printed
+
+
+def test_the_argument_check_example() -> None:
+    from funcs.models_list import models_list
+
+    fake = FakeOpenRouter()
+    error = models_list(fake.core(), limit="ten").failure()  # type: ignore[arg-type]
+    assert error.path == "limit"  # type: ignore[attr-defined]
+    typo = models_list(fake.core(), categroy="x").failure()  # type: ignore[call-arg]
+    shown = "categroy: models_list has no parameter or option 'categroy'; did you mean 'category'?"
+    assert typo.message.startswith(shown)
+    assert shown in README
+    assert fake.requests == []
+
+
+def test_demo_installs_the_runtime_only() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    setup = makefile.split("$(DEMO)/.installed:", 1)[1].split("\n\n", 1)[0]
+    assert "$(DEMO)" in recipe
+    assert "requirements-dev" not in recipe + setup
+    assert "['project']['dependencies']" in setup
+
+
+def test_license_and_changelog() -> None:
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License")
+    assert "openrouter-core contributors" in text
+    assert (ROOT / "CHANGELOG.md").read_text(encoding="utf-8").startswith("# Changelog")
 
 
 def test_typed_params_example() -> None:

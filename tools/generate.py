@@ -711,6 +711,42 @@ def require_what_it_is_for(types: Types, answer: Model, *, streams: bool = False
         item.needs.append("id")
 
 
+def param_check(doc: Document, schema: dict[str, Any]) -> str:
+    """The keyword arguments of ``Param`` that check a path or query value as the document
+    describes it: its JSON type, a closed enum's values, a range, a pattern, a minimum length.
+    An open enum (``x-speakeasy-unknown-values: allow``) is not checked: the API may know values
+    the document does not list yet."""
+    variants = [doc.deref(v) for v in schema.get("anyOf") or schema.get("oneOf") or [schema]]
+    kinds: list[str] = []
+    choices: list[str] = []
+    for variant in variants:
+        types = variant.get("type") or []
+        for kind in [types] if isinstance(types, str) else types:
+            if kind != "null" and kind not in kinds:
+                kinds.append(kind)
+        if "enum" in variant and not variant.get("x-speakeasy-unknown-values"):
+            choices += [str(v) for v in variant["enum"] if v is not None]
+    if "boolean" in kinds and set(kinds) <= {"boolean", "string"}:
+        # ``true``/``false`` as strings or as booleans: the booleans are what Python passes.
+        variants_strings = [v.get("enum") for v in variants if v.get("type") == "string"]
+        kinds = ["boolean"]
+        choices = [str(v) for e in variants_strings for v in e or []]
+    out: list[str] = []
+    if len(kinds) == 1 and kinds[0] in ("string", "integer", "number", "boolean"):
+        out.append(f"kind={kinds[0]!r}")
+    if choices:
+        out.append("choices=(" + ", ".join(map(repr, choices)) + ("," * (len(choices) == 1)) + ")")
+    for key in ("minimum", "maximum"):
+        value = schema.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            out.append(f"{key}={value!r}")
+    if isinstance(schema.get("pattern"), str):
+        out.append(f"pattern={schema['pattern']!r}")
+    if isinstance(schema.get("minLength"), int) and schema["minLength"] > 0:
+        out.append(f"min_length={schema['minLength']!r}")
+    return ", ".join(out)
+
+
 class Operation:
     """One operation to write."""
 
@@ -759,6 +795,7 @@ class Operation:
                     param.get("description") or schema.get("description") or ""
                 ),
                 "example": param.get("example", schema.get("example")),
+                "check": param_check(doc, schema),
             }
             (self.path_params if param["in"] == "path" else self.query_params).append(info)
         self.body: str | None = None
@@ -1229,7 +1266,7 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         lazy[module] = "_models" if leaf == op.group else "_models_" + leaf.lstrip("_")
     lazy["openrouter_core._machinery.operation"] = "_operation"
     if op.binary:
-        lazy["openrouter_core._machinery.binary"] = "_binary"
+        lazy["openrouter_core.binary"] = "_binary"
     if op.stream is not None:
         lazy[op.stream["module"]] = "_streams"
     if params_dict:
@@ -1335,7 +1372,8 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
             required = ", required=True" if p["required"] and kind == "query_params" else ""
             if kind == "path_params":
                 required = ", required=True"
-            lines.append(f'            Param("{p["wire"]}", "{p["name"]}"{required}),')
+            check = f", {p['check']}" if p["check"] else ""
+            lines.append(f'            Param("{p["wire"]}", "{p["name"]}"{required}{check}),')
         lines.append("        ),")
     if op.body:
         lines.append(f"        body={op.body},")
@@ -1346,6 +1384,7 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         lines.append(f"        retry_not_found_for={op.retry_not_found!r},")
     if op.binary:
         lines.append("        binary=True,")
+        lines.append(f"        accept={op.content_type!r},")
     if op.stream is not None:
         lines.append("        stream=lazy_stream(_stream),")
     files = [] if op.form else types.doc.overlay["file_fields"].get(op.operation_id, [])
@@ -1878,14 +1917,47 @@ def argument_example(param: dict[str, Any]) -> Any:
         return value if isinstance(value, int) and not isinstance(value, bool) else 1
     if annotation == "float":
         return value if isinstance(value, (int, float)) and not isinstance(value, bool) else 1.0
-    if annotation == "bool":
+    if annotation == "bool" or "kind='boolean'" in param["check"]:
         return value if isinstance(value, bool) else True
     return value if isinstance(value, str) and value else "example"
 
 
+def _output_text(answer: Any) -> str | None:
+    """The text of the first ``output_text`` part of a Responses answer, if it has one."""
+    for item in (answer or {}).get("output") or []:
+        for part in item.get("content") or []:
+            if part.get("type") == "output_text" and isinstance(part.get("text"), str):
+                return str(part["text"])
+    return None
+
+
+def fake_events(doc: Document, op: Operation, answer: Any) -> list[Any]:
+    """The events of a streaming operation's default fake stream: the examples of the overlay's
+    ``fake`` schemas, in order. The last event that carries a finished ``response`` carries the
+    operation's own example answer, and a text delta is repeated for each word of that answer's
+    text, so that the deltas add up to what ``collect()`` gives."""
+    events: list[Any] = []
+    text = _output_text(answer)
+    for name in (op.stream or {}).get("fake") or []:
+        event = json.loads(json.dumps(doc.schemas[name]["example"]))
+        response = event.get("response")
+        if isinstance(response, dict) and response.get("status") == "completed" and answer:
+            event["response"] = answer
+        if "delta" in event and text:
+            words = re.findall(r"\S+\s*", text)
+            events += [{**event, "delta": word} for word in words]
+            continue
+        events.append(event)
+    for number, event in enumerate(events):
+        if "sequence_number" in event:
+            event["sequence_number"] = number
+    return events
+
+
 def fake_answers(doc: Document, types: Types, operations: list[Operation]) -> str:
     """The fake's answer per operation, as JSON: ``[method, path pattern, status, body]`` rows,
-    the most specific pattern first (``{name}`` in a pattern matches one path segment)."""
+    the most specific pattern first (``{name}`` in a pattern matches one path segment); a
+    streaming operation's row has a fifth element, the events of its default stream."""
     rows = []
     for op in sorted(operations, key=lambda o: (o.path.count("{"), o.path, o.method)):
         if op.binary:
@@ -1895,7 +1967,11 @@ def fake_answers(doc: Document, types: Types, operations: list[Operation]) -> st
         if body is None:
             answer = doc.spec["paths"][op.path][op.method.lower()]["responses"][op.status]
             body = example(doc, types, answer["content"]["application/json"].get("schema", {}))
-        rows.append([op.method, op.path, int(op.status), body])
+        row = [op.method, op.path, int(op.status), body]
+        if op.stream is not None:
+            row.append(fake_events(doc, op, body))
+        if row not in rows:
+            rows.append(row)
     return "[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n"
 
 
@@ -1965,6 +2041,8 @@ def docs_page(
             lines.append("")
         module = types.models[op.response].module if op.response in types.models else None
         where = f" (`openrouter_core.models.{module}`)" if module else ""
+        if op.binary:
+            where = " (`openrouter_core.binary`; `AsyncBody` for the async twin)"
         if op.body and op.name in bodies:
             body_module = types.models[op.body].module
             lines.append(
@@ -1989,7 +2067,8 @@ def docs_page(
         if op.body:
             body_schema = doc.spec["paths"][op.path][op.method.lower()]["requestBody"]
             schema = body_schema["content"]["application/json"].get("schema", {})
-            body_value = repr(example(doc, types, schema, minimal=True))
+            given = doc.overlay.get("docs_bodies", {}).get(op.operation_id)
+            body_value = repr(given or example(doc, types, schema, minimal=True))
             if op.name in bodies:
                 # Written as its TypedDict, so the typing checks hold the example to it.
                 typed_body = [f"params: {bodies[op.name]} = {body_value}"]
@@ -2001,6 +2080,9 @@ def docs_page(
             call_args.append(repr(form))
         call_args += arguments
         lines.append("```python")
+        if not op.binary:
+            lines.append("from returns.result import Failure, Success")
+            lines.append("")
         lines.append(f"from funcs.{op.name} import {op.name}")
         if typed_body:
             lines.append(f"from {PARAMS}.{op.group} import {bodies[op.name]}")
@@ -2011,7 +2093,12 @@ def docs_page(
             lines.append("with result.unwrap() as body:")
             lines.append("    print(body.content_type, len(body.read().unwrap()), 'bytes')")
         else:
-            lines.append("print(result.unwrap())")
+            # ``match``, not ``unwrap()``: a Failure is a value to act on, and says why.
+            lines.append("match result:")
+            lines.append("    case Success(answer):")
+            lines.append("        print(answer)")
+            lines.append("    case Failure(error):")
+            lines.append('        print("failed:", error)')
         if op.paging:
             lines.append("")
             lines.append(f"from funcs.{op.name} import {op.name}_iter")
@@ -2020,8 +2107,10 @@ def docs_page(
                 a for a in arguments if not a.startswith(("offset=", "cursor="))
             ]
             lines.append(f"for item in {op.name}_iter({', '.join(iter_args)}):")
-            lines.append("    print(item.unwrap())")
+            lines.append('    print(item.value_or("failed: the walk ends here"))')
         lines.append("```")
+        for text in doc.overlay.get("docs_extra", {}).get(op.operation_id, []):
+            lines += ["", text.rstrip("\n")]
     return "\n".join(lines) + "\n"
 
 

@@ -90,7 +90,25 @@ class Sleep:
     seconds: float
 
 
-Step = Send | Read | Peek | Collect | Sleep
+@attrs.frozen
+class Key:
+    """Ask the core's key provider for this attempt's key; the outcome is the key or the
+    exception."""
+
+    provider: Callable[[], Any]
+
+
+@attrs.frozen
+class Note:
+    """Tell the call's observer (hooks, telemetry) what happened: ``kind`` is ``"request"``,
+    ``"response"`` or ``"retry"``, ``args`` its details; the outcome is ignored."""
+
+    observer: Any
+    kind: str
+    args: tuple[Any, ...]
+
+
+Step = Send | Read | Peek | Collect | Sleep | Key | Note
 Steps = Generator[Step, Any, Result[Any, OpenRouterCoreError]]
 
 
@@ -184,7 +202,7 @@ def _delay_after(
     verdict: Verdict, prepared: Prepared, attempt: int, elapsed: float, rand: float
 ) -> float | None:
     error = verdict.error
-    not_found_for = prepared.op.retry_not_found_for
+    not_found_for = prepared.not_found_for
     if not_found_for and isinstance(error, APIStatusError) and error.status_code == 404:
         # The answer appears shortly after another call: retried for a bounded time.
         delay = backoff_delay(prepared.retry, attempt - 1, rand)
@@ -247,15 +265,28 @@ def attempts(
     rand: Callable[[], float],
     *,
     sync: bool,
+    observer: Any = None,
 ) -> Steps:
     """The attempt loop as steps; its return value is the call's Result. Streams and binary
-    bodies are made of the sync or the async classes (an operation may name its own streams)."""
+    bodies are made of the sync or the async classes (an operation may name its own streams).
+    ``observer`` (hooks, telemetry) is told of each request, response and retry; None: no one
+    listens, and no step is spent on it."""
     spec = prepared.op.stream
     send = Send(functools.partial(build_request, core, prepared))
+    provider = core.api_key if callable(core.api_key) else None
     started = clock()
     attempt = 0
     while True:
         attempt += 1
+        if provider is not None:
+            from openrouter_core._machinery.keys import with_key
+
+            keyed = with_key(prepared, (yield Key(provider)), provider)
+            if isinstance(keyed, OpenRouterCoreError):
+                return Failure(stamp_attempts(keyed, attempt - 1))
+            send = Send(functools.partial(build_request, core, keyed))
+        if observer is not None:
+            yield Note(observer, "request", (attempt,))
         attempt_started = clock()
         outcome = yield send
         if isinstance(outcome, Exception):
@@ -266,6 +297,8 @@ def attempts(
             response, status = outcome, outcome.status_code
             if logger.isEnabledFor(logging.DEBUG):
                 _log_attempt(prepared, attempt, status, clock() - attempt_started)
+            if observer is not None:
+                yield Note(observer, "response", (attempt, response, clock() - attempt_started))
             if spec is not None and _is_event_stream(status, response.headers):
                 stream = _stream_class(spec, sync)(
                     response,
@@ -303,6 +336,8 @@ def attempts(
             assert verdict.error is not None
             return Failure(stamp_attempts(verdict.error, attempt))
         logger.debug("retrying in %.3fs after %s", delay, type(verdict.error).__name__)
+        if observer is not None:
+            yield Note(observer, "retry", (attempt, float(delay), verdict.error))
         yield Sleep(float(delay))
 
 
@@ -343,7 +378,15 @@ _SYNC: dict[type, Callable[[Any, Any, Any], Any]] = {
     Peek: lambda client, step, sleep: step.stream.peek(),
     Collect: lambda client, step, sleep: step.stream.collect(),
     Sleep: lambda client, step, sleep: sleep(step.seconds),
+    Key: lambda client, step, sleep: _ask_sync(step.provider),
+    Note: lambda client, step, sleep: step.observer.note(step.kind, step.args),
 }
+
+
+def _ask_sync(provider: Any) -> Any:
+    from openrouter_core._machinery.keys import ask_sync
+
+    return ask_sync(provider)
 
 
 async def _asend(client: Any, step: Any, sleep: Any) -> Any:
@@ -370,12 +413,23 @@ async def _asleep(client: Any, step: Any, sleep: Any) -> None:
     await sleep(step.seconds)
 
 
+async def _akey(client: Any, step: Any, sleep: Any) -> Any:
+    value = step.provider()
+    return (await value) if hasattr(value, "__await__") else value
+
+
+async def _anote(client: Any, step: Any, sleep: Any) -> None:
+    await step.observer.anote(step.kind, step.args)
+
+
 _ASYNC: dict[type, Callable[[Any, Any, Any], Awaitable[Any]]] = {
     Send: _asend,
     Read: _aread,
     Peek: _apeek,
     Collect: _acollect,
     Sleep: _asleep,
+    Key: _akey,
+    Note: _anote,
 }
 
 
@@ -400,10 +454,11 @@ def run_sync(
     sleep: Callable[[float], None] = time.sleep,
     clock: Callable[[], float] = time.monotonic,
     rand: Callable[[], float] = random.random,
+    observer: Any = None,
 ) -> Result[Any, OpenRouterCoreError]:
     """Perform the steps of :func:`attempts` with the sync client."""
     client = core.sync_client()
-    steps = attempts(core, prepared, clock, rand, sync=True)
+    steps = attempts(core, prepared, clock, rand, sync=True, observer=observer)
     outcome: Any = None
     while not isinstance(step := _advance(steps, outcome), Done):
         outcome = _perform(client, step, sleep)
@@ -417,12 +472,13 @@ async def run_async(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] = time.monotonic,
     rand: Callable[[], float] = random.random,
+    observer: Any = None,
 ) -> Result[Any, OpenRouterCoreError]:
     """Perform the steps of :func:`attempts` with the async client of the running loop."""
     import asyncio
 
     client = core.async_client_for_loop()
-    steps = attempts(core, prepared, clock, rand, sync=False)
+    steps = attempts(core, prepared, clock, rand, sync=False, observer=observer)
     outcome: Any = None
     while not isinstance(step := _advance(steps, outcome), Done):
         outcome = await _aperform(client, step, sleep or asyncio.sleep)

@@ -75,6 +75,15 @@ class _BodyBase:
         """Whether the HTTP response has been closed."""
         return self._closed
 
+    def __repr__(self) -> str:
+        length = self.content_length
+        size = f"{length} bytes" if length is not None else "length unknown"
+        status = "closed" if self._closed else "open"
+        return (
+            f"<{type(self).__name__} {self.content_type or 'no Content-Type'}, {size}, "
+            f"{self.received} read, {status}>"
+        )
+
     def _ended(self) -> StreamError | None:
         """The error of a body that ended short of its ``Content-Length``, or None."""
         expected = self.content_length

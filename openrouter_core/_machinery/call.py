@@ -3,6 +3,7 @@ generated operation function calls."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -10,7 +11,8 @@ import attrs
 from returns.result import Failure, Result
 
 from openrouter_core._machinery.attempts import run_async, run_sync
-from openrouter_core._machinery.request import prepare
+from openrouter_core._machinery.request import Prepared, prepare
+from openrouter_core.errors import InvalidRequestError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery.operation import Operation
@@ -19,7 +21,8 @@ if TYPE_CHECKING:
 
 __all__ = ["call", "call_async"]
 
-_KEEP: Any = object()
+#: ``retry_not_found_for`` not given: the operation's declared window applies.
+_DECLARED: Any = object()
 
 
 def _prepared(
@@ -30,23 +33,30 @@ def _prepared(
     options: Mapping[str, Any],
     retry_not_found_for: Any,
     stream: bool | None,
-) -> Any:
-    prepared = prepare(op, core, params, arguments=arguments, stream=stream, options=options)
-    if retry_not_found_for is _KEEP or isinstance(prepared, Failure):
-        return prepared
-    if retry_not_found_for is not None and (
-        isinstance(retry_not_found_for, bool)
-        or not isinstance(retry_not_found_for, (int, float))
-        or retry_not_found_for < 0
+) -> Result[Prepared, OpenRouterCoreError]:
+    window = op.retry_not_found_for if retry_not_found_for is _DECLARED else retry_not_found_for
+    if window is not None and (
+        isinstance(window, bool) or not isinstance(window, (int, float)) or window < 0
     ):
-        from openrouter_core._machinery.request import _invalid
-
-        return _invalid(
-            "retry_not_found_for", f"must be seconds >= 0 or None, not {retry_not_found_for!r}"
+        problem = f"must be seconds >= 0 or None, not {window!r}"
+        return Failure(
+            InvalidRequestError(
+                message=f"retry_not_found_for: {problem}",
+                path="retry_not_found_for",
+                problem=problem,
+            )
         )
-    return prepared.map(
-        lambda p: attrs.evolve(p, op=attrs.evolve(p.op, retry_not_found_for=retry_not_found_for))
-    )
+    prepared = prepare(op, core, params, arguments=arguments, stream=stream, options=options)
+    if not window or isinstance(prepared, Failure):
+        return prepared
+    # The window is this call's, beside the declaration (which is never rewritten).
+    return prepared.map(lambda p: attrs.evolve(p, not_found_for=float(window)))
+
+
+def _observed(core: OpenRouterCore) -> bool:
+    """Whether anyone may listen: hooks, or OpenTelemetry loaded by the application (which
+    this package never imports itself; without it, a call pays this one check)."""
+    return core.hooks is not None or (core.telemetry and "opentelemetry" in sys.modules)
 
 
 def call(
@@ -56,12 +66,16 @@ def call(
     arguments: Mapping[str, Any],
     options: Mapping[str, Any],
     *,
-    retry_not_found_for: Any = _KEEP,
+    retry_not_found_for: Any = _DECLARED,
     stream: bool | None = None,
 ) -> Result[Any, OpenRouterCoreError]:
     """Call ``op`` with the sync client; never raises. ``stream`` asks a streaming operation
     for its event stream (or not), as ``chat_send``'s does."""
     prepared = _prepared(op, core, params, arguments, options, retry_not_found_for, stream)
+    if _observed(core):
+        from openrouter_core.telemetry._observe import observed
+
+        return observed(op, core, params, prepared)
     if isinstance(prepared, Failure):
         return prepared
     return run_sync(core, prepared.unwrap())
@@ -74,11 +88,15 @@ async def call_async(
     arguments: Mapping[str, Any],
     options: Mapping[str, Any],
     *,
-    retry_not_found_for: Any = _KEEP,
+    retry_not_found_for: Any = _DECLARED,
     stream: bool | None = None,
 ) -> Result[Any, OpenRouterCoreError]:
     """Call ``op`` with the async client of the running loop; never raises."""
     prepared = _prepared(op, core, params, arguments, options, retry_not_found_for, stream)
+    if _observed(core):
+        from openrouter_core.telemetry._observe import observed_async
+
+        return await observed_async(op, core, params, prepared)
     if isinstance(prepared, Failure):
         return prepared
     return await run_async(core, prepared.unwrap())

@@ -90,6 +90,27 @@ def _is_json(content_type: str | None) -> bool:
     return content_type is None or "json" in content_type.lower()
 
 
+def _looks_html(body: bytes, content_type: str | None) -> bool:
+    if content_type is not None and "html" in content_type.lower():
+        return True
+    start = body.lstrip()[:15].lower()
+    return start.startswith((b"<!doctype html", b"<html"))
+
+
+#: Said of an HTML page where the API answers JSON: the two usual causes.
+_HTML_HINT = (
+    "is server_url the API's base URL (such as 'https://openrouter.ai/api/v1', not the web "
+    "site), or is a proxy or captive portal answering in its place?"
+)
+
+
+def _html_problem(body: bytes, content_type: str | None) -> str:
+    """An HTML page where JSON was due: its type, what it starts with, and where to look."""
+    snippet = " ".join(_text(body[:2000]).split())[:160]
+    kind = content_type or "no Content-Type"
+    return f"an HTML page ({kind}), not JSON: {snippet!r}; {_HTML_HINT}"
+
+
 def error_fields(obj: Any) -> ErrorFields | None:
     """``(code, message, metadata)`` of an OpenRouter error body, or None if it is not one."""
     if not isinstance(obj, dict):
@@ -172,10 +193,10 @@ def _status_error(
         )
     else:
         kind = f"[Content-Type {content_type}]" if content_type else "[no Content-Type]"
-        err = OpenRouterDefaultError(
-            message=f"API error: status {status} {kind}. Body: {body_preview(text)!r}",
-            **common,
-        )
+        message = f"API error: status {status} {kind}. Body: {body_preview(text)!r}"
+        if _looks_html(body, content_type):
+            message = f"API error: status {status}: {_html_problem(body, content_type)}"
+        err = OpenRouterDefaultError(message=message, **common)
     code = err.code
     return Verdict(error=err, retryable=is_retryable_status(status, code), retry_after=retry_after)
 
@@ -190,6 +211,8 @@ def classify_response(
     if problem is not None:
         if not body.strip():
             problem = "empty body"
+        elif _looks_html(body, header_getter(headers)("content-type")):
+            problem = _html_problem(body, header_getter(headers)("content-type"))
         return Verdict(error=_invalid(status, headers, body, "", problem))
     if type(obj) is dict:
         # A successful status with OpenRouter's error object in place of an answer. A plain
@@ -247,11 +270,18 @@ def _unsuccessful(
     verdict = _status_error(
         status, headers, body, obj, error_fields(obj), get("content-type"), when, op.error_class
     )
-    if op.management_key and status in (401, 403) and verdict.error is not None:
+    hint = ""
+    if op.management_key and status in (401, 403):
         hint = (
             f" ({op.name} needs a management key: an inference key, or no key, gets this "
             "answer; create one at https://openrouter.ai/settings/management-keys)"
         )
+    elif status == 401:
+        hint = (
+            " (the API key was refused: check OpenRouterCore(api_key=...) or the "
+            "OPENROUTER_API_KEY environment variable; keys are at https://openrouter.ai/keys)"
+        )
+    if hint and verdict.error is not None:
         verdict = attrs.evolve(
             verdict, error=attrs.evolve(verdict.error, message=verdict.error.message + hint)
         )
@@ -290,19 +320,40 @@ def _classes(*names: str) -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
+def _host(chain: list[BaseException]) -> str | None:
+    """The host the failed request went to, as httpx and httpx2 note it on their errors."""
+    for exc in chain:
+        try:
+            host = exc.request.url.host  # type: ignore[attr-defined]
+        except Exception:  # not an httpx error, or one raised before a request existed
+            continue
+        if isinstance(host, str) and host:
+            return host
+    return None
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt{'s' if count != 1 else ''}"
+
+
 def classify_exception(exc: Exception, *, attempts: int = 1) -> Verdict:
     """Turn an exception raised by the HTTP client (httpx, httpx2 or other) into a Verdict.
 
     Told apart by class: httpx's and httpx2's transport errors and ``OSError`` are connection
-    failures (timeouts among them); anything else a client raises is a programming error.
+    failures (timeouts among them); anything else a client raises is a programming error. The
+    message names the host and how many attempts were made.
     """
     chain = _chain(exc)
     cause = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+    host = _host(chain)
+    to = f" to {host}" if host else ""
     timeouts: tuple[type[BaseException], ...] = (TimeoutError, *_classes("TimeoutException"))
     if any(isinstance(e, timeouts) for e in chain):
         return Verdict(
             error=APITimeoutError(
-                message=f"request timed out ({cause})", cause=cause, attempts=attempts
+                message=f"request{to} timed out after {_attempts(attempts)} ({cause})",
+                cause=cause,
+                attempts=attempts,
             ),
             retryable=True,
         )
@@ -315,12 +366,25 @@ def classify_exception(exc: Exception, *, attempts: int = 1) -> Verdict:
             )
         )
     cert_failure = any(isinstance(e, ssl.SSLCertVerificationError) for e in chain)
-    permanent = cert_failure or isinstance(
-        exc, _classes("UnsupportedProtocol", "InvalidURL", "LocalProtocolError", "TooManyRedirects")
+    bad_url = isinstance(exc, _classes("UnsupportedProtocol", "InvalidURL"))
+    permanent = (
+        cert_failure
+        or bad_url
+        or isinstance(exc, _classes("LocalProtocolError", "TooManyRedirects"))
     )
-    what = "TLS certificate verification failed" if cert_failure else "connection failed"
+    if cert_failure:
+        what = f"TLS certificate verification failed{' for ' + host if host else ''}"
+    else:
+        what = f"connection{to} failed"
+    hint = ""
+    if bad_url:
+        hint = "; check the core's server_url (such as 'https://openrouter.ai/api/v1')"
     return Verdict(
-        error=APIConnectionError(message=f"{what} ({cause})", cause=cause, attempts=attempts),
+        error=APIConnectionError(
+            message=f"{what} after {_attempts(attempts)} ({cause}){hint}",
+            cause=cause,
+            attempts=attempts,
+        ),
         retryable=not permanent,
     )
 

@@ -69,14 +69,17 @@ def file_part(field: str, value: object) -> FilePart | str:
 def input_audio(source: FileInput, format: str | None = None) -> dict[str, str]:
     """An ``input_audio`` value (base64 data and format) for a JSON transcription request, from
     bytes, a path or a binary file object; the format defaults to the file's extension."""
-    if isinstance(source, bytes):
-        data = source
+    if isinstance(source, bytes | bytearray | memoryview):
+        data = bytes(source)
     elif isinstance(source, str | os.PathLike):
         with open(source, "rb") as file:
             data = file.read()
         format = format or os.path.splitext(os.fspath(source))[1].lstrip(".").lower() or None
     else:
         data = source.read()
+        if not isinstance(data, bytes | bytearray | memoryview):
+            raise TypeError(f"the file object's read() gave {type(data).__name__}, not bytes")
+        data = bytes(data)
         name = str(getattr(source, "name", ""))
         format = format or os.path.splitext(name)[1].lstrip(".").lower() or None
     return {"data": base64.b64encode(data).decode("ascii"), "format": format or "wav"}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict, final
 
 import attrs
 
+from openrouter_core._shared_methods import shown
 from openrouter_core.core import RetryConfig, TimeoutTuple, is_timeout, timeout_tuple
 
 if TYPE_CHECKING:
@@ -100,7 +101,7 @@ def _check_headers(extra: object) -> str | None:
         return f"must be a mapping of str to str, not {type(extra).__name__}"
     for key, value in extra.items():
         if not isinstance(key, str) or not isinstance(value, str):
-            return f"must map str to str; got {key!r}: {type(value).__name__}"
+            return f"must map str to str; got {shown(key)}: {type(value).__name__}"
         if not (key.isascii() and value.isascii()) or "\n" in value or "\r" in value:
             return f"[{key!r}] must be ASCII without line breaks"
     return None
@@ -114,7 +115,7 @@ def _check_query(extra: object) -> str | None:
         return f"must be a mapping, not {type(extra).__name__}"
     for key, value in extra.items():
         if not isinstance(key, str):
-            return f"keys must be str; got {key!r}"
+            return f"keys must be str; got {shown(key)}"
         values = value if isinstance(value, (list, tuple)) else [value]
         if not all(v is None or isinstance(v, _QUERY_SCALARS) for v in values):
             return f"[{key!r}] must be a string, number, boolean, None or a list of them"
@@ -134,7 +135,7 @@ def resolve(core: OpenRouterCore, options: Mapping[str, Any]) -> Resolved | tupl
     elif (isinstance(timeout, (int, float)) and not _seconds(timeout)) or not is_timeout(timeout):
         return (
             "timeout",
-            f"must be a positive number of seconds, a Timeout or None, not {timeout!r}",
+            f"must be a positive number of seconds, a Timeout or None, not {shown(timeout)}",
         )
     else:
         wire_timeout = timeout_tuple(timeout)
@@ -149,7 +150,7 @@ def resolve(core: OpenRouterCore, options: Mapping[str, Any]) -> Resolved | tupl
     elif isinstance(retries, int) and not isinstance(retries, bool) and retries >= 0:
         retry = attrs.evolve(core.retry_config, max_retries=retries)
     else:
-        return "retries", f"must be a RetryConfig, a count >= 0 or None, not {retries!r}"
+        return "retries", f"must be a RetryConfig, a count >= 0 or None, not {shown(retries)}"
 
     watchdogs: dict[str, float | None] = {}
     for name in ("first_content_timeout", "chunk_gap_timeout"):
@@ -159,7 +160,7 @@ def resolve(core: OpenRouterCore, options: Mapping[str, Any]) -> Resolved | tupl
         elif value is None or _seconds(value):
             watchdogs[name] = value
         else:
-            return name, f"must be a positive number of seconds or None, not {value!r}"
+            return name, f"must be a positive number of seconds or None, not {shown(value)}"
 
     headers = options.get("extra_headers") or {}
     problem = _check_headers(headers) if headers else None

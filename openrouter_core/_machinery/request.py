@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -15,11 +16,12 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core._machinery.options import resolve
+from openrouter_core._shared_methods import shown
 from openrouter_core.errors import InvalidRequestError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery.files import FilePart
-    from openrouter_core._machinery.operation import Operation
+    from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.core import OpenRouterCore, RetryConfig, TimeoutTuple
 
 __all__ = ["Prepared", "build_request", "prepare"]
@@ -63,6 +65,9 @@ class Prepared:
     #: A multipart body: its text fields and its files (opened anew by each attempt).
     form_fields: dict[str, str] = attrs.field(factory=dict)
     files: tuple[FilePart, ...] = ()
+    #: Seconds for which a 404 is retried in this call: the operation's declared window, or
+    #: what the caller asked for (``retry_not_found_for=``); None or 0: not retried.
+    not_found_for: float | None = None
 
     def __repr__(self) -> str:
         # The operation by its name, and the headers without their credentials.
@@ -114,28 +119,117 @@ def _query_pairs(named: list[tuple[str, Any]]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _nearest(name: str, known: list[str]) -> str:
+    """`` (did you mean 'x'?)`` for the known name closest to a misspelt one, or nothing."""
+    import difflib
+
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _unknown_keyword(op: Operation[Any], name: str) -> tuple[str, str]:
+    """What to say about a keyword argument that is neither a parameter nor an option."""
+    from openrouter_core._machinery.options import _KNOWN
+
+    own = [p.name for p in (*op.path_params, *op.query_params)]
+    if op.stream is not None:
+        own.append("stream")
+    if op.retry_not_found_for is not None:
+        own.append("retry_not_found_for")
+    options = sorted(_KNOWN)
+    listed = f"its parameters: {', '.join(own)}; " if own else "it takes no parameters; "
+    return name, (
+        f"{op.name} has no parameter or option {name!r}{_nearest(name, own + options)} "
+        f"({listed}options: {', '.join(options)})"
+    )
+
+
+def _describe(param: Param) -> str:
+    if param.choices:
+        return "one of " + ", ".join(repr(c) for c in param.choices)
+    kinds = {"string": "a string", "integer": "an int", "number": "a number", "boolean": "a bool"}
+    what = kinds.get(param.kind, "a string, number or boolean")
+    if param.minimum is not None and param.maximum is not None:
+        what += f" from {param.minimum:g} to {param.maximum:g}"
+    elif param.minimum is not None:
+        what += f" >= {param.minimum:g}"
+    elif param.maximum is not None:
+        what += f" <= {param.maximum:g}"
+    return what
+
+
+def _check_value(param: Param, value: object, *, path: bool) -> str | None:
+    """What is wrong with ``value`` for ``param``, as the API document describes it, or None."""
+    what = shown(value)
+    kind = param.kind
+    is_bool = isinstance(value, bool)
+    if kind == "boolean":
+        if is_bool or (isinstance(value, str) and value in param.choices):
+            return None
+        return f"must be a bool, not {what}"
+    if kind in ("integer", "number"):
+        number = int if kind == "integer" else (int, float)
+        if is_bool or not isinstance(value, number):
+            return f"must be {_describe(param)}, not {what}"
+        if not math.isfinite(value):
+            return f"must be a finite number, not {what}"
+        if (param.minimum is not None and value < param.minimum) or (
+            param.maximum is not None and value > param.maximum
+        ):
+            return f"must be {_describe(param)}, not {what}"
+        return None
+    if is_bool and param.choices and set(param.choices) <= {"true", "false"}:
+        # A flag the document spells as the strings "true"/"false": a bool is sent as those.
+        text = "true" if value else "false"
+        return None if text in param.choices else f"must be {_describe(param)}, not {value!r}"
+    if kind == "string" or path:
+        # A path segment may be an int (an id); a query string must be a string.
+        allowed: tuple[type, ...] = (str, int) if path else (str,)
+        if is_bool or not isinstance(value, allowed):
+            return f"must be {'a non-empty string' if path else 'a string'}, not {what}"
+        text = str(value)
+        if param.choices and text not in param.choices:
+            return f"must be {_describe(param)}, not {value!r}{_nearest(text, list(param.choices))}"
+        if (param.min_length or path) and text == "":
+            return "must be a non-empty string"
+        if param.pattern is not None:
+            import re
+
+            if re.search(param.pattern, text) is None:
+                return f"must match {param.pattern!r}, not {text!r}"
+        if path and text in (".", ".."):
+            return f"must not be {text!r}: the URL would name another resource"
+        return None
+    if is_bool or isinstance(value, (str, int)):
+        return None
+    if isinstance(value, float) and math.isfinite(value):
+        return None
+    return f"must be a string, number or boolean, not {what}"
+
+
 def _check_arguments(op: Operation[Any], given: Mapping[str, Any]) -> tuple[str, str] | None:
     known = {p.name for p in op.path_params} | {p.name for p in op.query_params}
     unknown = sorted(set(given) - known)
     if unknown:
-        return unknown[0], f"{op.name} has no such parameter"
+        return _unknown_keyword(op, unknown[0])
     for param in op.path_params:
         value = given.get(param.name)
         if value is None:
             return param.name, "required path parameter missing"
-        if isinstance(value, bool) or not isinstance(value, (str, int)) or value == "":
-            return param.name, f"must be a non-empty string, not {value!r}"
-        if str(value) in (".", ".."):
-            return param.name, f"must not be {value!r}: the URL would name another resource"
+        problem = _check_value(param, value, path=True)
+        if problem is not None:
+            return param.name, problem
     for param in op.query_params:
         value = given.get(param.name)
         if value is None:
             if param.required:
                 return param.name, "required query parameter missing"
             continue
-        values = value if isinstance(value, (list, tuple)) else (value,)
-        if not all(isinstance(v, (str, int, float, bool)) for v in values):
-            return param.name, f"must be a string, number or boolean (or a list), not {value!r}"
+        # A list repeats the parameter in the query, each value checked as one would be.
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            problem = _check_value(param, item, path=False)
+            if problem is not None:
+                return param.name, problem
     return None
 
 
@@ -188,12 +282,58 @@ def _encode_files(op: Operation[Any], data: Mapping[str, Any]) -> Mapping[str, A
         if isinstance(part, str):
             _refuse(name, part)
         try:
-            encoded = input_audio(part.source if not isinstance(part.source, bytes) else value)
-        except OSError as exc:
-            _refuse(name, f"the file cannot be read: {exc}")
+            encoded = input_audio(part.source)
+        except Exception as exc:  # the caller's file object may fail in any way
+            _refuse(name, f"the file cannot be read: {type(exc).__name__}: {exc}")
         out = out if out is not None else dict(data)
         out[name] = encoded
     return out if out is not None else data
+
+
+def _classes_in(tp: Any, depth: int = 0) -> list[Any]:
+    """The attrs classes a type hint holds (through unions, lists and dicts)."""
+    import typing
+
+    if isinstance(tp, type) and attrs.has(tp):
+        return [tp]
+    if depth > 4:
+        return []
+    return [c for arg in typing.get_args(tp) for c in _classes_in(arg, depth + 1)]
+
+
+def _fields_at(cls: Any, path: list[str]) -> list[str]:
+    """The field names of the model classes ``path`` leads to from ``cls`` (through lists,
+    optional values and unions); none when it leads to no model."""
+    import typing
+
+    classes = [cls]
+    for step in path:
+        found: list[Any] = []
+        for one in classes:
+            try:
+                hints = typing.get_type_hints(one)
+            except Exception:  # a hint that does not resolve: no suggestion, the error stands
+                continue
+            found += _classes_in(hints.get(step))
+        classes = found
+    names = {f.name for one in classes for f in attrs.fields(one)}
+    return sorted(n for n in names if n != "extras" and not n.startswith("_"))
+
+
+def _with_suggestion(model_cls: Any, error: InvalidRequestError) -> InvalidRequestError:
+    """An unknown field's error with the nearest known name, as for a misspelt argument."""
+    if not error.problem.startswith("unknown field") or not error.path:
+        return error
+    import re
+
+    steps = [part for part in re.split(r"\[\d+\]|\.", error.path) if part]
+    if not steps:
+        return error
+    hint = _nearest(steps[-1], _fields_at(model_cls, steps[:-1]))
+    if not hint:
+        return error
+    problem = error.problem + hint
+    return attrs.evolve(error, problem=problem, message=f"{error.path}: {problem}")
 
 
 def _body(
@@ -226,7 +366,7 @@ def _body(
     # A mapping, or the typed model written out: both pass the same strict reader.
     parsed = model_cls.from_dict(data)
     if isinstance(parsed, Failure):
-        raise _RefusedError(parsed.failure())
+        raise _RefusedError(_with_suggestion(model_cls, parsed.failure()))
     model = parsed.unwrap()
     body: dict[str, Any] = model.to_dict()
     # ``None`` is "not set" in a model; a null the caller wrote where the API reads it as
@@ -239,6 +379,8 @@ def _body(
     if op.stream is None:
         return body, False
     wants_stream = body.get("stream") is True
+    if stream is not None and not isinstance(stream, bool):
+        _refuse("stream", f"must be True, False or None, not {shown(stream)}")
     if stream is not None:
         if "stream" in body and bool(body["stream"]) != stream:
             _refuse("stream", f"params say {body['stream']!r} but stream={stream!r} was passed")
@@ -275,6 +417,13 @@ def _prepare(
     if not core.api_key:
         _refuse("api_key", _MISSING_KEY)
     if options:
+        from openrouter_core._machinery.options import _KNOWN
+
+        for name in options:
+            if name == "stream" and op.stream is not None:
+                _refuse("stream", f"{op.name}'s stream function always streams; leave it out")
+            if name not in _KNOWN:
+                _refuse(*_unknown_keyword(op, str(name)))
         resolved = resolve(core, options)
     else:
         # Most calls pass no options: the core's settings, resolved once per core.
@@ -308,10 +457,11 @@ def _prepare(
     if pairs:
         url += "?" + urlencode(pairs)
     headers = core._base_headers  # shared, never changed: copied below before any change
-    if wants_stream or content is None or resolved.extra_headers:
+    accept = "text/event-stream" if wants_stream else op.accept
+    if accept or content is None or resolved.extra_headers:
         headers = dict(headers)
-        if wants_stream:
-            headers["Accept"] = "text/event-stream"
+        if accept:
+            headers["Accept"] = accept
         if content is None:
             headers.pop("Content-Type", None)
         if resolved.extra_headers:

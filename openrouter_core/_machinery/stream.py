@@ -322,6 +322,10 @@ def _is_remote_close(exc: Exception) -> bool:
 class _StreamBase(Generic[E, R]):
     """Everything a stream is besides reading and closing: its state, headers, ids, items."""
 
+    #: The call's observer (hooks, telemetry), told once when the stream ends; set by the call
+    #: when someone listens.
+    _observer: Any = None
+
     def __init__(
         self,
         response: Any,
@@ -482,6 +486,11 @@ class _Janitor:
         """Close ``response`` on the janitor's thread."""
         self._queue.put((response, chunks))
 
+    def call_later(self, function: Callable[[], object]) -> None:
+        """Run ``function`` (which must not raise) on the janitor's thread: work a finalizer
+        hands over, as it must not run inside a garbage collection."""
+        self._queue.put(function)
+
     def arm(self, sock: Any, seconds: float) -> _Deadline:
         """Shut ``sock`` down in ``seconds`` unless :meth:`_Deadline.done` is set first."""
         deadline = _Deadline(sock, time.monotonic() + seconds)
@@ -498,6 +507,9 @@ class _Janitor:
                 item = None
             if isinstance(item, _Deadline):
                 heapq.heappush(pending, item)
+            elif callable(item):
+                with contextlib.suppress(Exception):
+                    item()
             elif item is not None:
                 _close_quietly(*item)
             now = time.monotonic()
@@ -589,6 +601,8 @@ class Stream(_StreamBase[E, R]):
         self._finalizer.detach()
         self._held[1] = None
         _close_quietly(self._response, chunks)
+        if self._observer is not None:
+            self._observer.stream_ended(self)
 
     def _next(self) -> Result[E, StreamError] | None:
         while not self._items:
@@ -761,6 +775,8 @@ class AsyncStream(_StreamBase[E, R]):
         self._finalizer.detach()
         chunks, self._chunks = self._chunks, None
         await _aclose_quietly(self._response, chunks)
+        if self._observer is not None:
+            await self._observer.astream_ended(self)
 
     async def _next(self) -> Result[E, StreamError] | None:
         while not self._items:

@@ -82,7 +82,7 @@ class Context:
     def say(self, line: str) -> None:
         """One line on stderr, without the API key in it, whatever the line held."""
         keys = {os.environ.get("OPENROUTER_API_KEY")}
-        if self._core is not None:
+        if self._core is not None and isinstance(self._core.api_key, str):
             keys.add(self._core.api_key)
         for key in keys:
             if key and len(key) >= 8:  # a shorter one would blank out ordinary words

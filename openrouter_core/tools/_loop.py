@@ -33,6 +33,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core.errors import InvalidRequestError, OpenRouterCoreError
+from openrouter_core.telemetry import tool_span
 from openrouter_core.tools._result import (
     CallModelError,
     ModelEvent,
@@ -668,7 +669,7 @@ def _core(s: Setup) -> _Core:
 # --- running tools ------------------------------------------------------------------------------
 
 
-def _run_tools_sync(calls: list[_Prepared]) -> list[ToolResult]:
+def _run_tools_sync(core: OpenRouterCore, calls: list[_Prepared]) -> list[ToolResult]:
     """Sync tools in this thread, in order; async ones together in one event loop."""
     results: dict[int, ToolResult] = {}
     later: list[tuple[int, _Prepared, Any]] = []
@@ -677,22 +678,29 @@ def _run_tools_sync(calls: list[_Prepared]) -> list[ToolResult]:
             results[index] = p.done
             continue
         assert p.fn is not None
-        try:
-            value = p.fn(*p.args, **p.kwargs)
-        except Exception as exc:
-            results[index] = _raised(p.call, exc)
+        if inspect.iscoroutinefunction(p.fn):
+            later.append((index, p, None))
             continue
+        with tool_span(core, p.call.name, call_id=p.call.id):
+            try:
+                value = p.fn(*p.args, **p.kwargs)
+            except Exception as exc:
+                results[index] = _raised(p.call, exc)
+                continue
         if inspect.isawaitable(value):
             later.append((index, p, value))
         else:
             results[index] = _returned(p.call, value)
     if later:
-        for index, result in zip([i for i, _, _ in later], _await_all_sync(later), strict=True):
+        done = _await_all_sync(core, later)
+        for index, result in zip([i for i, _, _ in later], done, strict=True):
             results[index] = result
     return [results[i] for i in range(len(calls))]
 
 
-def _await_all_sync(later: list[tuple[int, _Prepared, Any]]) -> list[ToolResult]:
+def _await_all_sync(
+    core: OpenRouterCore, later: list[tuple[int, _Prepared, Any]]
+) -> list[ToolResult]:
     import asyncio
 
     try:
@@ -712,22 +720,28 @@ def _await_all_sync(later: list[tuple[int, _Prepared, Any]]) -> list[ToolResult]
             )
             for _, p, _ in later
         ]
-    return asyncio.run(_gather([(p, aw) for _, p, aw in later]))
+    return asyncio.run(_gather(core, [(p, aw) for _, p, aw in later]))
 
 
-async def _gather(pairs: list[tuple[_Prepared, Any]]) -> list[ToolResult]:
+async def _gather(core: OpenRouterCore, pairs: list[tuple[_Prepared, Any]]) -> list[ToolResult]:
     import asyncio
 
     async def one(p: _Prepared, awaitable: Any) -> ToolResult:
-        try:
-            return _returned(p.call, await awaitable)
-        except Exception as exc:
-            return _raised(p.call, exc)
+        # An ``async def`` tool is called here, inside its span (and its task, so the tools of
+        # one turn run concurrently); any other awaitable a tool returned was made already.
+        with tool_span(core, p.call.name, call_id=p.call.id):
+            try:
+                if awaitable is None:
+                    assert p.fn is not None
+                    awaitable = p.fn(*p.args, **p.kwargs)
+                return _returned(p.call, await awaitable)
+            except Exception as exc:
+                return _raised(p.call, exc)
 
     return list(await asyncio.gather(*(one(p, aw) for p, aw in pairs)))
 
 
-async def _run_tools_async(calls: list[_Prepared]) -> list[ToolResult]:
+async def _run_tools_async(core: OpenRouterCore, calls: list[_Prepared]) -> list[ToolResult]:
     """Sync tools in the event loop's thread, in order; then every async one concurrently."""
     results: dict[int, ToolResult] = {}
     later: list[tuple[int, _Prepared, Any]] = []
@@ -736,17 +750,21 @@ async def _run_tools_async(calls: list[_Prepared]) -> list[ToolResult]:
             results[index] = p.done
             continue
         assert p.fn is not None
-        try:
-            value = p.fn(*p.args, **p.kwargs)
-        except Exception as exc:
-            results[index] = _raised(p.call, exc)
+        if inspect.iscoroutinefunction(p.fn):
+            later.append((index, p, None))
             continue
+        with tool_span(core, p.call.name, call_id=p.call.id):
+            try:
+                value = p.fn(*p.args, **p.kwargs)
+            except Exception as exc:
+                results[index] = _raised(p.call, exc)
+                continue
         if inspect.isawaitable(value):
             later.append((index, p, value))
         else:
             results[index] = _returned(p.call, value)
     if later:
-        gathered = await _gather([(p, aw) for _, p, aw in later])
+        gathered = await _gather(core, [(p, aw) for _, p, aw in later])
         for (index, _, _), result in zip(later, gathered, strict=True):
             results[index] = result
     return [results[i] for i in range(len(calls))]
@@ -770,7 +788,7 @@ def run(core: OpenRouterCore, s: Setup, options: Mapping[str, Any]) -> Outcome:
         if isinstance(effect, _Send):
             value = chat_send(core, effect.body, stream=False, **options)
         elif isinstance(effect, _Run):
-            value = _run_tools_sync(effect.calls)
+            value = _run_tools_sync(core, effect.calls)
         else:
             value = None
 
@@ -790,7 +808,7 @@ async def run_async(core: OpenRouterCore, s: Setup, options: Mapping[str, Any]) 
         if isinstance(effect, _Send):
             value = await chat_send_async(core, effect.body, stream=False, **options)
         elif isinstance(effect, _Run):
-            value = await _run_tools_async(effect.calls)
+            value = await _run_tools_async(core, effect.calls)
         else:
             value = None
 
@@ -816,7 +834,7 @@ def start_stream(
     # Resuming runs the paused calls first: their events come before the first turn's.
     while not isinstance(effect, _Send):
         pending.append(effect)
-        value = _run_tools_sync(effect.calls) if isinstance(effect, _Run) else None
+        value = _run_tools_sync(core, effect.calls) if isinstance(effect, _Run) else None
         try:
             effect = gen.send(value)
         except StopIteration as stop:
@@ -838,7 +856,7 @@ async def start_stream_async(
     pending: list[_Effect] = []
     while not isinstance(effect, _Send):
         pending.append(effect)
-        value = await _run_tools_async(effect.calls) if isinstance(effect, _Run) else None
+        value = await _run_tools_async(core, effect.calls) if isinstance(effect, _Run) else None
         try:
             effect = gen.send(value)
         except StopIteration as stop:
@@ -970,7 +988,7 @@ class ModelStream(_StreamBase[T]):
                     value = chat.collect()
                     self._chat = None
             elif isinstance(effect, _Run):
-                value = _run_tools_sync(effect.calls)
+                value = _run_tools_sync(self._core, effect.calls)
             else:
                 yield self._seen(effect.event)
             effect = self._advance(value)
@@ -1059,7 +1077,7 @@ class AsyncModelStream(_StreamBase[T]):
                     value = await chat.collect()
                     self._chat = None
             elif isinstance(effect, _Run):
-                value = await _run_tools_async(effect.calls)
+                value = await _run_tools_async(self._core, effect.calls)
             else:
                 yield self._seen(effect.event)
             effect = self._advance(value)

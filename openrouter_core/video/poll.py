@@ -3,12 +3,14 @@ drivers that ask and sleep are ``funcs.video_generation_wait`` (sync and async).
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
 import attrs
 from returns.result import Failure, Result, Success
 
+from openrouter_core._shared_methods import shown
 from openrouter_core.errors import JobFailedError, JobTimeoutError, OpenRouterCoreError
 
 __all__ = ["DONE", "FAILED", "Poller", "poller"]
@@ -66,6 +68,11 @@ def poller(job_id: str, max_wait: float, interval: float, max_interval: float) -
         ("interval", interval),
         ("max_interval", max_interval),
     ):
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            return f"{name} must be a positive number of seconds, not {value!r}"
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+            or value <= 0
+        ):
+            return f"{name} must be a positive number of seconds, not {shown(value)}"
     return Poller(job_id, time.monotonic() + max_wait, interval, max(interval, max_interval))

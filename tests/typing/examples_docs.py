@@ -14,73 +14,117 @@ from openrouter_core import OpenRouterCore
 
 def analytics_line_33(core: OpenRouterCore) -> None:
     """docs/analytics.md, line 33."""
+    from returns.result import Failure, Success
+
     from funcs.analytics_get_user_activity import analytics_get_user_activity
 
     result = analytics_get_user_activity(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def analytics_line_52(core: OpenRouterCore) -> None:
-    """docs/analytics.md, line 52."""
+def analytics_line_58(core: OpenRouterCore) -> None:
+    """docs/analytics.md, line 58."""
+    from returns.result import Failure, Success
+
     from funcs.analytics_get_analytics_meta import analytics_get_analytics_meta
 
     result = analytics_get_analytics_meta(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def analytics_line_73(core: OpenRouterCore) -> None:
-    """docs/analytics.md, line 73."""
+def analytics_line_85(core: OpenRouterCore) -> None:
+    """docs/analytics.md, line 85."""
+    from returns.result import Failure, Success
+
     from funcs.analytics_query_analytics import analytics_query_analytics
     from openrouter_core.params.analytics import AnalyticsQueryAnalyticsRequestDict
 
     params: AnalyticsQueryAnalyticsRequestDict = {"metrics": ["example"]}
     result = analytics_query_analytics(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def api_keys_line_30(core: OpenRouterCore) -> None:
     """docs/api_keys.md, line 30."""
+    from returns.result import Failure, Success
+
     from funcs.api_keys_get_current_key_metadata import api_keys_get_current_key_metadata
 
     result = api_keys_get_current_key_metadata(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def api_keys_line_54(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 54."""
+def api_keys_line_60(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 60."""
+    from returns.result import Failure, Success
+
     from funcs.api_keys_list import api_keys_list
 
     result = api_keys_list(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.api_keys_list import api_keys_list_iter
 
     for item in api_keys_list_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def api_keys_line_80(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 80."""
+def api_keys_line_92(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 92."""
+    from returns.result import Failure, Success
+
     from funcs.api_keys_create import api_keys_create
     from openrouter_core.params.api_keys import ApiKeysCreateRequestDict
 
     params: ApiKeysCreateRequestDict = {"name": "example"}
     result = api_keys_create(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def api_keys_line_103(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 103."""
+def api_keys_line_121(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 121."""
+    from returns.result import Failure, Success
+
     from funcs.api_keys_get import api_keys_get
 
     result = api_keys_get(
         core, hash="f01d52606dc8f0a8303a7b5cc3fa07109c2e346cec7c0a16b40de462992ce943"
     )
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def api_keys_line_126(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 126."""
+def api_keys_line_150(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 150."""
+    from returns.result import Failure, Success
+
     from funcs.api_keys_update import api_keys_update
     from openrouter_core.params.api_keys import ApiKeysUpdateRequestDict
 
@@ -88,206 +132,330 @@ def api_keys_line_126(core: OpenRouterCore) -> None:
     result = api_keys_update(
         core, params, hash="f01d52606dc8f0a8303a7b5cc3fa07109c2e346cec7c0a16b40de462992ce943"
     )
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def api_keys_line_149(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 149."""
+def api_keys_line_179(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 179."""
+    from returns.result import Failure, Success
+
     from funcs.api_keys_delete import api_keys_delete
 
     result = api_keys_delete(
         core, hash="f01d52606dc8f0a8303a7b5cc3fa07109c2e346cec7c0a16b40de462992ce943"
     )
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def benchmarks_line_35(core: OpenRouterCore) -> None:
     """docs/benchmarks.md, line 35."""
+    from returns.result import Failure, Success
+
     from funcs.benchmarks_get_benchmarks import benchmarks_get_benchmarks
 
     result = benchmarks_get_benchmarks(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def byok_line_35(core: OpenRouterCore) -> None:
     """docs/byok.md, line 35."""
+    from returns.result import Failure, Success
+
     from funcs.byok_list import byok_list
 
     result = byok_list(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.byok_list import byok_list_iter
 
     for item in byok_list_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def byok_line_61(core: OpenRouterCore) -> None:
-    """docs/byok.md, line 61."""
+def byok_line_67(core: OpenRouterCore) -> None:
+    """docs/byok.md, line 67."""
+    from returns.result import Failure, Success
+
     from funcs.byok_create import byok_create
     from openrouter_core.params.byok import CreateBYOKKeyRequestDict
 
     params: CreateBYOKKeyRequestDict = {"key": "example", "provider": "ai21"}
     result = byok_create(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def byok_line_84(core: OpenRouterCore) -> None:
-    """docs/byok.md, line 84."""
+def byok_line_96(core: OpenRouterCore) -> None:
+    """docs/byok.md, line 96."""
+    from returns.result import Failure, Success
+
     from funcs.byok_get import byok_get
 
     result = byok_get(core, id="11111111-2222-3333-4444-555555555555")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def byok_line_107(core: OpenRouterCore) -> None:
-    """docs/byok.md, line 107."""
+def byok_line_125(core: OpenRouterCore) -> None:
+    """docs/byok.md, line 125."""
+    from returns.result import Failure, Success
+
     from funcs.byok_update import byok_update
     from openrouter_core.params.byok import UpdateBYOKKeyRequestDict
 
     params: UpdateBYOKKeyRequestDict = {}
     result = byok_update(core, params, id="11111111-2222-3333-4444-555555555555")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def byok_line_130(core: OpenRouterCore) -> None:
-    """docs/byok.md, line 130."""
+def byok_line_154(core: OpenRouterCore) -> None:
+    """docs/byok.md, line 154."""
+    from returns.result import Failure, Success
+
     from funcs.byok_delete import byok_delete
 
     result = byok_delete(core, id="11111111-2222-3333-4444-555555555555")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def classifications_line_27(core: OpenRouterCore) -> None:
     """docs/classifications.md, line 27."""
+    from returns.result import Failure, Success
+
     from funcs.classifications_get_task_classifications import (
         classifications_get_task_classifications,
     )
 
     result = classifications_get_task_classifications(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def credits_line_25(core: OpenRouterCore) -> None:
     """docs/credits.md, line 25."""
+    from returns.result import Failure, Success
+
     from funcs.credits_get_credits import credits_get_credits
 
     result = credits_get_credits(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def datasets_line_36(core: OpenRouterCore) -> None:
     """docs/datasets.md, line 36."""
+    from returns.result import Failure, Success
+
     from funcs.datasets_get_app_rankings import datasets_get_app_rankings
 
     result = datasets_get_app_rankings(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.datasets_get_app_rankings import datasets_get_app_rankings_iter
 
     for item in datasets_get_app_rankings_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def datasets_line_68(core: OpenRouterCore) -> None:
-    """docs/datasets.md, line 68."""
+def datasets_line_74(core: OpenRouterCore) -> None:
+    """docs/datasets.md, line 74."""
+    from returns.result import Failure, Success
+
     from funcs.datasets_get_rankings_daily import datasets_get_rankings_daily
 
     result = datasets_get_rankings_daily(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def datasets_line_94(core: OpenRouterCore) -> None:
-    """docs/datasets.md, line 94."""
+def datasets_line_106(core: OpenRouterCore) -> None:
+    """docs/datasets.md, line 106."""
+    from returns.result import Failure, Success
+
     from funcs.datasets_get_session_cost import datasets_get_session_cost
 
     result = datasets_get_session_cost(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.datasets_get_session_cost import datasets_get_session_cost_iter
 
     for item in datasets_get_session_cost_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
 def embeddings_line_28(core: OpenRouterCore) -> None:
     """docs/embeddings.md, line 28."""
+    from returns.result import Failure, Success
+
     from funcs.embeddings_generate import embeddings_generate
     from openrouter_core.params.embeddings import EmbeddingsGenerateRequestDict
 
     params: EmbeddingsGenerateRequestDict = {"input": "example", "model": "example"}
     result = embeddings_generate(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def embeddings_line_53(core: OpenRouterCore) -> None:
-    """docs/embeddings.md, line 53."""
+def embeddings_line_59(core: OpenRouterCore) -> None:
+    """docs/embeddings.md, line 59."""
+    from returns.result import Failure, Success
+
     from funcs.embeddings_list_models import embeddings_list_models
 
     result = embeddings_list_models(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.embeddings_list_models import embeddings_list_models_iter
 
     for item in embeddings_list_models_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
 def endpoints_line_26(core: OpenRouterCore) -> None:
     """docs/endpoints.md, line 26."""
+    from returns.result import Failure, Success
+
     from funcs.endpoints_list_zdr_endpoints import endpoints_list_zdr_endpoints
 
     result = endpoints_list_zdr_endpoints(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def endpoints_line_48(core: OpenRouterCore) -> None:
-    """docs/endpoints.md, line 48."""
+def endpoints_line_54(core: OpenRouterCore) -> None:
+    """docs/endpoints.md, line 54."""
+    from returns.result import Failure, Success
+
     from funcs.endpoints_list import endpoints_list
 
     result = endpoints_list(core, author="openai", slug="gpt-4")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def files_line_39(core: OpenRouterCore) -> None:
     """docs/files.md, line 39."""
+    from returns.result import Failure, Success
+
     from funcs.files_list import files_list
 
     result = files_list(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.files_list import files_list_iter
 
     for item in files_list_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def files_line_66(core: OpenRouterCore) -> None:
-    """docs/files.md, line 66."""
+def files_line_72(core: OpenRouterCore) -> None:
+    """docs/files.md, line 72."""
+    from returns.result import Failure, Success
+
     from funcs.files_upload import files_upload
 
     result = files_upload(core, {"file": b"example file content"})
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def files_line_89(core: OpenRouterCore) -> None:
-    """docs/files.md, line 89."""
+def files_line_101(core: OpenRouterCore) -> None:
+    """docs/files.md, line 101."""
+    from returns.result import Failure, Success
+
     from funcs.files_retrieve import files_retrieve
 
     result = files_retrieve(core, file_id="or_file_011CNha8iCJcU1wXNR6q4V8w")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def files_line_112(core: OpenRouterCore) -> None:
-    """docs/files.md, line 112."""
+def files_line_130(core: OpenRouterCore) -> None:
+    """docs/files.md, line 130."""
+    from returns.result import Failure, Success
+
     from funcs.files_delete import files_delete
 
     result = files_delete(core, file_id="or_file_011CNha8iCJcU1wXNR6q4V8w")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def files_line_135(core: OpenRouterCore) -> None:
-    """docs/files.md, line 135."""
+def files_line_159(core: OpenRouterCore) -> None:
+    """docs/files.md, line 159."""
     from funcs.files_download import files_download
 
     result = files_download(core, file_id="or_file_011CNha8iCJcU1wXNR6q4V8w")
@@ -297,22 +465,36 @@ def files_line_135(core: OpenRouterCore) -> None:
 
 def generations_line_29(core: OpenRouterCore) -> None:
     """docs/generations.md, line 29."""
+    from returns.result import Failure, Success
+
     from funcs.generations_get_generation import generations_get_generation
 
     result = generations_get_generation(core, id="gen-1234567890")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def generations_line_50(core: OpenRouterCore) -> None:
-    """docs/generations.md, line 50."""
+def generations_line_56(core: OpenRouterCore) -> None:
+    """docs/generations.md, line 56."""
+    from returns.result import Failure, Success
+
     from funcs.generations_list_generation_content import generations_list_generation_content
 
     result = generations_list_generation_content(core, id="gen-1234567890")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def generations_line_71(core: OpenRouterCore) -> None:
-    """docs/generations.md, line 71."""
+def generations_line_83(core: OpenRouterCore) -> None:
+    """docs/generations.md, line 83."""
+    from returns.result import Failure, Success
+
     from funcs.generations_submit_feedback import generations_submit_feedback
     from openrouter_core.params.generations import SubmitGenerationFeedbackRequestDict
 
@@ -321,60 +503,96 @@ def generations_line_71(core: OpenRouterCore) -> None:
         "generation_id": "example",
     }
     result = generations_submit_feedback(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def guardrails_line_42(core: OpenRouterCore) -> None:
     """docs/guardrails.md, line 42."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_list import guardrails_list
 
     result = guardrails_list(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.guardrails_list import guardrails_list_iter
 
     for item in guardrails_list_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def guardrails_line_68(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 68."""
+def guardrails_line_74(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 74."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_create import guardrails_create
     from openrouter_core.params.guardrails import CreateGuardrailRequestDict
 
     params: CreateGuardrailRequestDict = {"name": "example"}
     result = guardrails_create(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def guardrails_line_91(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 91."""
+def guardrails_line_103(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 103."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_get import guardrails_get
 
     result = guardrails_get(core, id="550e8400-e29b-41d4-a716-446655440000")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def guardrails_line_114(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 114."""
+def guardrails_line_132(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 132."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_update import guardrails_update
     from openrouter_core.params.guardrails import UpdateGuardrailRequestDict
 
     params: UpdateGuardrailRequestDict = {}
     result = guardrails_update(core, params, id="550e8400-e29b-41d4-a716-446655440000")
-    print(result.unwrap())
-
-
-def guardrails_line_137(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 137."""
-    from funcs.guardrails_delete import guardrails_delete
-
-    result = guardrails_delete(core, id="550e8400-e29b-41d4-a716-446655440000")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def guardrails_line_161(core: OpenRouterCore) -> None:
     """docs/guardrails.md, line 161."""
+    from returns.result import Failure, Success
+
+    from funcs.guardrails_delete import guardrails_delete
+
+    result = guardrails_delete(core, id="550e8400-e29b-41d4-a716-446655440000")
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
+
+
+def guardrails_line_191(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 191."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_list_guardrail_key_assignments import (
         guardrails_list_guardrail_key_assignments,
     )
@@ -382,7 +600,11 @@ def guardrails_line_161(core: OpenRouterCore) -> None:
     result = guardrails_list_guardrail_key_assignments(
         core, id="550e8400-e29b-41d4-a716-446655440000"
     )
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.guardrails_list_guardrail_key_assignments import (
         guardrails_list_guardrail_key_assignments_iter,
@@ -391,31 +613,45 @@ def guardrails_line_161(core: OpenRouterCore) -> None:
     for item in guardrails_list_guardrail_key_assignments_iter(
         core, id="550e8400-e29b-41d4-a716-446655440000"
     ):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def guardrails_line_189(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 189."""
+def guardrails_line_225(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 225."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_bulk_assign_keys import guardrails_bulk_assign_keys
     from openrouter_core.params.guardrails import GuardrailKeysRequestDict
 
     params: GuardrailKeysRequestDict = {"key_hashes": ["example"]}
     result = guardrails_bulk_assign_keys(core, params, id="550e8400-e29b-41d4-a716-446655440000")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def guardrails_line_214(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 214."""
+def guardrails_line_256(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 256."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_bulk_unassign_keys import guardrails_bulk_unassign_keys
     from openrouter_core.params.guardrails import GuardrailKeysRequestDict
 
     params: GuardrailKeysRequestDict = {"key_hashes": ["example"]}
     result = guardrails_bulk_unassign_keys(core, params, id="550e8400-e29b-41d4-a716-446655440000")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def guardrails_line_240(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 240."""
+def guardrails_line_288(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 288."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_list_guardrail_member_assignments import (
         guardrails_list_guardrail_member_assignments,
     )
@@ -423,7 +659,11 @@ def guardrails_line_240(core: OpenRouterCore) -> None:
     result = guardrails_list_guardrail_member_assignments(
         core, id="550e8400-e29b-41d4-a716-446655440000"
     )
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.guardrails_list_guardrail_member_assignments import (
         guardrails_list_guardrail_member_assignments_iter,
@@ -432,21 +672,29 @@ def guardrails_line_240(core: OpenRouterCore) -> None:
     for item in guardrails_list_guardrail_member_assignments_iter(
         core, id="550e8400-e29b-41d4-a716-446655440000"
     ):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def guardrails_line_268(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 268."""
+def guardrails_line_322(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 322."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_bulk_assign_members import guardrails_bulk_assign_members
     from openrouter_core.params.guardrails import GuardrailMembersRequestDict
 
     params: GuardrailMembersRequestDict = {"member_user_ids": ["example"]}
     result = guardrails_bulk_assign_members(core, params, id="550e8400-e29b-41d4-a716-446655440000")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def guardrails_line_293(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 293."""
+def guardrails_line_353(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 353."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_bulk_unassign_members import guardrails_bulk_unassign_members
     from openrouter_core.params.guardrails import GuardrailMembersRequestDict
 
@@ -454,138 +702,237 @@ def guardrails_line_293(core: OpenRouterCore) -> None:
     result = guardrails_bulk_unassign_members(
         core, params, id="550e8400-e29b-41d4-a716-446655440000"
     )
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def guardrails_line_318(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 318."""
+def guardrails_line_384(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 384."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_list_key_assignments import guardrails_list_key_assignments
 
     result = guardrails_list_key_assignments(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.guardrails_list_key_assignments import guardrails_list_key_assignments_iter
 
     for item in guardrails_list_key_assignments_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def guardrails_line_346(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 346."""
+def guardrails_line_418(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 418."""
+    from returns.result import Failure, Success
+
     from funcs.guardrails_list_member_assignments import guardrails_list_member_assignments
 
     result = guardrails_list_member_assignments(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.guardrails_list_member_assignments import guardrails_list_member_assignments_iter
 
     for item in guardrails_list_member_assignments_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
 def images_line_32(core: OpenRouterCore) -> None:
     """docs/images.md, line 32."""
+    from returns.result import Failure, Success
+
     from funcs.images_generate import images_generate
     from openrouter_core.params.images import ImageGenerationRequestDict
 
     params: ImageGenerationRequestDict = {"model": "example", "prompt": "example"}
     result = images_generate(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def images_line_53(core: OpenRouterCore) -> None:
-    """docs/images.md, line 53."""
+def images_line_59(core: OpenRouterCore) -> None:
+    """docs/images.md, line 59."""
+    from returns.result import Failure, Success
+
     from funcs.images_list_models import images_list_models
 
     result = images_list_models(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def images_line_75(core: OpenRouterCore) -> None:
-    """docs/images.md, line 75."""
+def images_line_87(core: OpenRouterCore) -> None:
+    """docs/images.md, line 87."""
+    from returns.result import Failure, Success
+
     from funcs.images_list_model_endpoints import images_list_model_endpoints
 
     result = images_list_model_endpoints(core, author="bytedance-seed", slug="seedream-4.5")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def models_line_31(core: OpenRouterCore) -> None:
     """docs/models.md, line 31."""
+    from returns.result import Failure, Success
+
     from funcs.models_get import models_get
 
     result = models_get(core, author="openai", slug="gpt-4")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def models_line_81(core: OpenRouterCore) -> None:
-    """docs/models.md, line 81."""
+def models_line_87(core: OpenRouterCore) -> None:
+    """docs/models.md, line 87."""
+    from returns.result import Failure, Success
+
     from funcs.models_list import models_list
 
     result = models_list(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.models_list import models_list_iter
 
     for item in models_list_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def models_line_107(core: OpenRouterCore) -> None:
-    """docs/models.md, line 107."""
+def models_line_119(core: OpenRouterCore) -> None:
+    """docs/models.md, line 119."""
+    from returns.result import Failure, Success
+
     from funcs.models_count import models_count
 
     result = models_count(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def models_line_130(core: OpenRouterCore) -> None:
-    """docs/models.md, line 130."""
+def models_line_148(core: OpenRouterCore) -> None:
+    """docs/models.md, line 148."""
+    from returns.result import Failure, Success
+
     from funcs.models_list_for_user import models_list_for_user
 
     result = models_list_for_user(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.models_list_for_user import models_list_for_user_iter
 
     for item in models_list_for_user_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
 def o_auth_line_28(core: OpenRouterCore) -> None:
     """docs/o_auth.md, line 28."""
+    from returns.result import Failure, Success
+
     from funcs.o_auth_exchange_auth_code_for_api_key import o_auth_exchange_auth_code_for_api_key
     from openrouter_core.params.o_auth import OAuthExchangeAuthCodeForAPIKeyRequestDict
 
     params: OAuthExchangeAuthCodeForAPIKeyRequestDict = {"code": "example"}
     result = o_auth_exchange_auth_code_for_api_key(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def o_auth_line_51(core: OpenRouterCore) -> None:
-    """docs/o_auth.md, line 51."""
+def o_auth_line_47(core: OpenRouterCore) -> None:
+    """docs/o_auth.md, line 47."""
+    from funcs.o_auth_create_authorization_url import o_auth_create_authorization_url
+    from funcs.o_auth_create_sha256_code_challenge import o_auth_create_sha256_code_challenge
+    from funcs.o_auth_exchange_auth_code_for_api_key import o_auth_exchange_auth_code_for_api_key
+
+    pkce = o_auth_create_sha256_code_challenge().unwrap()  # pure: cannot fail
+    url = o_auth_create_authorization_url(
+        core,
+        callback_url="https://myapp.example/callback",
+        code_challenge=pkce.code_challenge,
+        code_challenge_method="S256",
+    )
+    print("send the user to", url.value_or("(a bad callback URL)"))
+    code = "auth-code-from-the-callback"  # ?code=... at your callback
+    exchanged = o_auth_exchange_auth_code_for_api_key(
+        core, {"code": code, "code_verifier": pkce.code_verifier, "code_challenge_method": "S256"}
+    )
+    print("the user's key:", exchanged.map(lambda answer: answer.key).value_or(None))
+
+
+def o_auth_line_81(core: OpenRouterCore) -> None:
+    """docs/o_auth.md, line 81."""
+    from returns.result import Failure, Success
+
     from funcs.o_auth_create_auth_code import o_auth_create_auth_code
     from openrouter_core.params.o_auth import OAuthCreateAuthCodeRequestDict
 
     params: OAuthCreateAuthCodeRequestDict = {"callback_url": "example"}
     result = o_auth_create_auth_code(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def observability_line_34(core: OpenRouterCore) -> None:
     """docs/observability.md, line 34."""
+    from returns.result import Failure, Success
+
     from funcs.observability_list import observability_list
 
     result = observability_list(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.observability_list import observability_list_iter
 
     for item in observability_list_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def observability_line_60(core: OpenRouterCore) -> None:
-    """docs/observability.md, line 60."""
+def observability_line_66(core: OpenRouterCore) -> None:
+    """docs/observability.md, line 66."""
+    from returns.result import Failure, Success
+
     from funcs.observability_create import observability_create
     from openrouter_core.params.observability import CreateObservabilityDestinationRequestDict
 
@@ -595,71 +942,113 @@ def observability_line_60(core: OpenRouterCore) -> None:
         "type": "arize",
     }
     result = observability_create(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def observability_line_83(core: OpenRouterCore) -> None:
-    """docs/observability.md, line 83."""
+def observability_line_95(core: OpenRouterCore) -> None:
+    """docs/observability.md, line 95."""
+    from returns.result import Failure, Success
+
     from funcs.observability_get import observability_get
 
     result = observability_get(core, id="99999999-aaaa-bbbb-cccc-dddddddddddd")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def observability_line_106(core: OpenRouterCore) -> None:
-    """docs/observability.md, line 106."""
+def observability_line_124(core: OpenRouterCore) -> None:
+    """docs/observability.md, line 124."""
+    from returns.result import Failure, Success
+
     from funcs.observability_update import observability_update
     from openrouter_core.params.observability import UpdateObservabilityDestinationRequestDict
 
     params: UpdateObservabilityDestinationRequestDict = {}
     result = observability_update(core, params, id="99999999-aaaa-bbbb-cccc-dddddddddddd")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def observability_line_129(core: OpenRouterCore) -> None:
-    """docs/observability.md, line 129."""
+def observability_line_153(core: OpenRouterCore) -> None:
+    """docs/observability.md, line 153."""
+    from returns.result import Failure, Success
+
     from funcs.observability_delete import observability_delete
 
     result = observability_delete(core, id="99999999-aaaa-bbbb-cccc-dddddddddddd")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def organization_line_29(core: OpenRouterCore) -> None:
     """docs/organization.md, line 29."""
+    from returns.result import Failure, Success
+
     from funcs.organization_list_members import organization_list_members
 
     result = organization_list_members(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.organization_list_members import organization_list_members_iter
 
     for item in organization_list_members_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
 def presets_line_35(core: OpenRouterCore) -> None:
     """docs/presets.md, line 35."""
+    from returns.result import Failure, Success
+
     from funcs.presets_list import presets_list
 
     result = presets_list(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.presets_list import presets_list_iter
 
     for item in presets_list_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def presets_line_61(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 61."""
+def presets_line_67(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 67."""
+    from returns.result import Failure, Success
+
     from funcs.presets_get import presets_get
 
     result = presets_get(core, slug="my-preset")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def presets_line_84(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 84."""
+def presets_line_96(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 96."""
+    from returns.result import Failure, Success
+
     from funcs.presets_create_presets_chat_completions import (
         presets_create_presets_chat_completions,
     )
@@ -667,11 +1056,17 @@ def presets_line_84(core: OpenRouterCore) -> None:
 
     params: ChatGenerationParamsDict = {"messages": [{"content": "example", "role": "system"}]}
     result = presets_create_presets_chat_completions(core, params, slug="my-preset")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def presets_line_109(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 109."""
+def presets_line_127(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 127."""
+    from returns.result import Failure, Success
+
     from funcs.presets_create_presets_messages import presets_create_presets_messages
     from openrouter_core.params.presets import MessagesRequestDict
 
@@ -680,50 +1075,80 @@ def presets_line_109(core: OpenRouterCore) -> None:
         "model": "example",
     }
     result = presets_create_presets_messages(core, params, slug="my-preset")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def presets_line_134(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 134."""
+def presets_line_158(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 158."""
+    from returns.result import Failure, Success
+
     from funcs.presets_create_presets_responses import presets_create_presets_responses
     from openrouter_core.params.presets import ResponsesRequestDict
 
     params: ResponsesRequestDict = {}
     result = presets_create_presets_responses(core, params, slug="my-preset")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def presets_line_160(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 160."""
+def presets_line_190(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 190."""
+    from returns.result import Failure, Success
+
     from funcs.presets_list_versions import presets_list_versions
 
     result = presets_list_versions(core, slug="my-preset")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.presets_list_versions import presets_list_versions_iter
 
     for item in presets_list_versions_iter(core, slug="my-preset"):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def presets_line_187(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 187."""
+def presets_line_223(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 223."""
+    from returns.result import Failure, Success
+
     from funcs.presets_get_version import presets_get_version
 
     result = presets_get_version(core, slug="my-preset", version="1")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def providers_line_25(core: OpenRouterCore) -> None:
     """docs/providers.md, line 25."""
+    from returns.result import Failure, Success
+
     from funcs.providers_list import providers_list
 
     result = providers_list(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def rerank_line_27(core: OpenRouterCore) -> None:
     """docs/rerank.md, line 27."""
+    from returns.result import Failure, Success
+
     from funcs.rerank_rerank import rerank_rerank
     from openrouter_core.params.rerank import RerankRerankRequestDict
 
@@ -733,44 +1158,112 @@ def rerank_line_27(core: OpenRouterCore) -> None:
         "query": "example",
     }
     result = rerank_rerank(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def responses_line_31(core: OpenRouterCore) -> None:
     """docs/responses.md, line 31."""
+    from returns.result import Failure, Success
+
     from funcs.responses_send import responses_send
     from openrouter_core.params.responses import ResponsesRequestDict
 
-    params: ResponsesRequestDict = {}
+    params: ResponsesRequestDict = {"model": "openai/gpt-4o-mini", "input": "Say hi in five words."}
     result = responses_send(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def responses_line_57(core: OpenRouterCore) -> None:
-    """docs/responses.md, line 57."""
+def responses_line_49(core: OpenRouterCore) -> None:
+    """docs/responses.md, line 49."""
+    from returns.result import Failure, Success
+
+    from funcs.responses_send import responses_send
+    from openrouter_core.models.responses import TextDeltaEvent
+    from openrouter_core.responses.stream import ResponsesStream
+
+    match responses_send(core, {"model": "openai/gpt-4o-mini", "input": "Say hi"}, stream=True):
+        case Success(ResponsesStream() as events):
+            with events:
+                for item in events:
+                    match item:
+                        case Success(TextDeltaEvent(delta=str(delta))):
+                            print(delta, end="")
+                        case Failure(error):
+                            print("\nstream broke:", error)
+            print()
+        case Failure(error):
+            print("failed:", error)
+
+
+def responses_line_87(core: OpenRouterCore) -> None:
+    """docs/responses.md, line 87."""
+    from returns.result import Failure, Success
+
     from funcs.beta_responses_send import beta_responses_send
     from openrouter_core.params.responses import ResponsesRequestDict
 
-    params: ResponsesRequestDict = {}
+    params: ResponsesRequestDict = {"model": "openai/gpt-4o-mini", "input": "Say hi in five words."}
     result = beta_responses_send(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
+
+
+def responses_line_105(core: OpenRouterCore) -> None:
+    """docs/responses.md, line 105."""
+    from returns.result import Failure, Success
+
+    from funcs.responses_send import responses_send
+    from openrouter_core.models.responses import TextDeltaEvent
+    from openrouter_core.responses.stream import ResponsesStream
+
+    match responses_send(core, {"model": "openai/gpt-4o-mini", "input": "Say hi"}, stream=True):
+        case Success(ResponsesStream() as events):
+            with events:
+                for item in events:
+                    match item:
+                        case Success(TextDeltaEvent(delta=str(delta))):
+                            print(delta, end="")
+                        case Failure(error):
+                            print("\nstream broke:", error)
+            print()
+        case Failure(error):
+            print("failed:", error)
 
 
 def scim_line_34(core: OpenRouterCore) -> None:
     """docs/scim.md, line 34."""
+    from returns.result import Failure, Success
+
     from funcs.scim_list_mappings import scim_list_mappings
 
     result = scim_list_mappings(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.scim_list_mappings import scim_list_mappings_iter
 
     for item in scim_list_mappings_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def scim_line_60(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 60."""
+def scim_line_66(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 66."""
+    from returns.result import Failure, Success
+
     from funcs.scim_create import scim_create
     from openrouter_core.params.scim import CreateScimGroupMappingRequestDict
 
@@ -780,50 +1273,80 @@ def scim_line_60(core: OpenRouterCore) -> None:
         "workspace_id": "0df9e665-d932-5740-b2c7-b52af166bc11",
     }
     result = scim_create(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def scim_line_83(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 83."""
+def scim_line_95(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 95."""
+    from returns.result import Failure, Success
+
     from funcs.scim_read import scim_read
 
     result = scim_read(core, id="example")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def scim_line_106(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 106."""
+def scim_line_124(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 124."""
+    from returns.result import Failure, Success
+
     from funcs.scim_update import scim_update
     from openrouter_core.params.scim import UpdateScimGroupMappingRequestDict
 
     params: UpdateScimGroupMappingRequestDict = {"role": "admin"}
     result = scim_update(core, params, id="example")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def scim_line_130(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 130."""
+def scim_line_154(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 154."""
+    from returns.result import Failure, Success
+
     from funcs.scim_delete import scim_delete
 
-    result = scim_delete(core, id="example", keep_members="example")
-    print(result.unwrap())
+    result = scim_delete(core, id="example", keep_members=False)
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def scim_line_153(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 153."""
+def scim_line_183(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 183."""
+    from returns.result import Failure, Success
+
     from funcs.scim_list_groups import scim_list_groups
 
     result = scim_list_groups(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.scim_list_groups import scim_list_groups_iter
 
     for item in scim_list_groups_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
 def stt_line_28(core: OpenRouterCore) -> None:
     """docs/stt.md, line 28."""
+    from returns.result import Failure, Success
+
     from funcs.stt_create_transcription import stt_create_transcription
     from openrouter_core.params.stt import STTRequestDict
 
@@ -832,17 +1355,27 @@ def stt_line_28(core: OpenRouterCore) -> None:
         "model": "example",
     }
     result = stt_create_transcription(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def stt_line_49(core: OpenRouterCore) -> None:
-    """docs/stt.md, line 49."""
+def stt_line_55(core: OpenRouterCore) -> None:
+    """docs/stt.md, line 55."""
+    from returns.result import Failure, Success
+
     from funcs.stt_create_transcription_multipart import stt_create_transcription_multipart
 
     result = stt_create_transcription_multipart(
         core, {"file": b"example file content", "model": "example"}
     )
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def tts_line_27(core: OpenRouterCore) -> None:
@@ -858,24 +1391,55 @@ def tts_line_27(core: OpenRouterCore) -> None:
 
 def video_generation_line_30(core: OpenRouterCore) -> None:
     """docs/video_generation.md, line 30."""
+    from returns.result import Failure, Success
+
     from funcs.video_generation_generate import video_generation_generate
     from openrouter_core.params.video_generation import VideoGenerationRequestDict
 
     params: VideoGenerationRequestDict = {"model": "example"}
     result = video_generation_generate(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def video_generation_line_53(core: OpenRouterCore) -> None:
-    """docs/video_generation.md, line 53."""
+def video_generation_line_59(core: OpenRouterCore) -> None:
+    """docs/video_generation.md, line 59."""
+    from returns.result import Failure, Success
+
     from funcs.video_generation_get_generation import video_generation_get_generation
 
     result = video_generation_get_generation(core, job_id="job-abc123")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def video_generation_line_75(core: OpenRouterCore) -> None:
-    """docs/video_generation.md, line 75."""
+def video_generation_line_76(core: OpenRouterCore) -> None:
+    """docs/video_generation.md, line 76."""
+    from returns.result import Failure, Success
+
+    from funcs.video_generation_generate import video_generation_generate
+    from funcs.video_generation_wait import video_generation_wait
+    from openrouter_core import JobError
+
+    job = video_generation_generate(core, {"model": "google/veo-3", "prompt": "a cat"})
+    job_id = job.map(lambda started: started.id).value_or("")
+    match video_generation_wait(core, job_id=job_id, max_wait=600):
+        case Success(done):
+            print("done:", done.status, done.unsigned_urls)
+        case Failure(JobError() as error):
+            print("the job did not succeed:", error.status, error)
+        case Failure(error):
+            print("failed:", error)
+
+
+def video_generation_line_109(core: OpenRouterCore) -> None:
+    """docs/video_generation.md, line 109."""
     from funcs.video_generation_get_video_content import video_generation_get_video_content
 
     result = video_generation_get_video_content(core, job_id="job-abc123")
@@ -883,125 +1447,203 @@ def video_generation_line_75(core: OpenRouterCore) -> None:
         print(body.content_type, len(body.read().unwrap()), "bytes")
 
 
-def video_generation_line_95(core: OpenRouterCore) -> None:
-    """docs/video_generation.md, line 95."""
+def video_generation_line_129(core: OpenRouterCore) -> None:
+    """docs/video_generation.md, line 129."""
+    from returns.result import Failure, Success
+
     from funcs.video_generation_list_videos_models import video_generation_list_videos_models
 
     result = video_generation_list_videos_models(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
 def workspaces_line_40(core: OpenRouterCore) -> None:
     """docs/workspaces.md, line 40."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_list import workspaces_list
 
     result = workspaces_list(core)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.workspaces_list import workspaces_list_iter
 
     for item in workspaces_list_iter(core):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def workspaces_line_66(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 66."""
+def workspaces_line_72(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 72."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_create import workspaces_create
     from openrouter_core.params.workspaces import CreateWorkspaceRequestDict
 
     params: CreateWorkspaceRequestDict = {"name": "example", "slug": "example"}
     result = workspaces_create(core, params)
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def workspaces_line_89(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 89."""
+def workspaces_line_101(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 101."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_get import workspaces_get
 
     result = workspaces_get(core, id="production")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def workspaces_line_112(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 112."""
+def workspaces_line_130(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 130."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_update import workspaces_update
     from openrouter_core.params.workspaces import UpdateWorkspaceRequestDict
 
     params: UpdateWorkspaceRequestDict = {}
     result = workspaces_update(core, params, id="production")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def workspaces_line_135(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 135."""
+def workspaces_line_159(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 159."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_delete import workspaces_delete
 
     result = workspaces_delete(core, id="production")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def workspaces_line_156(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 156."""
+def workspaces_line_186(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 186."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_list_budgets import workspaces_list_budgets
 
     result = workspaces_list_budgets(core, id="production")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def workspaces_line_178(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 178."""
+def workspaces_line_214(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 214."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_get_budget import workspaces_get_budget
 
     result = workspaces_get_budget(core, id="production", interval="monthly")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def workspaces_line_202(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 202."""
+def workspaces_line_244(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 244."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_set_budget import workspaces_set_budget
     from openrouter_core.params.workspaces import UpsertWorkspaceBudgetRequestDict
 
     params: UpsertWorkspaceBudgetRequestDict = {"limit_usd": 1.5}
     result = workspaces_set_budget(core, params, id="production", interval="monthly")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def workspaces_line_226(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 226."""
+def workspaces_line_274(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 274."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_delete_budget import workspaces_delete_budget
 
     result = workspaces_delete_budget(core, id="production", interval="monthly")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def workspaces_line_250(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 250."""
+def workspaces_line_304(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 304."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_list_members import workspaces_list_members
 
     result = workspaces_list_members(core, id="production")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
     from funcs.workspaces_list_members import workspaces_list_members_iter
 
     for item in workspaces_list_members_iter(core, id="production"):
-        print(item.unwrap())
+        print(item.value_or("failed: the walk ends here"))
 
 
-def workspaces_line_278(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 278."""
+def workspaces_line_338(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 338."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_bulk_add_members import workspaces_bulk_add_members
     from openrouter_core.params.workspaces import WorkspaceMembersRequestDict
 
     params: WorkspaceMembersRequestDict = {"user_ids": ["example"]}
     result = workspaces_bulk_add_members(core, params, id="production")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)
 
 
-def workspaces_line_303(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 303."""
+def workspaces_line_369(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 369."""
+    from returns.result import Failure, Success
+
     from funcs.workspaces_bulk_remove_members import workspaces_bulk_remove_members
     from openrouter_core.params.workspaces import WorkspaceMembersRequestDict
 
     params: WorkspaceMembersRequestDict = {"user_ids": ["example"]}
     result = workspaces_bulk_remove_members(core, params, id="production")
-    print(result.unwrap())
+    match result:
+        case Success(answer):
+            print(answer)
+        case Failure(error):
+            print("failed:", error)

@@ -66,8 +66,8 @@ def readme_line_74(core: OpenRouterCore) -> None:
     cost = generations_get_generation(core, id="gen-1234567890")  # 404s retried while it appears
 
 
-def readme_line_118(core: OpenRouterCore) -> None:
-    """README.md, line 118."""
+def readme_line_123(core: OpenRouterCore) -> None:
+    """README.md, line 123."""
     from funcs.responses_send import responses_send
     from openrouter_core.models.responses import TextDeltaEvent
 
@@ -80,8 +80,8 @@ def readme_line_118(core: OpenRouterCore) -> None:
                 print(event.delta, end="")
 
 
-def readme_line_139(core: OpenRouterCore) -> None:
-    """README.md, line 139."""
+def readme_line_144(core: OpenRouterCore) -> None:
+    """README.md, line 144."""
     from funcs.files_upload import files_upload
     from funcs.tts_create_speech import tts_create_speech
     from funcs.video_generation_generate import video_generation_generate
@@ -97,8 +97,8 @@ def readme_line_139(core: OpenRouterCore) -> None:
     done = video_generation_wait(core, job_id=job.id, max_wait=600)  # polls, backing off
 
 
-def readme_line_166(core: OpenRouterCore) -> None:
-    """README.md, line 166."""
+def readme_line_171(core: OpenRouterCore) -> None:
+    """README.md, line 171."""
     from funcs.o_auth_create_authorization_url import o_auth_create_authorization_url
     from funcs.o_auth_create_sha256_code_challenge import o_auth_create_sha256_code_challenge
     from funcs.o_auth_exchange_auth_code_for_api_key import o_auth_exchange_auth_code_for_api_key
@@ -122,8 +122,45 @@ def readme_line_166(core: OpenRouterCore) -> None:
     )  # the user's new API key
 
 
-def readme_line_291(params: ChatGenerationParamsDict) -> None:
-    """README.md, line 291."""
+def readme_line_302() -> None:
+    """README.md, line 302."""
+    from typing import Annotated
+
+    from returns.result import Failure, Success
+
+    from funcs.call_model import call_model
+    from openrouter_core.testing import FakeOpenRouter, tool_call
+    from openrouter_core.tools import CallModelError, ModelResult, step_count_is
+
+    def get_weather(city: Annotated[str, "The city's name"]) -> dict[str, object]:
+        """The current weather in a city."""
+        return {"city": city, "celsius": 21}
+
+    def get_time(city: str) -> str:
+        """The local time in a city."""
+        return "14:05"
+
+    fake = FakeOpenRouter()
+    fake.reply_tool_calls(
+        tool_call("get_weather", {"city": "Paris"}), tool_call("get_time", {"city": "Paris"})
+    )
+    fake.reply("In Paris it is 14:05 and 21 degrees.")
+    core = fake.core()  # OpenRouterCore() for the real API
+
+    params = {
+        "model": "openai/gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Weather and time in Paris?"}],
+    }
+    match call_model(core, params, tools=[get_weather, get_time], stop_when=step_count_is(4)):
+        case Success(ModelResult() as result):
+            print(result.text)  # In Paris it is 14:05 and 21 degrees.
+            print(len(result.steps), result.usage.total_tokens)  # 2 38 (summed over both turns)
+        case Failure(CallModelError() as error):
+            print("failed after", len(error.steps), "steps:", error.cause)
+
+
+def readme_line_390(params: ChatGenerationParamsDict) -> None:
+    """README.md, line 390."""
     from funcs.chat_send import chat_send_async
 
     async def main() -> None:
@@ -131,14 +168,14 @@ def readme_line_291(params: ChatGenerationParamsDict) -> None:
             result = await chat_send_async(core, params)
 
 
-def readme_line_307(core: OpenRouterCore) -> None:
-    """README.md, line 307."""
-    chat_send(core, {"messages": [{"role": "wizard", "content": "hi"}]})
-    # Failure(InvalidRequestError(message="messages[0].role: unknown role 'wizard'", ...))
+def readme_line_406(core: OpenRouterCore) -> None:
+    """README.md, line 406."""
+    print(chat_send(core, {"messages": [{"role": "wizard", "content": "hi"}]}))
+    # <Failure: messages[0].role: unknown role 'wizard'>
 
 
-def readme_line_315(core: OpenRouterCore) -> None:
-    """README.md, line 315."""
+def readme_line_414(core: OpenRouterCore) -> None:
+    """README.md, line 414."""
     from openrouter_core.models import (
         ChatContentImage,
         ChatContentText,
@@ -179,8 +216,8 @@ def readme_line_315(core: OpenRouterCore) -> None:
     params.to_dict()  # the wire JSON, unset fields omitted
 
 
-def readme_line_349(core: OpenRouterCore) -> None:
-    """README.md, line 349."""
+def readme_line_448(core: OpenRouterCore) -> None:
+    """README.md, line 448."""
     from openrouter_core.params.chat import ChatGenerationParamsDict
 
     request: ChatGenerationParamsDict = {
@@ -191,14 +228,14 @@ def readme_line_349(core: OpenRouterCore) -> None:
     chat_send(core, request, stream=False)
 
 
-def readme_line_388(core: OpenRouterCore, params: ChatGenerationParamsDict, cache: Cache) -> None:
-    """README.md, line 388."""
+def readme_line_487(core: OpenRouterCore, params: ChatGenerationParamsDict, cache: Cache) -> None:
+    """README.md, line 487."""
     response = chat_send(core, params, stream=False).unwrap()
     cache.store(response.received_json)  # what OpenRouter sent, not a re-serialisation
 
 
-def readme_line_402() -> None:
-    """README.md, line 402."""
+def readme_line_501() -> None:
+    """README.md, line 501."""
     import attrs
 
     from openrouter_core import converter
@@ -224,8 +261,8 @@ def readme_line_402() -> None:
     assert saved.answer == answer
 
 
-def readme_line_436(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
-    """README.md, line 436."""
+def readme_line_535(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
+    """README.md, line 535."""
     from openrouter_core import StreamError
     from openrouter_core.models import ChatStreamChunk
     from openrouter_core.streaming import ChatStream
@@ -244,8 +281,8 @@ def readme_line_436(core: OpenRouterCore, params: ChatGenerationParamsDict) -> N
             print("request failed:", error)
 
 
-def readme_line_489(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
-    """README.md, line 489."""
+def readme_line_588(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
+    """README.md, line 588."""
     chat_send(
         core,
         params,
@@ -259,22 +296,22 @@ def readme_line_489(core: OpenRouterCore, params: ChatGenerationParamsDict) -> N
     )
 
 
-def readme_line_512(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
-    """README.md, line 512."""
+def readme_line_611(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
+    """README.md, line 611."""
     response = chat_send(core, params, stream=False).unwrap()
     if response.http:  # None only on an object you build
         print(response.http.headers.get("x-ratelimit-remaining"), response.http.attempts)
 
 
-def readme_line_523(core: OpenRouterCore) -> None:
-    """README.md, line 523."""
+def readme_line_622(core: OpenRouterCore) -> None:
+    """README.md, line 622."""
     import attrs
 
     slow = attrs.evolve(core, timeout=120.0, app_title="Batch job")
 
 
-def readme_line_580() -> None:
-    """README.md, line 580."""
+def readme_line_689() -> None:
+    """README.md, line 689."""
     from openrouter_core import RetryConfig
 
     core = OpenRouterCore(
@@ -282,8 +319,8 @@ def readme_line_580() -> None:
     )
 
 
-def readme_line_590(params: ChatGenerationParamsDict) -> None:
-    """README.md, line 590."""
+def readme_line_699(params: ChatGenerationParamsDict) -> None:
+    """README.md, line 699."""
     import httpx2
 
     from openrouter_core.testing import FakeOpenRouter
@@ -300,11 +337,52 @@ def readme_line_590(params: ChatGenerationParamsDict) -> None:
     assert fake.requests[0].json["messages"] == params["messages"]
 
 
-def readme_line_622(my_ssl_context: ssl.SSLContext) -> None:
-    """README.md, line 622."""
+def readme_line_742(my_ssl_context: ssl.SSLContext) -> None:
+    """README.md, line 742."""
     import httpx
 
     core = OpenRouterCore(
         client=httpx.Client(verify=my_ssl_context),
         async_client=httpx.AsyncClient(proxy="http://proxy:3128"),
     )
+
+
+def readme_line_758() -> None:
+    """README.md, line 758."""
+    from openrouter_core.hooks import Hooks, ResultEvent, RetryEvent
+
+    def on_retry(event: RetryEvent) -> None:
+        print(f"{event.operation}: retry in {event.delay:.1f}s after {type(event.reason).__name__}")
+
+    def on_result(event: ResultEvent) -> None:
+        print(event.operation, event.attempts, "attempt(s)", f"{event.elapsed:.3f}s")
+
+    watched = OpenRouterCore(hooks=Hooks(retry=on_retry, result=on_result))
+
+
+def readme_line_786(core: OpenRouterCore) -> None:
+    """README.md, line 786."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
+
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(ConsoleSpanExporter()))
+    trace.set_tracer_provider(provider)  # the application's set-up; the library reads it
+
+    chat_send(
+        core,
+        {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]},
+        stream=False,
+    )
+    # prints the span "chat openai/gpt-4o-mini" with gen_ai.usage.*, openrouter.cost, ...
+
+
+def readme_line_806() -> None:
+    """README.md, line 806."""
+    from pathlib import Path
+
+    def current_key() -> str:
+        return Path("/run/secrets/openrouter").read_text().strip()  # read for every attempt
+
+    rotating = OpenRouterCore(api_key=current_key)
