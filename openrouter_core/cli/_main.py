@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 import attrs
 
 if TYPE_CHECKING:
+    from openrouter_core.cli._output import Progress
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
 
@@ -54,12 +55,19 @@ class Context:
     stderr: TextIO
     command: str = ""
     _core: OpenRouterCore | None = None
+    #: The progress line, when stderr is a terminal (set with the core).
+    progress: Progress | None = None
 
     @property
     def core(self) -> OpenRouterCore:
-        """The configured core: environment, ``--api-key-file``, ``--timeout``, ``--retries``."""
+        """The configured core: environment, ``--api-key-file``, ``--timeout``, ``--retries``;
+        on a terminal, hooks that show the progress of long waits."""
         if self._core is None:
-            self._core = _build_core(self.args)
+            if self.stderr.isatty():
+                from openrouter_core.cli._output import Progress
+
+                self.progress = Progress(self.stderr, polling=self.command.endswith("_wait"))
+            self._core = _build_core(self.args, self.progress)
         return self._core
 
     def close(self) -> None:
@@ -177,10 +185,12 @@ def normalise(argv: Sequence[str]) -> list[str]:
     return out
 
 
-def _build_core(args: argparse.Namespace) -> OpenRouterCore:
+def _build_core(args: argparse.Namespace, progress: Progress | None) -> OpenRouterCore:
     from openrouter_core.core import OpenRouterCore, RetryConfig
 
     config: dict[str, Any] = {}
+    if progress is not None:
+        config["hooks"] = progress.hooks()
     if args.api_key_file:
         try:
             with open(args.api_key_file, encoding="utf-8") as file:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, TextIO
@@ -26,6 +25,7 @@ from openrouter_core.errors import (
 
 if TYPE_CHECKING:
     from openrouter_core.cli._main import Context
+    from openrouter_core.hooks import Hooks, RequestEvent, RetryEvent
 
 __all__ = [
     "Progress",
@@ -199,30 +199,36 @@ def describe(error: OpenRouterCoreError, key_given: bool, command: str) -> str:
     return f"{kind}: {message}" + (f" (hint: {hint})" if hint else "")
 
 
-class Progress(logging.Handler):
-    """A progress line on a terminal's stderr, fed by the library's debug log: the retries'
+class Progress:
+    """A progress line on a terminal's stderr, fed by the core's event hooks: the retries'
     waits and, for a command that polls (``video_generation_wait``), each poll."""
 
     def __init__(self, stream: TextIO, *, polling: bool) -> None:
-        super().__init__(logging.DEBUG)
         self.stream = stream
         self.polling = polling
         self.polls = 0
         self.started = time.monotonic()
         self.shown = False
 
-    def emit(self, record: logging.LogRecord) -> None:
-        """Show a retry's wait, or a poll, over the previous line."""
-        args = record.args if isinstance(record.args, tuple) else ()
-        if record.msg.startswith("retrying in") and len(args) == 2:
-            delay = args[0] if isinstance(args[0], int | float) else 0.0
-            text = f"{args[1]}: retrying in {delay:.1f} s"
-        elif self.polling and record.msg.startswith("%s %s attempt="):
+    def hooks(self) -> Hooks:
+        """The hooks that feed this line."""
+        from openrouter_core.hooks import Hooks
+
+        return Hooks(request=self.request, retry=self.retry)
+
+    def retry(self, event: RetryEvent) -> None:
+        """Show a retry's wait."""
+        self.show(f"{type(event.reason).__name__}: retrying in {event.delay:.1f} s")
+
+    def request(self, event: RequestEvent) -> None:
+        """Count a poll (a first attempt, while a command polls)."""
+        if self.polling and event.attempt == 1:
             self.polls += 1
             elapsed = time.monotonic() - self.started
-            text = f"waiting: poll {self.polls}, {elapsed:.0f} s so far"
-        else:
-            return
+            self.show(f"waiting: poll {self.polls}, {elapsed:.0f} s so far")
+
+    def show(self, text: str) -> None:
+        """Write ``text`` over the previous line."""
         self.stream.write(f"\r\x1b[K{text}")
         self.stream.flush()
         self.shown = True
@@ -237,18 +243,9 @@ class Progress(logging.Handler):
 
 @contextlib.contextmanager
 def progress_line(context: Context) -> Iterator[None]:
-    """Show :class:`Progress` on stderr while the body runs, when stderr is a terminal."""
-    if not context.stderr.isatty():
-        yield
-        return
-    handler = Progress(context.stderr, polling=context.command.endswith("_wait"))
-    logger = logging.getLogger("openrouter_core")
-    level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    """Erase the progress line (shown on a terminal's stderr) once the body ran."""
     try:
         yield
     finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-        handler.clear()
+        if context.progress is not None:
+            context.progress.clear()
