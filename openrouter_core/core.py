@@ -415,6 +415,21 @@ def _unknown_config(name: str, known: tuple[str, ...]) -> str:
     return f"{message}; {hint}(settings: {', '.join(known)})"
 
 
+class _InitSignature:
+    """``inspect.signature(OpenRouterCore)``: the settings ``__init__`` takes, not the
+    ``(*args, **kwargs)`` of the ``__new__`` that checks their names (``inspect`` is imported
+    only when someone asks)."""
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        import inspect
+
+        signature = inspect.signature(owner.__init__)  # type: ignore[misc]
+        return signature.replace(
+            parameters=list(signature.parameters.values())[1:],
+            return_annotation=inspect.Signature.empty,
+        )
+
+
 class _Pools:
     """Mutable holder for the clients the core creates itself (never the caller's)."""
 
@@ -653,3 +668,7 @@ class OpenRouterCore:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+# Set on the class attrs built, beside the methods it generated.
+OpenRouterCore.__signature__ = _InitSignature()  # type: ignore[attr-defined]

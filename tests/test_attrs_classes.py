@@ -120,7 +120,7 @@ def test_field_order_defaults_and_fresh_factory_values() -> None:
 
 
 def test_repr_and_equality_by_value_within_one_class() -> None:
-    assert repr(Param("w", "n")) == "Param(wire='w', name='n', required=False)"
+    assert repr(Param("w", "n")).startswith("Param(wire='w', name='n', required=False, kind='',")
     assert repr(InvalidRequestError(message="m", path="p")) == (
         "InvalidRequestError(message='m', path='p', problem='')"
     )
@@ -189,10 +189,10 @@ def test_evolve_gives_a_changed_copy_of_the_same_class() -> None:
 
 
 def test_validators_run_in_init_and_in_evolve() -> None:
-    with pytest.raises(ValueError, match="max_retries must be >= 0, got -1"):
+    with pytest.raises(ValueError, match="max_retries must be >= 0, got int -1"):
         RetryConfig(max_retries=-1)
     config = RetryConfig(max_retries=4)
-    with pytest.raises(ValueError, match="max_delay must be >= 0"):
+    with pytest.raises(ValueError, match="max_delay must be finite and >= 0"):
         attrs.evolve(config, max_delay=-1.0)
     assert attrs.evolve(config, jitter=False) == RetryConfig(max_retries=4, jitter=False)
     assert config.jitter

@@ -84,7 +84,7 @@ def _docs_examples() -> dict[str, str]:
     for page in sorted((ROOT / "docs").glob("*.md")):
         text = page.read_text(encoding="utf-8")
         for code in re.findall(r"^```python\n(.*?)^```$", text, re.MULTILINE | re.DOTALL):
-            name = re.match(r"from funcs\.(\w+) import", code)
+            name = re.search(r"^from funcs\.(\w+) import", code, re.MULTILINE)
             if name:
                 found.setdefault(name.group(1), code)
     return found

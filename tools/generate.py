@@ -2298,12 +2298,11 @@ def build() -> dict[Path, str]:
     files[typing / "examples_readme.py"] = typed_examples(
         {"README.md": files.get(readme, text)}, "The README's examples"
     )
+    # Every page of docs/: the generated ones as just written, the hand-written ones as they are.
+    pages = {path: path.read_text(encoding="utf-8") for path in (ROOT / "docs").glob("*.md")}
+    pages.update({p: page for p, page in files.items() if p.parent == ROOT / "docs"})
     files[typing / "examples_docs.py"] = typed_examples(
-        {
-            f"docs/{path.name}": page
-            for path, page in sorted(files.items())
-            if path.parent == ROOT / "docs" and path.suffix == ".md"
-        },
+        {f"docs/{path.name}": page for path, page in sorted(pages.items())},
         "The reference docs' examples (docs/*.md)",
     )
     return files

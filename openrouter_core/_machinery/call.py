@@ -12,6 +12,7 @@ from returns.result import Failure, Result
 
 from openrouter_core._machinery.attempts import run_async, run_sync
 from openrouter_core._machinery.request import Prepared, prepare
+from openrouter_core._shared_methods import shown
 from openrouter_core.errors import InvalidRequestError
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def _prepared(
     if window is not None and (
         isinstance(window, bool) or not isinstance(window, (int, float)) or window < 0
     ):
-        problem = f"must be seconds >= 0 or None, not {window!r}"
+        problem = f"must be seconds >= 0 or None, not {shown(window)}"
         return Failure(
             InvalidRequestError(
                 message=f"retry_not_found_for: {problem}",

@@ -1378,6 +1378,193 @@ def stt_line_55(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
+def telemetry_line_11(core: OpenRouterCore) -> None:
+    """docs/telemetry.md, line 11."""
+    import attrs
+
+    from funcs.chat_send import chat_send
+    from openrouter_core.hooks import Hooks, RequestEvent, ResultEvent, StreamEndEvent
+
+    def sent(event: RequestEvent) -> None:
+        print(event.operation, event.method, event.url, "attempt", event.attempt, event.body_size)
+
+    def done(event: ResultEvent) -> None:
+        print(event.operation, "attempts:", event.attempts, f"{event.elapsed:.3f}s")
+
+    def streamed(event: StreamEndEvent) -> None:
+        print(event.outcome, event.chunks, "chunks, the first after", event.time_to_first_chunk)
+
+    watched = attrs.evolve(core, hooks=Hooks(request=sent, result=[done], stream_end=streamed))
+    params = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hello"}]}
+    chat_send(watched, params, stream=False)
+    with chat_send(watched, params, stream=True).unwrap() as stream:
+        stream.collect()
+
+
+def telemetry_line_141(core: OpenRouterCore) -> None:
+    """docs/telemetry.md, line 141."""
+    import os
+
+    import attrs
+
+    from funcs.chat_send import chat_send
+
+    def current_key() -> str:
+        return os.environ.get("OPENROUTER_API_KEY", "sk-or-v1-example")  # read for every attempt
+
+    rotating = attrs.evolve(core, api_key=current_key)
+    print(rotating)  # OpenRouterCore(api_key=<provider current_key>, ...)
+    answer = chat_send(rotating, {"messages": [{"role": "user", "content": "Hi"}]}, stream=False)
+    print(answer.unwrap().choices[0].message.content)
+
+
+def tools_line_18() -> None:
+    """docs/tools.md, line 18."""
+    from typing import Annotated, Literal
+
+    from returns.result import Failure, Success
+
+    from funcs.call_model import call_model
+    from openrouter_core.testing import FakeOpenRouter, tool_call
+    from openrouter_core.tools import CallModelError, ModelResult
+
+    def get_weather(
+        city: Annotated[str, "The city's name"], unit: Literal["celsius", "fahrenheit"] = "celsius"
+    ) -> dict[str, object]:
+        """The current weather in a city."""
+        return {"city": city, "temperature": 21, "unit": unit}
+
+    fake = FakeOpenRouter()
+    fake.reply_tool_calls(tool_call("get_weather", {"city": "Paris"}))
+    fake.reply("It is 21 degrees in Paris.")
+    core = fake.core()
+
+    params = {
+        "model": "openai/gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Weather in Paris?"}],
+    }
+    match call_model(core, params, tools=[get_weather]):
+        case Success(ModelResult() as result):
+            print(result.text)  # It is 21 degrees in Paris.
+            print(len(result.steps), "steps,", result.usage.total_tokens, "tokens")
+        case Failure(CallModelError() as error):
+            print("failed after", len(error.steps), "steps:", error.cause)
+
+
+def tools_line_129() -> None:
+    """docs/tools.md, line 129."""
+    from funcs.call_model import call_model
+    from openrouter_core.testing import FakeOpenRouter, tool_call
+    from openrouter_core.tools import has_tool_call, step_count_is
+
+    def search(query: str) -> list[str]:
+        """Search the web."""
+        return [f"a page about {query}"]
+
+    def answer(text: str) -> str:
+        """Give the final answer."""
+        return text
+
+    fake = FakeOpenRouter()
+    fake.reply_tool_calls(tool_call("search", {"query": "attrs"}))
+    fake.reply_tool_calls(tool_call("answer", {"text": "attrs makes classes."}))
+    core = fake.core()
+
+    params = {
+        "model": "openai/gpt-4o-mini",
+        "messages": [{"role": "user", "content": "What is attrs?"}],
+    }
+    result = call_model(
+        core, params, tools=[search, answer], stop_when=[has_tool_call("answer"), step_count_is(8)]
+    ).unwrap()
+    print(
+        result.stop_reason, result.steps[-1].tool_results[0].output
+    )  # stop_condition attrs makes classes.
+
+
+def tools_line_164() -> None:
+    """docs/tools.md, line 164."""
+    import json
+
+    from funcs.call_model import call_model
+    from openrouter_core.testing import FakeOpenRouter, tool_call
+    from openrouter_core.tools import tool
+
+    def delete_file(path: str) -> str:
+        """Delete a file."""
+        return f"deleted {path}"
+
+    tools = [tool(delete_file, require_approval=True)]
+    fake = FakeOpenRouter()
+    fake.reply_tool_calls(tool_call("delete_file", {"path": "/tmp/a"}, id="call_1"))
+    fake.reply("Done.")
+    core = fake.core()
+
+    params = {
+        "model": "openai/gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Delete /tmp/a"}],
+    }
+    paused = call_model(core, params, tools=tools).unwrap()
+    print(paused.stop_reason, [call.id for call in paused.pending])  # approval ['call_1']
+    saved = json.dumps(paused.state)
+
+    resumed = call_model(core, state=json.loads(saved), approve=["call_1"], tools=tools).unwrap()
+    print(resumed.text)  # Done.
+
+
+def tools_line_215() -> None:
+    """docs/tools.md, line 215."""
+    from returns.result import Success
+
+    from funcs.call_model import call_model
+    from openrouter_core.testing import FakeOpenRouter
+    from openrouter_core.tools import TextDelta
+
+    fake = FakeOpenRouter()
+    fake.reply_stream(["Hello", " there"])
+    core = fake.core()
+
+    params = {"model": "openai/gpt-4o-mini", "messages": [{"role": "user", "content": "Hi"}]}
+    with call_model(core, params, tools=[], stream=True).unwrap() as stream:
+        for item in stream:
+            match item:
+                case Success(TextDelta(text=text)):
+                    print(text, end="")
+        print()
+        print(stream.collect().unwrap().text)  # Hello there
+
+
+def tools_line_245() -> None:
+    """docs/tools.md, line 245."""
+    import attrs
+    from returns.result import Failure, Success
+
+    from funcs.chat_parse import chat_parse
+    from openrouter_core.testing import FakeOpenRouter
+    from openrouter_core.tools import ParsedChatResponse, StructuredOutputError
+
+    @attrs.define
+    class City:
+        name: str
+        population: int
+
+    fake = FakeOpenRouter()
+    fake.reply('{"name": "Paris", "population": 2100000}')
+    core = fake.core()
+
+    params = {
+        "model": "openai/gpt-4o-mini",
+        "messages": [{"role": "user", "content": "Describe Paris."}],
+    }
+    match chat_parse(core, params, response_type=City):
+        case Success(ParsedChatResponse(parsed=City() as city)):
+            print(city.name, city.population)  # Paris 2100000
+        case Failure(StructuredOutputError() as error):
+            print(error.kind, error.raw)  # refusal, empty, not_json or mismatch
+        case Failure(error):
+            print("chat failed:", error)
+
+
 def tts_line_27(core: OpenRouterCore) -> None:
     """docs/tts.md, line 27."""
     from funcs.tts_create_speech import tts_create_speech
