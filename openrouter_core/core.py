@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import threading
-import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -17,7 +14,6 @@ from openrouter_core._shared_methods import shown as _shown
 from openrouter_core._version import __version__
 
 if TYPE_CHECKING:
-    import asyncio
 
     from typing_extensions import Self
 
@@ -430,78 +426,15 @@ class _InitSignature:
         )
 
 
-class _Pools:
-    """Mutable holder for the clients the core creates itself (never the caller's)."""
-
-    __slots__ = ("async_clients", "defaults", "keepers", "lock", "sync_client", "wire")
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.sync_client: Any = None
-        # One async client per event loop: an async pool cannot outlive the loop it was made on.
-        self.async_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary()
-        )
-        # The request's URL and headers as the client library's own objects, built once per
-        # (client class, URL, streaming, body or not): parsing them again on every call costs
-        # more than the rest of the SDK's per-call work.
-        self.wire: dict[tuple[Any, ...], tuple[Any, Any]] = {}
-        # The async generator per loop that closes its pool at the loop's shutdown (see
-        # ``_close_with_loop``); held here so it is not finalized early.
-        self.keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
-            weakref.WeakKeyDictionary()
-        )
-        # The per-call options a call without any resolves to (the core's own settings).
-        self.defaults: Any = None
-
-
-def _pool_options() -> dict[str, Any]:
-    import httpx2
-
-    return {
-        "timeout": httpx2.Timeout(DEFAULT_TIMEOUT),
-        "follow_redirects": True,
-        # Idle connections are kept long enough that calls seconds apart skip a new TLS
-        # handshake, but few: the pool polls every idle socket on each request, and 50 or 100
-        # idle made calls after a burst cost up to 1.5x the CPU of 20 (benchmarks/).
-        "limits": httpx2.Limits(
-            max_connections=100, max_keepalive_connections=20, keepalive_expiry=30.0
-        ),
-    }
-
-
-async def _pool_keeper(pools: _Pools, loop: asyncio.AbstractEventLoop, client: Any) -> Any:
-    # Suspended at its ``yield`` for as long as the loop runs. ``asyncio.run()`` (and any runner
-    # that calls ``loop.shutdown_asyncgens()``) closes it before closing the loop, which runs
-    # the ``finally`` on that loop: the pool is closed there, while its sockets can still be.
-    try:
-        yield
-    finally:
-        with pools.lock:
-            if pools.async_clients.get(loop) is client:
-                del pools.async_clients[loop]
-        await client.aclose()
-
-
-def _close_with_loop(pools: _Pools, loop: asyncio.AbstractEventLoop, client: Any) -> None:
-    """Arrange for ``client`` to be closed when ``loop`` shuts down its async generators."""
-    keeper = _pool_keeper(pools, loop, client)
-    # Advance the generator to its ``yield`` without awaiting: its body awaits nothing before
-    # it, so one ``send`` gets there. The loop's first-iteration hook registers it for shutdown.
-    step = keeper.asend(None)
-    with contextlib.suppress(StopIteration):
-        step.send(None)
-    pools.keepers[loop] = keeper
-
-
 @attrs.frozen(kw_only=True, repr=False)
 class OpenRouterCore:
     """Configuration shared by every call; pass it to functions such as ``chat_send``.
 
     Immutable: use ``attrs.evolve(core, ...)`` (or ``copy.replace`` on Python 3.13+) for a
-    variant. Without injected clients, one pooled client per core is created on first use
-    and reused; close it with ``close()`` / ``aclose()`` or ``with core:`` / ``async with core:``.
-    Injected clients are never closed by the SDK.
+    variant. Without injected clients, the calls made with a core share one pooled client (one
+    per event loop for async calls), created on first use by the machinery; close it with
+    ``close()`` / ``aclose()`` or ``with core:`` / ``async with core:``. A variant has pools of
+    its own. Injected clients are never closed by the SDK.
     """
 
     # ``api_key`` and ``server_url`` fall back to the environment only when not given (an
@@ -532,10 +465,6 @@ class OpenRouterCore:
     telemetry: bool = attrs.field(default=True, validator=_flag)
     client: SyncHTTPClient | None = attrs.field(default=None, validator=_check_client)
     async_client: AsyncHTTPClient | None = attrs.field(default=None, validator=_check_client)
-    # Not arguments: each core (a variant made by ``attrs.evolve`` too) builds its own, so a
-    # variant never shares, or closes, the pools of the core it came from.
-    _pools: _Pools = attrs.field(init=False, factory=_Pools, repr=False, eq=False)
-    _base_headers: dict[str, str] = attrs.field(init=False, repr=False, eq=False)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> Self:
         # attrs' __init__ would say only "unexpected keyword argument": say what to pass instead.
@@ -544,8 +473,10 @@ class OpenRouterCore:
             raise TypeError(_unknown_config(unknown[0], _init_names(cls)))
         return super().__new__(cls)
 
-    @_base_headers.default
-    def _make_base_headers(self) -> dict[str, str]:
+    @property
+    def base_headers(self) -> dict[str, str]:
+        """Headers every request carries, before per-call headers (the key included, unless it
+        comes from a provider, which is asked per attempt)."""
         headers = {
             "Content-Type": "application/json",
             "Accept": "application/json",
@@ -563,16 +494,6 @@ class OpenRouterCore:
         headers.update(self.default_headers)
         return headers
 
-    @property
-    def chat_url(self) -> str:
-        """The full URL of the chat completions endpoint."""
-        return f"{self.server_url}/chat/completions"
-
-    @property
-    def base_headers(self) -> Mapping[str, str]:
-        """Headers every request carries, before per-call headers (includes the key)."""
-        return self._base_headers
-
     def __repr__(self) -> str:
         key = "<missing>"
         if callable(self.api_key):
@@ -587,65 +508,19 @@ class OpenRouterCore:
 
     __str__ = __repr__
 
-    def sync_client(self) -> SyncHTTPClient:
-        """The caller's sync client, or this core's pooled one (created on first use)."""
-        if self.client is not None:
-            return self.client
-        pools = self._pools
-        client: SyncHTTPClient | None = pools.sync_client
-        if client is None:
-            with pools.lock:
-                client = pools.sync_client
-                if client is None:
-                    import httpx2
-
-                    client = pools.sync_client = httpx2.Client(**_pool_options())
-        return client
-
-    def async_client_for_loop(self) -> AsyncHTTPClient:
-        """The caller's async client, or this core's pooled one for the running event loop."""
-        if self.async_client is not None:
-            return self.async_client
-        # asyncio is imported here, not at module level: sync-only users never pay for it.
-        import asyncio
-
-        loop = asyncio.get_running_loop()
-        pools = self._pools
-        client: AsyncHTTPClient | None = pools.async_clients.get(loop)
-        if client is None:
-            with pools.lock:
-                client = pools.async_clients.get(loop)
-                if client is None:
-                    import httpx2
-
-                    client = httpx2.AsyncClient(**_pool_options())
-                    pools.async_clients[loop] = client
-                    _close_with_loop(pools, loop, client)
-        return client
-
     def close(self) -> None:
-        """Close the sync pool this core created (injected clients are left alone)."""
-        with self._pools.lock:
-            client, self._pools.sync_client = self._pools.sync_client, None
-        if client is not None:
-            client.close()
+        """Close the sync pool the calls made with this core created (injected clients are
+        left alone)."""
+        from openrouter_core._machinery.pools import close
+
+        close(self)
 
     async def aclose(self) -> None:
-        """Close the pools this core created for the running loop, and the sync pool."""
-        self.close()
-        import asyncio
+        """Close the pools the calls made with this core created: the sync one and the
+        running event loop's."""
+        from openrouter_core._machinery.pools import aclose
 
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # pragma: no cover - aclose is always awaited in a loop
-            return
-        with self._pools.lock:
-            client = self._pools.async_clients.pop(loop, None)
-            keeper = self._pools.keepers.pop(loop, None)
-        if client is not None:
-            await client.aclose()
-        if keeper is not None:
-            await keeper.aclose()
+        await aclose(self)
 
     def __enter__(self) -> Self:
         return self

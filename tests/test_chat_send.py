@@ -28,6 +28,7 @@ from openrouter_core import (
     RetryConfig,
 )
 from openrouter_core._machinery.attempts import run_async, run_sync
+from openrouter_core._machinery.pools import pools
 from openrouter_core._machinery.request import prepare
 from openrouter_core.core import USER_AGENT
 from openrouter_core.models import ChatResponse
@@ -533,12 +534,12 @@ def test_request_parts_are_built_once_per_client_class(server: LoopbackServer) -
         for _ in range(3):
             assert isinstance(chat_send(core, PARAMS), Success)
         assert isinstance(chat_send(core, PARAMS, extra_headers={"X-Once": "1"}), Success)
-        wire = core._pools.wire
-        key = (httpx2.Client, core.chat_url, False, False)
+        wire = pools(core).wire
+        key = (httpx2.Client, core.server_url + "/chat/completions", False, False)
         assert list(wire) == [key]
         url, headers = wire[key]
         assert isinstance(url, httpx2.URL)
-        assert str(url) == core.chat_url
+        assert str(url) == core.server_url + "/chat/completions"
         assert isinstance(headers, httpx2.Headers)
     assert [r.headers.get("x-once") for r in server.requests] == [None, None, None, "1"]
 

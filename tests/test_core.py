@@ -13,6 +13,7 @@ import httpx2
 import pytest
 
 from openrouter_core import OpenRouterCore, RetryConfig
+from openrouter_core._machinery.pools import async_client, sync_client
 from openrouter_core.core import DEFAULT_SERVER_URL, USER_AGENT
 from openrouter_core.errors import ChatError, InvalidRequestError
 
@@ -24,7 +25,7 @@ def test_key_and_url_fall_back_to_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("OPENROUTER_BASE_URL", "http://127.0.0.1:9/api/v1/")
     core = OpenRouterCore()
     assert core.api_key == SECRET
-    assert core.chat_url == "http://127.0.0.1:9/api/v1/chat/completions"
+    assert core.server_url == "http://127.0.0.1:9/api/v1"
 
 
 def test_defaults_without_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,11 +60,9 @@ def test_core_is_an_attrs_class() -> None:
     assert attrs.has(cls)
     names = [f.name for f in attrs.fields(OpenRouterCore)]
     assert names[:4] == ["api_key", "server_url", "timeout", "retry_config"]
-    assert names[-4:] == ["client", "async_client", "_pools", "_base_headers"]
-    assert [f.name for f in attrs.fields(OpenRouterCore) if not f.init] == [
-        "_pools",
-        "_base_headers",
-    ]
+    assert names[-2:] == ["client", "async_client"]
+    # Configuration only: what calls create at run time is the machinery's (pools.py).
+    assert [f.name for f in attrs.fields(OpenRouterCore) if not f.init] == []
     core = OpenRouterCore(api_key=SECRET, app_title="App")
     assert core == OpenRouterCore(api_key=SECRET, app_title="App")
     assert core != OpenRouterCore(api_key=SECRET, app_title="Other")
@@ -71,13 +70,16 @@ def test_core_is_an_attrs_class() -> None:
 
 def test_an_evolved_core_has_its_own_pools(monkeypatch: pytest.MonkeyPatch) -> None:
     core = OpenRouterCore(api_key=SECRET, server_url="http://127.0.0.1:9/v1/")
-    pooled = core.sync_client()
+    pooled = sync_client(core)
     other = attrs.evolve(core, app_title="Other")
-    assert other.sync_client() is not pooled
+    assert sync_client(other) is not pooled
     other.close()
     assert isinstance(pooled, httpx2.Client)
     assert not pooled.is_closed
-    assert core.sync_client() is pooled
+    assert sync_client(core) is pooled
+    core.close()
+    assert pooled.is_closed
+    assert sync_client(core) is not pooled  # a closed core makes a new pool when used again
     core.close()
     # Evolving passes every field on: no fallback to the environment, converters kept.
     keyless = OpenRouterCore(api_key=None, server_url="http://127.0.0.1:9/v1")
@@ -91,7 +93,7 @@ def test_an_evolved_core_has_its_own_pools(monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(ValueError, match="app_title must be ASCII"):
         attrs.evolve(core, app_title="Café")
     with pytest.raises(TypeError):
-        attrs.evolve(core, pools=None)  # type: ignore[call-arg]
+        attrs.evolve(core, pools=None)
 
 
 def test_asdict_works_and_leaves_live_objects_alone() -> None:
@@ -100,7 +102,7 @@ def test_asdict_works_and_leaves_live_objects_alone() -> None:
     data = attrs.asdict(core)
     assert data["retry_config"] == attrs.asdict(RetryConfig())
     assert data["client"] is client
-    assert data["_pools"] is core._pools
+    assert "_pools" not in data
     assert data["default_headers"] == {"X-A": "1"}
     assert SECRET not in repr(core)
     client.close()
@@ -169,12 +171,12 @@ def test_timeout_is_checked(value: object, error: type[Exception]) -> None:
 
 def test_one_pooled_client_per_core_and_close() -> None:
     core = OpenRouterCore(api_key=SECRET)
-    first = core.sync_client()
-    assert core.sync_client() is first
+    first = sync_client(core)
+    assert sync_client(core) is first
     core.close()
     assert isinstance(first, httpx2.Client)
     assert first.is_closed
-    second = core.sync_client()
+    second = sync_client(core)
     assert second is not first
     with core:
         pass
@@ -184,20 +186,20 @@ def test_one_pooled_client_per_core_and_close() -> None:
 
 def test_injected_clients_are_never_closed() -> None:
     client = httpx.Client()
-    async_client = httpx.AsyncClient()
-    core = OpenRouterCore(api_key=SECRET, client=client, async_client=async_client)
-    assert core.sync_client() is client
+    injected = httpx.AsyncClient()
+    core = OpenRouterCore(api_key=SECRET, client=client, async_client=injected)
+    assert sync_client(core) is client
 
     async def use() -> None:
-        assert core.async_client_for_loop() is async_client
+        assert async_client(core) is injected
         async with core:
             pass
 
     asyncio.run(use())
     assert not client.is_closed
-    assert not async_client.is_closed
+    assert not injected.is_closed
     client.close()
-    asyncio.run(async_client.aclose())
+    asyncio.run(injected.aclose())
 
 
 def test_async_pool_per_event_loop() -> None:
@@ -205,8 +207,8 @@ def test_async_pool_per_event_loop() -> None:
     seen: list[object] = []
 
     async def use() -> None:
-        client = core.async_client_for_loop()
-        assert core.async_client_for_loop() is client
+        client = async_client(core)
+        assert async_client(core) is client
         seen.append(client)
 
     asyncio.run(use())
@@ -215,7 +217,7 @@ def test_async_pool_per_event_loop() -> None:
     assert seen[0] is not seen[1]
 
     async def close() -> None:
-        client = core.async_client_for_loop()
+        client = async_client(core)
         await core.aclose()
         assert isinstance(client, httpx2.AsyncClient)
         assert client.is_closed

@@ -27,6 +27,7 @@ from funcs.chat_send import chat_send, chat_send_async, chat_stream, chat_stream
 from funcs.chat_send import operation as chat_operation
 from openrouter_core import OpenRouterCore, RetryConfig
 from openrouter_core._machinery.attempts import run_async, run_sync
+from openrouter_core._machinery.pools import async_client
 from openrouter_core._machinery.request import prepare
 from openrouter_core.testing import error_body, stream_chunks
 from tests.loopback import LoopbackServer, json_response, sse, stall
@@ -190,7 +191,7 @@ def test_cancel_during_retry_backoff(server: LoopbackServer) -> None:
             took = await cancel_when(task, sleeping.wait)
             # The 503 was read and its connection went back to the pool, idle: nothing is
             # left half-read or waiting (the pool itself closes with the core).
-            assert pool_in_use(core.async_client_for_loop()) == (0, 0)
+            assert pool_in_use(async_client(core)) == (0, 0)
             return took
 
     assert asyncio.run(go()) < PROMPT

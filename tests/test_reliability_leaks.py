@@ -27,6 +27,7 @@ from returns.result import Success
 
 from funcs.chat_send import chat_stream, chat_stream_async
 from openrouter_core import OpenRouterCore, RetryConfig
+from openrouter_core._machinery.pools import async_client, sync_client
 from openrouter_core.streaming import AsyncChatStream, ChatStream
 from openrouter_core.testing import stream_chunks
 from tests.loopback import LoopbackServer, sse
@@ -136,7 +137,7 @@ def test_sync_abandoned_streams_leak_nothing(server: LoopbackServer, kind: str) 
                 gc.collect()
         gc.collect()
         # Streams freed by the collector are closed on the closer thread, a moment later.
-        assert wait_until(lambda: pool_in_use(core.sync_client()) == (0, 0))
+        assert wait_until(lambda: pool_in_use(sync_client(core)) == (0, 0))
         assert_back_to_baseline(server, baseline)
 
 
@@ -195,7 +196,7 @@ def test_async_abandoned_streams_leak_nothing(server: LoopbackServer, kind: str)
         nonlocal baseline
         async with core:
             await leave_async(core, "break")
-            client = core.async_client_for_loop()
+            client = async_client(core)
             assert await settle(client)
             assert server.wait_disconnect(1)
             baseline = open_fds()

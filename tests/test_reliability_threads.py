@@ -19,6 +19,7 @@ from returns.result import Success
 
 from funcs.chat_send import chat_send, chat_send_async
 from openrouter_core import OpenRouterCore, RetryConfig
+from openrouter_core._machinery.pools import pools, sync_client
 from openrouter_core.testing import completion_body
 from tests.loopback import LoopbackServer, json_response
 
@@ -60,7 +61,7 @@ def test_sixteen_threads_share_one_pool(server: LoopbackServer) -> None:
                 result = chat_send(core, PARAMS, stream=False, timeout=10.0)
                 with lock:
                     outcomes.append(result)
-                    clients.add(id(core.sync_client()))
+                    clients.add(id(sync_client(core)))
         except BaseException as exc:  # recorded so the test fails with it
             crashes.append(exc)
 
@@ -94,7 +95,7 @@ def test_fifty_asyncio_runs_keep_at_most_one_pool_open(server: LoopbackServer) -
         result = asyncio.run(chat_send_async(core, PARAMS))
         assert isinstance(result, Success), result
     # Each run's pool was closed when its loop shut down: no pool, socket or connection is left.
-    assert len(core._pools.async_clients) == 0
+    assert len(pools(core).async_clients) == 0
     assert _open_fds() - before <= 2
     assert server.connections == 50
     assert server.wait_open_connections(at_most=1)

@@ -32,6 +32,7 @@ from openrouter_core._machinery.classify import (
     stamp_attempts,
 )
 from openrouter_core._machinery.http import HTTPInfo
+from openrouter_core._machinery.pools import async_client, sync_client
 from openrouter_core._machinery.request import build_request
 from openrouter_core._machinery.retry import backoff_delay, is_retryable_status, next_delay
 from openrouter_core.errors import (
@@ -457,7 +458,7 @@ def run_sync(
     observer: Any = None,
 ) -> Result[Any, OpenRouterCoreError]:
     """Perform the steps of :func:`attempts` with the sync client."""
-    client = core.sync_client()
+    client = sync_client(core)
     steps = attempts(core, prepared, clock, rand, sync=True, observer=observer)
     outcome: Any = None
     while not isinstance(step := _advance(steps, outcome), Done):
@@ -477,7 +478,7 @@ async def run_async(
     """Perform the steps of :func:`attempts` with the async client of the running loop."""
     import asyncio
 
-    client = core.async_client_for_loop()
+    client = async_client(core)
     steps = attempts(core, prepared, clock, rand, sync=False, observer=observer)
     outcome: Any = None
     while not isinstance(step := _advance(steps, outcome), Done):

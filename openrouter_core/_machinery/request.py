@@ -1,5 +1,10 @@
-"""Building a request, pure: params, path and query arguments and per-call options in, the exact
+"""Building a request: params, path and query arguments and per-call options in, the exact
 method, URL, headers and bytes to send out (or the ``InvalidRequestError`` that says why not).
+
+Pure but for two things: what depends on the core alone (its headers, its default options, the
+client library's URL and header objects) is worked out once and kept in the core's pools
+(``pools.py``), and a file given for an upload is checked to be readable here, so that a
+missing file is refused before anything is sent (its bytes are read by each attempt).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core._machinery.options import resolve
+from openrouter_core._machinery.pools import pools
 from openrouter_core._shared_methods import shown
 from openrouter_core.errors import InvalidRequestError
 
@@ -427,9 +433,10 @@ def _prepare(
         resolved = resolve(core, options)
     else:
         # Most calls pass no options: the core's settings, resolved once per core.
-        resolved = core._pools.defaults
+        held = pools(core)
+        resolved = held.defaults
         if resolved is None:
-            resolved = core._pools.defaults = resolve(core, {})
+            resolved = held.defaults = resolve(core, {})
     if isinstance(resolved, tuple):
         _refuse(*resolved)
     given = arguments or {}
@@ -456,7 +463,7 @@ def _prepare(
     pairs += _query_pairs(list(resolved.extra_query.items()))
     if pairs:
         url += "?" + urlencode(pairs)
-    headers = core._base_headers  # shared, never changed: copied below before any change
+    headers = pools(core).headers  # shared, never changed: copied below before any change
     accept = "text/event-stream" if wants_stream else op.accept
     if accept or content is None or resolved.extra_headers:
         headers = dict(headers)
@@ -492,7 +499,7 @@ def _wire_parts(core: OpenRouterCore, client: Any, prepared: Prepared) -> tuple[
     if not prepared.standard_headers:
         return prepared.url, prepared.headers
     key = (type(client), prepared.url, prepared.stream, prepared.content is None)
-    cache = core._pools.wire
+    cache = pools(core).wire
     parts = cache.get(key)
     if parts is None:
         parts = (prepared.url, prepared.headers)
