@@ -81,6 +81,11 @@ def analytics_get_user_activity(
     - ``group_by``: Set to 'workspace' to split each row per workspace and include `workspace_id`
       on every item.
     - ``workspace_id``: Filter by workspace ID (UUID).
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

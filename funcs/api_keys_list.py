@@ -70,6 +70,11 @@ def api_keys_list(
     - ``include_disabled``: Whether to include disabled API keys in the response
     - ``offset``: Number of API keys to skip for pagination
     - ``workspace_id``: Filter API keys by workspace ID.
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

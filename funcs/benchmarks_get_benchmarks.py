@@ -90,8 +90,14 @@ def benchmarks_get_benchmarks(
     - ``search_surface``: OpenRouter search benchmarks only: filter by the request surface the
       lane ran on.
     - ``arena``: Design Arena only: arena to query.
-    - ``category``: Design Arena only: category within the arena (e.g.
+    - ``category``: Design Arena only: category within the arena (e.g. `codecategories`,
+      `uicomponent`, `gamedev`, `3d`, `dataviz`, `image`, `video`, `svg`).
     - ``max_results``: Maximum number of items to return.
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

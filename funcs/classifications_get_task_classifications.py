@@ -70,6 +70,11 @@ def classifications_get_task_classifications(
 
     Parameters:
     - ``window``: Trailing time window for the classification data.
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

@@ -91,13 +91,18 @@ def datasets_get_app_rankings(
     under CC BY 4.0: reuse and republish with attribution to OpenRouter.
 
     Parameters:
-    - ``category``: Marketplace category group to filter by (e.g.
-    - ``subcategory``: Marketplace subcategory to filter by (e.g.
+    - ``category``: Marketplace category group to filter by (e.g. `coding`).
+    - ``subcategory``: Marketplace subcategory to filter by (e.g. `cli-agent`).
     - ``sort``: `popular` ranks apps by total token volume inside the date window.
     - ``start_date``: Start of the date window in YYYY-MM-DD (UTC), inclusive.
     - ``end_date``: End of the date window in YYYY-MM-DD (UTC), inclusive.
     - ``limit``: Maximum number of apps to return (1-100).
     - ``offset``: Number of ranked apps to skip before the first returned row (0-100).
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

@@ -95,8 +95,13 @@ def datasets_get_rankings_daily(
       that recorded at least one tool call.
     - ``context_bucket``: Restrict to requests whose context length falls in this bucket (`1K`,
       `10K`, `100K`, `1M`, or `10M`).
-    - ``category``: Restrict to a use-case category (e.g.
+    - ``category``: Restrict to a use-case category (e.g. `programming`, `roleplay`).
     - ``language_type``: Restrict to natural-language or programming-language tagged activity.
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

@@ -83,6 +83,11 @@ def datasets_get_session_cost(
     - ``turn_range``: Filter by the inclusive number of turns in a session.
     - ``limit``: Maximum number of cells to return (1-500).
     - ``offset``: Number of sorted cells to skip (0-5000).
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

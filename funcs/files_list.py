@@ -81,6 +81,11 @@ def files_list(
     - ``after_id``: Anthropic-style forward cursor: the id to list after.
     - ``before_id``: Anthropic-style reverse cursor.
     - ``order``: Sort direction.
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

@@ -64,6 +64,11 @@ def files_retrieve(
     Parameters:
     - ``workspace_id``: Workspace to scope the request to.
     - ``provider``: Store or read this file on the named provider using your own API key for it.
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

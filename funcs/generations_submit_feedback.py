@@ -65,6 +65,11 @@ def generations_submit_feedback(
 
     Needs a management key (openrouter.ai/settings/management-keys); an inference key gets a 401 or
     403, whose error message says so.
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

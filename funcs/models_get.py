@@ -62,7 +62,12 @@ def models_get(
 
     Parameters:
     - ``author``: The author/organization of the model
-    - ``slug``: The model slug, optionally including a variant suffix (e.g.
+    - ``slug``: The model slug, optionally including a variant suffix (e.g. gpt-4 or gpt-4:free)
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

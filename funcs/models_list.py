@@ -136,7 +136,7 @@ def models_list(
     - ``context``: Minimum context length (tokens).
     - ``min_price``: Minimum prompt price in $/M tokens.
     - ``max_price``: Maximum prompt price in $/M tokens.
-    - ``arch``: Filter models by architecture/model family (e.g.
+    - ``arch``: Filter models by architecture/model family (e.g. GPT, Claude, Gemini, Llama).
     - ``model_authors``: Filter models by the organization that created the model.
     - ``providers``: Filter models by hosting provider.
     - ``distillable``: Filter by distillation capability.
@@ -153,7 +153,13 @@ def models_list(
     - ``min_agentic_index``: Minimum Artificial Analysis agentic index.
     - ``max_agentic_index``: Maximum Artificial Analysis agentic index.
     - ``min_tool_success_rate``: Minimum tool-calling success rate, as a fraction in [0, 1] (e.g.
+      0.9 = 90% of requests finishing with a tool_calls finish reason).
     - ``max_tool_success_rate``: Maximum tool-calling success rate, as a fraction in [0, 1].
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

@@ -61,6 +61,11 @@ def o_auth_exchange_auth_code_for_api_key(
     """Exchange authorization code for API key.
 
     Exchange an authorization code from the PKCE flow for a user-controlled API key
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

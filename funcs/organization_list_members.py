@@ -73,6 +73,11 @@ def organization_list_members(
     Parameters:
     - ``offset``: Number of records to skip for pagination
     - ``limit``: Maximum number of records to return (max 100)
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

@@ -84,6 +84,11 @@ def stt_create_transcription_multipart(
 
     ``timestamp_granularities[]``: Timestamp detail levels to include when response_format is
     "verbose_json".
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

@@ -59,6 +59,11 @@ def video_generation_generate(
     """Submit a video generation request.
 
     Submits a video generation request and returns a polling URL to check status
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

@@ -62,6 +62,11 @@ def video_generation_get_video_content(
     Answers bytes (video/mp4): the Success holds a ``Body``, not read yet; ``read()`` it whole,
     ``save(path)`` it in chunks or ``iter_bytes()``, and close it (``with``) if you do none of
     these.
+
+    Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``,
+    ``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each
+    overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad argument
+    is a ``Failure(InvalidRequestError)`` naming it.
     """
     from openrouter_core._machinery.call import call
 

@@ -14,7 +14,6 @@ from openrouter_core._shared_methods import shown as _shown
 from openrouter_core._version import __version__
 
 if TYPE_CHECKING:
-
     from typing_extensions import Self
 
     from openrouter_core._client import AsyncHTTPClient, SyncHTTPClient, TimeoutLike

@@ -146,11 +146,35 @@ def clean(text: str | None) -> str:
     return " ".join(text.split())
 
 
+#: Abbreviations whose period does not end a sentence.
+_ABBREVIATIONS = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "incl.", "cf.")
+
+
 def first_sentence(text: str, limit: int = 300) -> str:
+    """The text's first whole sentence (an abbreviation's period does not end one, nor does a
+    period inside parentheses or backticks); cut at a word with "..." past ``limit``."""
     text = clean(text)
-    match = re.match(r"(.+?[.!?])(\s|$)", text)
-    sentence = match.group(1) if match else text
-    return sentence if len(sentence) <= limit else sentence[: limit - 3].rstrip() + "..."
+    depth = 0
+    ticks = False
+    end = len(text)
+    for i, char in enumerate(text):
+        if char == "`":
+            ticks = not ticks
+        elif ticks:
+            continue
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(0, depth - 1)
+        elif char in ".!?" and depth == 0 and (i + 1 == len(text) or text[i + 1].isspace()):
+            if char == "." and text[: i + 1].lower().endswith(_ABBREVIATIONS):
+                continue
+            end = i + 1
+            break
+    sentence = text[:end]
+    if len(sentence) <= limit:
+        return sentence
+    return sentence[: limit - 3].rsplit(" ", 1)[0].rstrip(" ,;:(") + "..."
 
 
 def docstring(text: str, indent: str) -> list[str]:
@@ -1229,10 +1253,19 @@ def func_docstring(op: Operation, *, extra: str = "") -> list[str]:
             body = wrap(f"``{p['name']}``: {p['description']}", "        ")
             lines.append(f"    - {body[0]}")
             lines += [f"      {line}" for line in body[1:]]
+    lines.append("")
+    lines += [f"    {line}" for line in wrap(_OPTIONS_NOTE, "    ")]
     lines.append('    """')
-    if len(lines) == 2:
-        return [lines[0] + '"""']
     return lines
+
+
+#: Every operation's docstring ends with its per-call options.
+_OPTIONS_NOTE = (
+    "Per-call options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``, "
+    "``extra_query``, ``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``; each "
+    "overrides the core's setting for this call, ``None`` turns it off. Never raises: a bad "
+    "argument is a ``Failure(InvalidRequestError)`` naming it."
+)
 
 
 def _stream_classes(op: Operation) -> tuple[str, str] | None:

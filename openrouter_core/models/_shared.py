@@ -301,9 +301,9 @@ class AABenchmarkEntry(WireModel):
 class DABenchmarkEntry(WireModel):
     """A single Design Arena benchmark entry for a specific arena+category."""
 
-    #: Arena type (e.g.
+    #: Arena type (e.g. models, builders, agents)
     arena: str | None = None
-    #: Category within the arena (e.g.
+    #: Category within the arena (e.g. website, gamedev, uicomponent)
     category: str | None = None
     #: ELO rating from head-to-head arena battles
     elo: float | None = None
@@ -373,7 +373,7 @@ class PublicPricing(WireModel):
     input_cache_write_1h: str | None = None
     #: Price in USD per internal reasoning token
     internal_reasoning: str | None = None
-    #: Conditional overrides of the base pricing (e.g.
+    #: Conditional overrides of the base pricing (e.g. long-context or time-based pricing).
     overrides: list[PricingOverride] | None = None
     #: Price in USD per token for prompt (input) processing
     prompt: str | None = None
@@ -408,9 +408,11 @@ class PricingOverride(WireModel):
     min_prompt_tokens: float | None = None
     #: Overridden price in USD per token for prompt (input) processing
     prompt: str | None = None
-    #: Condition: exclusive end of a daily UTC time window as an HHMM clock number (e.g.
+    #: Condition: exclusive end of a daily UTC time window as an HHMM clock number (e.g. 400 =
+    #: 04:00)
     utc_end: float | None = None
-    #: Condition: inclusive start of a daily UTC time window as an HHMM clock number (e.g.
+    #: Condition: inclusive start of a daily UTC time window as an HHMM clock number (e.g. 100 =
+    #: 01:00, 1030 = 10:30).
     utc_start: float | None = None
 
 

@@ -95,7 +95,8 @@ class ResponsesRequest(WireModel):
     input: str | list[Any] | None = None
     instructions: str | None = None
     max_output_tokens: int | None = None
-    #: Maximum number of server-tool (e.g.
+    #: Maximum number of server-tool (e.g. `openrouter:web_search`) agent steps the model may take
+    #: during a request.
     max_tool_calls: int | None = None
     #: Metadata key-value pairs for the request.
     metadata: dict[str, str] | None = None

@@ -128,7 +128,8 @@ class AnalyticsGetAnalyticsMetaResponseDataGranularitiesItem(WireModel):
 class AnalyticsGetAnalyticsMetaResponseDataMetricsItem(WireModel):
     """The ``AnalyticsGetAnalyticsMetaResponseDataMetricsItem`` object."""
 
-    #: How this metric value should be formatted for display (e.g.
+    #: How this metric value should be formatted for display (e.g. percent → multiply by 100 and
+    #: append %, currency → prefix with $)
     display_format: str | None = None
     #: Human-readable label
     display_label: str | None = None
@@ -212,7 +213,8 @@ class AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem(WireModel):
 
     _strict_required: ClassVar[frozenset[str]] = frozenset({"field", "operator", "value"})
 
-    #: Classifier dimension name to filter on (snake_case identifier, e.g.
+    #: Classifier dimension name to filter on (snake_case identifier, e.g. "department",
+    #: "work_type").
     field: str | None = None
     #: Filter operator.
     operator: str | None = None
@@ -279,7 +281,7 @@ class AnalyticsQueryAnalyticsResponseData(WireModel):
     cachedAt: float | None = None
     data: list[dict[str, Any]] | None = None
     metadata: AnalyticsQueryAnalyticsResponseDataMetadata | None = None
-    #: Warnings about filter resolution issues (e.g.
+    #: Warnings about filter resolution issues (e.g. unresolvable api_key_id hashes).
     warnings: list[str] | None = None
 
 

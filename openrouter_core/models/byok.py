@@ -59,11 +59,13 @@ class BYOKKey(WireModel):
     #: Whether this credential is treated as a fallback - used only after non-fallback keys for the
     #: same provider have been tried.
     is_fallback: bool | None = None
-    #: Short masked snippet of the key (e.g.
+    #: Short masked snippet of the key (e.g. the first/last few characters) used to identify it in
+    #: the UI.
     label: str | None = None
     #: Optional human-readable name for the credential.
     name: str | None = None
     #: The upstream provider this credential authenticates against, as a lowercase slug (e.g.
+    #: `openai`, `anthropic`, `amazon-bedrock`).
     provider: str | None = None
     #: Position within the provider - credentials are tried in ascending sort order.
     sort_order: int | None = None
@@ -103,6 +105,7 @@ class CreateBYOKKeyRequest(WireModel):
     #: Optional human-readable name for the credential.
     name: str | None = None
     #: The upstream provider this credential authenticates against, as a lowercase slug (e.g.
+    #: `openai`, `anthropic`, `amazon-bedrock`).
     provider: str | None = None
     #: Optional workspace ID to scope the credential to.
     workspace_id: str | None = None

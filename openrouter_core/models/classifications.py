@@ -64,7 +64,7 @@ class TaskClassificationItem(WireModel):
     macro_category: str | None = None
     #: Top models for this classification by request volume, sorted descending.
     models: list[TaskClassificationModel] | None = None
-    #: Classification tag identifier (e.g.
+    #: Classification tag identifier (e.g. `code:general_impl`, `agent:web_search`).
     tag: str | None = None
     #: Fraction of classified sampled token volume (prompt + completion) attributed to this
     #: classification (0-1).

@@ -94,7 +94,7 @@ class RankingsDailyItem(WireModel):
 
     #: UTC calendar date the row is aggregated over (YYYY-MM-DD).
     date: str | None = None
-    #: Model variant permaslug (e.g.
+    #: Model variant permaslug (e.g. `openai/gpt-4o-2024-05-13`, `openai/gpt-4o-2024-05-13:free`).
     model_permaslug: str | None = None
     #: Sum of `prompt_tokens + completion_tokens` for the day, returned as a decimal string so
     #: 64-bit values are not truncated.

@@ -42,7 +42,7 @@ class EmbeddingsGenerateRequest(WireModel):
     encoding_format: str | None = None
     #: Text, token, or multimodal input(s) to embed
     input: Any = None
-    #: The type of input (e.g.
+    #: The type of input (e.g. search_query, search_document)
     input_type: str | None = None
     #: The model to use for embeddings
     model: str | None = None

@@ -134,7 +134,7 @@ class GenerationResponseData(WireModel):
     usage: float | None = None
     #: User-Agent header from the request
     user_agent: str | None = None
-    #: The resolved web search engine used for this generation (e.g.
+    #: The resolved web search engine used for this generation (e.g. exa, firecrawl, parallel)
     web_search_engine: str | None = None
     #: ID of the workspace this generation is attributed to.
     workspace_id: str | None = None
@@ -156,7 +156,7 @@ class ProviderResponse(WireModel):
     model_permaslug: str | None = None
     #: Name of the provider
     provider_name: str | None = None
-    #: The service tier this request was routed to (e.g.
+    #: The service tier this request was routed to (e.g. flex, priority).
     routed_service_tier: str | None = None
     #: HTTP status code from the provider
     status: int | None = None

@@ -116,7 +116,8 @@ class ContentFilterBuiltinEntry(WireModel):
 
     #: Action taken when the builtin filter triggers
     action: str | None = None
-    #: Read-only, system-assigned redaction placeholder derived from the slug (e.g.
+    #: Read-only, system-assigned redaction placeholder derived from the slug (e.g. "[EMAIL]",
+    #: "[PHONE]").
     label: str | None = None
     #: Which message roles to scan for prompt injection.
     scan_scope: str | None = None

@@ -140,7 +140,8 @@ class ImageGenerationResponseDataItem(WireModel):
 
     #: Base64-encoded image bytes
     b64_json: str | None = None
-    #: Media type (MIME type) of the image, e.g.
+    #: Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`,
+    #: `image/svg+xml`.
     media_type: str | None = None
 
 
@@ -228,7 +229,7 @@ class ImageGenTextChunkEvent(WireModel):
 
     #: The generation phase this chunk belongs to.
     phase: str | None = None
-    #: A text fragment of the image being generated (e.g.
+    #: A text fragment of the image being generated (e.g. partial SVG markup)
     text: str | None = None
     #: The event type
     type: str | None = None
@@ -242,7 +243,8 @@ class ImageGenCompletedEvent(WireModel):
     b64_json: str | None = None
     #: Unix timestamp (seconds) when the image was generated
     created: int | None = None
-    #: Media type (MIME type) of the image, e.g.
+    #: Media type (MIME type) of the image, e.g. `image/png`, `image/jpeg`, `image/webp`,
+    #: `image/svg+xml`.
     media_type: str | None = None
     #: The event type
     type: str | None = None
@@ -317,7 +319,7 @@ class ImageModelListItem(WireModel):
         | None
     ) = None
     #: Whether any endpoint of this model supports native SSE streaming on the dedicated Image API
-    #: (i.e.
+    #: (i.e. `stream: true` in the request).
     supports_streaming: bool | None = None
 
 

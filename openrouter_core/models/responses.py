@@ -338,7 +338,8 @@ class OutputFunctionCallItem(WireModel):
     call_id: str | None = None
     id: str | None = None
     name: str | None = None
-    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g.
+    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP
+    #: server)
     namespace: str | None = None
     status: str | None = None
     type: str | None = None
@@ -359,7 +360,8 @@ class OutputCustomToolCallItem(WireModel):
     id: str | None = None
     input: str | None = None
     name: str | None = None
-    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g.
+    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP
+    #: server)
     namespace: str | None = None
     type: str | None = None
 
@@ -447,7 +449,7 @@ class CodeInterpreterFileOutput(WireModel):
     media_type: str | None = None
     sha256: str | None = None
     size_bytes: int | None = None
-    #: Provider-reported readiness of the generated file (e.g.
+    #: Provider-reported readiness of the generated file (e.g. `ready`).
     status: str | None = None
     type: str | None = None
 
@@ -670,7 +672,7 @@ class OutputMcpServerToolItem(WireModel):
 class OutputSearchModelsServerToolItem(WireModel):
     """An openrouter:experimental__search_models server tool output item."""
 
-    #: The JSON arguments submitted to the search tool (e.g.
+    #: The JSON arguments submitted to the search tool (e.g. {"query":"Claude"})
     arguments: str | None = None
     id: str | None = None
     query: str | None = None
@@ -752,7 +754,7 @@ class OutputFusionServerToolItemFailedModelsItem(WireModel):
     error: str | None = None
     #: Slug of the analysis model that failed.
     model: str | None = None
-    #: HTTP status code from the upstream response, when available (e.g.
+    #: HTTP status code from the upstream response, when available (e.g. 402, 429).
     status_code: int | None = None
 
 
@@ -784,6 +786,7 @@ class OutputAdvisorServerToolItem(WireModel):
     error: str | None = None
     id: str | None = None
     #: Provider-safe function name of the specific advisor instance that produced this item (e.g.
+    #: `openrouter_advisor__1`).
     instance_name: str | None = None
     #: Slug of the advisor model that was consulted.
     model: str | None = None
@@ -803,6 +806,7 @@ class OutputSubagentServerToolItem(WireModel):
     error: str | None = None
     id: str | None = None
     #: Provider-safe function name of the specific subagent instance that produced this item (e.g.
+    #: `openrouter_subagent__1`).
     instance_name: str | None = None
     #: Slug of the worker model that executed the task.
     model: str | None = None

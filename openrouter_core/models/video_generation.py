@@ -70,7 +70,7 @@ class VideoGenerationRequest(WireModel):
     #: If specified, the generation will sample deterministically, such that repeated requests with
     #: the same seed and parameters should return the same result.
     seed: int | None = None
-    #: Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g.
+    #: Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g. "1280x720").
     size: str | None = None
     #: Upscale factor for video upscaling models only.
     upscale_factor: float | None = None
@@ -184,7 +184,7 @@ class VideoModel(WireModel):
     supported_aspect_ratios: list[str] | None = None
     #: Supported video durations in seconds
     supported_durations: list[int] | None = None
-    #: Supported frame image types (e.g.
+    #: Supported frame image types (e.g. first_frame, last_frame)
     supported_frame_images: list[str] | None = None
     #: Supported output resolutions
     supported_resolutions: list[str] | None = None

@@ -289,7 +289,8 @@ class ChatServerToolChoiceDict(TypedDict, total=False):
     `tool_choice.type` instead of wrapping it in `{ type: "function", function: { name } }`.
     """
 
-    #: OpenRouter server-tool type to force (e.g.
+    #: OpenRouter server-tool type to force (e.g. `openrouter:web_search`, `web_search`,
+    #: `web_search_preview`).
     type: Required[str]
 
 
@@ -411,7 +412,7 @@ class BashServerToolDict(TypedDict, total=False):
 class DatetimeServerToolConfigDict(TypedDict, total=False):
     """Configuration for the openrouter:datetime server tool."""
 
-    #: IANA timezone name (e.g.
+    #: IANA timezone name (e.g. "America/New_York").
     timezone: str
 
 
@@ -439,7 +440,7 @@ class FusionServerToolConfigToolsItemDict(TypedDict, total=False):
 
     #: Optional configuration forwarded as the tool's `parameters` object.
     parameters: dict[str, Any]
-    #: Server tool type identifier (e.g.
+    #: Server tool type identifier (e.g. "openrouter:web_search", "openrouter:web_fetch").
     type: Required[str]
 
 
@@ -636,7 +637,7 @@ class ImageGenerationServerToolConfigDict(TypedDict, total=False):
     moderation, etc.) plus a model field.
     """
 
-    #: Which image generation model to use (e.g.
+    #: Which image generation model to use (e.g. "openai/gpt-5-image").
     model: str
 
 
@@ -1490,7 +1491,8 @@ class CustomToolCallItemDict(TypedDict, total=False):
     id: str
     input: Required[str]
     name: Required[str]
-    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g.
+    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP
+    #: server)
     namespace: str
     type: Required[Literal["custom_tool_call"]]
     status: Literal["in_progress", "completed", "incomplete"]
@@ -1577,7 +1579,8 @@ class FunctionCallItemDict(TypedDict, total=False):
     call_id: Required[str]
     id: Required[str]
     name: Required[str]
-    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g.
+    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP
+    #: server)
     namespace: str
     status: Literal["in_progress", "completed", "incomplete"]
     #: EXPERIMENTAL - subject to change without notice.
@@ -1610,7 +1613,7 @@ class FusionPluginToolsItemDict(TypedDict, total=False):
         | dict[str, str | float | bool | None]
         | None,
     ]
-    #: Server tool type identifier (e.g.
+    #: Server tool type identifier (e.g. "openrouter:web_search", "openrouter:web_fetch").
     type: Required[str]
 
 
@@ -1628,7 +1631,7 @@ class FusionPluginDict(TypedDict, total=False):
     #: Slug of the model that performs both the analyst step (with web_search + web_fetch) and the
     #: final synthesis.
     model: str
-    #: A curated OpenRouter fusion preset (slugs follow `<task>-<tier>`, e.g.
+    #: A curated OpenRouter fusion preset (slugs follow `<task>-<tier>`, e.g. `general-high`).
     preset: Literal["general-high", "general-budget", "general-fast"]
     #: Server tools available to panelist and analyst inner calls.
     tools: list[FusionPluginToolsItemDict]
@@ -1876,6 +1879,7 @@ class OutputAdvisorServerToolItemDict(TypedDict, total=False):
     error: str
     id: str
     #: Provider-safe function name of the specific advisor instance that produced this item (e.g.
+    #: `openrouter_advisor__1`).
     instance_name: str
     #: Slug of the advisor model that was consulted.
     model: str
@@ -1942,7 +1946,7 @@ class CodeInterpreterFileOutputDict(TypedDict, total=False):
     media_type: str
     sha256: str
     size_bytes: int
-    #: Provider-reported readiness of the generated file (e.g.
+    #: Provider-reported readiness of the generated file (e.g. `ready`).
     status: str
     type: Required[Literal["file"]]
 
@@ -2021,7 +2025,8 @@ class OutputCustomToolCallItemDict(TypedDict, total=False):
     id: str
     input: Required[str]
     name: Required[str]
-    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g.
+    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP
+    #: server)
     namespace: str
     type: Required[Literal["custom_tool_call"]]
 
@@ -2085,7 +2090,8 @@ class OutputFunctionCallItemDict(TypedDict, total=False):
     call_id: Required[str]
     id: str
     name: Required[str]
-    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g.
+    #: Namespace qualifier for tools registered as part of a namespace tool group (e.g. an MCP
+    #: server)
     namespace: str
     status: Literal["completed", "incomplete", "in_progress"]
     type: Required[Literal["function_call"]]
@@ -2149,7 +2155,7 @@ class OutputFusionServerToolItemFailedModelsItemDict(TypedDict, total=False):
     error: Required[str]
     #: Slug of the analysis model that failed.
     model: Required[str]
-    #: HTTP status code from the upstream response, when available (e.g.
+    #: HTTP status code from the upstream response, when available (e.g. 402, 429).
     status_code: int
 
 
@@ -2233,7 +2239,7 @@ class OutputMemoryServerToolItemDict(TypedDict, total=False):
 class OutputSearchModelsServerToolItemDict(TypedDict, total=False):
     """An openrouter:experimental__search_models server tool output item."""
 
-    #: The JSON arguments submitted to the search tool (e.g.
+    #: The JSON arguments submitted to the search tool (e.g. {"query":"Claude"})
     arguments: str
     id: str
     query: str
@@ -2297,6 +2303,7 @@ class OutputSubagentServerToolItemDict(TypedDict, total=False):
     error: str
     id: str
     #: Provider-safe function name of the specific subagent instance that produced this item (e.g.
+    #: `openrouter_subagent__1`).
     instance_name: str
     #: Slug of the worker model that executed the task.
     model: str
@@ -2779,7 +2786,8 @@ class ResponsesRequestDict(TypedDict, total=False):
     )
     instructions: str | None
     max_output_tokens: int | None
-    #: Maximum number of server-tool (e.g.
+    #: Maximum number of server-tool (e.g. `openrouter:web_search`) agent steps the model may take
+    #: during a request.
     max_tool_calls: int | None
     #: Metadata key-value pairs for the request.
     metadata: dict[str, str] | None

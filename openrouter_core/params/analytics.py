@@ -33,7 +33,8 @@ class AnalyticsQueryAnalyticsRequestClassifierDimensionsDict(TypedDict, total=Fa
 class AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItemDict(TypedDict, total=False):
     """The ``AnalyticsQueryAnalyticsRequestClassifierFiltersFiltersItem`` object, as a mapping."""
 
-    #: Classifier dimension name to filter on (snake_case identifier, e.g.
+    #: Classifier dimension name to filter on (snake_case identifier, e.g. "department",
+    #: "work_type").
     field: Required[str]
     #: Filter operator.
     operator: Required[str]

@@ -33,6 +33,7 @@ class CreateBYOKKeyRequestDict(TypedDict, total=False):
     #: Optional human-readable name for the credential.
     name: str | None
     #: The upstream provider this credential authenticates against, as a lowercase slug (e.g.
+    #: `openai`, `anthropic`, `amazon-bedrock`).
     provider: Required[
         Literal[
             "ai21",

@@ -97,7 +97,7 @@ class EmbeddingsGenerateRequestDict(TypedDict, total=False):
         | list[list[float]]
         | list[EmbeddingsGenerateRequestInputOption5ItemDict]
     ]
-    #: The type of input (e.g.
+    #: The type of input (e.g. search_query, search_document)
     input_type: str
     #: The model to use for embeddings
     model: Required[str]

@@ -70,7 +70,7 @@ class VideoGenerationRequestDict(TypedDict, total=False):
     #: If specified, the generation will sample deterministically, such that repeated requests with
     #: the same seed and parameters should return the same result.
     seed: int
-    #: Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g.
+    #: Exact pixel dimensions of the generated video in "WIDTHxHEIGHT" format (e.g. "1280x720").
     size: str
     #: Upscale factor for video upscaling models only.
     upscale_factor: float
