@@ -1268,6 +1268,29 @@ _OPTIONS_NOTE = (
 )
 
 
+def alias_module(op: Operation, target: Operation) -> str:
+    """``funcs/<alias>.py``: a deprecated name the TypeScript SDK keeps for ``target``."""
+    route = f"``{op.method} {op.path}``"
+    return f'''"""``{op.name}``: the deprecated name of ``{target.name}`` ({route}).
+
+Calling it warns (``DeprecationWarning``) and does what ``{target.name}`` does.
+
+{chr(10).join(wrap(HEADER, ""))}
+"""
+
+from __future__ import annotations
+
+from funcs.{target.name} import operation, {target.name}, {target.name}_async
+from openrouter_core._machinery.deprecated import deprecated_alias
+
+# ``operation`` is the one declaration of both names.
+__all__ = ["{op.name}", "{op.name}_async", "operation"]
+
+{op.name} = deprecated_alias({target.name}, "{op.name}")
+{op.name}_async = deprecated_alias({target.name}_async, "{op.name}_async")
+'''
+
+
 def _stream_classes(op: Operation) -> tuple[str, str] | None:
     """The sync and async stream classes of a streaming operation (named after its events)."""
     if op.stream is None:
@@ -2031,8 +2054,18 @@ def docs_page(
     for op in operations:
         key = "management" if op.management else "API key"
         lines.append(f"| [`{op.name}`](#{op.name}) | `{op.method} {op.path}` | {key} |")
+    primary = {op.operation_id: op.name for op in operations if not op.alias_of}
     for op in operations:
         lines += ["", f"## {op.name}", ""]
+        if op.alias_of:
+            target = primary[op.operation_id]
+            lines.append(f"`{op.method} {op.path}` · deprecated")
+            lines.append("")
+            lines.append(
+                f"The old name of [`{target}`](#{target}), kept for code written against it: "
+                f"a call warns (`DeprecationWarning`) and does what `{target}` does."
+            )
+            continue
         extra = " · needs a management key" if op.management else ""
         if op.deprecated:
             extra += " · deprecated"
@@ -2308,7 +2341,11 @@ def build() -> dict[Path, str]:
         )
     params, bodies = params_files(doc, types, operations)
     files.update(params)
+    primary = {op.operation_id: op for op in operations if not op.alias_of}
     for op in operations:
+        if op.alias_of:
+            files[ROOT / "funcs" / f"{op.name}.py"] = alias_module(op, primary[op.operation_id])
+            continue
         files[ROOT / "funcs" / f"{op.name}.py"] = funcs_module(op, types, bodies.get(op.name))
     files[ROOT / "openrouter_core" / "fake_api.json"] = fake_answers(doc, types, operations)
     by_group: dict[str, list[Operation]] = defaultdict(list)

@@ -1203,44 +1203,6 @@ def responses_line_49(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def responses_line_87(core: OpenRouterCore) -> None:
-    """docs/responses.md, line 87."""
-    from returns.result import Failure, Success
-
-    from funcs.beta_responses_send import beta_responses_send
-    from openrouter_core.params.responses import ResponsesRequestDict
-
-    params: ResponsesRequestDict = {"model": "openai/gpt-4o-mini", "input": "Say hi in five words."}
-    result = beta_responses_send(core, params)
-    match result:
-        case Success(answer):
-            print(answer)
-        case Failure(error):
-            print("failed:", error)
-
-
-def responses_line_105(core: OpenRouterCore) -> None:
-    """docs/responses.md, line 105."""
-    from returns.result import Failure, Success
-
-    from funcs.responses_send import responses_send
-    from openrouter_core.models.responses import TextDeltaEvent
-    from openrouter_core.responses.stream import ResponsesStream
-
-    match responses_send(core, {"model": "openai/gpt-4o-mini", "input": "Say hi"}, stream=True):
-        case Success(ResponsesStream() as events):
-            with events:
-                for item in events:
-                    match item:
-                        case Success(TextDeltaEvent(delta=str(delta))):
-                            print(delta, end="")
-                        case Failure(error):
-                            print("\nstream broke:", error)
-            print()
-        case Failure(error):
-            print("failed:", error)
-
-
 def scim_line_34(core: OpenRouterCore) -> None:
     """docs/scim.md, line 34."""
     from returns.result import Failure, Success
