@@ -51,13 +51,14 @@ from openrouter_core.models._converter import (
     structure,
 )
 from openrouter_core.testing import completion_body, stream_chunks
+from tests.scale import examples
 from tests.spec_helpers import generation_schema, memoised_strategies, patch_hypothesis_jsonschema
 from tests.test_models import CHUNKS, KITCHEN_SINK, REQUEST_CORPUS, RESPONSE
 
 patch_hypothesis_jsonschema()
 
 FAST = settings(
-    max_examples=40,
+    max_examples=examples(40),
     deadline=None,
     suppress_health_check=[
         HealthCheck.too_slow,
@@ -228,20 +229,20 @@ _KNOWN_BODIES: list[Any] = [
 ]
 
 
-@settings(FAST, max_examples=200)
+@settings(FAST, max_examples=examples(200))
 @given(st.sampled_from(_KNOWN_BODIES).flatmap(_mutated))
 def test_mutated_known_bodies_match_the_reference(wire: Any) -> None:
     model = ChatStreamChunk if wire.get("object") == "chat.completion.chunk" else ChatResponse
     _same(wire, model, strict=False)
 
 
-@settings(FAST, max_examples=150)
+@settings(FAST, max_examples=examples(150))
 @given(st.sampled_from(sorted(REQUEST_CORPUS)).flatmap(lambda n: _mutated(REQUEST_CORPUS[n])))
 def test_mutated_requests_match_the_reference(wire: Any) -> None:
     _same(wire, ChatGenerationParams, strict=True)
 
 
-@settings(FAST, max_examples=40)
+@settings(FAST, max_examples=examples(40))
 @given(_mutated(KITCHEN_SINK))
 def test_mutated_requests_read_tolerantly_match_the_reference(wire: Any) -> None:
     # Not how requests are read, but it exercises the tolerant paths of request-only classes.

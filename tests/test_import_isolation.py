@@ -124,6 +124,8 @@ print(json.dumps(out))
 """
 
 
+# Not tied to the Python version (which modules an operation loads): make's Python only.
+@pytest.mark.once
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="forks a child per operation")
 def test_annotations_and_a_call_load_only_the_operations_own_models() -> None:
     groups = _groups()

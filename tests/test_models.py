@@ -53,6 +53,7 @@ from openrouter_core.models import (
     WebSearchToolConfig,
 )
 from openrouter_core.models._converter import get_converter
+from tests.scale import examples
 
 # --- a corpus of requests covering every field, role and content part -------------------------
 
@@ -1016,7 +1017,7 @@ _JSON = st.recursive(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(_JSON)
 def test_from_dict_never_raises(data: Any) -> None:
     for model in (ChatGenerationParams, ChatResponse, ChatStreamChunk, ErrorResponse):

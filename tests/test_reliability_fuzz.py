@@ -57,6 +57,7 @@ from openrouter_core.responses.stream import AsyncResponsesStream, ResponsesStre
 from openrouter_core.streaming import AsyncChatStream, ChatStream
 from openrouter_core.testing import completion_body, error_body, stream_chunks
 from tests.loopback import LoopbackServer, pieces
+from tests.scale import examples
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -813,7 +814,7 @@ def run_one(server: LoopbackServer, loop: asyncio.AbstractEventLoop, sc: Scenari
 # --------------------------------------------------------------------------- the CI run
 
 FUZZ_SETTINGS = settings(
-    max_examples=100,
+    max_examples=examples(100),
     deadline=None,
     database=None,
     phases=[Phase.explicit, Phase.generate, Phase.shrink],

@@ -1,12 +1,12 @@
 """Leaks: streams abandoned mid-way give back every file descriptor and pooled connection.
 
-About 1,000 streams in all, each left after its first chunk in one of the ways a caller leaves a
-stream: ``break``, an exception in the loop body, dropping it without ``close()`` (collected by
-reference counting or, inside a reference cycle, by the garbage collector), and cancelling the
-task that reads it. The server holds every stream open, so only the client closing it ends the
-connection. Afterwards: the server saw every connection closed, the core's pool holds no
-connection in use and no waiting request, and the count of open file descriptors
-(``/proc/self/fd``) is back at its baseline.
+About 1,000 streams in all (a quarter of that on a secondary Python: tests/scale.py), each left
+after its first chunk in one of the ways a caller leaves a stream: ``break``, an exception in the
+loop body, dropping it without ``close()`` (collected by reference counting or, inside a reference
+cycle, by the garbage collector), and cancelling the task that reads it. The server holds every
+stream open, so only the client closing it ends the connection. Afterwards: the server saw every
+connection closed, the core's pool holds no connection in use and no waiting request, and the count
+of open file descriptors (``/proc/self/fd``) is back at its baseline.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from openrouter_core._machinery.pools import async_client, sync_client
 from openrouter_core.streaming import AsyncChatStream, ChatStream
 from openrouter_core.testing import stream_chunks
 from tests.loopback import LoopbackServer, sse
+from tests.scale import examples
 
 pytestmark = [
     pytest.mark.timeout(60),
@@ -43,7 +44,7 @@ PARAMS: dict[str, Any] = {
     "messages": [{"role": "user", "content": "Hello"}],
 }
 #: Streams per way of leaving; seven ways, so about a thousand in all.
-PER_KIND = 150
+PER_KIND = examples(150)
 # Without the final usage chunk: a stream that has it is complete, and ends before it is left.
 EVENTS = [
     b"data: " + json.dumps(chunk).encode() + b"\n\n" for chunk in stream_chunks(["a", "b"])[:-1]

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from openrouter_core._machinery.sse import ServerSentEvent, SSEDecoder
+from tests.scale import examples
 
 
 def decode(*pieces: bytes) -> list[ServerSentEvent]:
@@ -181,7 +182,7 @@ _alphabet = st.sampled_from(
 )  # fmt: skip
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(
     parts=st.lists(_alphabet, max_size=40),
     cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=8),

@@ -9,7 +9,9 @@ that ``pyproject.toml`` admits run the model, converter and corpus tests in ``.v
 The runs go two at a time (a machine of two cores is the target): each writes its output to a
 log that is printed whole when it ends, with the time it took. Tests marked ``once`` (the
 generated files, the benchmark harness, conformance to the API document's schemas: nothing tied
-to the Python version) run with the Python ``make`` runs with only.
+to the Python version) run with the Python ``make`` runs with only. Every other test runs on
+every Python; the randomised ones (hypothesis, the leak counts) run all their examples with
+make's Python and a quarter of them on the others and with the lowest pins (tests/scale.py).
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ LOWEST_TESTS = (
     "tests/test_chat_send.py",
 )
 PIP = ("-m", "pip", "install", "-q", "--disable-pip-version-check")
+#: The share of a randomised test's examples run on a Python other than make's (tests/scale.py).
+SHARE = 4
 
 
 def supported() -> list[str]:
@@ -127,7 +131,9 @@ def _setup(venv: Path, exe: str, extra: tuple[str, ...], log: list[str]) -> bool
     return True
 
 
-def _run(name: str, venv: Path, exe: str, extra: tuple[str, ...], tests: tuple[str, ...]) -> bool:
+def _run(
+    name: str, venv: Path, exe: str, extra: tuple[str, ...], tests: tuple[str, ...], share: int
+) -> bool:
     log: list[str] = []
     start = time.monotonic()
     ok = _setup(venv, exe, extra, log)
@@ -146,7 +152,12 @@ def _run(name: str, venv: Path, exe: str, extra: tuple[str, ...], tests: tuple[s
         log.append(f"== pytest, {name}: Python {about} ({venv.name})")
         # Each run its own hypothesis database: two runs at once must not share one.
         with tempfile.TemporaryDirectory() as tmp:
-            env = {**os.environ, "HYPOTHESIS_STORAGE_DIRECTORY": tmp}
+            # A randomised test runs a ``share`` of its examples (tests/scale.py).
+            env = {
+                **os.environ,
+                "HYPOTHESIS_STORAGE_DIRECTORY": tmp,
+                "OPENROUTER_CORE_TEST_SHARE": str(share),
+            }
             done = subprocess.run(
                 [str(venv / "bin" / "pytest"), *tests],
                 cwd=ROOT,
@@ -171,7 +182,7 @@ def main() -> int:
         print(" ".join(supported()), "|", " ".join(lowest()))
         return 0
     default = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    jobs: list[tuple[str, Path, str, tuple[str, ...], tuple[str, ...]]] = []
+    jobs: list[tuple[str, Path, str, tuple[str, ...], tuple[str, ...], int]] = []
     skipped = []
     for version in supported():
         exe = sys.executable if version == default else _find(version)
@@ -182,12 +193,22 @@ def main() -> int:
         venv = ROOT / (".venv" if version == default else f".venv-{version}")
         # The checks marked ``once`` (not tied to the Python version) run with make's Python.
         tests = () if version == default else ("-m", "not once")
-        jobs.append((f"Python {version}", venv, exe, (), tests))
+        # Every test runs on every Python; the randomised ones run all their examples on
+        # make's Python and a quarter of them on the others.
+        share = 1 if version == default else SHARE
+        jobs.append((f"Python {version}", venv, exe, (), tests, share))
     if not jobs:
         print(f"== no supported Python ({', '.join(supported())}) found")
         return 1
     jobs.append(
-        ("lowest attrs and cattrs", ROOT / ".venv-lowest", sys.executable, lowest(), LOWEST_TESTS)
+        (
+            "lowest attrs and cattrs",
+            ROOT / ".venv-lowest",
+            sys.executable,
+            lowest(),
+            LOWEST_TESTS,
+            SHARE,
+        )
     )
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         results = dict(zip([j[0] for j in jobs], pool.map(lambda j: _run(*j), jobs), strict=True))
