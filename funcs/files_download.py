@@ -34,7 +34,6 @@ __all__ = ["files_download", "files_download_async"]
 def operation() -> _operation.Operation[Any]:
     """The declaration of ``GET /files/{file_id}/content`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models._converter import reader
 
     return Operation(
         name="files_download",
@@ -45,7 +44,6 @@ def operation() -> _operation.Operation[Any]:
             Param("workspace_id", "workspace_id", kind="string"),
             Param("provider", "provider", kind="string"),
         ),
-        read=reader(Any),
         binary=True,
         accept="application/octet-stream",
     )

@@ -39,7 +39,6 @@ __all__ = ["tts_create_speech", "tts_create_speech_async"]
 def operation() -> _operation.Operation[Any]:
     """The declaration of ``POST /audio/speech`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation
-    from openrouter_core.models._converter import reader
     from openrouter_core.models.tts import SpeechRequest
 
     return Operation(
@@ -47,7 +46,6 @@ def operation() -> _operation.Operation[Any]:
         method="POST",
         path="/audio/speech",
         body=SpeechRequest,
-        read=reader(Any),
         binary=True,
         accept="audio/*",
     )

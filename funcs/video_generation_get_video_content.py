@@ -34,7 +34,6 @@ __all__ = ["video_generation_get_video_content", "video_generation_get_video_con
 def operation() -> _operation.Operation[Any]:
     """The declaration of ``GET /videos/{jobId}/content`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
-    from openrouter_core.models._converter import reader
 
     return Operation(
         name="video_generation_get_video_content",
@@ -42,7 +41,6 @@ def operation() -> _operation.Operation[Any]:
         path="/videos/{jobId}/content",
         path_params=(Param("jobId", "job_id", required=True, kind="string", min_length=1),),
         query_params=(Param("index", "index", kind="integer", minimum=0),),
-        read=reader(Any),
         binary=True,
         accept="video/mp4",
     )

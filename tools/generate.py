@@ -1405,10 +1405,9 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
     lines.append(
         f"    from openrouter_core._machinery.operation import {', '.join(runtime_imports)}"
     )
-    read_expr = f"{op.response}.from_dict"
+    read_expr: str | None = f"{op.response}.from_dict"
     if op.binary:
-        lines.append("    from openrouter_core.models._converter import reader")
-        read_expr = "reader(Any)"
+        read_expr = None  # the answer is bytes: the operation says so with ``binary=True``
     elif op.response not in types.models:
         lines.append("    from openrouter_core.models._converter import reader")
         read_expr = f"reader({op.response})"
@@ -1433,7 +1432,8 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         lines.append("        ),")
     if op.body:
         lines.append(f"        body={op.body},")
-    lines.append(f"        read={read_expr},")
+    if read_expr is not None:
+        lines.append(f"        read={read_expr},")
     if op.management:
         lines.append("        management_key=True,")
     if op.retry_not_found:

@@ -239,7 +239,9 @@ def classify_response(
                     generation_id=_generation_id(header_getter(headers), obj),
                 )
             )
-    result = op.read(obj)
+    read = op.read
+    assert read is not None  # an operation without a reader answers bytes, never read here
+    result = read(obj)
     if isinstance(result, Failure):
         return Verdict(
             error=attrs.evolve(

@@ -166,8 +166,9 @@ class Operation(Generic[R]):
     query_params: tuple[Param, ...] = ()
     #: The JSON request body's model (read strictly), or None for an operation without a body.
     body: type[RequestBody] | None = None
-    #: Reads a successful body's JSON into the response value (tolerantly).
-    read: Callable[[Any], Result[R, ResponseValidationError]]
+    #: Reads a successful body's JSON into the response value (tolerantly); None for an
+    #: operation whose answer is bytes (``binary``).
+    read: Callable[[Any], Result[R, ResponseValidationError]] | None = attrs.field(default=None)
     #: An error a successful body reports besides a top-level ``error`` object (chat's choices).
     reported_error: Callable[[dict[str, Any]], ErrorFields | None] | None = None
     #: The error class for documented statuses with OpenRouter's JSON error body.
@@ -179,10 +180,15 @@ class Operation(Generic[R]):
     #: Whether the operation needs a management key (a 401 or 403 then says so).
     management_key: bool = False
     #: Whether a successful answer is bytes (audio, a file, a video), handed over unread as a
-    #: ``Body``; ``read`` is then not used.
-    binary: bool = False
+    #: ``Body``, instead of JSON for ``read``.
+    binary: bool = attrs.field(default=False)
     #: A multipart body (file uploads) instead of a JSON one: ``params`` maps its fields.
     form: Form | None = None
+
+    @binary.validator
+    def _one_kind_of_answer(self, _: attrs.Attribute[bool], binary: bool) -> None:
+        if binary == (self.read is not None):
+            raise ValueError(f"{self.name}: an answer is either JSON (read=...) or binary=True")
     #: The ``Accept`` header the document declares for the answer, when it is not JSON (audio,
     #: a file, a video); a streaming call asks for ``text/event-stream`` whatever this says.
     accept: str | None = None
