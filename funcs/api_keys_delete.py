@@ -19,19 +19,19 @@ from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery import operation as _operation
-    from openrouter_core.models import _shared as _models_shared
+    from openrouter_core.models import api_keys as _models
 else:
     from openrouter_core._machinery.lazy import lazy_module
 
     # Imported on first use (a call, get_type_hints), not with this module.
-    _models_shared = lazy_module("openrouter_core.models._shared")
+    _models = lazy_module("openrouter_core.models.api_keys")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["api_keys_delete", "api_keys_delete_async"]
 
 
 @functools.cache
-def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
+def operation() -> _operation.Operation[_models.DeleteResponse]:
     """The declaration of ``DELETE /keys/{hash}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models._shared import DeleteResponse
@@ -51,7 +51,7 @@ def api_keys_delete(
     *,
     hash: str,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
+) -> Result[_models.DeleteResponse, OpenRouterCoreError]:
     """Delete an API key.
 
     Delete an existing API key. Management key required.
@@ -77,7 +77,7 @@ async def api_keys_delete_async(
     *,
     hash: str,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
+) -> Result[_models.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``api_keys_delete``."""
     from openrouter_core._machinery.call import call_async
 

@@ -19,19 +19,19 @@ from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery import operation as _operation
-    from openrouter_core.models import _shared as _models_shared
+    from openrouter_core.models import byok as _models
 else:
     from openrouter_core._machinery.lazy import lazy_module
 
     # Imported on first use (a call, get_type_hints), not with this module.
-    _models_shared = lazy_module("openrouter_core.models._shared")
+    _models = lazy_module("openrouter_core.models.byok")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["byok_delete", "byok_delete_async"]
 
 
 @functools.cache
-def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
+def operation() -> _operation.Operation[_models.DeleteResponse]:
     """The declaration of ``DELETE /byok/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models._shared import DeleteResponse
@@ -51,7 +51,7 @@ def byok_delete(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
+) -> Result[_models.DeleteResponse, OpenRouterCoreError]:
     """Delete a BYOK provider credential.
 
     Delete (soft-delete) a bring-your-own-key (BYOK) provider credential by its `id`. The encrypted
@@ -78,7 +78,7 @@ async def byok_delete_async(
     *,
     id: str,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
+) -> Result[_models.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``byok_delete``."""
     from openrouter_core._machinery.call import call_async
 

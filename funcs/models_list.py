@@ -20,19 +20,19 @@ from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery import operation as _operation
-    from openrouter_core.models import _shared as _models_shared
+    from openrouter_core.models import models as _models
 else:
     from openrouter_core._machinery.lazy import lazy_module
 
     # Imported on first use (a call, get_type_hints), not with this module.
-    _models_shared = lazy_module("openrouter_core.models._shared")
+    _models = lazy_module("openrouter_core.models.models")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["models_list", "models_list_async", "models_list_iter", "models_list_iter_async"]
 
 
 @functools.cache
-def operation() -> _operation.Operation[_models_shared.ModelsListResponse]:
+def operation() -> _operation.Operation[_models.ModelsListResponse]:
     """The declaration of ``GET /models`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models._shared import ModelsListResponse
@@ -121,7 +121,7 @@ def models_list(
     min_tool_success_rate: float | None = None,
     max_tool_success_rate: float | None = None,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.ModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models.ModelsListResponse, OpenRouterCoreError]:
     """List all models and their properties.
 
     Parameters:
@@ -235,7 +235,7 @@ async def models_list_async(
     min_tool_success_rate: float | None = None,
     max_tool_success_rate: float | None = None,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.ModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models.ModelsListResponse, OpenRouterCoreError]:
     """The async twin of ``models_list``."""
     from openrouter_core._machinery.call import call_async
 
@@ -310,7 +310,7 @@ def models_list_iter(
     min_tool_success_rate: float | None = None,
     max_tool_success_rate: float | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[_models_shared.Model, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.Model, OpenRouterCoreError]]:
     """Every item of ``models_list``, page after page, fetched lazily: ``Success(item)`` each, then
     one ``Failure`` if a page fails (and nothing after it).
     """
@@ -386,7 +386,7 @@ def models_list_iter_async(
     min_tool_success_rate: float | None = None,
     max_tool_success_rate: float | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[_models_shared.Model, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.Model, OpenRouterCoreError]]:
     """The async twin of ``models_list_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

@@ -20,12 +20,12 @@ from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery import operation as _operation
-    from openrouter_core.models import _shared as _models_shared
+    from openrouter_core.models import models as _models
 else:
     from openrouter_core._machinery.lazy import lazy_module
 
     # Imported on first use (a call, get_type_hints), not with this module.
-    _models_shared = lazy_module("openrouter_core.models._shared")
+    _models = lazy_module("openrouter_core.models.models")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
@@ -37,7 +37,7 @@ __all__ = [
 
 
 @functools.cache
-def operation() -> _operation.Operation[_models_shared.ModelsListResponse]:
+def operation() -> _operation.Operation[_models.ModelsListResponse]:
     """The declaration of ``GET /models/user`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models._shared import ModelsListResponse
@@ -60,7 +60,7 @@ def models_list_for_user(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.ModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models.ModelsListResponse, OpenRouterCoreError]:
     """List models filtered by user provider preferences, privacy settings, and guardrails.
 
     List models filtered by user provider preferences, privacy settings, and guardrails. If
@@ -87,7 +87,7 @@ async def models_list_for_user_async(
     offset: int | None = None,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.ModelsListResponse, OpenRouterCoreError]:
+) -> Result[_models.ModelsListResponse, OpenRouterCoreError]:
     """The async twin of ``models_list_for_user``."""
     from openrouter_core._machinery.call import call_async
 
@@ -99,7 +99,7 @@ def models_list_for_user_iter(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> Iterator[Result[_models_shared.Model, OpenRouterCoreError]]:
+) -> Iterator[Result[_models.Model, OpenRouterCoreError]]:
     """Every item of ``models_list_for_user``, page after page, fetched lazily: ``Success(item)``
     each, then one ``Failure`` if a page fails (and nothing after it).
     """
@@ -113,7 +113,7 @@ def models_list_for_user_iter_async(
     *,
     limit: int | None = None,
     **options: Unpack[CallOptions],
-) -> AsyncIterator[Result[_models_shared.Model, OpenRouterCoreError]]:
+) -> AsyncIterator[Result[_models.Model, OpenRouterCoreError]]:
     """The async twin of ``models_list_for_user_iter`` (``async for``)."""
     from openrouter_core._machinery.pages import walk_async
 

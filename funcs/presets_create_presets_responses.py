@@ -20,7 +20,6 @@ from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery import operation as _operation
-    from openrouter_core.models import _shared_chat as _models_shared_chat
     from openrouter_core.models import presets as _models
     from openrouter_core.params import presets as _params
 else:
@@ -28,7 +27,6 @@ else:
 
     # Imported on first use (a call, get_type_hints), not with this module.
     _models = lazy_module("openrouter_core.models.presets")
-    _models_shared_chat = lazy_module("openrouter_core.models._shared_chat")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.presets")
 
@@ -54,7 +52,7 @@ def operation() -> _operation.Operation[_models.PresetResponse]:
 
 def presets_create_presets_responses(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     slug: str,
     **options: Unpack[CallOptions],
@@ -80,7 +78,7 @@ def presets_create_presets_responses(
 
 async def presets_create_presets_responses_async(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     slug: str,
     **options: Unpack[CallOptions],

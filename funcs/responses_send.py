@@ -20,7 +20,6 @@ from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery import operation as _operation
-    from openrouter_core.models import _shared_chat as _models_shared_chat
     from openrouter_core.models import responses as _models
     from openrouter_core.params import responses as _params
     from openrouter_core.responses import stream as _streams
@@ -29,7 +28,6 @@ else:
 
     # Imported on first use (a call, get_type_hints), not with this module.
     _models = lazy_module("openrouter_core.models.responses")
-    _models_shared_chat = lazy_module("openrouter_core.models._shared_chat")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.responses")
     _streams = lazy_module("openrouter_core.responses.stream")
@@ -63,7 +61,7 @@ def _stream() -> _operation.StreamSpec[Any, _models.OpenResponsesResult]:
 @overload
 def responses_send(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: Literal[True],
     **options: Unpack[CallOptions],
@@ -71,7 +69,7 @@ def responses_send(
 @overload
 def responses_send(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: Literal[False],
     **options: Unpack[CallOptions],
@@ -79,7 +77,7 @@ def responses_send(
 @overload
 def responses_send(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = ...,
     **options: Unpack[CallOptions],
@@ -88,7 +86,7 @@ def responses_send(
 
 def responses_send(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = None,
     **options: Unpack[CallOptions],
@@ -110,7 +108,7 @@ def responses_send(
 @overload
 async def responses_send_async(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: Literal[True],
     **options: Unpack[CallOptions],
@@ -118,7 +116,7 @@ async def responses_send_async(
 @overload
 async def responses_send_async(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: Literal[False],
     **options: Unpack[CallOptions],
@@ -126,7 +124,7 @@ async def responses_send_async(
 @overload
 async def responses_send_async(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = ...,
     **options: Unpack[CallOptions],
@@ -135,7 +133,7 @@ async def responses_send_async(
 
 async def responses_send_async(
     core: OpenRouterCore,
-    params: _models_shared_chat.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
+    params: _models.ResponsesRequest | _params.ResponsesRequestDict | Mapping[str, Any],
     *,
     stream: bool | None = None,
     **options: Unpack[CallOptions],

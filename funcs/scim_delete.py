@@ -19,19 +19,19 @@ from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery import operation as _operation
-    from openrouter_core.models import _shared as _models_shared
+    from openrouter_core.models import scim as _models
 else:
     from openrouter_core._machinery.lazy import lazy_module
 
     # Imported on first use (a call, get_type_hints), not with this module.
-    _models_shared = lazy_module("openrouter_core.models._shared")
+    _models = lazy_module("openrouter_core.models.scim")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["scim_delete", "scim_delete_async"]
 
 
 @functools.cache
-def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
+def operation() -> _operation.Operation[_models.DeleteResponse]:
     """The declaration of ``DELETE /scim/group-mappings/{id}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models._shared import DeleteResponse
@@ -61,7 +61,7 @@ def scim_delete(
     id: str,
     keep_members: str | bool,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
+) -> Result[_models.DeleteResponse, OpenRouterCoreError]:
     """Delete a SCIM group mapping.
 
     Delete a SCIM group-to-workspace mapping. Management key required.
@@ -88,7 +88,7 @@ async def scim_delete_async(
     id: str,
     keep_members: str | bool,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
+) -> Result[_models.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``scim_delete``."""
     from openrouter_core._machinery.call import call_async
 

@@ -19,19 +19,19 @@ from openrouter_core.errors import OpenRouterCoreError
 
 if TYPE_CHECKING:
     from openrouter_core._machinery import operation as _operation
-    from openrouter_core.models import _shared as _models_shared
+    from openrouter_core.models import workspaces as _models
 else:
     from openrouter_core._machinery.lazy import lazy_module
 
     # Imported on first use (a call, get_type_hints), not with this module.
-    _models_shared = lazy_module("openrouter_core.models._shared")
+    _models = lazy_module("openrouter_core.models.workspaces")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = ["workspaces_delete_budget", "workspaces_delete_budget_async"]
 
 
 @functools.cache
-def operation() -> _operation.Operation[_models_shared.DeleteResponse]:
+def operation() -> _operation.Operation[_models.DeleteResponse]:
     """The declaration of ``DELETE /workspaces/{id}/budgets/{interval}`` (built on first use)."""
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.models._shared import DeleteResponse
@@ -55,7 +55,7 @@ def workspaces_delete_budget(
     id: str,
     interval: str,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
+) -> Result[_models.DeleteResponse, OpenRouterCoreError]:
     """Delete a workspace budget.
 
     Remove the budget for a given interval. Management key required.
@@ -83,7 +83,7 @@ async def workspaces_delete_budget_async(
     id: str,
     interval: str,
     **options: Unpack[CallOptions],
-) -> Result[_models_shared.DeleteResponse, OpenRouterCoreError]:
+) -> Result[_models.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_delete_budget``."""
     from openrouter_core._machinery.call import call_async
 

@@ -142,7 +142,9 @@ def test_a_cost_read_by_any_operation_is_chats_class() -> None:
         "model": "m",
         "usage": {"prompt_tokens": 1, "total_tokens": 1, "cost": 0.1, "cost_details": {}},
     }
-    value = operation().read(answer).unwrap()
+    read = operation().read
+    assert read is not None
+    value = read(answer).unwrap()
     assert value.usage is not None
     assert isinstance(value.usage.cost_details, CostDetails)
 

@@ -1056,6 +1056,12 @@ GROUP_TITLES: dict[str, str] = {}
 OVERLAY_FILE_FIELDS: dict[str, list[str]] = {}
 
 
+#: Classes of the private modules (``_shared``, ``_shared_chat``) that a group's operations name
+#: in their signatures, by group: the group's module re-exports them, so that every type a
+#: signature mentions has a public import path.
+REEXPORTS: dict[str, set[str]] = defaultdict(set)
+
+
 def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[str], str]]) -> str:
     models = [m for m in types.models.values() if m.module == module]
     tagged = [t for t in types.tagged.values() if t.module == module]
@@ -1134,13 +1140,16 @@ def models_module(module: str, types: Types, aliases: dict[str, tuple[str, set[s
         for used in uses:
             if types.models[used].module != module:
                 imported[types.models[used].module].add(used)
+    reexported = sorted(REEXPORTS.get(module, set()))
+    for name in reexported:
+        imported[types.models[name].module].add(name)
     for other in sorted(imported):
         names = sorted(imported[other])
         lines.append(f"from openrouter_core.models.{other} import (")
         lines += [f"    {n}," for n in names]
         lines.append(")")
     lines += ["", "__all__ = ["]
-    names = sorted([m.name for m in models] + list(own_aliases))
+    names = sorted([m.name for m in models] + list(own_aliases) + reexported)
     lines += [f'    "{n}",' for n in names]
     lines.append("]")
     for model in models:
@@ -1312,11 +1321,21 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         models[types.models[name].module].add(name)
     if op.body:
         models[types.models[op.body].module].add(op.body)
+
+    def public(name: str) -> str:
+        """The public module a signature names ``name`` from: its own, or (for a class of a
+        private module such as ``_shared``) the operation's group's, which re-exports it."""
+        module = types.models[name].module
+        if module.startswith("_"):
+            REEXPORTS[op.group].add(name)
+            return op.group
+        return module
+
     lazy: dict[str, str] = {}  # module -> alias
-    for name in [n for n in members_of(item) if n in types.models]:
-        lazy[f"openrouter_core.models.{types.models[name].module}"] = ""
-    for module in models:
-        lazy[f"openrouter_core.models.{module}"] = ""
+    named = [op.response, op.body or "", item]
+    for name in sorted({n for a in named for n in re.findall(r"\w+", a) if n in types.models}):
+        if types.models[name].module:
+            lazy[f"openrouter_core.models.{public(name)}"] = ""
     for module in lazy:
         leaf = module.rsplit(".", 1)[1]
         lazy[module] = "_models" if leaf == op.group else "_models_" + leaf.lstrip("_")
@@ -1335,7 +1354,7 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         def one(match: re.Match[str]) -> str:
             name = match.group(0)
             if name in types.models and types.models[name].module:
-                return f"{lazy['openrouter_core.models.' + types.models[name].module]}.{name}"
+                return f"{lazy['openrouter_core.models.' + public(name)]}.{name}"
             if op.binary and name in ("Body", "AsyncBody"):
                 return f"_binary.{name}"
             if stream_names and name in stream_names:
@@ -2106,11 +2125,16 @@ def docs_page(
                 )
             lines.append("")
         module = types.models[op.response].module if op.response in types.models else None
+        # A class of a private module is named from the group's, which re-exports it.
+        if module and module.startswith("_"):
+            module = op.group
         where = f" (`openrouter_core.models.{module}`)" if module else ""
         if op.binary:
             where = " (`openrouter_core.binary`; `AsyncBody` for the async twin)"
         if op.body and op.name in bodies:
             body_module = types.models[op.body].module
+            if body_module.startswith("_"):
+                body_module = op.group
             lines.append(
                 f"`params`: `{op.body}` (`openrouter_core.models.{body_module}`), "
                 f"`{bodies[op.name]}` (`{PARAMS}.{op.group}`, a dict whose keys editors complete "
@@ -2334,19 +2358,23 @@ def build() -> dict[Path, str]:
             homes = [types.models[n].module for n in op.event_uses]
             home = op.group if op.group in homes else (homes[0] if homes else "_shared")
             aliases[op.stream["alias"]] = (op.event, op.event_uses, home)
-    modules = sorted({m.module for m in types.models.values() if m.module and not m.external})
-    for module in modules:
-        files[ROOT / "openrouter_core" / "models" / f"{module}.py"] = models_module(
-            module, types, aliases
-        )
     params, bodies = params_files(doc, types, operations)
     files.update(params)
     primary = {op.operation_id: op for op in operations if not op.alias_of}
+    REEXPORTS.clear()
     for op in operations:
         if op.alias_of:
             files[ROOT / "funcs" / f"{op.name}.py"] = alias_module(op, primary[op.operation_id])
             continue
         files[ROOT / "funcs" / f"{op.name}.py"] = funcs_module(op, types, bodies.get(op.name))
+    # After the operations: a group's module re-exports the shared classes they name.
+    modules = sorted(
+        {m.module for m in types.models.values() if m.module and not m.external} | set(REEXPORTS)
+    )
+    for module in modules:
+        files[ROOT / "openrouter_core" / "models" / f"{module}.py"] = models_module(
+            module, types, aliases
+        )
     files[ROOT / "openrouter_core" / "fake_api.json"] = fake_answers(doc, types, operations)
     by_group: dict[str, list[Operation]] = defaultdict(list)
     for op in operations:

@@ -185,13 +185,14 @@ class Operation(Generic[R]):
     #: A multipart body (file uploads) instead of a JSON one: ``params`` maps its fields.
     form: Form | None = None
 
-    @binary.validator
-    def _one_kind_of_answer(self, _: attrs.Attribute[bool], binary: bool) -> None:
-        if binary == (self.read is not None):
-            raise ValueError(f"{self.name}: an answer is either JSON (read=...) or binary=True")
     #: The ``Accept`` header the document declares for the answer, when it is not JSON (audio,
     #: a file, a video); a streaming call asks for ``text/event-stream`` whatever this says.
     accept: str | None = None
     #: JSON body fields that hold a file as base64 ``{data, format}`` and also take bytes, a
     #: path or a binary file object, which are read and encoded before sending.
     file_fields: tuple[str, ...] = ()
+
+    @binary.validator
+    def _one_kind_of_answer(self, _: attrs.Attribute[bool], binary: bool) -> None:
+        if binary == (self.read is not None):
+            raise ValueError(f"{self.name}: an answer is either JSON (read=...) or binary=True")

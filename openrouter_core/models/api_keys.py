@@ -14,6 +14,9 @@ from returns.result import Result
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_request, read_response
+from openrouter_core.models._shared import (
+    DeleteResponse,
+)
 
 __all__ = [
     "ApiKeysCreateRequest",
@@ -25,6 +28,7 @@ __all__ = [
     "ApiKeysListResponse",
     "ApiKeysListResponseDataItem",
     "ApiKeysUpdateRequest",
+    "DeleteResponse",
 ]
 
 

@@ -14,6 +14,10 @@ from returns.result import Result
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_request, read_response
+from openrouter_core.models._shared import (
+    Model,
+    ModelsListResponse,
+)
 from openrouter_core.models.request import (
     ProviderPreferences,
 )
@@ -27,6 +31,8 @@ __all__ = [
     "EmbeddingsGenerateResponseDataItem",
     "EmbeddingsGenerateResponseUsage",
     "EmbeddingsGenerateResponseUsagePromptTokensDetails",
+    "Model",
+    "ModelsListResponse",
 ]
 
 

@@ -16,12 +16,15 @@ from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import read_response
 from openrouter_core.models._shared import (
     Model,
+    ModelsListResponse,
 )
 
 __all__ = [
+    "Model",
     "ModelResponse",
     "ModelsCountResponse",
     "ModelsCountResponseData",
+    "ModelsListResponse",
 ]
 
 

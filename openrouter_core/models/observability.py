@@ -14,9 +14,13 @@ from returns.result import Result
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, read_request, read_response, register_tagged
+from openrouter_core.models._shared import (
+    DeleteResponse,
+)
 
 __all__ = [
     "CreateObservabilityDestinationRequest",
+    "DeleteResponse",
     "ListObservabilityDestinationsResponse",
     "ObservabilityArizeDestination",
     "ObservabilityArizeDestinationConfig",

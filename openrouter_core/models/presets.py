@@ -14,6 +14,9 @@ from returns.result import Result
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 from openrouter_core.models._converter import _Tagged, read_request, read_response, register_tagged
+from openrouter_core.models._shared_chat import (
+    ResponsesRequest,
+)
 from openrouter_core.models.common import (
     CacheControl,
 )
@@ -47,6 +50,7 @@ __all__ = [
     "PresetDesignatedVersion",
     "PresetResponse",
     "PresetWithDesignatedVersion",
+    "ResponsesRequest",
 ]
 
 

@@ -18,6 +18,7 @@ from openrouter_core.models._shared import (
     StoredPromptTemplate,
 )
 from openrouter_core.models._shared_chat import (
+    ResponsesRequest,
     TextExtendedConfig,
 )
 from openrouter_core.models.request import (
@@ -139,6 +140,7 @@ __all__ = [
     "ResponseOutputTextLogprobsItem",
     "ResponseOutputTextLogprobsItemTopLogprobsItem",
     "ResponsesErrorField",
+    "ResponsesRequest",
     "ResponsesStreamEvent",
     "ShellCallOutputContent",
     "StreamEventsResponseCompleted",
