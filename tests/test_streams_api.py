@@ -152,7 +152,8 @@ def test_the_loop_ends_at_the_end_of_the_response(
 
 def test_the_deprecated_alias_streams_too(server: LoopbackServer, core: OpenRouterCore) -> None:
     server.script(sse(FULL))
-    stream = beta_responses_send(core, PARAMS, stream=True).unwrap()
+    with pytest.warns(DeprecationWarning, match="beta_responses_send is deprecated"):
+        stream = beta_responses_send(core, PARAMS, stream=True).unwrap()
     assert isinstance(stream, ResponsesStream)
     assert stream.collect().unwrap().status == "completed"
     assert server.requests[0].path == "/api/v1/responses"
@@ -224,3 +225,27 @@ def test_an_image_stream_that_fails_before_any_image(
     failure = images_generate(core, {"model": "m", "prompt": "a cat"}, stream=False).failure()
     assert isinstance(failure, StreamAPIError)
     assert failure.code == "upstream_error"
+
+
+def test_the_deprecated_alias_warns_and_does_what_responses_send_does() -> None:
+    import inspect
+
+    from funcs.beta_responses_send import beta_responses_send_async
+    from openrouter_core.testing import FakeOpenRouter
+
+    core = FakeOpenRouter().core()
+    params = {"model": "openai/gpt-4o-mini", "input": "Say hi."}
+    with pytest.warns(DeprecationWarning, match="beta_responses_send is deprecated"):
+        old = beta_responses_send(core, params, stream=False)
+    assert isinstance(old, Success)
+    assert type(old.unwrap()) is type(responses_send(core, params, stream=False).unwrap())
+    # The async twin is still a coroutine function (awaited by callers, seen so by inspect).
+    assert inspect.iscoroutinefunction(beta_responses_send_async)
+
+    async def call() -> Any:
+        return await beta_responses_send_async(core, params, stream=False)
+
+    with pytest.warns(DeprecationWarning, match="beta_responses_send_async is deprecated"):
+        assert isinstance(asyncio.run(call()), Success)
+    assert beta_responses_send.__wrapped__ is responses_send  # type: ignore[attr-defined]
+    assert inspect.signature(beta_responses_send) == inspect.signature(responses_send)
