@@ -17,6 +17,7 @@ make's Python and a quarter of them on the others and with the lowest pins (test
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import re
 import shutil
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -173,10 +175,40 @@ def _run(
     return ok
 
 
+#: ``make lint``, ``make typecheck`` and ``make typing``, for ``--checks``.
+CHECKS = (
+    ("ruff", "check", "."),
+    ("ruff", "format", "--check", "."),
+    ("mypy", "--strict", "openrouter_core", "funcs", "tests", "examples", "tools"),
+    ("mypy", "--strict", "tests/typing"),
+    ("pyright", "-p", "tests/typing"),
+)
+
+
+def _checks() -> bool:
+    log: list[str] = []
+    start = time.monotonic()
+    ok = True
+    for tool, *arguments in CHECKS:
+        command = [str(ROOT / ".venv" / "bin" / tool), *arguments]
+        log.append("== " + " ".join([tool, *arguments]))
+        done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+        log.append((done.stdout + done.stderr).rstrip())
+        ok = ok and done.returncode == 0
+    log.append(f"== checks: {'passed' if ok else 'FAILED'} in {time.monotonic() - start:.0f} s")
+    print("\n".join(log), flush=True)
+    return ok
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
     parser.add_argument("--list", action="store_true", help="print the versions and pins only")
+    parser.add_argument(
+        "--checks",
+        action="store_true",
+        help="run ruff, mypy and pyright too, as one more run beside the pytest ones",
+    )
     args = parser.parse_args()
     if args.list:
         print(" ".join(supported()), "|", " ".join(lowest()))
@@ -184,6 +216,7 @@ def main() -> int:
     default = f"{sys.version_info[0]}.{sys.version_info[1]}"
     jobs: list[tuple[str, Path, str, tuple[str, ...], tuple[str, ...], int]] = []
     skipped = []
+    once: tuple[str, Path, str, tuple[str, ...], tuple[str, ...], int] | None = None
     for version in supported():
         exe = sys.executable if version == default else _find(version)
         if exe is None:
@@ -191,15 +224,20 @@ def main() -> int:
             skipped.append(version)
             continue
         venv = ROOT / (".venv" if version == default else f".venv-{version}")
-        # The checks marked ``once`` (not tied to the Python version) run with make's Python.
-        tests = () if version == default else ("-m", "not once")
         # Every test runs on every Python; the randomised ones run all their examples on
         # make's Python and a quarter of them on the others.
         share = 1 if version == default else SHARE
-        jobs.append((f"Python {version}", venv, exe, (), tests, share))
+        jobs.append((f"Python {version}", venv, exe, (), ("-m", "not once"), share))
+        if version == default:
+            # The tests marked ``once`` (not tied to the Python version) run with make's Python
+            # only, as a run of their own (after the others start) so that the two runs at a
+            # time end close together.
+            once = (f"Python {version}, once", venv, exe, (), ("-m", "once"), share)
     if not jobs:
         print(f"== no supported Python ({', '.join(supported())}) found")
         return 1
+    if once is not None:
+        jobs.append(once)
     jobs.append(
         (
             "lowest attrs and cattrs",
@@ -210,8 +248,12 @@ def main() -> int:
             SHARE,
         )
     )
+    runs: list[tuple[str, Callable[[], bool]]] = [(j[0], functools.partial(_run, *j)) for j in jobs]
+    if args.checks:
+        runs.append(("checks (ruff, mypy, pyright)", _checks))
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        results = dict(zip([j[0] for j in jobs], pool.map(lambda j: _run(*j), jobs), strict=True))
+        outcomes = list(pool.map(lambda run: run[1](), runs))
+    results = dict(zip([name for name, _ in runs], outcomes, strict=True))
     passed = [name for name, ok in results.items() if ok]
     failed = [name for name, ok in results.items() if not ok]
     print(
