@@ -1,6 +1,7 @@
 """Run pytest on every supported Python found, and once with the lowest attrs and cattrs.
 
-``make unit-all`` runs this. Each Python version gets its own venv (``.venv`` for the version
+``make test`` runs this with ``--checks`` (ruff, mypy and pyright as one more run), ``make
+unit-all`` without. Each Python version gets its own venv (``.venv`` for the version
 ``make`` was run with, ``.venv-X.Y`` for the others), set up when missing or older than
 ``pyproject.toml`` / ``requirements-dev.txt``; a version not installed (through pyenv or on
 ``PATH``) is skipped and said so, none found at all is a failure. The lowest attrs and cattrs
