@@ -669,10 +669,16 @@ def _core(s: Setup) -> _Core:
 # --- running tools ------------------------------------------------------------------------------
 
 
-def _run_tools_sync(core: OpenRouterCore, calls: list[_Prepared]) -> list[ToolResult]:
-    """Sync tools in this thread, in order; async ones together in one event loop."""
+_Later = list[tuple[int, _Prepared, Any]]
+
+
+def _run_sync_tools(
+    core: OpenRouterCore, calls: list[_Prepared]
+) -> tuple[dict[int, ToolResult], _Later]:
+    """Run the sync tools of a turn here, in order; what is left to await comes back (an
+    ``async def`` tool not called yet, or the awaitable a tool returned), with its index."""
     results: dict[int, ToolResult] = {}
-    later: list[tuple[int, _Prepared, Any]] = []
+    later: _Later = []
     for index, p in enumerate(calls):
         if p.done is not None:
             results[index] = p.done
@@ -691,16 +697,24 @@ def _run_tools_sync(core: OpenRouterCore, calls: list[_Prepared]) -> list[ToolRe
             later.append((index, p, value))
         else:
             results[index] = _returned(p.call, value)
-    if later:
-        done = _await_all_sync(core, later)
-        for index, result in zip([i for i, _, _ in later], done, strict=True):
-            results[index] = result
-    return [results[i] for i in range(len(calls))]
+    return results, later
 
 
-def _await_all_sync(
-    core: OpenRouterCore, later: list[tuple[int, _Prepared, Any]]
+def _in_order(
+    results: dict[int, ToolResult], later: _Later, awaited: list[ToolResult]
 ) -> list[ToolResult]:
+    for (index, _, _), result in zip(later, awaited, strict=True):
+        results[index] = result
+    return [results[i] for i in range(len(results))]
+
+
+def _run_tools_sync(core: OpenRouterCore, calls: list[_Prepared]) -> list[ToolResult]:
+    """Sync tools in this thread, in order; async ones together in one event loop."""
+    results, later = _run_sync_tools(core, calls)
+    return _in_order(results, later, _await_all_sync(core, later) if later else [])
+
+
+def _await_all_sync(core: OpenRouterCore, later: _Later) -> list[ToolResult]:
     import asyncio
 
     try:
@@ -743,31 +757,9 @@ async def _gather(core: OpenRouterCore, pairs: list[tuple[_Prepared, Any]]) -> l
 
 async def _run_tools_async(core: OpenRouterCore, calls: list[_Prepared]) -> list[ToolResult]:
     """Sync tools in the event loop's thread, in order; then every async one concurrently."""
-    results: dict[int, ToolResult] = {}
-    later: list[tuple[int, _Prepared, Any]] = []
-    for index, p in enumerate(calls):
-        if p.done is not None:
-            results[index] = p.done
-            continue
-        assert p.fn is not None
-        if inspect.iscoroutinefunction(p.fn):
-            later.append((index, p, None))
-            continue
-        with tool_span(core, p.call.name, call_id=p.call.id):
-            try:
-                value = p.fn(*p.args, **p.kwargs)
-            except Exception as exc:
-                results[index] = _raised(p.call, exc)
-                continue
-        if inspect.isawaitable(value):
-            later.append((index, p, value))
-        else:
-            results[index] = _returned(p.call, value)
-    if later:
-        gathered = await _gather(core, [(p, aw) for _, p, aw in later])
-        for (index, _, _), result in zip(later, gathered, strict=True):
-            results[index] = result
-    return [results[i] for i in range(len(calls))]
+    results, later = _run_sync_tools(core, calls)
+    awaited = await _gather(core, [(p, aw) for _, p, aw in later]) if later else []
+    return _in_order(results, later, awaited)
 
 
 # --- the drivers --------------------------------------------------------------------------------
