@@ -133,16 +133,24 @@ def _chat(context: Context, args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- key, credits
 
 
-def _key(context: Context, args: argparse.Namespace) -> int:
-    from funcs.api_keys_get_current_key_metadata import api_keys_get_current_key_metadata
-
-    with progress_line(context):
-        result = api_keys_get_current_key_metadata(context.core)
+def _failed_or_whole(context: Context, args: argparse.Namespace, result: Any) -> int | None:
+    """The exit code once ``result`` is told: a Failure on stderr, or with ``--json`` the whole
+    answer on stdout; None when the shortcut goes on to print its own lines."""
     if isinstance(result, Failure):
         return context.fail(result.failure())
     if args.json:
         emit(context, dumps(to_json(result.unwrap()), pretty=context.pretty))
         return 0
+    return None
+
+
+def _key(context: Context, args: argparse.Namespace) -> int:
+    from funcs.api_keys_get_current_key_metadata import api_keys_get_current_key_metadata
+
+    with progress_line(context):
+        result = api_keys_get_current_key_metadata(context.core)
+    if (code := _failed_or_whole(context, args, result)) is not None:
+        return code
     data = _data(result.unwrap())
     limit = _money(data.get("limit"))
     if limit is not None and data.get("limit_reset"):
@@ -180,11 +188,8 @@ def _credits(context: Context, args: argparse.Namespace) -> int:
 
     with progress_line(context):
         result = credits_get_credits(context.core)
-    if isinstance(result, Failure):
-        return context.fail(result.failure())
-    if args.json:
-        emit(context, dumps(to_json(result.unwrap()), pretty=context.pretty))
-        return 0
+    if (code := _failed_or_whole(context, args, result)) is not None:
+        return code
     data = _data(result.unwrap())
     total, used = data.get("total_credits"), data.get("total_usage")
     remaining = None
@@ -228,11 +233,8 @@ def _generation(context: Context, args: argparse.Namespace) -> int:
         result = generations_get_generation(
             context.core, id=args.id, retry_not_found_for=args.wait or None
         )
-    if isinstance(result, Failure):
-        return context.fail(result.failure())
-    if args.json:
-        emit(context, dumps(to_json(result.unwrap()), pretty=context.pretty))
-        return 0
+    if (code := _failed_or_whole(context, args, result)) is not None:
+        return code
     data = _data(result.unwrap())
     model = data.get("model")
     if model and data.get("provider_name"):
