@@ -3,8 +3,10 @@ method, URL, headers and bytes to send out (or the ``InvalidRequestError`` that 
 
 Pure but for two things: what depends on the core alone (its headers, its default options, the
 client library's URL and header objects) is worked out once and kept in the core's pools
-(``pools.py``), and a file given for an upload is checked to be readable here, so that a
-missing file is refused before anything is sent (its bytes are read by each attempt).
+(``pools.py``); and files: a multipart upload's file is checked to be readable here, so that a
+missing file is refused before anything is sent (its bytes are read by each attempt), and a
+JSON body field that takes a file as base64 (speech-to-text's ``input_audio``) is read and
+encoded here.
 """
 
 from __future__ import annotations
