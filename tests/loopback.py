@@ -267,6 +267,11 @@ class LoopbackServer:
         """Queue actions for the next requests, in order."""
         self._script.extend(actions)
 
+    def drop_script(self) -> None:
+        """Forget the queued actions no request took (a test that failed half-way must not hand
+        them to the next one)."""
+        self._script.clear()
+
     def note_disconnect(self, cid: int) -> None:
         """Record that the client of connection ``cid`` went away."""
         with self.changed:

@@ -307,7 +307,7 @@ def core(server: LoopbackServer) -> Iterator[OpenRouterCore]:
 def _no_leftover_answers(server: LoopbackServer) -> Iterator[None]:
     # A test that fails before its scripted answers are taken must not hand them to the next one.
     yield
-    server._script.clear()
+    server.drop_script()
 
 
 # --- the inventory --------------------------------------------------------------------------------

@@ -56,8 +56,7 @@ def shared() -> Iterator[LoopbackServer]:
 def server(shared: LoopbackServer) -> Iterator[LoopbackServer]:
     shared.requests.clear()
     yield shared
-    # A test that failed half-way must not leave answers for the next one.
-    shared._script.clear()
+    shared.drop_script()
 
 
 @pytest.fixture

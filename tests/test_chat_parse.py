@@ -73,7 +73,7 @@ def shared() -> Iterator[LoopbackServer]:
 def server(shared: LoopbackServer) -> Iterator[LoopbackServer]:
     shared.requests.clear()
     yield shared
-    shared._script.clear()
+    shared.drop_script()
 
 
 @pytest.fixture
