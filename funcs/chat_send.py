@@ -109,7 +109,7 @@ def chat_send(
     """
     from openrouter_core._machinery.call import call
 
-    return call(operation(), core, params, {}, options, stream=stream)
+    return call(operation(), core, params, options, stream=stream)
 
 
 def chat_stream(
@@ -121,7 +121,7 @@ def chat_stream(
     from openrouter_core._machinery.call import call
 
     # Straight to ``call``: a ``stream=`` among the options is then refused as a Failure.
-    return call(operation(), core, params, {}, options, stream=True)
+    return call(operation(), core, params, options, stream=True)
 
 
 @overload
@@ -158,7 +158,7 @@ async def chat_send_async(
     """The async twin of ``chat_send``; a streaming request gives ``Success(AsyncChatStream)``."""
     from openrouter_core._machinery.call import call_async
 
-    return await call_async(operation(), core, params, {}, options, stream=stream)
+    return await call_async(operation(), core, params, options, stream=stream)
 
 
 async def chat_stream_async(
@@ -169,4 +169,4 @@ async def chat_stream_async(
     """``chat_send_async`` with ``stream=True``."""
     from openrouter_core._machinery.call import call_async
 
-    return await call_async(operation(), core, params, {}, options, stream=True)
+    return await call_async(operation(), core, params, options, stream=True)

@@ -780,6 +780,51 @@ def test_models_list_iter_failing_page_ends_with_one_failure(
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_an_iter_starts_at_a_given_offset_and_every_page_gets_the_call_options(
+    server: LoopbackServer, core: OpenRouterCore, mode: str
+) -> None:
+    retry = RetryConfig(max_retries=1, initial_delay=0.001, jitter=False)
+    pages = [_models("c", "d"), json_response(503, _error_body(503)), _models("e")]
+    results, paths = _walk(
+        server,
+        pages,
+        mode,
+        "models_list",
+        core=core,
+        offset=2,
+        limit=2,
+        retries=retry,
+        extra_headers={"x-walk": "on"},
+    )
+    assert _ids(results) == ["c", "d", "e"]  # the 503 was retried: the options reached page 2
+    assert paths == [f"{PREFIX}/models?offset={n}&limit=2" for n in (2, 4, 4)]
+    assert [r.headers.get("x-walk") for r in server.requests[-3:]] == ["on"] * 3
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_misspelt_keyword_is_a_failure_naming_it_and_the_right_ones(
+    server: LoopbackServer, core: OpenRouterCore, mode: str
+) -> None:
+    module = _module("models_list")
+    before = len(server.requests)
+    arguments: dict[str, Any] = {"lmit": 5}
+    if mode == "sync":
+        result = module.models_list(core, **arguments)
+    else:
+        result = asyncio.run(module.models_list_async(core, **arguments))
+    error = result.failure()
+    assert isinstance(error, InvalidRequestError)
+    assert error.path == "lmit"
+    assert "did you mean 'limit'?" in error.message
+    assert "timeout" in error.message  # the per-call options are listed too
+    walked = _iterate(mode, "models_list", core=core, **arguments)
+    assert len(walked) == 1
+    assert isinstance(walked[0], Failure)
+    assert walked[0].failure().path == "lmit"
+    assert len(server.requests) == before  # nothing was sent
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_models_list_iter_first_page_failing_or_shapeless(
     server: LoopbackServer, core: OpenRouterCore, mode: str
 ) -> None:

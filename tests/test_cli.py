@@ -372,11 +372,18 @@ def test_a_pure_operation_with_a_positional_argument(capsys: pytest.CaptureFixtu
     assert json.loads(out)["code_challenge"] == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
 
 
-def test_all_refuses_an_offset_and_lists_without_pages_have_no_all(
-    env: dict[str, str], capsys: pytest.CaptureFixture[str]
+def test_all_starts_at_a_given_offset_and_lists_without_pages_have_no_all(
+    server: LoopbackServer, env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = run(["models_list", "--all", "--offset", "5"], capsys)
-    assert (code, "--offset does not go with --all" in err) == (2, True)
+    first = len(server.requests)
+    server.script(
+        json_response(200, {"data": MODELS[2:4]}), json_response(200, {"data": MODELS[4:5]})
+    )
+    code, out, _ = run(["models_list", "--all", "--limit", "2", "--offset", "2"], capsys)
+    assert code == 0
+    assert [json.loads(line) for line in out.splitlines()] == MODELS[2:5]
+    pages = [split(request.path) for request in server.requests[first:]]
+    assert pages == [("/api/v1/models", {"limit": ["2"], "offset": [o]}) for o in ("2", "4")]
     code, _, err = run(["credits_get_credits", "--all"], capsys)
     assert (code, "unrecognized arguments: --all" in err) == (2, True)
 

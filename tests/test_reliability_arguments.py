@@ -140,6 +140,14 @@ def _body_fields(fn: Callable[..., Any]) -> list[str]:
     return [*form.files, *form.fields] if form is not None else []
 
 
+def _optional_parameters(fn: Callable[..., Any]) -> list[str]:
+    """The optional path and query parameters ``fn``'s ``**arguments`` may hold."""
+    module = sys.modules[fn.__module__]
+    op = module.operation() if hasattr(module, "operation") else None
+    declared = (*getattr(op, "path_params", ()), *getattr(op, "query_params", ()))
+    return sorted(p.name for p in declared if not p.required)
+
+
 @st.composite
 def calls(draw: st.DrawFn) -> tuple[str, Callable[..., Any], list[Any], dict[str, Any]]:
     """An operation and random arguments for it (without the core)."""
@@ -148,8 +156,10 @@ def calls(draw: st.DrawFn) -> tuple[str, Callable[..., Any], list[Any], dict[str
     kwargs: dict[str, Any] = {}
     for parameter in list(inspect.signature(fn).parameters.values())[1:]:
         if parameter.kind is inspect.Parameter.VAR_KEYWORD:
-            for option in draw(st.lists(st.sampled_from(OPTION_NAMES), max_size=3, unique=True)):
-                kwargs[option] = draw(values)
+            # ``**arguments`` stands for the optional parameters and the per-call options.
+            names = [*_optional_parameters(fn), *OPTION_NAMES]
+            for name in draw(st.lists(st.sampled_from(names), max_size=4, unique=True)):
+                kwargs[name] = draw(values)
         elif parameter.name == "params":
             fields = _body_fields(fn)
             body = draw(

@@ -1,5 +1,7 @@
 """One call of a declared operation: prepare the request, run the attempts. What every
-generated operation function calls."""
+generated operation function calls, with its keyword arguments in one mapping: the
+operation's declared parameters and the per-call options (``CallOptions``), told apart here by
+the declaration."""
 
 from __future__ import annotations
 
@@ -20,10 +22,26 @@ if TYPE_CHECKING:
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
 
-__all__ = ["call", "call_async"]
+__all__ = ["call", "call_async", "split"]
 
 #: ``retry_not_found_for`` not given: the operation's declared window applies.
 _DECLARED: Any = object()
+
+
+def split(
+    op: Operation[Any], arguments: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """``(parameters, options)``: the arguments ``op`` declares as path or query parameters, and
+    the rest (per-call options, or unknown names that request building refuses, naming the
+    nearest right one). Pure."""
+    names = op.argument_names
+    if not names:
+        return {}, arguments
+    parameters: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    for key, value in arguments.items():
+        (parameters if key in names else options)[key] = value
+    return parameters, options
 
 
 def _prepared(
@@ -31,7 +49,6 @@ def _prepared(
     core: OpenRouterCore,
     params: object,
     arguments: Mapping[str, Any],
-    options: Mapping[str, Any],
     retry_not_found_for: Any,
     stream: bool | None,
 ) -> Result[Prepared, OpenRouterCoreError]:
@@ -47,7 +64,8 @@ def _prepared(
                 problem=problem,
             )
         )
-    prepared = prepare(op, core, params, arguments=arguments, stream=stream, options=options)
+    parameters, options = split(op, arguments)
+    prepared = prepare(op, core, params, arguments=parameters, stream=stream, options=options)
     if not window or isinstance(prepared, Failure):
         return prepared
     # The window is this call's, beside the declaration (which is never rewritten).
@@ -65,14 +83,14 @@ def call(
     core: OpenRouterCore,
     params: object,
     arguments: Mapping[str, Any],
-    options: Mapping[str, Any],
     *,
     retry_not_found_for: Any = _DECLARED,
     stream: bool | None = None,
 ) -> Result[Any, OpenRouterCoreError]:
-    """Call ``op`` with the sync client; never raises. ``stream`` asks a streaming operation
-    for its event stream (or not), as ``chat_send``'s does."""
-    prepared = _prepared(op, core, params, arguments, options, retry_not_found_for, stream)
+    """Call ``op`` with the sync client; never raises. ``arguments`` holds its parameters and
+    per-call options; ``stream`` asks a streaming operation for its event stream (or not), as
+    ``chat_send``'s does."""
+    prepared = _prepared(op, core, params, arguments, retry_not_found_for, stream)
     if _observed(core):
         from openrouter_core.telemetry._observe import observed
 
@@ -87,13 +105,12 @@ async def call_async(
     core: OpenRouterCore,
     params: object,
     arguments: Mapping[str, Any],
-    options: Mapping[str, Any],
     *,
     retry_not_found_for: Any = _DECLARED,
     stream: bool | None = None,
 ) -> Result[Any, OpenRouterCoreError]:
     """Call ``op`` with the async client of the running loop; never raises."""
-    prepared = _prepared(op, core, params, arguments, options, retry_not_found_for, stream)
+    prepared = _prepared(op, core, params, arguments, retry_not_found_for, stream)
     if _observed(core):
         from openrouter_core.telemetry._observe import observed_async
 

@@ -54,7 +54,8 @@ class Param:
     the API document says a value must be (checked before sending)."""
 
     wire: str
-    name: str
+    #: The keyword in Python, when it is not the wire name.
+    name: str = attrs.field(default=attrs.Factory(lambda self: self.wire, takes_self=True))
     required: bool = False
     #: The JSON type: ``string``, ``integer``, ``number``, ``boolean``, or empty for any scalar.
     kind: str = ""
@@ -191,6 +192,14 @@ class Operation(Generic[R]):
     #: JSON body fields that hold a file as base64 ``{data, format}`` and also take bytes, a
     #: path or a binary file object, which are read and encoded before sending.
     file_fields: tuple[str, ...] = ()
+
+    #: The Python names of the path and query parameters: the keyword arguments that are not
+    #: per-call options.
+    argument_names: frozenset[str] = attrs.field(init=False)
+
+    @argument_names.default
+    def _argument_names(self) -> frozenset[str]:
+        return frozenset(p.name for p in self.path_params + self.query_params)
 
     @binary.validator
     def _one_kind_of_answer(self, _: attrs.Attribute[bool], binary: bool) -> None:

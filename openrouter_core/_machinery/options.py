@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING, Any, Final, TypedDict, final
 
 import attrs
 
+# TimeoutLike at run time too: ``typing.get_type_hints`` resolves CallOptions (and every
+# operation's arguments TypedDict built on it) in this module.
+from openrouter_core._client import TimeoutLike
 from openrouter_core._shared_methods import shown
 from openrouter_core.core import RetryConfig, TimeoutTuple, is_timeout, timeout_tuple
 
 if TYPE_CHECKING:
-    from openrouter_core._client import TimeoutLike
     from openrouter_core.core import OpenRouterCore
 
-__all__ = ["NOT_GIVEN", "CallOptions", "NotGiven", "Resolved", "resolve"]
+__all__ = ["NOT_GIVEN", "OPTION_NAMES", "CallOptions", "NotGiven", "Resolved", "resolve"]
 
 
 @final
@@ -68,7 +70,9 @@ class CallOptions(TypedDict, total=False):
     chunk_gap_timeout: float | NotGiven | None
 
 
-_KNOWN: Final = frozenset(CallOptions.__annotations__)
+#: The names of the per-call options.
+OPTION_NAMES: Final = frozenset(CallOptions.__annotations__)
+_KNOWN: Final = OPTION_NAMES
 
 #: No timeout at all, as a tuple both httpx and httpx2 understand.
 _NO_TIMEOUT: TimeoutTuple = (None, None, None, None)

@@ -58,6 +58,8 @@ def _summary(doc: str, width: int) -> str:
     summary when the line is no more than that."""
     paragraphs = doc.strip().split("\n\n")
     first = " ".join(paragraphs[0].split())
+    # ``name`` (``GET /path``): Summary.  ->  GET /path: Summary.
+    first = re.sub(r"^``\w+`` \(``([A-Z]+ \S+)``\):", r"\1:", first)
     first = re.sub(r"^``\w+``:\s*", "", first).replace("``", "")
     if re.fullmatch(r"[A-Z]+ \S+\.", first) and len(paragraphs) > 1:
         first = f"{first[:-1]}: {' '.join(paragraphs[1].split())}"
@@ -144,7 +146,7 @@ def _option_spec(annotation: Any) -> dict[str, Any] | None:
 
 def _parameter_help(doc: str) -> dict[str, str]:
     """``name -> text`` from a docstring's ``- ``name``: text`` lines."""
-    return dict(re.findall(r"^\s*- ``(\w+)``: (.+)$", doc, re.MULTILINE))
+    return dict(re.findall(r"^\s*- ``(\w+)``(?: \([^)]*\))?: (.+)$", doc, re.MULTILINE))
 
 
 @functools.cache
@@ -154,7 +156,34 @@ def _function(name: str) -> tuple[ModuleType, Callable[..., Any]]:
 
 
 def _parameters(func: Callable[..., Any]) -> list[inspect.Parameter]:
-    return list(inspect.signature(func).parameters.values())
+    """The function's parameters, its ``**arguments: Unpack[<Op>Arguments]`` spelled out as the
+    keyword-only parameters it stands for (the per-call options left out: they are the
+    command's global options)."""
+    parameters = list(inspect.signature(func).parameters.values())
+    last = parameters[-1] if parameters else None
+    if last is None or last.kind is not last.VAR_KEYWORD:
+        return parameters
+    typed = re.fullmatch(r"Unpack\[(\w+)\]", str(last.annotation))
+    if typed is None or typed.group(1) == "CallOptions":
+        return parameters
+    from openrouter_core._machinery.options import OPTION_NAMES
+
+    arguments = getattr(inspect.getmodule(func), typed.group(1))
+    spelled = [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=hint)
+        for name, hint in _annotations(arguments).items()
+        if name not in OPTION_NAMES
+    ]
+    return [*parameters[:-1], *spelled, last]
+
+
+def _annotations(typed_dict: type) -> dict[str, str]:
+    """A TypedDict's keys and their annotations, as text (its module postpones them)."""
+    return {
+        name: getattr(hint, "__forward_arg__", hint if isinstance(hint, str) else str(hint))
+        for klass in reversed(typed_dict.__mro__)
+        for name, hint in vars(klass).get("__annotations__", {}).items()
+    }
 
 
 def _takes_body(parameters: list[inspect.Parameter]) -> inspect.Parameter | None:
