@@ -873,6 +873,16 @@ def test_files_list_iter_follows_the_cursor(
 
 
 @pytest.mark.parametrize("mode", MODES)
+def test_files_list_iter_starts_at_a_given_cursor(
+    server: LoopbackServer, core: OpenRouterCore, mode: str
+) -> None:
+    pages = [_files(["f3"], "c3"), _files(["f4"], None)]
+    results, paths = _walk(server, pages, mode, "files_list", core=core, cursor="c2")
+    assert _ids(results) == ["f3", "f4"]
+    assert paths == [f"{PREFIX}/files?cursor=c2", f"{PREFIX}/files?cursor=c3"]
+
+
+@pytest.mark.parametrize("mode", MODES)
 def test_files_list_iter_stops_on_has_more_false_and_on_an_empty_page(
     server: LoopbackServer, core: OpenRouterCore, mode: str
 ) -> None:
