@@ -13,8 +13,8 @@ from returns.result import Failure, Success
 
 from funcs.chat_send import chat_send, chat_stream
 from openrouter_core import OpenRouterCore, OpenRouterCoreError, StreamError
+from openrouter_core.chat import ChatStream
 from openrouter_core.models import ChatResponse, ChatStreamChunk
-from openrouter_core.streaming import ChatStream
 from openrouter_core.testing import FakeOpenRouter
 
 MODEL = os.environ.get("OPENROUTER_MODEL", "openai/gpt-4o-mini")

@@ -32,8 +32,9 @@ __all__ = ["stt_create_transcription", "stt_create_transcription_async"]
 @functools.cache
 def operation() -> _operation.Operation[_models.STTResponse]:
     """The declaration of ``POST /audio/transcriptions``, built on first use."""
-    from openrouter_core._machinery.operation import Operation
+    from openrouter_core._machinery.operation import FileField, Operation
     from openrouter_core.models.stt import STTRequest, STTResponse
+    from openrouter_core.stt import audio_value
 
     return Operation(
         name="stt_create_transcription",
@@ -41,7 +42,7 @@ def operation() -> _operation.Operation[_models.STTResponse]:
         path="/audio/transcriptions",
         body=STTRequest,
         read=STTResponse.from_dict,
-        file_fields=("input_audio",),
+        file_fields=(FileField("input_audio", audio_value),),
     )
 
 

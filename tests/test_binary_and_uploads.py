@@ -5,9 +5,11 @@ the source (bytes, a path, a file object), streamed from disk with memory flat."
 from __future__ import annotations
 
 import asyncio
+import builtins
 import hashlib
 import io
 import json
+import os
 import socket
 import threading
 import tracemalloc
@@ -15,16 +17,25 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from returns.result import Failure
 
 from funcs.files_download import files_download, files_download_async
 from funcs.files_upload import files_upload, files_upload_async
-from funcs.stt_create_transcription import stt_create_transcription
+from funcs.files_upload import operation as files_upload_operation
+from funcs.stt_create_transcription import operation as stt_operation
+from funcs.stt_create_transcription import (
+    stt_create_transcription,
+    stt_create_transcription_async,
+)
 from funcs.stt_create_transcription_multipart import stt_create_transcription_multipart
 from funcs.tts_create_speech import tts_create_speech
 from openrouter_core import InvalidRequestError, OpenRouterCore, RetryConfig, StreamError
-from openrouter_core._machinery.files import input_audio
+from openrouter_core._machinery.attempts import run_sync
+from openrouter_core._machinery.operation import FileField
+from openrouter_core._machinery.request import prepare
+from openrouter_core.stt import input_audio
 from tests.loopback import Conn, LoopbackServer, RecordedRequest, json_response, pieces, raw
 
 MIB = 1024 * 1024
@@ -216,6 +227,105 @@ def test_a_bad_upload_is_a_failure_before_sending(
     assert isinstance(error, InvalidRequestError)
     assert error.path == path
     assert server.requests == []
+
+
+def _no_file_access(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError(f"the file system was touched: {args!r}")
+
+    for name in ("isfile", "exists"):
+        monkeypatch.setattr(os.path, name, refuse)
+    monkeypatch.setattr(os, "access", refuse)
+    monkeypatch.setattr(builtins, "open", refuse)
+
+
+def test_building_a_request_touches_no_file(
+    core: OpenRouterCore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_file_access(monkeypatch)
+    upload = prepare(files_upload_operation(), core, {"file": "/no/such/file.pdf"}).unwrap()
+    assert [(p.field, p.source) for p in upload.files] == [("file", "/no/such/file.pdf")]
+    stt = prepare(stt_operation(), core, {"model": "w", "input_audio": "/no/such/a.mp3"})
+    # The body waits for the file: its field holds a stand-in of the encoded value's shape.
+    assert stt.unwrap().content is None
+    assert stt.unwrap().json_body == {"model": "w", "input_audio": {"data": "", "format": "mp3"}}
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_missing_file_is_refused_by_the_driver_before_sending(
+    server: LoopbackServer, core: OpenRouterCore, mode: str
+) -> None:
+    upload = {"file": "/no/such/file.pdf"}
+    stt = {"model": "w", "input_audio": "/no/such/a.mp3"}
+    errors: list[Any]
+    if mode == "sync":
+        errors = [
+            files_upload(core, upload).failure(),
+            stt_create_transcription(core, stt).failure(),
+        ]
+    else:
+
+        async def both() -> list[Any]:
+            return [
+                (await files_upload_async(core, upload)).failure(),
+                (await stt_create_transcription_async(core, stt)).failure(),
+            ]
+
+        errors = asyncio.run(both())
+    assert [(type(e), e.path, e.problem) for e in errors] == [
+        (InvalidRequestError, "file", "no such file: '/no/such/file.pdf'"),
+        (InvalidRequestError, "input_audio", "no such file: '/no/such/a.mp3'"),
+    ]
+    assert server.requests == []
+
+
+def test_a_file_fields_file_is_read_once_however_many_attempts(server: LoopbackServer) -> None:
+    reads: list[int] = []
+
+    class Counted(io.BytesIO):
+        def read(self, size: int | None = -1) -> bytes:
+            reads.append(1)
+            return super().read(size)
+
+    server.script(json_response(503, {"error": {"code": 503, "message": "busy"}}))
+    fast = RetryConfig(initial_delay=0.0, max_delay=0.0)
+    with OpenRouterCore(api_key="k", server_url=server.base_url, retry_config=fast) as core:
+        audio = Counted(b"RIFF")
+        assert stt_create_transcription(core, {"model": "w", "input_audio": audio}).unwrap()
+    assert len(reads) == 1
+    sent = [r.json()["input_audio"] for r in server.requests]
+    assert sent == [{"data": "UklGRg==", "format": "wav"}] * 2
+
+
+def test_a_file_object_that_fails_is_refused_naming_its_field(
+    server: LoopbackServer, core: OpenRouterCore
+) -> None:
+    class Broken(io.RawIOBase):
+        def read(self, size: int = -1) -> bytes:
+            raise OSError("disk on fire")
+
+    error = stt_create_transcription(core, {"model": "w", "input_audio": Broken()}).failure()
+    assert isinstance(error, InvalidRequestError)
+    assert (error.path, error.problem) == (
+        "input_audio",
+        "the file cannot be read: OSError: disk on fire",
+    )
+    assert server.requests == []
+
+
+def test_a_file_field_is_encoded_by_the_encoder_its_operation_declares(
+    server: LoopbackServer, core: OpenRouterCore, tmp_path: Path
+) -> None:
+    def clip(content: bytes, filename: str) -> dict[str, str]:
+        return {"data": content.decode()[::-1], "format": filename}
+
+    declared = attrs.evolve(stt_operation(), file_fields=(FileField("input_audio", clip),))
+    path = tmp_path / "take.ogg"
+    path.write_bytes(b"abc")
+    server.script(json_response(200, {"text": "hello"}))
+    prepared = prepare(declared, core, {"model": "w", "input_audio": path}).unwrap()
+    assert run_sync(core, prepared).unwrap()
+    assert server.requests[0].json()["input_audio"] == {"data": "cba", "format": "take.ogg"}
 
 
 class _DiscardingServer:

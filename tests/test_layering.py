@@ -176,3 +176,24 @@ def test_models_never_import_the_machinery_or_the_operations() -> None:
         if bad:
             offenders[str(path.relative_to(ROOT))] = bad
     assert offenders == {}
+
+
+#: The operation parts and the layers above the machinery.
+_ABOVE_THE_MACHINERY = ("chat", "responses", "images", "video", "stt", "tools", "cli")
+
+
+def test_the_machinery_never_imports_an_operations_part() -> None:
+    # Generic code only: an operation hands the machinery what is its own (a stream spec, a
+    # file field's encoder) through its declaration.
+    offenders = {}
+    for path in (ROOT / "openrouter_core" / "_machinery").rglob("*.py"):
+        imports = _all_imports(ast.parse(path.read_text(encoding="utf-8")))
+        bad = sorted(
+            i
+            for i in imports
+            if i.split(".")[0] == "funcs"
+            or (i.startswith("openrouter_core.") and i.split(".")[1] in _ABOVE_THE_MACHINERY)
+        )
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = bad
+    assert offenders == {}

@@ -19,9 +19,9 @@ from returns.result import Failure, Result, Success
 
 from funcs.chat_send import chat_send, chat_send_async, chat_stream, chat_stream_async
 from openrouter_core import OpenRouterCore, RetryConfig
+from openrouter_core.chat import AsyncChatStream, ChatStream
 from openrouter_core.errors import OpenRouterCoreError, ResponseValidationError
 from openrouter_core.models import ChatResponse
-from openrouter_core.streaming import AsyncChatStream, ChatStream
 from openrouter_core.testing import completion_body, sse_bytes, stream_chunks
 from tests.loopback import LoopbackServer, bytes_then_close, patient, raw
 

@@ -48,13 +48,13 @@ from funcs.chat_send import chat_send, chat_send_async
 from funcs.images_generate import images_generate, images_generate_async
 from funcs.responses_send import responses_send, responses_send_async
 from openrouter_core import OpenRouterCore, RetryConfig
+from openrouter_core.chat import AsyncChatStream, ChatStream
 from openrouter_core.errors import OpenRouterCoreError, StreamError
 from openrouter_core.images.stream import AsyncImageStream, ImageStream
 from openrouter_core.models import ChatResponse, ChatStreamChunk
 from openrouter_core.models.images import ImageGenerationResponse, ImageStreamEvent
 from openrouter_core.models.responses import OpenResponsesResult, ResponsesStreamEvent
 from openrouter_core.responses.stream import AsyncResponsesStream, ResponsesStream
-from openrouter_core.streaming import AsyncChatStream, ChatStream
 from openrouter_core.testing import completion_body, error_body, stream_chunks
 from tests.loopback import LoopbackServer, pieces
 from tests.scale import examples

@@ -28,7 +28,7 @@ from returns.result import Success
 from funcs.chat_send import chat_stream, chat_stream_async
 from openrouter_core import OpenRouterCore, RetryConfig
 from openrouter_core._machinery.pools import async_client, sync_client
-from openrouter_core.streaming import AsyncChatStream, ChatStream
+from openrouter_core.chat import AsyncChatStream, ChatStream
 from openrouter_core.testing import stream_chunks
 from tests.loopback import LoopbackServer, sse
 from tests.scale import examples

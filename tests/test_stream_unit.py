@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
@@ -21,7 +22,8 @@ from openrouter_core import (
     StreamTimeoutError,
     StreamTruncatedError,
 )
-from openrouter_core.streaming import AsyncChatStream, ChatStream
+from openrouter_core.chat import AsyncChatStream, ChatStream
+from openrouter_core.chat.stream import CHAT_STREAM
 from openrouter_core.testing import FakeOpenRouter, sse_bytes, stream_chunks
 
 pytestmark = pytest.mark.timeout(20)
@@ -72,14 +74,14 @@ def sync_stream(response: ScriptedResponse, **options: Any) -> ChatStream:
     options.setdefault("first_content_timeout", None)
     options.setdefault("chunk_gap_timeout", None)
     options.setdefault("started_at", 0.0)
-    return ChatStream(response, **options)
+    return ChatStream(response, CHAT_STREAM, **options)
 
 
 def async_stream(response: ScriptedResponse, **options: Any) -> AsyncChatStream:
     options.setdefault("first_content_timeout", None)
     options.setdefault("chunk_gap_timeout", None)
     options.setdefault("started_at", 0.0)
-    return AsyncChatStream(response, **options)
+    return AsyncChatStream(response, CHAT_STREAM, **options)
 
 
 BODY = sse_bytes(stream_chunks(["Hel", "lo"]))
@@ -304,3 +306,31 @@ def test_any_bytes_give_results_and_never_raise(
     if items and isinstance(items[-1], Failure):
         assert result.failure() is items[-1].failure()
     assert isinstance(result, (Success, Failure))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("ChatStream", "ChatStream"),
+        ("AsyncChatStream", "AsyncChatStream"),
+        ("StreamItem", "ChatStreamItem"),
+    ],
+)
+def test_chats_old_names_in_streaming_warn_and_are_chats(old: str, new: str) -> None:
+    import openrouter_core.chat
+    import openrouter_core.streaming
+
+    with pytest.warns(DeprecationWarning, match=f"import {new} from openrouter_core.chat"):
+        found = getattr(openrouter_core.streaming, old)
+    assert found is getattr(openrouter_core.chat, new)
+
+
+def test_streaming_exports_the_generic_streams_only() -> None:
+    import openrouter_core.streaming
+
+    assert openrouter_core.streaming.__all__ == ["AsyncStream", "Stream"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        from openrouter_core.streaming import AsyncStream, Stream  # noqa: F401 - no warning
+    with pytest.raises(AttributeError, match="no attribute 'ResponsesStream'"):
+        openrouter_core.streaming.ResponsesStream  # noqa: B018 - the lookup is the test

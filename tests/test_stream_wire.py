@@ -24,8 +24,8 @@ from openrouter_core import (
     StreamTimeoutError,
     StreamTruncatedError,
 )
+from openrouter_core.chat import AsyncChatStream, ChatStream
 from openrouter_core.models import ChatResponse, ChatStreamChunk
-from openrouter_core.streaming import AsyncChatStream, ChatStream
 from tests.loopback import LoopbackServer, sse
 
 pytestmark = pytest.mark.timeout(20)

@@ -1070,8 +1070,8 @@ def model_lines(model: Model) -> list[str]:
 
 
 GROUP_TITLES: dict[str, str] = {}
-#: The overlay's ``file_fields``, for the docstrings.
-OVERLAY_FILE_FIELDS: dict[str, list[str]] = {}
+#: The overlay's ``file_fields`` (operation id -> field -> its encoder), for the docstrings.
+OVERLAY_FILE_FIELDS: dict[str, dict[str, str]] = {}
 
 
 #: Classes of the private modules (``_shared``, ``_shared_chat``) that a group's operations name
@@ -1278,7 +1278,7 @@ def func_docstring(op: Operation, *, extra: str = "") -> list[str]:
         for name, text in op.form["descriptions"].items():
             if text:
                 paragraphs.append(f"``{name}``: {text}")
-    fields = [] if op.form else OVERLAY_FILE_FIELDS.get(op.operation_id, [])
+    fields = [] if op.form else list(OVERLAY_FILE_FIELDS.get(op.operation_id, {}))
     if fields:
         names = ", ".join(f"``{n}``" for n in fields)
         paragraphs.append(
@@ -1478,9 +1478,17 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         runtime_imports.append("lazy_stream")
     if op.form:
         runtime_imports.insert(0, "Form")
+    # A JSON field that also takes a file names the operation's own encoder ("module:function").
+    encoders: dict[str, str] = {}
+    if not op.form:
+        encoders = dict(types.doc.overlay["file_fields"].get(op.operation_id, {}))
+    if encoders:
+        runtime_imports.insert(0, "FileField")
     lines.append(
         f"    from openrouter_core._machinery.operation import {', '.join(runtime_imports)}"
     )
+    for module, function in sorted({tuple(e.split(":")) for e in encoders.values()}):
+        lines.append(f"    from {module} import {function}")
     read_expr: str | None = f"{op.response}.from_dict"
     if op.binary:
         read_expr = None  # the answer is bytes: the operation says so with ``binary=True``
@@ -1520,9 +1528,11 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         lines.append(f"        accept={op.content_type!r},")
     if op.stream is not None:
         lines.append("        stream=lazy_stream(_stream),")
-    files = [] if op.form else types.doc.overlay["file_fields"].get(op.operation_id, [])
-    if files:
-        lines.append(f"        file_fields=({''.join(f'{n!r}, ' for n in files)}),")
+    if encoders:
+        declared = "".join(
+            f"FileField({name!r}, {encoder.split(':')[1]}), " for name, encoder in encoders.items()
+        )
+        lines.append(f"        file_fields=({declared}),")
     if op.form:
         lines.append("        form=Form(")
         for key in ("files", "fields", "required"):
@@ -1943,7 +1953,7 @@ def params_files(
             continue
         content = doc.spec["paths"][op.path][op.method.lower()]["requestBody"]["content"]
         schema = content["application/json"].get("schema") or {}
-        files = doc.overlay["file_fields"].get(op.operation_id, [])
+        files = list(doc.overlay["file_fields"].get(op.operation_id, {}))
         bodies[op.name] = dicts.body(schema, op.body, files)
         if bodies[op.name] not in roots[op.group]:
             roots[op.group].append(bodies[op.name])

@@ -3,9 +3,11 @@
 Why a step machine: the loop's every decision (what a response or an exception means, whether
 and how long to wait before another attempt, ``Retry-After``, when a stream has started, the
 early 404 an operation retries, logging) is made once, in :func:`attempts`, a generator that
-does no I/O. It yields what it needs done (send the request, read a body, open a stream, sleep)
-and receives the outcome. :func:`run_sync` and :func:`run_async` perform those steps, one with
-plain calls and one with ``await``: about twenty lines each, with nothing in them to drift.
+does no I/O. It yields what it needs done (check and read the request's files, send the
+request, read a body, open a stream, sleep) and receives the outcome. :func:`run_sync` and
+:func:`run_async` perform those steps, one with plain calls and one with ``await``: about twenty
+lines each, with nothing in them to drift. They do all the I/O of a call, files included:
+``prepare`` before them touches none.
 (The other way, one async source with a generated sync twin, would keep two copies of the whole
 loop in the tree; here there is one.)
 """
@@ -33,7 +35,7 @@ from openrouter_core._machinery.classify import (
 )
 from openrouter_core._machinery.http import HTTPInfo
 from openrouter_core._machinery.pools import async_client, sync_client
-from openrouter_core._machinery.request import build_request
+from openrouter_core._machinery.request import build_request, refusal
 from openrouter_core._machinery.retry import backoff_delay, is_retryable_status, next_delay
 from openrouter_core.errors import (
     APIStatusError,
@@ -53,6 +55,14 @@ if TYPE_CHECKING:
 __all__ = ["attempts", "run_async", "run_sync"]
 
 logger = logging.getLogger("openrouter_core")
+
+
+@attrs.frozen
+class Load:
+    """Check the files ``prepared`` sends and read those of its JSON fields (``files.load``);
+    the outcome is the Result: the request to send, or the refusal."""
+
+    prepared: Prepared
 
 
 @attrs.frozen
@@ -109,7 +119,7 @@ class Note:
     args: tuple[Any, ...]
 
 
-Step = Send | Read | Peek | Collect | Sleep | Key | Note
+Step = Load | Send | Read | Peek | Collect | Sleep | Key | Note
 Steps = Generator[Step, Any, Result[Any, OpenRouterCoreError]]
 
 
@@ -273,6 +283,15 @@ def attempts(
     ``observer`` (hooks, telemetry) is told of each request, response and retry; None: no one
     listens, and no step is spent on it."""
     spec = prepared.op.stream
+    if prepared.files:
+        # Before anything is sent: a missing file is refused without a request.
+        loaded = yield Load(prepared)
+        if isinstance(loaded, Exception):
+            loaded = refusal("", f"the files could not be read: {type(loaded).__name__}: {loaded}")
+        if isinstance(loaded, Failure):
+            result: Result[Any, OpenRouterCoreError] = loaded
+            return result
+        prepared = loaded.unwrap()
     send = Send(functools.partial(build_request, core, prepared))
     provider = core.api_key if callable(core.api_key) else None
     started = clock()
@@ -316,7 +335,7 @@ def attempts(
                     collected = yield Collect(stream)
                     if isinstance(collected, Exception):
                         return Failure(_unreadable(collected, status, response.headers))
-                    result: Result[Any, OpenRouterCoreError] = collected
+                    result = collected
                     return result
                 verdict = failed
             elif prepared.op.binary and 200 <= status < 300:
@@ -373,7 +392,14 @@ def _read(client: Any, step: Any, sleep: Any) -> Any:
         step.response.close()
 
 
+def _load(client: Any, step: Any, sleep: Any) -> Any:
+    from openrouter_core._machinery.files import load
+
+    return load(step.prepared)
+
+
 _SYNC: dict[type, Callable[[Any, Any, Any], Any]] = {
+    Load: _load,
     Send: _send,
     Read: _read,
     Peek: lambda client, step, sleep: step.stream.peek(),
@@ -388,6 +414,14 @@ def _ask_sync(provider: Any) -> Any:
     from openrouter_core._machinery.keys import ask_sync
 
     return ask_sync(provider)
+
+
+async def _aload(client: Any, step: Any, sleep: Any) -> Any:
+    # On the loop's thread, as when ``prepare`` read the file: the loop waits no longer than it
+    # did. A worker thread would free it for a large file, but would go on reading the caller's
+    # file object after a cancelled call had returned. (An upload is only checked here; each
+    # attempt streams it.)
+    return _load(client, step, sleep)
 
 
 async def _asend(client: Any, step: Any, sleep: Any) -> Any:
@@ -424,6 +458,7 @@ async def _anote(client: Any, step: Any, sleep: Any) -> None:
 
 
 _ASYNC: dict[type, Callable[[Any, Any, Any], Awaitable[Any]]] = {
+    Load: _aload,
     Send: _asend,
     Read: _aread,
     Peek: _apeek,

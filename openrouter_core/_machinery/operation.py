@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Accumulator",
     "ErrorFields",
+    "FileField",
     "Form",
     "Operation",
     "Param",
@@ -46,6 +47,18 @@ class Form:
     files: tuple[str, ...]
     fields: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class FileField:
+    """A JSON body field that holds a file's content encoded (base64 ``{data, format}``, say) and
+    also takes bytes, a path or a binary file object: the driver reads the file and ``encode``,
+    the operation's own, makes the field's value of its bytes and name (pure)."""
+
+    name: str
+    #: ``encode(content, filename)``: the field's value. Called once with empty content while
+    #: the request is built, so that the body model checks the value's shape before any read.
+    encode: Callable[[bytes, str], Any]
 
 
 @attrs.frozen
@@ -189,9 +202,9 @@ class Operation(Generic[R]):
     #: The ``Accept`` header the document declares for the answer, when it is not JSON (audio,
     #: a file, a video); a streaming call asks for ``text/event-stream`` whatever this says.
     accept: str | None = None
-    #: JSON body fields that hold a file as base64 ``{data, format}`` and also take bytes, a
-    #: path or a binary file object, which are read and encoded before sending.
-    file_fields: tuple[str, ...] = ()
+    #: JSON body fields that hold a file's content encoded (by the operation's own encoder) and
+    #: also take bytes, a path or a binary file object, read before the first attempt.
+    file_fields: tuple[FileField, ...] = ()
 
     #: The Python names of the path and query parameters: the keyword arguments that are not
     #: per-call options.

@@ -1,12 +1,12 @@
 """Building a request: params, path and query arguments and per-call options in, the exact
 method, URL, headers and bytes to send out (or the ``InvalidRequestError`` that says why not).
 
-Pure but for two things: what depends on the core alone (its headers, its default options, the
+Pure but for one thing: what depends on the core alone (its headers, its default options, the
 client library's URL and header objects) is worked out once and kept in the core's pools
-(``pools.py``); and files: a multipart upload's file is checked to be readable here, so that a
-missing file is refused before anything is sent (its bytes are read by each attempt), and a
-JSON body field that takes a file as base64 (speech-to-text's ``input_audio``) is read and
-encoded here.
+(``pools.py``). Files are values here: an upload's file or a JSON field's file (speech-to-text's
+``input_audio``) is sorted into a ``FilePart`` in ``Prepared.files`` and never looked at; the
+driver checks and reads them before the first attempt (``files.load``), and :func:`filled` puts
+the JSON fields' encoded values into the body.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from openrouter_core._machinery.operation import Operation, Param
     from openrouter_core.core import OpenRouterCore, RetryConfig, TimeoutTuple
 
-__all__ = ["Prepared", "build_request", "prepare"]
+__all__ = ["Prepared", "build_request", "filled", "prepare", "refusal"]
 
 # Built once: json.dumps with non-default options would build a new encoder on every call.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
@@ -70,9 +70,13 @@ class Prepared:
     log_body: bool
     #: True when ``headers`` are the core's own (no per-call headers), so they can be cached.
     standard_headers: bool = True
-    #: A multipart body: its text fields and its files (opened anew by each attempt).
+    #: A multipart body's text fields.
     form_fields: dict[str, str] = attrs.field(factory=dict)
+    #: The files the request sends, not yet checked or read: a multipart body's (opened anew by
+    #: each attempt) and JSON fields' (read once by the driver, which then drops them).
     files: tuple[FilePart, ...] = ()
+    #: A JSON body waiting for its fields' files (``content`` is None until :func:`filled`).
+    json_body: dict[str, Any] | None = None
     #: Seconds for which a 404 is retried in this call: the operation's declared window, or
     #: what the caller asked for (``retry_not_found_for=``); None or 0: not retried.
     not_found_for: float | None = None
@@ -97,10 +101,11 @@ class _RefusedError(Exception):
 
 
 def _refuse(path: str, problem: str) -> NoReturn:
-    raise _RefusedError(_invalid(path, problem).failure())
+    raise _RefusedError(refusal(path, problem).failure())
 
 
-def _invalid(path: str, problem: str) -> Failure[InvalidRequestError]:
+def refusal(path: str, problem: str) -> Failure[InvalidRequestError]:
+    """The ``InvalidRequestError`` for ``problem`` with the argument at ``path``."""
     return Failure(
         InvalidRequestError(
             message=f"{path}: {problem}" if path else problem, path=path, problem=problem
@@ -275,27 +280,30 @@ def _form(op: Operation[Any], params: object) -> tuple[dict[str, str], tuple[Fil
     return fields, tuple(files)
 
 
-def _encode_files(op: Operation[Any], data: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``data`` with each file given to a base64 field read and encoded."""
-    if not op.file_fields:
-        return data
-    from openrouter_core._machinery.files import file_part, input_audio
+def _stand_in_files(
+    op: Operation[Any], data: Mapping[str, Any]
+) -> tuple[Mapping[str, Any], tuple[FilePart, ...]]:
+    """``data`` with each file given to a JSON file field replaced by its value for empty
+    content (which the body model checks like any value), and those files, still unread."""
+    from openrouter_core._machinery.files import file_part
 
     out: dict[str, Any] | None = None
-    for name in op.file_fields:
+    parts: list[FilePart] = []
+    for name, encode in ((field.name, field.encode) for field in op.file_fields):
         value = data.get(name)
         if value is None or isinstance(value, Mapping):
             continue
-        part = file_part(name, value)
+        part = file_part(name, value, encode)
         if isinstance(part, str):
             _refuse(name, part)
         try:
-            encoded = input_audio(part.source)
-        except Exception as exc:  # the caller's file object may fail in any way
-            _refuse(name, f"the file cannot be read: {type(exc).__name__}: {exc}")
+            stand_in = encode(b"", part.filename)
+        except Exception as exc:  # the operation's encoder refuses the file's name, say
+            _refuse(name, f"the file cannot be encoded: {type(exc).__name__}: {exc}")
         out = out if out is not None else dict(data)
-        out[name] = encoded
-    return out if out is not None else data
+        out[name] = stand_in
+        parts.append(part)
+    return (out if out is not None else data), tuple(parts)
 
 
 def _classes_in(tp: Any, depth: int = 0) -> list[Any]:
@@ -346,15 +354,16 @@ def _with_suggestion(model_cls: Any, error: InvalidRequestError) -> InvalidReque
 
 def _body(
     op: Operation[Any], params: object, stream: bool | None, extra: Mapping[str, Any]
-) -> tuple[dict[str, Any] | None, bool]:
-    """The JSON body to send and whether the call streams."""
+) -> tuple[dict[str, Any] | None, bool, tuple[FilePart, ...]]:
+    """The JSON body to send, whether the call streams, and the files its fields take."""
     model_cls = op.body
     if op.form is not None:
-        return None, False
+        return None, False, ()
     if model_cls is None:
         if params is not None:
             _refuse("", f"{op.name} takes no request body")
-        return (dict(extra) if extra else None), False
+        return (dict(extra) if extra else None), False, ()
+    files: tuple[FilePart, ...] = ()
     if isinstance(params, model_cls):
         from openrouter_core.models._base import WireModel
         from openrouter_core.models._converter import check_types
@@ -366,7 +375,8 @@ def _body(
         data: Any = params.to_dict()
     elif isinstance(params, Mapping):
         data = params
-        data = _encode_files(op, data)
+        if op.file_fields:
+            data, files = _stand_in_files(op, data)
     else:
         _refuse(
             "", f"params must be a mapping or {model_cls.__name__}, not {type(params).__name__}"
@@ -385,7 +395,7 @@ def _body(
     if extra:
         body.update(extra)
     if op.stream is None:
-        return body, False
+        return body, False, files
     wants_stream = body.get("stream") is True
     if stream is not None and not isinstance(stream, bool):
         _refuse("stream", f"must be True, False or None, not {shown(stream)}")
@@ -394,7 +404,7 @@ def _body(
             _refuse("stream", f"params say {body['stream']!r} but stream={stream!r} was passed")
         wants_stream = stream
     body["stream"] = wants_stream
-    return body, wants_stream
+    return body, wants_stream, files
 
 
 def prepare(
@@ -406,8 +416,8 @@ def prepare(
     stream: bool | None = None,
     options: Mapping[str, Any] | None = None,
 ) -> Result[Prepared, InvalidRequestError]:
-    """Check params, path and query arguments and options, and build the request. Pure; never
-    raises."""
+    """Check params, path and query arguments and options, and build the request. Never raises;
+    touches no file (the driver checks and reads them: ``files.load``)."""
     try:
         return Success(_prepare(op, core, params, arguments, stream, options))
     except _RefusedError as refused:
@@ -446,17 +456,16 @@ def _prepare(
         bad = _check_arguments(op, given)
         if bad is not None:
             _refuse(*bad)
-    body, wants_stream = _body(op, params, stream, resolved.extra_body)
+    body, wants_stream, files = _body(op, params, stream, resolved.extra_body)
     form_fields: dict[str, str] = {}
-    files: tuple[FilePart, ...] = ()
     if op.form is not None:
         form_fields, files = _form(op, params)
     content: bytes | None = None
     if body is not None:
-        try:
-            content = _ENCODER.encode(body).encode("utf-8")
-        except (TypeError, ValueError, RecursionError) as exc:
-            _refuse("", f"params are not JSON-serialisable: {exc}")
+        # With files still to read, the body holds their stand-ins: written out only to be
+        # refused now if it cannot be, and again with the files' values by ``filled``.
+        content = _json(body)
+    json_body = body if body is not None and files else None
     path = op.path
     for param in op.path_params:
         path = path.replace("{" + param.wire + "}", quote(str(given[param.name]), safe=""))
@@ -467,11 +476,11 @@ def _prepare(
         url += "?" + urlencode(pairs)
     headers = pools(core).headers  # shared, never changed: copied below before any change
     accept = "text/event-stream" if wants_stream else op.accept
-    if accept or content is None or resolved.extra_headers:
+    if accept or body is None or resolved.extra_headers:
         headers = dict(headers)
         if accept:
             headers["Accept"] = accept
-        if content is None:
+        if body is None:
             headers.pop("Content-Type", None)
         if resolved.extra_headers:
             headers.update(resolved.extra_headers)
@@ -480,7 +489,7 @@ def _prepare(
         method=op.method,
         url=url,
         headers=headers,
-        content=content,
+        content=None if json_body is not None else content,
         stream=wants_stream,
         timeout=resolved.timeout,
         retry=resolved.retry,
@@ -490,7 +499,30 @@ def _prepare(
         standard_headers=not resolved.extra_headers,
         form_fields=form_fields,
         files=files,
+        json_body=json_body,
     )
+
+
+def _json(body: dict[str, Any]) -> bytes:
+    try:
+        return _ENCODER.encode(body).encode("utf-8")
+    except (TypeError, ValueError, RecursionError) as exc:
+        _refuse("", f"params are not JSON-serialisable: {exc}")
+
+
+def filled(prepared: Prepared, values: Mapping[str, Any]) -> Result[Prepared, InvalidRequestError]:
+    """``prepared`` with its JSON fields' files given as ``values`` (field name to encoded
+    value): the body written out, and only the multipart files left to send. Pure."""
+    parts = tuple(part for part in prepared.files if part.encode is None)
+    if prepared.json_body is None:
+        return Success(
+            prepared if len(parts) == len(prepared.files) else attrs.evolve(prepared, files=parts)
+        )
+    try:
+        content = _json({**prepared.json_body, **values})
+    except _RefusedError as refused:
+        return Failure(refused.error)
+    return Success(attrs.evolve(prepared, content=content, files=parts, json_body=None))
 
 
 _KNOWN_LIBRARIES = frozenset({"httpx", "httpx2"})
@@ -522,6 +554,7 @@ def build_request(
     core: OpenRouterCore, prepared: Prepared, client: Any, opened: contextlib.ExitStack
 ) -> Any:
     """The client library's request object for ``prepared``; files it opens go on ``opened``."""
+    assert prepared.json_body is None, "the driver fills a JSON body's files first (files.load)"
     url, headers = _wire_parts(core, client, prepared)
     kwargs: dict[str, Any] = {"headers": headers}
     if prepared.content is not None:

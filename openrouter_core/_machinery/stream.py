@@ -18,7 +18,9 @@ bytes, end or exception a read produced in; the items to hand out, and whether t
 out), and everything a stream is besides reading lives once in :class:`_StreamBase`. The two
 drivers below it only read (``next`` or ``await __anext__``) and close: a few lines each.
 What an operation's events are (their model, the accumulator behind ``collect()``, how an event
-reports an error) is the operation's :class:`StreamSpec`.
+reports an error) is the operation's :class:`StreamSpec`; :class:`EventAccumulator` is what its
+accumulator may build on, and its stream classes are ``Stream`` / ``AsyncStream`` under its own
+names (the spec says which, ``sync_class`` / ``async_class``).
 
 Watchdogs: besides the HTTP client's read timeout (which any byte resets, keep-alive comments
 included), ``first_content_timeout`` limits the time from the start of the call to the first
@@ -40,6 +42,7 @@ collector, on a thread that holds the HTTP pool's lock, so it only hands the res
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import heapq
 import json
@@ -74,7 +77,7 @@ if TYPE_CHECKING:
     from openrouter_core._machinery.http import HTTPInfo
     from openrouter_core._machinery.operation import Accumulator, ErrorFields, StreamSpec
 
-__all__ = ["AsyncStream", "Stream", "StreamState"]
+__all__ = ["AsyncStream", "EventAccumulator", "Stream", "StreamState"]
 
 E = TypeVar("E")
 R = TypeVar("R")
@@ -94,6 +97,53 @@ def _header(headers: Any, name: str) -> str | None:
     except Exception:  # a caller's client may hand over odd headers; an id is optional
         return None
     return value if isinstance(value, str) and value else None
+
+
+class EventAccumulator(abc.ABC, Generic[E, R]):
+    """What an operation's accumulator shares: it counts the events, and unless the operation
+    says otherwise names no id or provider and expects more until the stream's end marker. The
+    operation's class takes each event (``take``) and builds its response (``build``); pure."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    @property
+    def chunks(self) -> int:
+        """How many events were fed."""
+        return self._count
+
+    @property
+    def id(self) -> str | None:
+        """The id the events carry: none unless the operation's events have one."""
+        return None
+
+    @property
+    def provider(self) -> str | None:
+        """The provider the events name: none unless the operation's events name one."""
+        return None
+
+    @property
+    def finished(self) -> bool:
+        """Whether the content is complete, so that a missing end marker is no loss."""
+        return False
+
+    @property
+    def complete(self) -> bool:
+        """Whether nothing more is expected (the stream then ends without its end marker)."""
+        return False
+
+    def feed(self, event: E) -> None:
+        """Take one event."""
+        self._count += 1
+        self.take(event)
+
+    @abc.abstractmethod
+    def take(self, event: E) -> None:
+        """Keep what ``event`` adds to the response."""
+
+    @abc.abstractmethod
+    def build(self, *, generation_id: str | None = None) -> R:
+        """What arrived so far, as the operation's response."""
 
 
 class StreamState(Generic[E, R]):

@@ -1,15 +1,17 @@
 """Image generation's stream: partial images (``image_generation.partial_image``), text chunks,
 the final image (``image_generation.completed``), ``error`` events, and event types not known yet
 as ``ImageStreamEventUnknown``; ``collect()`` gives the same ``ImageGenerationResponse`` as a
-call without a stream."""
+call without a stream.
+
+The accumulator and ``reported_error`` are pure; the stream classes are the generic drivers
+(``Stream`` / ``AsyncStream``, which do the I/O) under this operation's names."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from openrouter_core._machinery.operation import ErrorFields, StreamSpec
-from openrouter_core._machinery.stream import AsyncStream, Stream
-from openrouter_core.errors import StreamAPIError
+from openrouter_core._machinery.stream import AsyncStream, EventAccumulator, Stream
 from openrouter_core.models._converter import reader
 from openrouter_core.models.images import (
     ImageGenCompletedEvent,
@@ -21,42 +23,22 @@ from openrouter_core.models.images import (
 __all__ = ["STREAM", "AsyncImageStream", "ImageAccumulator", "ImageStream"]
 
 
-class ImageAccumulator:
-    """Keeps the final image (and the partial ones, for a partial answer)."""
+class ImageAccumulator(EventAccumulator[Any, ImageGenerationResponse]):
+    """Keeps the final image (and the partial ones, for a partial answer). The stream ends at
+    ``[DONE]`` or its end, after the final image(s)."""
 
     def __init__(self) -> None:
-        self._count = 0
+        super().__init__()
         self._partials: list[str] = []
         self._completed: list[ImageGenCompletedEvent] = []
-
-    @property
-    def chunks(self) -> int:
-        """How many events were fed."""
-        return self._count
-
-    @property
-    def id(self) -> str | None:
-        """Image events carry no id."""
-        return None
-
-    @property
-    def provider(self) -> str | None:
-        """Image events name no provider."""
-        return None
 
     @property
     def finished(self) -> bool:
         """Whether the final image arrived."""
         return bool(self._completed)
 
-    @property
-    def complete(self) -> bool:
-        """The stream ends at ``[DONE]`` or its end, after the final image(s)."""
-        return False
-
-    def feed(self, event: Any) -> None:
-        """Take one event."""
-        self._count += 1
+    def take(self, event: Any) -> None:
+        """Keep a final image, or a partial one."""
         if isinstance(event, ImageGenCompletedEvent):
             self._completed.append(event)
         elif getattr(event, "type", None) == "image_generation.partial_image":
@@ -100,15 +82,9 @@ def reported_error(obj: Any) -> ErrorFields | None:
 class ImageStream(Stream[ImageStreamEvent, ImageGenerationResponse]):
     """A streamed image generation (sync): iterate for ``Result`` events, or ``collect()``."""
 
-    def __init__(self, response: Any, spec: StreamSpec[Any, Any] | None = None, **kw: Any) -> None:
-        super().__init__(response, spec or STREAM, **kw)
-
 
 class AsyncImageStream(AsyncStream[ImageStreamEvent, ImageGenerationResponse]):
     """A streamed image generation (async): ``async for`` over events, or ``await collect()``."""
-
-    def __init__(self, response: Any, spec: StreamSpec[Any, Any] | None = None, **kw: Any) -> None:
-        super().__init__(response, spec or STREAM, **kw)
 
 
 #: How an image generation streams.
@@ -116,7 +92,6 @@ STREAM: StreamSpec[Any, ImageGenerationResponse] = StreamSpec(
     read_event=reader(ImageStreamEvent),
     accumulator=ImageAccumulator,
     reported_error=reported_error,
-    error_class=StreamAPIError,
     sync_class=ImageStream,
     async_class=AsyncImageStream,
     truncated="the stream ended without [DONE] and before the final image",

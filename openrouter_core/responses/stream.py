@@ -1,14 +1,16 @@
 """The Responses API's stream: typed events (``response.created``, ``response.output_text.delta``,
 tool and reasoning events, ``response.completed``, ``error``, and event types not known yet as
-``ResponsesStreamEventUnknown``), and ``collect()`` giving the final response object."""
+``ResponsesStreamEventUnknown``), and ``collect()`` giving the final response object.
+
+The accumulator and ``reported_error`` are pure; the stream classes are the generic drivers
+(``Stream`` / ``AsyncStream``, which do the I/O) under this operation's names."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from openrouter_core._machinery.operation import ErrorFields, StreamSpec
-from openrouter_core._machinery.stream import AsyncStream, Stream
-from openrouter_core.errors import StreamAPIError
+from openrouter_core._machinery.stream import AsyncStream, EventAccumulator, Stream
 from openrouter_core.models._converter import reader
 from openrouter_core.models.responses import OpenResponsesResult, ResponsesStreamEvent
 
@@ -18,30 +20,20 @@ __all__ = ["STREAM", "AsyncResponsesStream", "ResponsesAccumulator", "ResponsesS
 _ENDS = frozenset({"response.completed", "response.incomplete", "response.failed"})
 
 
-class ResponsesAccumulator:
+class ResponsesAccumulator(EventAccumulator[Any, OpenResponsesResult]):
     """Keeps the latest response object the events carry (``response.created``, ...
     ``response.completed``) and the text deltas, for ``collect()`` and a partial answer."""
 
     def __init__(self) -> None:
-        self._count = 0
+        super().__init__()
         self._response: OpenResponsesResult | None = None
         self._ended = False
         self._text: list[str] = []
 
     @property
-    def chunks(self) -> int:
-        """How many events were fed."""
-        return self._count
-
-    @property
     def id(self) -> str | None:
         """The response's id, once an event carried the response."""
         return self._response.id if self._response is not None else None
-
-    @property
-    def provider(self) -> str | None:
-        """Responses do not name their provider in the stream."""
-        return None
 
     @property
     def finished(self) -> bool:
@@ -53,9 +45,8 @@ class ResponsesAccumulator:
         """Nothing follows the end of a response."""
         return self._ended
 
-    def feed(self, event: Any) -> None:
-        """Take one event."""
-        self._count += 1
+    def take(self, event: Any) -> None:
+        """Keep the event's response object, or its text delta."""
         response = getattr(event, "response", None)
         if isinstance(response, OpenResponsesResult):
             self._response = response
@@ -100,15 +91,9 @@ class ResponsesStream(Stream[ResponsesStreamEvent, OpenResponsesResult]):
     """A streamed response (sync): iterate for ``Result`` events, or ``collect()`` the final
     response."""
 
-    def __init__(self, response: Any, spec: StreamSpec[Any, Any] | None = None, **kw: Any) -> None:
-        super().__init__(response, spec or STREAM, **kw)
-
 
 class AsyncResponsesStream(AsyncStream[ResponsesStreamEvent, OpenResponsesResult]):
     """A streamed response (async): ``async for`` over events, or ``await collect()``."""
-
-    def __init__(self, response: Any, spec: StreamSpec[Any, Any] | None = None, **kw: Any) -> None:
-        super().__init__(response, spec or STREAM, **kw)
 
 
 #: How a response streams.
@@ -116,7 +101,6 @@ STREAM: StreamSpec[Any, OpenResponsesResult] = StreamSpec(
     read_event=reader(ResponsesStreamEvent),
     accumulator=ResponsesAccumulator,
     reported_error=reported_error,
-    error_class=StreamAPIError,
     sync_class=ResponsesStream,
     async_class=AsyncResponsesStream,
     truncated="the stream ended before the response completed, failed or ended incomplete",

@@ -21,8 +21,8 @@ from returns.result import Failure, Result, Success
 
 from funcs.chat_send import chat_send, chat_send_async, chat_stream, chat_stream_async
 from openrouter_core import OpenRouterCore, OpenRouterCoreError, StreamError
+from openrouter_core.chat import AsyncChatStream, ChatStream
 from openrouter_core.models import ChatGenerationParams, ChatResponse, ChatStreamChunk
-from openrouter_core.streaming import AsyncChatStream, ChatStream
 
 
 def check_chat_send_results(

@@ -264,8 +264,8 @@ def readme_line_507() -> None:
 def readme_line_541(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
     """README.md, line 541."""
     from openrouter_core import StreamError
+    from openrouter_core.chat import ChatStream
     from openrouter_core.models import ChatStreamChunk
-    from openrouter_core.streaming import ChatStream
 
     match chat_send(core, params, stream=True):
         case Success(ChatStream() as stream):
