@@ -25,6 +25,10 @@ call pays one check (the other figures measure it).
 
 The OpenTelemetry variants need ``opentelemetry-sdk`` in the interpreter; without it they are
 "n/a".
+
+Alone, with the current interpreter (``run_all.py --only telemetry`` runs it among the others)::
+
+    python benchmarks/bench_telemetry.py --calls 2000 --reps 7 --no-cold
 """
 
 from __future__ import annotations
@@ -43,8 +47,10 @@ from _common import (
     Row,
     Server,
     median,
+    project_on_path,
     ratio_at_least,
     ratio_at_most,
+    render_table,
     rotated,
 )
 
@@ -214,10 +220,15 @@ def _rows(
 
 
 def run_telemetry(cfg: Config, server: Server) -> list[Row]:
+    return run_calls(cfg, server) + run_cold(cfg, server)
+
+
+def run_calls(cfg: Config, server: Server) -> list[Row]:
+    """The "telemetry: sync calls" rows."""
     # --quick (reps 2, import runs 2): one run each, a smoke run of every variant.
     runs = max(1, cfg.reps - 1)
     calls, missing = _sample(_CALLS, server, runs, calls=max(20, cfg.calls // 2), warmup=cfg.warmup)
-    rows = _rows(
+    return _rows(
         CALLS_FIGURE,
         calls,
         missing,
@@ -226,9 +237,13 @@ def run_telemetry(cfg: Config, server: Server) -> list[Row]:
         cpu_scale=1.0,
         higher_is_better=True,
     )
+
+
+def run_cold(cfg: Config, server: Server) -> list[Row]:
+    """The "telemetry: cold start to 1st response" rows."""
     cold_runs = max(1, cfg.import_runs // 2)
     cold, missing = _sample(_COLD, server, cold_runs, untimed=cold_runs > 1)
-    rows += _rows(
+    return _rows(
         COLD_FIGURE,
         cold,
         missing,
@@ -237,4 +252,39 @@ def run_telemetry(cfg: Config, server: Server) -> list[Row]:
         cpu_scale=1e6,
         higher_is_better=False,
     )
-    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """This figure alone, against the bench server, with the current interpreter."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        description="What hooks and OpenTelemetry cost a call (the 'telemetry' rows of run_all)."
+    )
+    parser.add_argument(
+        "--calls", type=int, default=2000, help="sizes a run: each child makes calls/2 calls"
+    )
+    parser.add_argument(
+        "--reps", type=int, default=5, help="alternating runs of each variant: reps - 1"
+    )
+    parser.add_argument(
+        "--import-runs", type=int, default=15, help="cold starts of each variant: import-runs/2"
+    )
+    parser.add_argument("--warmup", type=int, default=30, help="calls before the clock starts")
+    parser.add_argument("--no-cold", action="store_true", help="the calls rows only")
+    args = parser.parse_args(argv)
+    project_on_path()
+    cfg = Config(calls=args.calls, reps=args.reps, import_runs=args.import_runs, warmup=args.warmup)
+    with Server() as server:
+        rows = run_calls(cfg, server)
+        if not args.no_cold:
+            rows += run_cold(cfg, server)
+    table, failed = render_table(rows)
+    print(table)
+    for line in failed:
+        print(f"target not met: {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -151,7 +151,7 @@ def call_model(
     if isinstance(ready, Failure):
         return ready
     if stream:
-        return _loop.start_stream(core, ready.unwrap(), options)
+        return _loop.start_stream(core, ready.unwrap(), options, model=_model(params))
     from openrouter_core.telemetry import agent_span
 
     # One invoke_agent span around the turns (when a tracer provider is set); the turns' chat
@@ -263,7 +263,7 @@ async def call_model_async(
     if isinstance(ready, Failure):
         return ready
     if stream:
-        return await _loop.start_stream_async(core, ready.unwrap(), options)
+        return await _loop.start_stream_async(core, ready.unwrap(), options, model=_model(params))
     from openrouter_core.telemetry import agent_span
 
     with agent_span(core, model=_model(params)) as agent:  # as in call_model

@@ -1,7 +1,8 @@
 """OpenTelemetry: the spans and metrics calls emit through the global providers, read back with
 the SDK's in-memory exporters. A chat call, streams (read to the end, dropped), a retried call,
-a 401, other operations, message content on and off, the agent and tool spans; the key in no
-exported span; nothing imported or recorded when the application has not set OpenTelemetry up."""
+a 401, other operations, message content on and off, the agent and tool spans, call_model
+streamed or not; the key in no exported span; nothing imported or recorded when the application
+has not set OpenTelemetry up, and a provider set later seen by the next call."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import gc
 import json
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,7 +33,8 @@ from funcs.chat_send import chat_send, chat_send_async
 from funcs.embeddings_generate import embeddings_generate
 from funcs.models_list import models_list
 from openrouter_core.telemetry import agent_span, tool_span
-from openrouter_core.testing import FakeOpenRouter, completion_body
+from openrouter_core.testing import FakeOpenRouter, completion_body, stream_chunks
+from openrouter_core.tools import TextDelta
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk-or-v1-telemetry-secret-0123456789"
@@ -417,12 +420,43 @@ def test_opentelemetry_loaded_without_a_provider_records_nothing() -> None:
     # The application imported the API but set no provider: the calls find none and record
     # nothing (the SDK is never imported by this package).
     loaded = _loaded_after_calls("import opentelemetry.trace, opentelemetry.metrics")
-    assert "openrouter_core.telemetry._observe" in loaded
+    # The check found no provider: the calls took the path of a call nobody observes.
+    assert "openrouter_core.telemetry._otel" in loaded
+    assert "openrouter_core.telemetry._observe" not in loaded
     assert "opentelemetry.sdk" not in " ".join(loaded)
     from openrouter_core.telemetry._otel import providers
 
     _reset_globals()
     assert providers() is None
+
+
+def test_a_provider_set_later_is_seen_by_the_next_call() -> None:
+    from openrouter_core.telemetry._otel import listening
+
+    telemetry = Telemetry()
+    core = FakeOpenRouter().core(api_key=KEY)
+    _reset_globals()
+    try:
+        assert isinstance(chat_send(core, PARAMS, stream=False), Success)
+        assert not listening()  # decided once for the API's stand-ins
+        trace.set_tracer_provider(telemetry.tracer_provider)
+        assert listening()
+        assert isinstance(chat_send(core, PARAMS, stream=False), Success)
+        assert [s.name for s in telemetry.finished()] == [f"chat {MODEL}"]
+        _reset_globals()  # back to no provider: nothing recorded again
+        assert not listening()
+        assert isinstance(chat_send(core, PARAMS, stream=False), Success)
+        assert len(telemetry.finished()) == 1
+        metrics.set_meter_provider(telemetry.meter_provider)  # a meter provider alone is enough
+        assert listening()
+        assert isinstance(chat_send(core, PARAMS, stream=False), Success)
+        (duration,) = telemetry.points("gen_ai.client.operation.duration")
+        assert duration.count == 1
+        assert len(telemetry.finished()) == 1
+    finally:
+        _reset_globals()
+        telemetry.tracer_provider.shutdown()
+        telemetry.meter_provider.shutdown()
 
 
 def _readme_block(marker: str) -> str:
@@ -521,3 +555,206 @@ def test_call_model_with_a_tool_is_an_invoke_agent_span(otel: Telemetry) -> None
         ]
         assert all((s.attributes or {})["gen_ai.operation.name"] == "execute_tool" for s in tools)
     _assert_no_key(spans)
+
+
+# -- call_model(stream=True): its invoke_agent span ------------------------------------------------
+
+STREAM_PARAMS = {"model": MODEL, "messages": [{"role": "user", "content": "Weather in Paris?"}]}
+
+
+def _weather(city: str) -> dict[str, object]:
+    """The weather in a city."""
+    return {"city": city, "celsius": 21}
+
+
+async def _time(city: str) -> str:
+    """The time in a city."""
+    return "12:00"
+
+
+def _tool_call_chunks() -> list[dict[str, Any]]:
+    """A turn streaming two tool calls: a sync and an async tool."""
+    chunks = stream_chunks([], finish_reason="tool_calls")
+    calls = [
+        {
+            "index": index,
+            "id": f"call_{name}",
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps({"city": "Paris"})},
+        }
+        for index, name in enumerate(("_weather", "_time"))
+    ]
+    delta = {"index": 0, "delta": {"tool_calls": calls}, "finish_reason": None}
+    chunks.insert(1, {**chunks[0], "choices": [delta]})
+    return chunks
+
+
+def _streamed(core: Any, mode: str) -> tuple[list[Any], Any]:
+    """Read a streamed call_model to its end: the caller's current span at each event, and the
+    collected result."""
+    from funcs.call_model import call_model, call_model_async
+
+    seen: list[Any] = []
+    if mode == "sync":
+        stream = call_model(core, STREAM_PARAMS, tools=[_weather, _time], stream=True).unwrap()
+        for item in stream:
+            assert isinstance(item, Success)
+            seen.append(trace.get_current_span())
+        return seen, stream.collect()
+
+    async def main() -> tuple[list[Any], Any]:
+        opened = await call_model_async(core, STREAM_PARAMS, tools=[_weather, _time], stream=True)
+        stream = opened.unwrap()
+        async for item in stream:
+            assert isinstance(item, Success)
+            seen.append(trace.get_current_span())
+        return seen, await stream.collect()
+
+    return asyncio.run(main())
+
+
+def _agent_and_children(spans: list[ReadableSpan]) -> tuple[ReadableSpan, list[ReadableSpan]]:
+    (agent,) = [s for s in spans if s.name == "invoke_agent"]
+    assert agent.context is not None
+    children = [
+        s for s in spans if s.parent is not None and s.parent.span_id == agent.context.span_id
+    ]
+    return agent, children
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_streamed_call_model_is_an_invoke_agent_span(otel: Telemetry, mode: str) -> None:
+    fake = FakeOpenRouter().reply_stream(events=_tool_call_chunks()).reply_stream(["Sun", "ny"])
+    core = fake.core(api_key=KEY)
+    with trace.get_tracer("app").start_as_current_span("handler") as handler:
+        seen, result = _streamed(core, mode)
+        # Between two events the caller's own span is the current one, never the agent's.
+        assert seen
+        assert all(span is handler for span in seen)
+        assert trace.get_current_span() is handler
+    assert result.unwrap().text == "Sunny"
+    spans = otel.finished()
+    assert [s.name for s in spans] == [
+        f"chat {MODEL}",
+        "execute_tool _weather",
+        "execute_tool _time",
+        f"chat {MODEL}",
+        "invoke_agent",
+        "handler",
+    ]
+    agent, children = _agent_and_children(spans)
+    assert children == spans[:4]  # both turns and both tools
+    assert agent.parent is not None
+    assert agent.parent.span_id == handler.get_span_context().span_id
+    assert agent.kind is SpanKind.INTERNAL
+    assert agent.status.status_code is StatusCode.UNSET
+    assert dict(agent.attributes or {}) == {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.provider.name": "openrouter",
+        "gen_ai.request.model": MODEL,
+        "openrouter.stream.outcome": "completed",
+    }
+    assert [(s.attributes or {})["openrouter.stream.outcome"] for s in spans[0:4:3]] == [
+        "completed",
+        "completed",
+    ]
+    _assert_no_key(spans)
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_streamed_call_model_closed_early_ends_its_span_once(
+    otel: Telemetry, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from funcs.call_model import call_model, call_model_async
+
+    core = FakeOpenRouter().reply_stream(["a", "b", "c"], split=40).core(api_key=KEY)
+    if mode == "sync":
+        stream = call_model(core, STREAM_PARAMS, tools=[_weather], stream=True).unwrap()
+        events = iter(stream)
+        assert next(events).unwrap() == TextDelta(step=0, text="a")
+        # Read partly: the caller's context is its own again, and the span is still open.
+        assert trace.get_current_span() is trace.INVALID_SPAN
+        assert otel.finished() == []
+        stream.close()
+        del events  # its end closes the stream again: nothing more happens to the span
+    else:
+
+        async def main() -> None:
+            opened = await call_model_async(core, STREAM_PARAMS, tools=[_weather], stream=True)
+            async with opened.unwrap() as stream:
+                async for item in stream:
+                    assert item.unwrap() == TextDelta(step=0, text="a")
+                    break
+                assert trace.get_current_span() is trace.INVALID_SPAN
+                assert otel.finished() == []
+
+        asyncio.run(main())
+    gc.collect()
+    spans = otel.finished()
+    assert [s.name for s in spans] == [f"chat {MODEL}", "invoke_agent"]
+    agent, children = _agent_and_children(spans)
+    assert children == spans[:1]
+    assert (agent.attributes or {})["openrouter.stream.outcome"] == "closed"
+    assert (spans[0].attributes or {})["openrouter.stream.outcome"] == "closed"
+    assert agent.status.status_code is StatusCode.UNSET
+    assert trace.get_current_span() is trace.INVALID_SPAN
+    # The SDK warns of an ended span changed or ended again: it never was.
+    assert "ended span" not in caplog.text
+
+
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_a_dropped_streamed_call_model_ends_its_span(otel: Telemetry, mode: str) -> None:
+    from funcs.call_model import call_model, call_model_async
+    from openrouter_core._machinery.stream import _janitor
+
+    core = FakeOpenRouter().reply_stream(["a", "b", "c"], split=40).core(api_key=KEY)
+    if mode == "sync":
+        stream = call_model(core, STREAM_PARAMS, tools=[_weather], stream=True).unwrap()
+        assert otel.finished() == []
+        del stream
+        gc.collect()
+        # The janitor thread ends dropped streams' spans in order: past this marker, they are.
+        reported = threading.Event()
+        _janitor.call_later(reported.set)
+        assert reported.wait(5.0)
+    else:
+
+        async def main() -> None:
+            opened = await call_model_async(core, STREAM_PARAMS, tools=[_weather], stream=True)
+            stream = opened.unwrap()
+            assert otel.finished() == []
+            del opened, stream
+            gc.collect()
+            for _ in range(3):  # the loop runs what the finalizers handed it
+                await asyncio.sleep(0)
+
+        asyncio.run(main())
+    spans = otel.finished()
+    assert sorted(s.name for s in spans) == [f"chat {MODEL}", "invoke_agent"]
+    _, children = _agent_and_children(spans)
+    assert [s.name for s in children] == [f"chat {MODEL}"]
+    for span in spans:
+        assert (span.attributes or {})["openrouter.stream.outcome"] == "abandoned"
+        assert span.status.status_code is StatusCode.UNSET
+
+
+def test_a_streamed_call_model_cut_by_an_error_is_an_error_span(otel: Telemetry) -> None:
+    from funcs.call_model import call_model
+
+    # The second turn fails: the stream's last item is the Failure, the span ends failed.
+    fake = FakeOpenRouter().reply_stream(events=_tool_call_chunks()).reply_error(500, "down")
+    core = fake.core(api_key=KEY)
+    stream = call_model(core, STREAM_PARAMS, tools=[_weather, _time], stream=True, retries=0)
+    failure = stream.unwrap().collect()
+    assert isinstance(failure, Failure)
+    # The first turn fails: no stream, and the span has ended already.
+    core = FakeOpenRouter().reply_error(401, "no auth").core(api_key=KEY)
+    assert isinstance(call_model(core, STREAM_PARAMS, stream=True), Failure)
+    agents = [s for s in otel.finished() if s.name == "invoke_agent"]
+    assert len(agents) == 2
+    for agent in agents:
+        assert agent.status.status_code is StatusCode.ERROR
+        attributes = dict(agent.attributes or {})
+        assert attributes["error.type"] == "CallModelError"
+        assert attributes["openrouter.stream.outcome"] == "failed"
+    _assert_no_key(otel.finished())

@@ -73,9 +73,20 @@ def _prepared(
 
 
 def _observed(core: OpenRouterCore) -> bool:
-    """Whether anyone may listen: hooks, or OpenTelemetry loaded by the application (which
-    this package never imports itself; without it, a call pays this one check)."""
-    return core.hooks is not None or (core.telemetry and "opentelemetry" in sys.modules)
+    """Whether anyone listens: hooks, or a tracer or meter provider the application set.
+    Without OpenTelemetry loaded (this package never imports it itself) a call pays one
+    dictionary lookup; with it loaded but no provider set, the check of ``listening``."""
+    if core.hooks is not None:
+        return True
+    if not core.telemetry or "opentelemetry" not in sys.modules:
+        return False
+    # Found in sys.modules once loaded: an import statement here would cost more than the check.
+    otel = sys.modules.get("openrouter_core.telemetry._otel")
+    if otel is None:
+        from openrouter_core.telemetry import _otel
+
+        return _otel.listening()
+    return bool(otel.listening())
 
 
 def call(

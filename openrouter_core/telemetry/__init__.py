@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from openrouter_core.core import OpenRouterCore
+    from openrouter_core.telemetry._agent import AgentRun
 
 __all__ = ["Activity", "agent_span", "tool_span"]
 
@@ -98,12 +99,8 @@ def _span(core: OpenRouterCore, name: str, attributes: dict[str, Any]) -> Iterat
         yield activity
 
 
-@contextlib.contextmanager
-def agent_span(
-    core: OpenRouterCore, *, name: str | None = None, model: str | None = None
-) -> Iterator[Activity]:
-    """An ``invoke_agent`` span (``invoke_agent {name}``) around a run of model turns and tool
-    calls; the operations called inside it are its children."""
+def _invoke_agent(name: str | None, model: str | None) -> tuple[str, dict[str, Any]]:
+    """An ``invoke_agent`` span's name and attributes."""
     attributes: dict[str, Any] = {
         "gen_ai.operation.name": "invoke_agent",
         "gen_ai.provider.name": "openrouter",
@@ -112,8 +109,37 @@ def agent_span(
         attributes["gen_ai.agent.name"] = name
     if model:
         attributes["gen_ai.request.model"] = model
-    with _span(core, f"invoke_agent {name}" if name else "invoke_agent", attributes) as activity:
+    return (f"invoke_agent {name}" if name else "invoke_agent"), attributes
+
+
+@contextlib.contextmanager
+def agent_span(
+    core: OpenRouterCore, *, name: str | None = None, model: str | None = None
+) -> Iterator[Activity]:
+    """An ``invoke_agent`` span (``invoke_agent {name}``) around a run of model turns and tool
+    calls; the operations called inside it are its children."""
+    span_name, attributes = _invoke_agent(name, model)
+    with _span(core, span_name, attributes) as activity:
         yield activity
+
+
+def _agent_run(core: OpenRouterCore, *, model: str | None) -> AgentRun | None:
+    """The ``invoke_agent`` span of a streamed tool loop, started (a child of the current span)
+    but not made current; None when no tracer provider is set (see ``telemetry._agent``)."""
+    tracer = _tracer(core)
+    if tracer is None:
+        return None
+    from opentelemetry import trace
+
+    from openrouter_core.telemetry._agent import AgentRun
+    from openrouter_core.telemetry._otel import capture_content
+
+    span_name, attributes = _invoke_agent(None, model)
+    span = tracer.start_span(span_name, kind=trace.SpanKind.INTERNAL, attributes=attributes)
+    run = AgentRun(span, trace, capture_content())
+    key = core.api_key
+    run.activity._key = key if isinstance(key, str) and len(key) >= 8 else None
+    return run
 
 
 @contextlib.contextmanager

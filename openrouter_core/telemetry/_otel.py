@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.errors import OpenRouterCoreError
 
-__all__ = ["PROVIDER", "CallTelemetry", "capture_content", "providers", "scrubbed"]
+__all__ = ["PROVIDER", "CallTelemetry", "capture_content", "listening", "providers", "scrubbed"]
 
 #: ``gen_ai.provider.name``.
 PROVIDER = "openrouter"
@@ -139,6 +139,31 @@ def providers() -> tuple[Any, Instruments | None] | None:
     if tracer is None and instruments is None:
         return None
     return tracer, instruments
+
+
+# The (tracer provider, meter provider) pair last looked at, and whether either records: decided
+# once per pair of objects. Replaced whole, as ``_tracing`` is.
+_decided: tuple[Any, Any, bool] | None = None
+
+
+def listening() -> bool:
+    """Whether a tracer or a meter provider is set, so that a call has something to record.
+
+    A call pays the API's two getters and an identity check: what they return is looked at once
+    per pair of provider objects (the API's stand-ins while the application has set none; the
+    first call after it sets one sees a new object and decides again).
+    """
+    global _decided
+    trace = sys.modules.get("opentelemetry.trace")
+    metrics = sys.modules.get("opentelemetry.metrics")
+    tracer_provider = trace.get_tracer_provider() if trace is not None else None
+    meter_provider = metrics.get_meter_provider() if metrics is not None else None
+    decided = _decided
+    if decided is not None and decided[0] is tracer_provider and decided[1] is meter_provider:
+        return decided[2]
+    answer = providers() is not None
+    _decided = (tracer_provider, meter_provider, answer)
+    return answer
 
 
 def scrubbed(value: str, key: str | None) -> str:

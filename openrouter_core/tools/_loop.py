@@ -18,6 +18,7 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterator,
     Callable,
     Generator,
@@ -33,7 +34,7 @@ import attrs
 from returns.result import Failure, Result, Success
 
 from openrouter_core.errors import InvalidRequestError, OpenRouterCoreError
-from openrouter_core.telemetry import tool_span
+from openrouter_core.telemetry import _agent_run, tool_span
 from openrouter_core.tools._result import (
     CallModelError,
     ModelEvent,
@@ -51,11 +52,13 @@ from openrouter_core.tools._stop import StopCondition, step_count_is
 from openrouter_core.tools._tool import Tool, _Compiled, as_tool
 
 if TYPE_CHECKING:
+    import asyncio
     from typing import Self
 
     from openrouter_core.chat.stream import AsyncChatStream, ChatStream
     from openrouter_core.core import OpenRouterCore
     from openrouter_core.models import ChatResponse, ChatUsage
+    from openrouter_core.telemetry._agent import AgentRun
 
 __all__ = [
     "AsyncModelStream",
@@ -815,9 +818,28 @@ def _wrap_first(gen: _Core, failure: OpenRouterCoreError) -> CallModelError:
 
 
 def start_stream(
+    core: OpenRouterCore, s: Setup, options: Mapping[str, Any], *, model: str | None = None
+) -> Result[ModelStream[Any], CallModelError]:
+    """Start a streamed loop: Success once the first turn's stream has begun. With a tracer
+    provider set, the loop's ``invoke_agent`` span (``model``: its request model) starts here
+    and ends with the stream."""
+    agent = _agent_run(core, model=model)
+    if agent is None:
+        return _start(core, s, options)
+    token = agent.enter()
+    try:
+        opened = _start(core, s, options)
+    except BaseException as exc:  # cancelled: the span ends with it
+        agent.end("failed", exc)
+        raise
+    finally:
+        agent.leave(token)
+    return _watched(opened, agent, None)
+
+
+def _start(
     core: OpenRouterCore, s: Setup, options: Mapping[str, Any]
 ) -> Result[ModelStream[Any], CallModelError]:
-    """Start a streamed loop: Success once the first turn's stream has begun."""
     from funcs.chat_send import chat_send
 
     gen = _core(s)
@@ -838,9 +860,29 @@ def start_stream(
 
 
 async def start_stream_async(
+    core: OpenRouterCore, s: Setup, options: Mapping[str, Any], *, model: str | None = None
+) -> Result[AsyncModelStream[Any], CallModelError]:
+    """Start a streamed loop (async): Success once the first turn's stream has begun; its
+    span as in :func:`start_stream`."""
+    agent = _agent_run(core, model=model)
+    if agent is None:
+        return await _start_async(core, s, options)
+    token = agent.enter()
+    try:
+        opened = await _start_async(core, s, options)
+    except BaseException as exc:  # as in start_stream
+        agent.end("failed", exc)
+        raise
+    finally:
+        agent.leave(token)
+    import asyncio
+
+    return _watched(opened, agent, asyncio.get_running_loop())
+
+
+async def _start_async(
     core: OpenRouterCore, s: Setup, options: Mapping[str, Any]
 ) -> Result[AsyncModelStream[Any], CallModelError]:
-    """Start a streamed loop (async): Success once the first turn's stream has begun."""
     from funcs.chat_send import chat_send_async
 
     gen = _core(s)
@@ -857,6 +899,22 @@ async def start_stream_async(
     if isinstance(first, Failure):
         return Failure(_wrap_first(gen, first.failure()))
     return Success(AsyncModelStream(core, gen, options, [*pending, effect], first.unwrap(), None))
+
+
+S = TypeVar("S", bound="_StreamBase[Any]")
+
+
+def _watched(
+    opened: Result[S, CallModelError], agent: AgentRun, loop: asyncio.AbstractEventLoop | None
+) -> Result[S, CallModelError]:
+    """The span ends now if the loop could not start, else with the stream."""
+    if isinstance(opened, Failure):
+        agent.end("failed", opened.failure())
+    else:
+        stream = opened.unwrap()
+        stream._agent = agent
+        agent.watch(stream, loop)
+    return opened
 
 
 class _StreamBase(Generic[T]):
@@ -879,6 +937,8 @@ class _StreamBase(Generic[T]):
         self._outcome = outcome
         # The steps seen so far (from TurnEnd events): what a stream closed early had done.
         self._steps: list[Step] = []
+        #: The loop's invoke_agent span, when a tracer provider is set.
+        self._agent: AgentRun | None = None
 
     @property
     def result(self) -> Result[ModelResult[T], CallModelError] | None:
@@ -897,10 +957,12 @@ class _StreamBase(Generic[T]):
             self._steps[event.index :] = [event.step]
         return Success(event)
 
-    def _closed_early(self) -> None:
-        """The loop stops here: the caller closed the stream before its end."""
+    def _stopped(self) -> None:
+        """The stream is closed: the loop stops here (a stream closed before its end gets an
+        outcome saying so) and its span, if any, ends with how it went."""
         self._gen.close()
-        if self._outcome is None:
+        early = self._outcome is None
+        if early:
             steps = list(self._steps)
             self._outcome = Failure(
                 CallModelError(
@@ -910,6 +972,14 @@ class _StreamBase(Generic[T]):
                     usage=sum_usage(steps),
                 )
             )
+        agent = self._agent
+        if agent is not None:
+            if early:
+                agent.end("closed")
+            elif isinstance(self._outcome, Failure):
+                agent.end("failed", self._outcome.failure())
+            else:
+                agent.end("completed")
 
 
 class ModelStream(_StreamBase[T]):
@@ -938,7 +1008,8 @@ class ModelStream(_StreamBase[T]):
     def __iter__(self) -> Iterator[Result[ModelEvent, CallModelError]]:
         # One generator for the stream's life: a second loop goes on where the first stopped.
         if self._iterator is None:
-            self._iterator = self._events()
+            agent = self._agent
+            self._iterator = self._events() if agent is None else agent.within(self._events())
         try:
             yield from self._iterator
         finally:
@@ -956,9 +1027,9 @@ class ModelStream(_StreamBase[T]):
         chat, self._chat = self._chat, None
         if chat is not None:
             chat.close()
-        self._closed_early()
+        self._stopped()
 
-    def _events(self) -> Iterator[Result[ModelEvent, CallModelError]]:
+    def _events(self) -> Generator[Result[ModelEvent, CallModelError], None, None]:
         from funcs.chat_send import chat_send
 
         started, self._started = self._started, []
@@ -1017,7 +1088,8 @@ class AsyncModelStream(_StreamBase[T]):
 
     async def __aiter__(self) -> AsyncIterator[Result[ModelEvent, CallModelError]]:
         if self._iterator is None:
-            self._iterator = self._events()
+            agent = self._agent
+            self._iterator = self._events() if agent is None else agent.awithin(self._events())
         try:
             async for item in self._iterator:
                 yield item
@@ -1036,9 +1108,9 @@ class AsyncModelStream(_StreamBase[T]):
         chat, self._chat = self._chat, None
         if chat is not None:
             await chat.aclose()
-        self._closed_early()
+        self._stopped()
 
-    async def _events(self) -> AsyncIterator[Result[ModelEvent, CallModelError]]:
+    async def _events(self) -> AsyncGenerator[Result[ModelEvent, CallModelError], None]:
         from funcs.chat_send import chat_send_async
 
         started, self._started = self._started, []

@@ -1363,8 +1363,8 @@ def telemetry_line_11(core: OpenRouterCore) -> None:
         stream.collect()
 
 
-def telemetry_line_141(core: OpenRouterCore) -> None:
-    """docs/telemetry.md, line 141."""
+def telemetry_line_155(core: OpenRouterCore) -> None:
+    """docs/telemetry.md, line 155."""
     import os
 
     import attrs
@@ -1474,8 +1474,8 @@ def tools_line_164() -> None:
     print(resumed.text)  # Done.
 
 
-def tools_line_215() -> None:
-    """docs/tools.md, line 215."""
+def tools_line_216() -> None:
+    """docs/tools.md, line 216."""
     from returns.result import Success
 
     from funcs.call_model import call_model
@@ -1496,8 +1496,8 @@ def tools_line_215() -> None:
         print(stream.collect().unwrap().text)  # Hello there
 
 
-def tools_line_245() -> None:
-    """docs/tools.md, line 245."""
+def tools_line_246() -> None:
+    """docs/tools.md, line 246."""
     import attrs
     from returns.result import Failure, Success
 
