@@ -10,16 +10,13 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
-from openrouter_core._machinery.options import CallOptions
-from openrouter_core.core import OpenRouterCore
-from openrouter_core.errors import OpenRouterCoreError
+from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
+from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
     from openrouter_core import binary as _binary
     from openrouter_core._machinery import operation as _operation
 else:  # imported on first use (a call, get_type_hints), not with this module
-    from openrouter_core._machinery.lazy import lazy_module
-
     _binary = lazy_module("openrouter_core.binary")
     _operation = lazy_module("openrouter_core._machinery.operation")
 

@@ -11,16 +11,13 @@ from typing import TYPE_CHECKING, Unpack
 
 from returns.result import Result
 
-from openrouter_core._machinery.options import CallOptions
-from openrouter_core.core import OpenRouterCore
-from openrouter_core.errors import OpenRouterCoreError
+from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
+from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
     from openrouter_core._machinery import operation as _operation
     from openrouter_core.models import models as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
-    from openrouter_core._machinery.lazy import lazy_module
-
     _models = lazy_module("openrouter_core.models.models")
     _operation = lazy_module("openrouter_core._machinery.operation")
 

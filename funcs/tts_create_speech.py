@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any, Unpack
 
 from returns.result import Result
 
-from openrouter_core._machinery.options import CallOptions
-from openrouter_core.core import OpenRouterCore
-from openrouter_core.errors import OpenRouterCoreError
+from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
+from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
     from openrouter_core import binary as _binary
@@ -21,8 +20,6 @@ if TYPE_CHECKING:
     from openrouter_core.models import tts as _models
     from openrouter_core.params import tts as _params
 else:  # imported on first use (a call, get_type_hints), not with this module
-    from openrouter_core._machinery.lazy import lazy_module
-
     _binary = lazy_module("openrouter_core.binary")
     _models = lazy_module("openrouter_core.models.tts")
     _operation = lazy_module("openrouter_core._machinery.operation")

@@ -1451,15 +1451,13 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
     typing_names.append("Unpack")
     lines.append(f"from typing import {', '.join(typing_names)}")
     lines += ["", "from returns.result import Result", ""]
-    lines.append("from openrouter_core._machinery.options import CallOptions")
-    lines.append("from openrouter_core.core import OpenRouterCore")
-    lines.append("from openrouter_core.errors import OpenRouterCoreError")
+    lines.append("from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError")
+    lines.append("from openrouter_core._machinery.lazy import lazy_module")
     lines += ["", "if TYPE_CHECKING:"]
     for module, alias in sorted(lazy.items()):
         parent, leaf = module.rsplit(".", 1)
         lines.append(f"    from {parent} import {leaf} as {alias}")
     lines.append("else:  # imported on first use (a call, get_type_hints), not with this module")
-    lines.append("    from openrouter_core._machinery.lazy import lazy_module")
     for module, alias in sorted(lazy.items(), key=lambda kv: kv[1]):
         lines.append(f'    {alias} = lazy_module("{module}")')
     typed_arguments = arguments_class(op)
