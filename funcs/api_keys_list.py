@@ -15,11 +15,13 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation, pages as _pages
     from openrouter_core.models import api_keys as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.api_keys")
     _operation = lazy_module("openrouter_core._machinery.operation")
+    _pages = lazy_module("openrouter_core._machinery.pages")
 
 __all__ = [
     "ApiKeysListArguments",
@@ -78,18 +80,14 @@ def api_keys_list(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, arguments)
+    return _call.call(operation(), core, None, arguments)
 
 
 async def api_keys_list_async(
     core: OpenRouterCore, **arguments: Unpack[ApiKeysListArguments]
 ) -> Result[_models.ApiKeysListResponse, OpenRouterCoreError]:
     """The async twin of ``api_keys_list``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, arguments)
+    return await _call.call_async(operation(), core, None, arguments)
 
 
 def api_keys_list_iter(
@@ -99,15 +97,11 @@ def api_keys_list_iter(
     then one ``Failure`` if a page fails (and nothing after it). Takes ``api_keys_list``'s
     arguments; ``offset``, if given, is where the walk starts.
     """
-    from openrouter_core._machinery.pages import walk
-
-    return walk(operation(), core, arguments, "offset", page_size=100)
+    return _pages.walk(operation(), core, arguments, "offset", page_size=100)
 
 
 def api_keys_list_iter_async(
     core: OpenRouterCore, **arguments: Unpack[ApiKeysListArguments]
 ) -> AsyncIterator[Result[_models.ApiKeysListResponseDataItem, OpenRouterCoreError]]:
     """The async twin of ``api_keys_list_iter`` (``async for``)."""
-    from openrouter_core._machinery.pages import walk_async
-
-    return walk_async(operation(), core, arguments, "offset", page_size=100)
+    return _pages.walk_async(operation(), core, arguments, "offset", page_size=100)

@@ -15,10 +15,11 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import api_keys as _models
     from openrouter_core.params import api_keys as _params
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.api_keys")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.api_keys")
@@ -65,9 +66,7 @@ def api_keys_update(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, {"hash": hash, **options})
+    return _call.call(operation(), core, params, {"hash": hash, **options})
 
 
 async def api_keys_update_async(
@@ -78,6 +77,4 @@ async def api_keys_update_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.ApiKeysGetResponse, OpenRouterCoreError]:
     """The async twin of ``api_keys_update``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, {"hash": hash, **options})
+    return await _call.call_async(operation(), core, params, {"hash": hash, **options})

@@ -15,10 +15,11 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import byok as _models
     from openrouter_core.params import byok as _params
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.byok")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.byok")
@@ -68,9 +69,7 @@ def byok_update(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, {"id": id, **options})
+    return _call.call(operation(), core, params, {"id": id, **options})
 
 
 async def byok_update_async(
@@ -81,6 +80,4 @@ async def byok_update_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.BYOKKeyResponse, OpenRouterCoreError]:
     """The async twin of ``byok_update``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, {"id": id, **options})
+    return await _call.call_async(operation(), core, params, {"id": id, **options})

@@ -27,8 +27,7 @@ from openrouter_core.core import OpenRouterCore
 from openrouter_core.errors import InvalidRequestError, OpenRouterCoreError
 
 if TYPE_CHECKING:
-    from openrouter_core import models as _models
-    from openrouter_core import tools as _tools
+    from openrouter_core import models as _models, tools as _tools
     from openrouter_core.params import chat as _params
 else:
     from openrouter_core._machinery.lazy import lazy_module

@@ -15,11 +15,13 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation, pages as _pages
     from openrouter_core.models import embeddings as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.embeddings")
     _operation = lazy_module("openrouter_core._machinery.operation")
+    _pages = lazy_module("openrouter_core._machinery.pages")
 
 __all__ = [
     "EmbeddingsListModelsArguments",
@@ -71,18 +73,14 @@ def embeddings_list_models(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, arguments)
+    return _call.call(operation(), core, None, arguments)
 
 
 async def embeddings_list_models_async(
     core: OpenRouterCore, **arguments: Unpack[EmbeddingsListModelsArguments]
 ) -> Result[_models.ModelsListResponse, OpenRouterCoreError]:
     """The async twin of ``embeddings_list_models``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, arguments)
+    return await _call.call_async(operation(), core, None, arguments)
 
 
 def embeddings_list_models_iter(
@@ -92,15 +90,11 @@ def embeddings_list_models_iter(
     each, then one ``Failure`` if a page fails (and nothing after it). Takes
     ``embeddings_list_models``'s arguments; ``offset``, if given, is where the walk starts.
     """
-    from openrouter_core._machinery.pages import walk
-
-    return walk(operation(), core, arguments, "offset")
+    return _pages.walk(operation(), core, arguments, "offset")
 
 
 def embeddings_list_models_iter_async(
     core: OpenRouterCore, **arguments: Unpack[EmbeddingsListModelsArguments]
 ) -> AsyncIterator[Result[_models.Model, OpenRouterCoreError]]:
     """The async twin of ``embeddings_list_models_iter`` (``async for``)."""
-    from openrouter_core._machinery.pages import walk_async
-
-    return walk_async(operation(), core, arguments, "offset")
+    return _pages.walk_async(operation(), core, arguments, "offset")

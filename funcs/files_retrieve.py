@@ -14,9 +14,10 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import files as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.files")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
@@ -64,15 +65,11 @@ def files_retrieve(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, {"file_id": file_id, **arguments})
+    return _call.call(operation(), core, None, {"file_id": file_id, **arguments})
 
 
 async def files_retrieve_async(
     core: OpenRouterCore, *, file_id: str, **arguments: Unpack[FilesRetrieveArguments]
 ) -> Result[_models.OpenRouterFile, OpenRouterCoreError]:
     """The async twin of ``files_retrieve``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, {"file_id": file_id, **arguments})
+    return await _call.call_async(operation(), core, None, {"file_id": file_id, **arguments})

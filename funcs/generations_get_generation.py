@@ -15,9 +15,10 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import generations as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.generations")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
@@ -60,9 +61,7 @@ def generations_get_generation(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(
+    return _call.call(
         operation(), core, None, {"id": id, **options}, retry_not_found_for=retry_not_found_for
     )
 
@@ -75,8 +74,6 @@ async def generations_get_generation_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.GenerationResponse, OpenRouterCoreError]:
     """The async twin of ``generations_get_generation``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(
+    return await _call.call_async(
         operation(), core, None, {"id": id, **options}, retry_not_found_for=retry_not_found_for
     )

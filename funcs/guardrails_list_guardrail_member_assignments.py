@@ -16,11 +16,13 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation, pages as _pages
     from openrouter_core.models import guardrails as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.guardrails")
     _operation = lazy_module("openrouter_core._machinery.operation")
+    _pages = lazy_module("openrouter_core._machinery.pages")
 
 __all__ = [
     "GuardrailsListGuardrailMemberAssignmentsArguments",
@@ -83,9 +85,7 @@ def guardrails_list_guardrail_member_assignments(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, {"id": id, **arguments})
+    return _call.call(operation(), core, None, {"id": id, **arguments})
 
 
 async def guardrails_list_guardrail_member_assignments_async(
@@ -95,9 +95,7 @@ async def guardrails_list_guardrail_member_assignments_async(
     **arguments: Unpack[GuardrailsListGuardrailMemberAssignmentsArguments],
 ) -> Result[_models.ListMemberAssignmentsResponse, OpenRouterCoreError]:
     """The async twin of ``guardrails_list_guardrail_member_assignments``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, {"id": id, **arguments})
+    return await _call.call_async(operation(), core, None, {"id": id, **arguments})
 
 
 def guardrails_list_guardrail_member_assignments_iter(
@@ -111,9 +109,7 @@ def guardrails_list_guardrail_member_assignments_iter(
     Takes ``guardrails_list_guardrail_member_assignments``'s arguments; ``offset``, if given, is
     where the walk starts.
     """
-    from openrouter_core._machinery.pages import walk
-
-    return walk(operation(), core, {"id": id, **arguments}, "offset")
+    return _pages.walk(operation(), core, {"id": id, **arguments}, "offset")
 
 
 def guardrails_list_guardrail_member_assignments_iter_async(
@@ -123,6 +119,4 @@ def guardrails_list_guardrail_member_assignments_iter_async(
     **arguments: Unpack[GuardrailsListGuardrailMemberAssignmentsArguments],
 ) -> AsyncIterator[Result[_models.MemberAssignment, OpenRouterCoreError]]:
     """The async twin of ``guardrails_list_guardrail_member_assignments_iter`` (``async for``)."""
-    from openrouter_core._machinery.pages import walk_async
-
-    return walk_async(operation(), core, {"id": id, **arguments}, "offset")
+    return _pages.walk_async(operation(), core, {"id": id, **arguments}, "offset")

@@ -15,9 +15,10 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import images as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.images")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
@@ -59,15 +60,13 @@ def images_list_model_endpoints(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, {"author": author, "slug": slug, **options})
+    return _call.call(operation(), core, None, {"author": author, "slug": slug, **options})
 
 
 async def images_list_model_endpoints_async(
     core: OpenRouterCore, *, author: str, slug: str, **options: Unpack[CallOptions]
 ) -> Result[_models.ImageModelEndpointsResponse, OpenRouterCoreError]:
     """The async twin of ``images_list_model_endpoints``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, {"author": author, "slug": slug, **options})
+    return await _call.call_async(
+        operation(), core, None, {"author": author, "slug": slug, **options}
+    )

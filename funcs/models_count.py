@@ -14,9 +14,10 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import models as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.models")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
@@ -57,15 +58,11 @@ def models_count(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, arguments)
+    return _call.call(operation(), core, None, arguments)
 
 
 async def models_count_async(
     core: OpenRouterCore, **arguments: Unpack[ModelsCountArguments]
 ) -> Result[_models.ModelsCountResponse, OpenRouterCoreError]:
     """The async twin of ``models_count``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, arguments)
+    return await _call.call_async(operation(), core, None, arguments)

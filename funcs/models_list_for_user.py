@@ -16,11 +16,13 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation, pages as _pages
     from openrouter_core.models import models as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.models")
     _operation = lazy_module("openrouter_core._machinery.operation")
+    _pages = lazy_module("openrouter_core._machinery.pages")
 
 __all__ = [
     "ModelsListForUserArguments",
@@ -74,18 +76,14 @@ def models_list_for_user(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, arguments)
+    return _call.call(operation(), core, None, arguments)
 
 
 async def models_list_for_user_async(
     core: OpenRouterCore, **arguments: Unpack[ModelsListForUserArguments]
 ) -> Result[_models.ModelsListResponse, OpenRouterCoreError]:
     """The async twin of ``models_list_for_user``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, arguments)
+    return await _call.call_async(operation(), core, None, arguments)
 
 
 def models_list_for_user_iter(
@@ -95,15 +93,11 @@ def models_list_for_user_iter(
     each, then one ``Failure`` if a page fails (and nothing after it). Takes
     ``models_list_for_user``'s arguments; ``offset``, if given, is where the walk starts.
     """
-    from openrouter_core._machinery.pages import walk
-
-    return walk(operation(), core, arguments, "offset")
+    return _pages.walk(operation(), core, arguments, "offset")
 
 
 def models_list_for_user_iter_async(
     core: OpenRouterCore, **arguments: Unpack[ModelsListForUserArguments]
 ) -> AsyncIterator[Result[_models.Model, OpenRouterCoreError]]:
     """The async twin of ``models_list_for_user_iter`` (``async for``)."""
-    from openrouter_core._machinery.pages import walk_async
-
-    return walk_async(operation(), core, arguments, "offset")
+    return _pages.walk_async(operation(), core, arguments, "offset")

@@ -16,10 +16,11 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import o_auth as _models
     from openrouter_core.params import o_auth as _params
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.o_auth")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.o_auth")
@@ -61,9 +62,7 @@ def o_auth_exchange_auth_code_for_api_key(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, options)
+    return _call.call(operation(), core, params, options)
 
 
 async def o_auth_exchange_auth_code_for_api_key_async(
@@ -74,6 +73,4 @@ async def o_auth_exchange_auth_code_for_api_key_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.OAuthExchangeAuthCodeForAPIKeyResponse, OpenRouterCoreError]:
     """The async twin of ``o_auth_exchange_auth_code_for_api_key``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, options)
+    return await _call.call_async(operation(), core, params, options)

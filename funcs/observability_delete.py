@@ -15,9 +15,10 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import observability as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.observability")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
@@ -59,15 +60,11 @@ def observability_delete(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, {"id": id, **options})
+    return _call.call(operation(), core, None, {"id": id, **options})
 
 
 async def observability_delete_async(
     core: OpenRouterCore, *, id: str, **options: Unpack[CallOptions]
 ) -> Result[_models.DeleteResponse, OpenRouterCoreError]:
     """The async twin of ``observability_delete``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, {"id": id, **options})
+    return await _call.call_async(operation(), core, None, {"id": id, **options})

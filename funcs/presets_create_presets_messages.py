@@ -16,10 +16,11 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import presets as _models
     from openrouter_core.params import presets as _params
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.presets")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.presets")
@@ -64,9 +65,7 @@ def presets_create_presets_messages(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, {"slug": slug, **options})
+    return _call.call(operation(), core, params, {"slug": slug, **options})
 
 
 async def presets_create_presets_messages_async(
@@ -77,6 +76,4 @@ async def presets_create_presets_messages_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.PresetResponse, OpenRouterCoreError]:
     """The async twin of ``presets_create_presets_messages``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, {"slug": slug, **options})
+    return await _call.call_async(operation(), core, params, {"slug": slug, **options})

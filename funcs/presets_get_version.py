@@ -15,9 +15,10 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import presets as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.presets")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
@@ -58,15 +59,13 @@ def presets_get_version(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, {"slug": slug, "version": version, **options})
+    return _call.call(operation(), core, None, {"slug": slug, "version": version, **options})
 
 
 async def presets_get_version_async(
     core: OpenRouterCore, *, slug: str, version: str, **options: Unpack[CallOptions]
 ) -> Result[_models.GetPresetVersionResponse, OpenRouterCoreError]:
     """The async twin of ``presets_get_version``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, {"slug": slug, "version": version, **options})
+    return await _call.call_async(
+        operation(), core, None, {"slug": slug, "version": version, **options}
+    )

@@ -15,11 +15,13 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation, pages as _pages
     from openrouter_core.models import presets as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.presets")
     _operation = lazy_module("openrouter_core._machinery.operation")
+    _pages = lazy_module("openrouter_core._machinery.pages")
 
 __all__ = [
     "PresetsListVersionsArguments",
@@ -73,18 +75,14 @@ def presets_list_versions(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, {"slug": slug, **arguments})
+    return _call.call(operation(), core, None, {"slug": slug, **arguments})
 
 
 async def presets_list_versions_async(
     core: OpenRouterCore, *, slug: str, **arguments: Unpack[PresetsListVersionsArguments]
 ) -> Result[_models.ListPresetVersionsResponse, OpenRouterCoreError]:
     """The async twin of ``presets_list_versions``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, {"slug": slug, **arguments})
+    return await _call.call_async(operation(), core, None, {"slug": slug, **arguments})
 
 
 def presets_list_versions_iter(
@@ -94,15 +92,11 @@ def presets_list_versions_iter(
     each, then one ``Failure`` if a page fails (and nothing after it). Takes
     ``presets_list_versions``'s arguments; ``offset``, if given, is where the walk starts.
     """
-    from openrouter_core._machinery.pages import walk
-
-    return walk(operation(), core, {"slug": slug, **arguments}, "offset")
+    return _pages.walk(operation(), core, {"slug": slug, **arguments}, "offset")
 
 
 def presets_list_versions_iter_async(
     core: OpenRouterCore, *, slug: str, **arguments: Unpack[PresetsListVersionsArguments]
 ) -> AsyncIterator[Result[_models.PresetDesignatedVersion | None, OpenRouterCoreError]]:
     """The async twin of ``presets_list_versions_iter`` (``async for``)."""
-    from openrouter_core._machinery.pages import walk_async
-
-    return walk_async(operation(), core, {"slug": slug, **arguments}, "offset")
+    return _pages.walk_async(operation(), core, {"slug": slug, **arguments}, "offset")

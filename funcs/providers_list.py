@@ -14,9 +14,10 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import providers as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.providers")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
@@ -44,15 +45,11 @@ def providers_list(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, options)
+    return _call.call(operation(), core, None, options)
 
 
 async def providers_list_async(
     core: OpenRouterCore, **options: Unpack[CallOptions]
 ) -> Result[_models.ProvidersListResponse, OpenRouterCoreError]:
     """The async twin of ``providers_list``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, options)
+    return await _call.call_async(operation(), core, None, options)

@@ -15,11 +15,12 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import responses as _models
     from openrouter_core.params import responses as _params
     from openrouter_core.responses import stream as _streams
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.responses")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.responses")
@@ -93,9 +94,7 @@ def responses_send(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, options, stream=stream)
+    return _call.call(operation(), core, params, options, stream=stream)
 
 
 @overload
@@ -132,6 +131,4 @@ async def responses_send_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.OpenResponsesResult | _streams.AsyncResponsesStream, OpenRouterCoreError]:
     """The async twin of ``responses_send``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, options, stream=stream)
+    return await _call.call_async(operation(), core, params, options, stream=stream)

@@ -15,11 +15,13 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation, pages as _pages
     from openrouter_core.models import scim as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.scim")
     _operation = lazy_module("openrouter_core._machinery.operation")
+    _pages = lazy_module("openrouter_core._machinery.pages")
 
 __all__ = [
     "ScimListMappingsArguments",
@@ -75,18 +77,14 @@ def scim_list_mappings(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, arguments)
+    return _call.call(operation(), core, None, arguments)
 
 
 async def scim_list_mappings_async(
     core: OpenRouterCore, **arguments: Unpack[ScimListMappingsArguments]
 ) -> Result[_models.ListScimGroupMappingsResponse, OpenRouterCoreError]:
     """The async twin of ``scim_list_mappings``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, arguments)
+    return await _call.call_async(operation(), core, None, arguments)
 
 
 def scim_list_mappings_iter(
@@ -96,15 +94,11 @@ def scim_list_mappings_iter(
     each, then one ``Failure`` if a page fails (and nothing after it). Takes
     ``scim_list_mappings``'s arguments; ``offset``, if given, is where the walk starts.
     """
-    from openrouter_core._machinery.pages import walk
-
-    return walk(operation(), core, arguments, "offset")
+    return _pages.walk(operation(), core, arguments, "offset")
 
 
 def scim_list_mappings_iter_async(
     core: OpenRouterCore, **arguments: Unpack[ScimListMappingsArguments]
 ) -> AsyncIterator[Result[_models.ScimGroupMapping, OpenRouterCoreError]]:
     """The async twin of ``scim_list_mappings_iter`` (``async for``)."""
-    from openrouter_core._machinery.pages import walk_async
-
-    return walk_async(operation(), core, arguments, "offset")
+    return _pages.walk_async(operation(), core, arguments, "offset")

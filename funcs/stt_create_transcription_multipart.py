@@ -15,9 +15,10 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import stt as _models
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.stt")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
@@ -78,15 +79,11 @@ def stt_create_transcription_multipart(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, options)
+    return _call.call(operation(), core, params, options)
 
 
 async def stt_create_transcription_multipart_async(
     core: OpenRouterCore, params: Mapping[str, Any], **options: Unpack[CallOptions]
 ) -> Result[_models.STTResponse, OpenRouterCoreError]:
     """The async twin of ``stt_create_transcription_multipart``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, options)
+    return await _call.call_async(operation(), core, params, options)

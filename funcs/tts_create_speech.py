@@ -16,11 +16,12 @@ from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
     from openrouter_core import binary as _binary
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import tts as _models
     from openrouter_core.params import tts as _params
 else:  # imported on first use (a call, get_type_hints), not with this module
     _binary = lazy_module("openrouter_core.binary")
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.tts")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.tts")
@@ -63,9 +64,7 @@ def tts_create_speech(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, options)
+    return _call.call(operation(), core, params, options)
 
 
 async def tts_create_speech_async(
@@ -74,6 +73,4 @@ async def tts_create_speech_async(
     **options: Unpack[CallOptions],
 ) -> Result[_binary.AsyncBody, OpenRouterCoreError]:
     """The async twin of ``tts_create_speech``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, options)
+    return await _call.call_async(operation(), core, params, options)

@@ -15,10 +15,11 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import video_generation as _models
     from openrouter_core.params import video_generation as _params
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.video_generation")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.video_generation")
@@ -58,9 +59,7 @@ def video_generation_generate(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, options)
+    return _call.call(operation(), core, params, options)
 
 
 async def video_generation_generate_async(
@@ -69,6 +68,4 @@ async def video_generation_generate_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.VideoGenerationResponse, OpenRouterCoreError]:
     """The async twin of ``video_generation_generate``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, options)
+    return await _call.call_async(operation(), core, params, options)

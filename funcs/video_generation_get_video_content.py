@@ -16,9 +16,10 @@ from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
     from openrouter_core import binary as _binary
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
 else:  # imported on first use (a call, get_type_hints), not with this module
     _binary = lazy_module("openrouter_core.binary")
+    _call = lazy_module("openrouter_core._machinery.call")
     _operation = lazy_module("openrouter_core._machinery.operation")
 
 __all__ = [
@@ -73,9 +74,7 @@ def video_generation_get_video_content(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, None, {"job_id": job_id, **arguments})
+    return _call.call(operation(), core, None, {"job_id": job_id, **arguments})
 
 
 async def video_generation_get_video_content_async(
@@ -85,6 +84,4 @@ async def video_generation_get_video_content_async(
     **arguments: Unpack[VideoGenerationGetVideoContentArguments],
 ) -> Result[_binary.AsyncBody, OpenRouterCoreError]:
     """The async twin of ``video_generation_get_video_content``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, None, {"job_id": job_id, **arguments})
+    return await _call.call_async(operation(), core, None, {"job_id": job_id, **arguments})

@@ -16,10 +16,11 @@ from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.models import workspaces as _models
     from openrouter_core.params import workspaces as _params
 else:  # imported on first use (a call, get_type_hints), not with this module
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models.workspaces")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.workspaces")
@@ -81,9 +82,7 @@ def workspaces_set_budget(
     ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
     ``Failure(InvalidRequestError)`` naming it.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, {"id": id, "interval": interval, **options})
+    return _call.call(operation(), core, params, {"id": id, "interval": interval, **options})
 
 
 async def workspaces_set_budget_async(
@@ -97,6 +96,6 @@ async def workspaces_set_budget_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.WorkspaceBudgetResponse, OpenRouterCoreError]:
     """The async twin of ``workspaces_set_budget``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, {"id": id, "interval": interval, **options})
+    return await _call.call_async(
+        operation(), core, params, {"id": id, "interval": interval, **options}
+    )

@@ -14,9 +14,11 @@ if TYPE_CHECKING:
     # The names this module had before chat's moved to ``openrouter_core.chat``, for the type
     # checkers; at run time ``__getattr__`` below hands them out with a warning.
     # (``X as X``: re-exported, for checkers that want it said.)
-    from openrouter_core.chat.stream import AsyncChatStream as AsyncChatStream  # noqa: PLC0414
-    from openrouter_core.chat.stream import ChatStream as ChatStream  # noqa: PLC0414
-    from openrouter_core.chat.stream import ChatStreamItem
+    from openrouter_core.chat.stream import (
+        AsyncChatStream as AsyncChatStream,  # noqa: PLC0414
+        ChatStream as ChatStream,  # noqa: PLC0414
+        ChatStreamItem,
+    )
 
     StreamItem: TypeAlias = ChatStreamItem
 

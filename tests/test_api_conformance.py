@@ -30,8 +30,7 @@ from typing import Any
 import attrs
 import jsonschema  # type: ignore[import-untyped]
 import pytest
-from hypothesis import HealthCheck, Phase, assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, assume, given, settings, strategies as st
 from hypothesis_jsonschema import _from_schema
 from returns.result import Failure, Success
 

@@ -22,10 +22,9 @@ import pytest
 from returns.result import Failure
 
 from funcs.files_download import files_download, files_download_async
-from funcs.files_upload import files_upload, files_upload_async
-from funcs.files_upload import operation as files_upload_operation
-from funcs.stt_create_transcription import operation as stt_operation
+from funcs.files_upload import files_upload, files_upload_async, operation as files_upload_operation
 from funcs.stt_create_transcription import (
+    operation as stt_operation,
     stt_create_transcription,
     stt_create_transcription_async,
 )

@@ -15,8 +15,7 @@ import attrs
 import pytest
 from returns.result import Failure, Success
 
-from funcs.chat_send import chat_send, chat_send_async
-from funcs.chat_send import operation as chat_operation
+from funcs.chat_send import chat_send, chat_send_async, operation as chat_operation
 from openrouter_core import (
     APIConnectionError,
     APITimeoutError,

@@ -27,8 +27,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 import attrs
 import cattrs
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from hypothesis_jsonschema import from_schema
 from returns.result import Failure, Success
 
@@ -39,8 +38,8 @@ from openrouter_core.models import (
     ChatStreamChunk,
     ErrorResponse,
     WireModel,
+    _converter as converter_module,
 )
-from openrouter_core.models import _converter as converter_module
 from openrouter_core.models._converter import (
     TAGGED,
     ModelError,

@@ -9,8 +9,7 @@ import sys
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from returns.result import Failure, Success
 
 from openrouter_core.errors import InvalidRequestError, ResponseValidationError

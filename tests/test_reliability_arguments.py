@@ -31,8 +31,7 @@ from typing import Any
 import attrs
 import httpx2
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from returns.result import Failure, Result, Success
 
 import funcs

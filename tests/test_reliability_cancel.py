@@ -23,8 +23,13 @@ import httpx
 import pytest
 from returns.result import Success
 
-from funcs.chat_send import chat_send, chat_send_async, chat_stream, chat_stream_async
-from funcs.chat_send import operation as chat_operation
+from funcs.chat_send import (
+    chat_send,
+    chat_send_async,
+    chat_stream,
+    chat_stream_async,
+    operation as chat_operation,
+)
 from openrouter_core import OpenRouterCore, RetryConfig
 from openrouter_core._machinery.attempts import run_async, run_sync
 from openrouter_core._machinery.pools import async_client

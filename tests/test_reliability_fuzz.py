@@ -40,8 +40,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 from returns.result import Failure, Result, Success
 
 from funcs.chat_send import chat_send, chat_send_async

@@ -20,8 +20,7 @@ from typing import Any
 import pytest
 from returns.result import Failure, Success
 
-from funcs.chat_send import chat_send, chat_send_async, chat_stream
-from funcs.chat_send import operation as chat_operation
+from funcs.chat_send import chat_send, chat_send_async, chat_stream, operation as chat_operation
 from openrouter_core import InvalidRequestError, OpenRouterCore, RetryConfig
 from openrouter_core._machinery.request import prepare
 from openrouter_core.testing import error_body, stream_chunks

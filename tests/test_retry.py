@@ -5,8 +5,7 @@ from __future__ import annotations
 import email.utils
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from openrouter_core import RetryConfig
 from openrouter_core._machinery.retry import (

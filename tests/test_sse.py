@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from openrouter_core._machinery.sse import ServerSentEvent, SSEDecoder
 from tests.scale import examples

@@ -1388,6 +1388,10 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         leaf = module.rsplit(".", 1)[1]
         lazy[module] = "_models" if leaf == op.group else "_models_" + leaf.lstrip("_")
     lazy["openrouter_core._machinery.operation"] = "_operation"
+    # The machinery that runs a call, imported with the first call (not with the operation).
+    lazy["openrouter_core._machinery.call"] = "_call"
+    if op.paging:
+        lazy["openrouter_core._machinery.pages"] = "_pages"
     if op.binary:
         lazy["openrouter_core.binary"] = "_binary"
     if op.stream is not None:
@@ -1590,14 +1594,13 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
             else:
                 lines += func_docstring(op)
             call = "call_async" if is_async else "call"
-            lines.append(f"    from openrouter_core._machinery.call import {call}")
             body = "params" if op.body or op.form else "None"
             extra = ", retry_not_found_for=retry_not_found_for" if op.retry_not_found else ""
             if stream_names:
                 extra += ", stream=stream"
             head = "return await" if is_async else "return"
             arguments = arguments_expr(op)
-            lines.append(f"    {head} {call}(operation(), core, {body}, {arguments}{extra})")
+            lines.append(f"    {head} _call.{call}(operation(), core, {body}, {arguments}{extra})")
     if op.paging:
         item_result = f"Result[{q(item)}, OpenRouterCoreError]"
         for is_async in (False, True):
@@ -1623,10 +1626,11 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
                     "    ",
                 )
             walk = "walk_async" if is_async else "walk"
-            lines.append(f"    from openrouter_core._machinery.pages import {walk}")
             size = f", page_size={op.page_size}" if getattr(op, "page_size", None) else ""
             arguments = arguments_expr(op)
-            lines.append(f'    return {walk}(operation(), core, {arguments}, "{op.paging}"{size})')
+            lines.append(
+                f'    return _pages.{walk}(operation(), core, {arguments}, "{op.paging}"{size})'
+            )
     return "\n".join(lines) + "\n"
 
 
