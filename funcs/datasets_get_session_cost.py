@@ -84,10 +84,9 @@ def datasets_get_session_cost(
     - ``limit`` (``int | None``): Maximum number of cells to return (1-500).
     - ``offset`` (``int | None``): Number of sorted cells to skip (0-5000).
 
-    Per-call options (``CallOptions``, each overriding the core's setting; ``None`` turns it off):
-    ``timeout``, ``retries``, ``extra_headers``, ``extra_query``, ``extra_body``,
-    ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
-    ``Failure(InvalidRequestError)`` naming it.
+    Per-call options (``CallOptions``; ``None`` turns one off): ``timeout``, ``retries``,
+    ``extra_headers``, ``extra_query``, ``extra_body``, ``first_content_timeout``,
+    ``chunk_gap_timeout``. Never raises: a bad argument is a Failure naming it.
     """
     return _call.call(operation(), core, None, arguments)
 

@@ -55,10 +55,9 @@ def images_list_model_endpoints(
     - ``author`` (``str``, required): Model author/organization
     - ``slug`` (``str``, required): Model slug
 
-    Per-call options (``CallOptions``, each overriding the core's setting; ``None`` turns it off):
-    ``timeout``, ``retries``, ``extra_headers``, ``extra_query``, ``extra_body``,
-    ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
-    ``Failure(InvalidRequestError)`` naming it.
+    Per-call options (``CallOptions``; ``None`` turns one off): ``timeout``, ``retries``,
+    ``extra_headers``, ``extra_query``, ``extra_body``, ``first_content_timeout``,
+    ``chunk_gap_timeout``. Never raises: a bad argument is a Failure naming it.
     """
     return _call.call(operation(), core, None, {"author": author, "slug": slug, **options})
 

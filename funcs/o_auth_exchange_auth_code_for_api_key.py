@@ -57,10 +57,9 @@ def o_auth_exchange_auth_code_for_api_key(
 
     Exchange an authorization code from the PKCE flow for a user-controlled API key
 
-    Per-call options (``CallOptions``, each overriding the core's setting; ``None`` turns it off):
-    ``timeout``, ``retries``, ``extra_headers``, ``extra_query``, ``extra_body``,
-    ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
-    ``Failure(InvalidRequestError)`` naming it.
+    Per-call options (``CallOptions``; ``None`` turns one off): ``timeout``, ``retries``,
+    ``extra_headers``, ``extra_query``, ``extra_body``, ``first_content_timeout``,
+    ``chunk_gap_timeout``. Never raises: a bad argument is a Failure naming it.
     """
     return _call.call(operation(), core, params, options)
 

@@ -40,10 +40,9 @@ def providers_list(
 ) -> Result[_models.ProvidersListResponse, OpenRouterCoreError]:
     """List all providers.
 
-    Per-call options (``CallOptions``, each overriding the core's setting; ``None`` turns it off):
-    ``timeout``, ``retries``, ``extra_headers``, ``extra_query``, ``extra_body``,
-    ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
-    ``Failure(InvalidRequestError)`` naming it.
+    Per-call options (``CallOptions``; ``None`` turns one off): ``timeout``, ``retries``,
+    ``extra_headers``, ``extra_query``, ``extra_body``, ``first_content_timeout``,
+    ``chunk_gap_timeout``. Never raises: a bad argument is a Failure naming it.
     """
     return _call.call(operation(), core, None, options)
 

@@ -54,10 +54,9 @@ def video_generation_generate(
 
     Submits a video generation request and returns a polling URL to check status
 
-    Per-call options (``CallOptions``, each overriding the core's setting; ``None`` turns it off):
-    ``timeout``, ``retries``, ``extra_headers``, ``extra_query``, ``extra_body``,
-    ``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a
-    ``Failure(InvalidRequestError)`` naming it.
+    Per-call options (``CallOptions``; ``None`` turns one off): ``timeout``, ``retries``,
+    ``extra_headers``, ``extra_query``, ``extra_body``, ``first_content_timeout``,
+    ``chunk_gap_timeout``. Never raises: a bad argument is a Failure naming it.
     """
     return _call.call(operation(), core, params, options)
 

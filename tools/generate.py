@@ -1318,10 +1318,9 @@ def func_docstring(op: Operation, *, extra: str = "") -> list[str]:
 
 #: Every operation's docstring ends with its per-call options.
 _OPTIONS_NOTE = (
-    "Per-call options (``CallOptions``, each overriding the core's setting; ``None`` turns it "
-    "off): ``timeout``, ``retries``, ``extra_headers``, ``extra_query``, ``extra_body``, "
-    "``first_content_timeout``, ``chunk_gap_timeout``. Never raises: a bad argument is a "
-    "``Failure(InvalidRequestError)`` naming it."
+    "Per-call options (``CallOptions``; ``None`` turns one off): ``timeout``, ``retries``, "
+    "``extra_headers``, ``extra_query``, ``extra_body``, ``first_content_timeout``, "
+    "``chunk_gap_timeout``. Never raises: a bad argument is a Failure naming it."
 )
 
 
