@@ -17,20 +17,18 @@ from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
 
 from returns.result import Result
 
-from openrouter_core._machinery.options import CallOptions
-from openrouter_core.core import OpenRouterCore
-from openrouter_core.errors import OpenRouterCoreError
+from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
+from openrouter_core._machinery.lazy import lazy_module
 
 if TYPE_CHECKING:
     from openrouter_core import models as _models
-    from openrouter_core._machinery import operation as _operation
+    from openrouter_core._machinery import call as _call, operation as _operation
     from openrouter_core.chat import stream as _streams
     from openrouter_core.params import chat as _params
 else:
-    from openrouter_core._machinery.lazy import lazy_module
-
     # Imported on first use (a call, typing.get_type_hints), not with this module: the
     # annotations name their classes through these (see openrouter_core._machinery.lazy).
+    _call = lazy_module("openrouter_core._machinery.call")
     _models = lazy_module("openrouter_core.models")
     _operation = lazy_module("openrouter_core._machinery.operation")
     _params = lazy_module("openrouter_core.params.chat")
@@ -107,9 +105,7 @@ def chat_send(
     ``first_content_timeout``, ``chunk_gap_timeout``; see ``CallOptions``) override the core's
     settings; ``None`` turns one off. Never raises except on cancellation.
     """
-    from openrouter_core._machinery.call import call
-
-    return call(operation(), core, params, options, stream=stream)
+    return _call.call(operation(), core, params, options, stream=stream)
 
 
 def chat_stream(
@@ -118,10 +114,8 @@ def chat_stream(
     **options: Unpack[CallOptions],
 ) -> Result[_streams.ChatStream, OpenRouterCoreError]:
     """``chat_send`` with ``stream=True``: always ``Success(ChatStream)`` or a Failure."""
-    from openrouter_core._machinery.call import call
-
     # Straight to ``call``: a ``stream=`` among the options is then refused as a Failure.
-    return call(operation(), core, params, options, stream=True)
+    return _call.call(operation(), core, params, options, stream=True)
 
 
 @overload
@@ -156,9 +150,7 @@ async def chat_send_async(
     **options: Unpack[CallOptions],
 ) -> Result[_models.ChatResponse | _streams.AsyncChatStream, OpenRouterCoreError]:
     """The async twin of ``chat_send``; a streaming request gives ``Success(AsyncChatStream)``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, options, stream=stream)
+    return await _call.call_async(operation(), core, params, options, stream=stream)
 
 
 async def chat_stream_async(
@@ -167,6 +159,4 @@ async def chat_stream_async(
     **options: Unpack[CallOptions],
 ) -> Result[_streams.AsyncChatStream, OpenRouterCoreError]:
     """``chat_send_async`` with ``stream=True``."""
-    from openrouter_core._machinery.call import call_async
-
-    return await call_async(operation(), core, params, options, stream=True)
+    return await _call.call_async(operation(), core, params, options, stream=True)
