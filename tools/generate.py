@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import functools
 import json
 import keyword
 import re
@@ -78,22 +79,21 @@ _RESERVED = {
     "_received",
     "_http",
 }
-#: Keyword names a parameter cannot take: the function's own and the per-call options'.
-_TAKEN = {
-    "core",
-    "params",
-    "options",
-    "arguments",
-    "stream",
-    "retry_not_found_for",
-    "timeout",
-    "retries",
-    "extra_headers",
-    "extra_query",
-    "extra_body",
-    "first_content_timeout",
-    "chunk_gap_timeout",
-}
+#: Keyword names a parameter cannot take: the function's own (and the per-call options', which
+#: :func:`taken` adds from ``CallOptions`` itself).
+_OWN_KEYWORDS = frozenset(
+    {"core", "params", "options", "arguments", "stream", "retry_not_found_for"}
+)
+
+
+@functools.cache
+def taken() -> frozenset[str]:
+    """The keyword names no parameter may take."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from openrouter_core._machinery.options import OPTION_NAMES
+
+    return _OWN_KEYWORDS | OPTION_NAMES
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -826,7 +826,7 @@ class Operation:
             if uses or annotation.startswith("dict["):
                 annotation = "Any"
             python = snake(param["name"])
-            if python in _TAKEN or keyword.iskeyword(python):
+            if python in taken() or keyword.iskeyword(python):
                 python += "_"
             info = {
                 "wire": param["name"],
