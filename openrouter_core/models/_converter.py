@@ -37,8 +37,10 @@ from openrouter_core.errors import InvalidRequestError, ResponseValidationError
 from openrouter_core.models._base import WireModel
 
 __all__ = [
+    "JSON_NAMES",
     "ModelError",
     "get_converter",
+    "json_name",
     "read_request",
     "read_response",
     "reader",
@@ -53,7 +55,8 @@ Hook = Callable[[Any, Any], Any]
 _MISSING: Any = object()
 _NONE_TYPE = type(None)
 
-_JSON_NAMES: dict[type, str] = {
+#: The JSON name of each Python type a JSON value reads as (``tools._convert`` names them too).
+JSON_NAMES: dict[type, str] = {
     dict: "object",
     list: "array",
     str: "string",
@@ -87,8 +90,9 @@ class ModelError(Exception):
         return out
 
 
-def _json_name(value: object) -> str:
-    for cls, name in _JSON_NAMES.items():
+def json_name(value: object) -> str:
+    """The JSON name of ``value``'s kind (``object``, ``string``, ...), else its type's name."""
+    for cls, name in JSON_NAMES.items():
         if type(value) is cls:
             return name
     if isinstance(value, Mapping):
@@ -97,7 +101,7 @@ def _json_name(value: object) -> str:
 
 
 def _expected(what: str, value: object) -> ModelError:
-    return ModelError([], f"expected {what}, got {_json_name(value)}")
+    return ModelError([], f"expected {what}, got {json_name(value)}")
 
 
 def _as_error(exc: BaseException) -> ModelError:
@@ -209,7 +213,7 @@ def _dict_hook(conv: cattrs.BaseConverter, tp: Any) -> Hook:
             out = dict(_mapping(value))
             for key in out:
                 if type(key) is not str:
-                    raise ModelError([], f"expected string keys, got {_json_name(key)}")
+                    raise ModelError([], f"expected string keys, got {json_name(key)}")
             return out
 
         return plain
@@ -219,7 +223,7 @@ def _dict_hook(conv: cattrs.BaseConverter, tp: Any) -> Hook:
         out: dict[str, Any] = {}
         for key, item in _mapping(value).items():
             if type(key) is not str:
-                raise ModelError([], f"expected string keys, got {_json_name(key)}")
+                raise ModelError([], f"expected string keys, got {json_name(key)}")
             try:
                 out[key] = val(item, val_type)
             except Exception as exc:
@@ -284,7 +288,7 @@ class _Tagged:
             if tag is _MISSING:
                 raise ModelError([tag_name], "required field missing")
             if type(tag) is not str:
-                raise ModelError([tag_name], f"expected string, got {_json_name(tag)}")
+                raise ModelError([tag_name], f"expected string, got {json_name(tag)}")
             if unknown_hook is not None and (always or not strict):
                 return unknown_hook(value, unknown)
             raise ModelError([tag_name], f"unknown {what} {tag!r}")
@@ -320,7 +324,7 @@ def _union_hook(conv: cattrs.BaseConverter, tp: Any, strict: bool) -> Hook:
         inner = rest[0]
         if inner is str or inner is int or inner is bool:
             # The commonest field of all (``str | None``): one call, not two.
-            kind, name = inner, _JSON_NAMES[inner]
+            kind, name = inner, JSON_NAMES[inner]
 
             def optional_plain(value: Any, _: Any = None) -> Any:
                 if value is None or type(value) is kind:
@@ -352,7 +356,7 @@ def _union_hook(conv: cattrs.BaseConverter, tp: Any, strict: bool) -> Hook:
     names = []
     if literals:
         names.append(" or ".join(sorted(map(repr, literals))))
-    names += [_JSON_NAMES[a] for a in (str, int, float, bool) if a in plain]
+    names += [JSON_NAMES[a] for a in (str, int, float, bool) if a in plain]
     if list_type is not None:
         names.append("array")
     if model_hook is not None or dict_type is not None:
@@ -766,7 +770,7 @@ def _check_value(value: Any, tp: Any, seen: set[int]) -> ModelError | None:
     if origin is Literal:
         return None if value in get_args(tp) else ModelError([], f"expected {_type_name(tp)}")
     if tp is str or tp is bool:
-        return None if type(value) is tp else _expected(_JSON_NAMES[tp], value)
+        return None if type(value) is tp else _expected(JSON_NAMES[tp], value)
     if tp is int:
         return None if type(value) is int else _expected("integer", value)
     if tp is float:
@@ -787,7 +791,7 @@ def _check_value(value: Any, tp: Any, seen: set[int]) -> ModelError | None:
         args = get_args(tp)
         for key, item in value.items():
             if type(key) is not str:
-                return ModelError([], f"expected string keys, got {_json_name(key)}")
+                return ModelError([], f"expected string keys, got {json_name(key)}")
             err = _check_value(item, args[1] if len(args) == 2 else Any, seen)
             if err is not None:
                 err.path.insert(0, key)
@@ -805,8 +809,8 @@ def _type_name(tp: Any) -> str:
         return " or ".join(_type_name(arg) for arg in get_args(tp))
     if get_origin(tp) is Literal:
         return " or ".join(repr(v) for v in get_args(tp))
-    if tp in _JSON_NAMES:
-        return _JSON_NAMES[tp]
+    if tp in JSON_NAMES:
+        return JSON_NAMES[tp]
     if _is_list(tp):
         return "array"
     if _is_dict(tp):

@@ -20,33 +20,20 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 import cattrs
 
 from openrouter_core.json_schema import is_pydantic_model
+from openrouter_core.models._converter import JSON_NAMES, json_name
 
 __all__ = ["converter", "describe_error", "read_as", "to_json_value"]
 
 T = TypeVar("T")
 _NONE = type(None)
 
-_JSON_NAMES: dict[type, str] = {
-    dict: "object",
-    list: "array",
-    str: "string",
-    bool: "boolean",
-    int: "integer",
-    float: "number",
-    _NONE: "null",
-}
-
 
 class _MismatchError(ValueError):
     """A JSON value of the wrong kind; its text is shown as it is."""
 
 
-def _json_name(value: object) -> str:
-    return _JSON_NAMES.get(type(value), type(value).__name__)
-
-
 def _expected(what: str, value: object) -> _MismatchError:
-    return _MismatchError(f"expected {what}, got {_json_name(value)}")
+    return _MismatchError(f"expected {what}, got {json_name(value)}")
 
 
 def _str(value: Any, _: Any) -> str:
@@ -195,8 +182,8 @@ def _is_literal(tp: Any) -> bool:
 
 
 def _type_name(tp: Any) -> str:
-    if tp in _JSON_NAMES:
-        return _JSON_NAMES[tp]
+    if tp in JSON_NAMES:
+        return JSON_NAMES[tp]
     origin = get_origin(tp)
     if origin is Literal:
         return " or ".join(repr(v) for v in get_args(tp))
