@@ -39,6 +39,7 @@ _NOT_ON_IMPORT = (
     "openrouter_core.responses.stream",
     "openrouter_core.images.stream",
     "openrouter_core._machinery.stream",
+    "openrouter_core._machinery.janitor",
     "openrouter_core._machinery.binary",
     "cattrs",
 )
@@ -228,6 +229,8 @@ def test_a_sync_chat_call_loads_only_what_it_uses() -> None:
     unused = {
         "asyncio",
         "openrouter_core._machinery.stream",
+        "openrouter_core._machinery.stream_state",
+        "openrouter_core._machinery.janitor",
         "openrouter_core._machinery.sse",
         "openrouter_core._machinery.binary",
         "openrouter_core._machinery.files",

@@ -705,7 +705,7 @@ def test_a_streamed_call_model_closed_early_ends_its_span_once(
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_dropped_streamed_call_model_ends_its_span(otel: Telemetry, mode: str) -> None:
     from funcs.call_model import call_model, call_model_async
-    from openrouter_core._machinery.stream import _janitor
+    from openrouter_core._machinery.janitor import _janitor
 
     core = FakeOpenRouter().reply_stream(["a", "b", "c"], split=40).core(api_key=KEY)
     if mode == "sync":

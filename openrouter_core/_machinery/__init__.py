@@ -10,8 +10,11 @@
 - ``classify``: a response or an exception in, a verdict out (pure).
 - ``retry``: the retry schedule and ``Retry-After`` (pure).
 - ``attempts``: the attempt loop as a pure step machine, with its sync and async drivers.
-- ``sse`` and ``stream``: event-stream decoding and the generic stream (pure state, thin
-  drivers).
+- ``sse``: event-stream decoding (pure).
+- ``stream_state``: the generic stream's state and the accumulator base (pure).
+- ``stream``: the generic stream's drivers, ``Stream`` (sync) and ``AsyncStream`` (async).
+- ``janitor``: the process's one janitor thread, started with the first sync stream: it closes
+  dropped sync streams and bounds their tail read.
 - ``http``: ``HTTPInfo``, the exchange behind a Success; ``pools``: each core's clients;
   ``keys``: an API key from a callable.
 

@@ -33,22 +33,17 @@ The end: after ``[DONE]`` (or once the accumulator says nothing more is expected
 loop ends at once. The rest of the body (normally only the chunked encoding's last chunk, in the
 same packet or the next) is read so the connection can go back to the pool, for at most
 ``_TAIL_GRACE`` seconds and ``_TAIL_BYTES`` bytes; past either bound the connection is closed
-instead. The async driver bounds that read with ``asyncio.timeout``; the sync one arms the
-process's one janitor thread, which shuts the socket down if the read is still waiting at the
-deadline (there is no way to bound a blocking read from the reading thread itself).
-The janitor also closes dropped sync streams: a finalizer may run inside the cyclic garbage
-collector, on a thread that holds the HTTP pool's lock, so it only hands the response over.
+instead. The async driver bounds that read with ``asyncio.timeout``; the sync one with the
+process's one janitor thread (``janitor``), which also closes dropped sync streams.
+
+This module holds the drivers and what they share (``_StreamBase``); it does the I/O (reads
+bodies, closes responses). The pure state and the accumulator base live in ``stream_state``
+(``StreamState`` and ``EventAccumulator``, re-exported here); the janitor thread in ``janitor``.
 """
 
 from __future__ import annotations
 
-import abc
 import contextlib
-import heapq
-import json
-import queue
-import socket
-import threading
 import time
 import weakref
 from collections import deque
@@ -58,16 +53,10 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from returns.result import Failure, Result, Success
 
-from openrouter_core._machinery.classify import classify_exception, headers_dict
-from openrouter_core._machinery.sse import ServerSentEvent, SSEDecoder
-from openrouter_core.errors import (
-    APITimeoutError,
-    StreamConnectionError,
-    StreamDecodeError,
-    StreamError,
-    StreamTimeoutError,
-    StreamTruncatedError,
-)
+from openrouter_core._machinery.classify import headers_dict
+from openrouter_core._machinery.janitor import _close_held, _close_quietly, _janitor, _socket
+from openrouter_core._machinery.stream_state import EventAccumulator, StreamState
+from openrouter_core.errors import StreamError
 
 if TYPE_CHECKING:
     import asyncio
@@ -75,7 +64,7 @@ if TYPE_CHECKING:
 
     from openrouter_core._client import AsyncResponse, SyncResponse
     from openrouter_core._machinery.http import HTTPInfo
-    from openrouter_core._machinery.operation import Accumulator, ErrorFields, StreamSpec
+    from openrouter_core._machinery.operation import StreamSpec
 
 __all__ = ["AsyncStream", "EventAccumulator", "Stream", "StreamState"]
 
@@ -86,284 +75,6 @@ R = TypeVar("R")
 #: at most this many bytes, for at most this many seconds; past either, the connection is closed.
 _TAIL_BYTES = 64 * 1024
 _TAIL_GRACE = 0.05
-
-_ID_HEADER = "x-generation-id"
-_OTHER_ID_HEADERS = ("x-request-id", "request-id", "cf-ray")
-
-
-def _header(headers: Any, name: str) -> str | None:
-    try:
-        value = headers.get(name)
-    except Exception:  # a caller's client may hand over odd headers; an id is optional
-        return None
-    return value if isinstance(value, str) and value else None
-
-
-class EventAccumulator(abc.ABC, Generic[E, R]):
-    """What an operation's accumulator shares: it counts the events, and unless the operation
-    says otherwise names no id or provider and expects more until the stream's end marker. The
-    operation's class takes each event (``take``) and builds its response (``build``); pure."""
-
-    def __init__(self) -> None:
-        self._count = 0
-
-    @property
-    def chunks(self) -> int:
-        """How many events were fed."""
-        return self._count
-
-    @property
-    def id(self) -> str | None:
-        """The id the events carry: none unless the operation's events have one."""
-        return None
-
-    @property
-    def provider(self) -> str | None:
-        """The provider the events name: none unless the operation's events name one."""
-        return None
-
-    @property
-    def finished(self) -> bool:
-        """Whether the content is complete, so that a missing end marker is no loss."""
-        return False
-
-    @property
-    def complete(self) -> bool:
-        """Whether nothing more is expected (the stream then ends without its end marker)."""
-        return False
-
-    def feed(self, event: E) -> None:
-        """Take one event."""
-        self._count += 1
-        self.take(event)
-
-    @abc.abstractmethod
-    def take(self, event: E) -> None:
-        """Keep what ``event`` adds to the response."""
-
-    @abc.abstractmethod
-    def build(self, *, generation_id: str | None = None) -> R:
-        """What arrived so far, as the operation's response."""
-
-
-class StreamState(Generic[E, R]):
-    """The sans-I/O core of a stream: read outcomes in, items out."""
-
-    __slots__ = (
-        "_chunk_gap",
-        "_first_content",
-        "_last_content",
-        "_started_at",
-        "_watching",
-        "acc",
-        "closed_early",
-        "decoder",
-        "ended",
-        "failure",
-        "got_done",
-        "header_id",
-        "other_id",
-        "spec",
-    )
-
-    def __init__(
-        self,
-        spec: StreamSpec[E, R],
-        headers: Any,
-        *,
-        first_content_timeout: float | None,
-        chunk_gap_timeout: float | None,
-        started_at: float,
-    ) -> None:
-        # A spec loaded on first use (``lazy_stream``) is read once here, not per event.
-        self.spec = spec = getattr(spec, "_spec", spec)
-        self.decoder = SSEDecoder()
-        self.acc: Accumulator[E, R] = spec.accumulator()
-        self.header_id = _header(headers, _ID_HEADER)
-        self.other_id = next(
-            (v for v in (_header(headers, n) for n in _OTHER_ID_HEADERS) if v), None
-        )
-        self._first_content = first_content_timeout
-        self._chunk_gap = chunk_gap_timeout
-        self._started_at = started_at
-        self._watching = first_content_timeout is not None or chunk_gap_timeout is not None
-        self._last_content: float | None = None
-        #: Nothing more will be read: the end, a failure, the end of the body, or closed.
-        self.ended = False
-        #: The stream ended as it should (``[DONE]``, or complete): the rest may be drained.
-        self.got_done = False
-        self.closed_early = False
-        self.failure: StreamError | None = None
-
-    @property
-    def generation_id(self) -> str | None:
-        return self.header_id or self.acc.id or self.other_id
-
-    def deadline(self) -> tuple[float, str] | None:
-        """When the running watchdog fires, and its name; None when none applies."""
-        if self._last_content is None:
-            if self._first_content is None:
-                return None
-            return self._started_at + self._first_content, "first_content"
-        if self._chunk_gap is None:
-            return None
-        return self._last_content + self._chunk_gap, "chunk_gap"
-
-    def receive(self, data: bytes, now: float) -> list[Result[E, StreamError]]:
-        """Bytes arrived at ``now``."""
-        items: list[Result[E, StreamError]] = []
-        for event in self.decoder.feed(data):
-            self._event(event, now, items)
-            if self.ended:
-                return items
-        if self._watching:
-            limit = self.deadline()
-            if limit is not None and now >= limit[0]:
-                items += self.watchdog(limit[1])
-        return items
-
-    def eof(self, now: float) -> list[Result[E, StreamError]]:
-        """The body ended."""
-        items: list[Result[E, StreamError]] = []
-        for event in self.decoder.flush():
-            self._event(event, now, items)
-            if self.ended:
-                return items
-        return items + self._end(StreamTruncatedError, self.spec.truncated)
-
-    def error(self, exc: Exception) -> list[Result[E, StreamError]]:
-        """A read raised ``exc``."""
-        verdict = classify_exception(exc)
-        cause = getattr(verdict.error, "cause", "") or f"{type(exc).__name__}: {exc}"
-        if isinstance(verdict.error, APITimeoutError):
-            return self._end(
-                StreamTimeoutError, f"no data within the read timeout ({cause})", watchdog="read"
-            )
-        if verdict.retryable and _is_remote_close(exc):
-            # The server closed the connection in the middle of the body (FIN, not RST).
-            return self._end(StreamTruncatedError, f"the stream was cut off ({cause})")
-        return self._end(
-            StreamConnectionError, f"the connection broke mid-stream ({cause})", cause=cause
-        )
-
-    def watchdog(self, which: str) -> list[Result[E, StreamError]]:
-        """The watchdog ``which`` fired."""
-        if which == "first_content":
-            what = f"no content within {self._first_content}s of the request"
-        else:
-            what = f"no content for {self._chunk_gap}s after the previous chunk"
-        return self._end(StreamTimeoutError, f"{what} (stream watchdog)", watchdog=which)
-
-    def close(self) -> None:
-        """The caller closed the stream."""
-        if not self.ended:
-            self.ended = True
-            self.closed_early = True
-
-    def partial(self) -> R | None:
-        """What arrived so far, or None if nothing did."""
-        if not self.acc.chunks:
-            return None
-        return self.acc.build(generation_id=self.generation_id)
-
-    def result(self) -> Result[R, StreamError]:
-        """The outcome of ``collect()`` once no item is left."""
-        if self.failure is not None:
-            return Failure(self.failure)
-        if self.closed_early and not self.acc.finished:
-            return Failure(
-                StreamTruncatedError(
-                    message="the stream was closed before it ended",
-                    generation_id=self.generation_id,
-                    partial=self.partial(),
-                )
-            )
-        if not self.acc.chunks:
-            return Failure(
-                StreamTruncatedError(
-                    message="the stream held no completion: it ended before any event with data",
-                    generation_id=self.generation_id,
-                )
-            )
-        return Success(self.acc.build(generation_id=self.generation_id))
-
-    def _end(self, kind: type[StreamError], message: str, **fields: Any) -> list[Any]:
-        """End the stream: cleanly if the content is already complete, else with a failure."""
-        if self.ended:
-            return []
-        self.ended = True
-        if self.acc.finished:
-            # The content is complete; only [DONE] (and maybe usage) is missing.
-            return []
-        return [self._fail(kind(message=message, **fields))]
-
-    def _fail(self, error: StreamError) -> Result[E, StreamError]:
-        self.ended = True
-        error.generation_id = self.generation_id
-        error.partial = self.partial()
-        self.failure = error
-        return Failure(error)
-
-    def _event(
-        self, event: ServerSentEvent, now: float, items: list[Result[E, StreamError]]
-    ) -> None:
-        text = event.data
-        if text == self.spec.end_marker:
-            self.ended = self.got_done = True
-            return
-        self._last_content = now
-        try:
-            obj = json.loads(text)
-        except (ValueError, RecursionError) as exc:
-            items.append(self._decode_error(f"event data is not JSON ({exc})", text))
-            return
-        # An event reports an error with the word "error" in it (or escapes, which could spell
-        # it); skipping the scan otherwise keeps the common event cheap.
-        spec = self.spec
-        reported = spec.reported_error(obj) if "error" in text or "\\u" in text else None
-        parsed = spec.read_event(obj)
-        if isinstance(parsed, Success):
-            # An error event may still carry content; it belongs in the partial response.
-            self.acc.feed(parsed.unwrap())
-            if reported is None:
-                # ``parsed`` already is the Success item; wrapping the event again costs a copy.
-                items.append(parsed)
-                if self.acc.complete:
-                    # Nothing more is expected: the caller's loop ends here, as at [DONE],
-                    # even if the server (or a proxy) keeps the body open.
-                    self.ended = self.got_done = True
-                return
-        elif reported is None:
-            problem = parsed.failure().message
-            items.append(self._decode_error(f"event does not read as one ({problem})", text))
-            return
-        items.append(self._stream_error(obj, text, reported))
-
-    def _decode_error(self, problem: str, text: str) -> Result[E, StreamError]:
-        return self._fail(StreamDecodeError(message=f"bad stream event: {problem}", data=text))
-
-    def _stream_error(self, obj: Any, text: str, reported: ErrorFields) -> Result[E, StreamError]:
-        code, message, metadata = reported
-        provider = self.acc.provider or (obj.get("provider") if isinstance(obj, dict) else None)
-        if not isinstance(provider, str) and metadata is not None:
-            provider = metadata.get("provider_name")
-        provider = provider if isinstance(provider, str) else None
-        shown = f"the stream reported an error: {message or 'unknown error'}"
-        if code is not None:
-            shown += f" (code {code})"
-        if provider:
-            shown += f" [provider {provider}]"
-        return self._fail(
-            self.spec.error_class(
-                message=shown, code=code, metadata=metadata, provider=provider, data=text
-            )
-        )
-
-
-def _is_remote_close(exc: Exception) -> bool:
-    from openrouter_core._machinery.classify import _classes
-
-    return isinstance(exc, _classes("RemoteProtocolError"))
 
 
 # --- what both drivers share -------------------------------------------------------------------
@@ -472,113 +183,7 @@ def _stamp(value: Any, http: HTTPInfo | None) -> None:
             value._http = http
 
 
-def _socket(response: Any) -> Any:
-    """The response's socket (httpcore's ``network_stream`` extension, HTTP/1.1), or None."""
-    try:
-        stream = response.extensions.get("network_stream")
-        return None if stream is None else stream.get_extra_info("socket")
-    except Exception:  # another client, HTTP/2, or a closed stream
-        return None
-
-
-# --- the sync driver's janitor: closes dropped streams, bounds the read of a tail --------------
-
-
-def _close_quietly(response: SyncResponse, chunks: Iterator[bytes] | None = None) -> None:
-    # Closing is best effort; it must never raise, least of all on the janitor's thread.
-    close_chunks = getattr(chunks, "close", None)
-    if close_chunks is not None:
-        # A generator that is already finished or broken needs nothing more.
-        with contextlib.suppress(Exception):
-            close_chunks()
-    with contextlib.suppress(Exception):
-        response.close()
-
-
-class _Deadline:
-    """A socket to shut down at ``when`` unless the read it bounds ended first."""
-
-    __slots__ = ("done", "sock", "when")
-
-    def __init__(self, sock: Any, when: float) -> None:
-        self.sock = sock
-        self.when = when
-        self.done = False
-
-    def __lt__(self, other: _Deadline) -> bool:
-        return self.when < other.when
-
-
-class _Janitor:
-    """One daemon thread per process, started with the first sync stream: it closes the
-    responses of dropped streams and shuts down sockets whose tail read ran out of time.
-
-    Work reaches it through a ``SimpleQueue``, whose ``put`` is reentrant: safe from a
-    finalizer that the garbage collector runs in the middle of any code."""
-
-    def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def ready(self) -> None:
-        """Start the thread (when a stream is made: never from a finalizer)."""
-        if self._thread is None:
-            with self._lock:
-                if self._thread is None:
-                    thread = threading.Thread(
-                        target=self._run, name="openrouter-core-streams", daemon=True
-                    )
-                    thread.start()
-                    self._thread = thread
-
-    def close_later(self, response: SyncResponse, chunks: Iterator[bytes] | None) -> None:
-        """Close ``response`` on the janitor's thread."""
-        self._queue.put((response, chunks))
-
-    def call_later(self, function: Callable[[], object]) -> None:
-        """Run ``function`` (which must not raise) on the janitor's thread: work a finalizer
-        hands over, as it must not run inside a garbage collection."""
-        self._queue.put(function)
-
-    def arm(self, sock: Any, seconds: float) -> _Deadline:
-        """Shut ``sock`` down in ``seconds`` unless :meth:`_Deadline.done` is set first."""
-        deadline = _Deadline(sock, time.monotonic() + seconds)
-        self._queue.put(deadline)
-        return deadline
-
-    def _run(self) -> None:
-        pending: list[_Deadline] = []
-        while True:
-            wait = None if not pending else max(0.0, pending[0].when - time.monotonic())
-            try:
-                item = self._queue.get(timeout=wait)
-            except queue.Empty:
-                item = None
-            if isinstance(item, _Deadline):
-                heapq.heappush(pending, item)
-            elif callable(item):
-                with contextlib.suppress(Exception):
-                    item()
-            elif item is not None:
-                _close_quietly(*item)
-            now = time.monotonic()
-            while pending and (pending[0].done or pending[0].when <= now):
-                due = heapq.heappop(pending)
-                if not due.done:
-                    # The read gives up: the connection is closed, never handed back. A shutdown
-                    # that lands just after the read ended is harmless: the pool does not reuse a
-                    # connection whose socket reads as closed.
-                    with contextlib.suppress(OSError):
-                        due.sock.shutdown(socket.SHUT_RDWR)
-
-
-_janitor = _Janitor()
-
-
-def _close_held(held: list[Any]) -> None:
-    """Finalizer of a dropped sync stream: its response and body iterator go to the janitor."""
-    _janitor.close_later(held[0], held[1])
+# --- the sync driver ----------------------------------------------------------------------------
 
 
 class Stream(_StreamBase[E, R]):

@@ -102,7 +102,7 @@ class AgentRun:
         """End the span as ``abandoned`` should ``stream`` be dropped before it ends; ``loop``:
         an async stream's event loop (None: a sync stream)."""
         if loop is None:
-            from openrouter_core._machinery.stream import _janitor
+            from openrouter_core._machinery.janitor import _janitor
 
             _janitor.ready()  # started here, never from the finalizer
             self._abandon = weakref.finalize(stream, _dropped, self)
@@ -133,7 +133,7 @@ class AgentRun:
 def _dropped(run: AgentRun) -> None:
     # A finalizer: it may run inside a garbage collection, where an exporter must not run (it
     # may take a lock the collected code holds); the janitor's thread ends the span.
-    from openrouter_core._machinery.stream import _janitor
+    from openrouter_core._machinery.janitor import _janitor
 
     _janitor.call_later(run.abandoned)
 

@@ -351,7 +351,7 @@ class Observer:
 def _abandoned(observer: Observer, state: Any) -> None:
     # A finalizer: it may run inside a garbage collection, where hooks and exporters must not
     # (they may take locks the collected code holds); the stream's janitor thread runs it.
-    from openrouter_core._machinery.stream import _janitor
+    from openrouter_core._machinery.janitor import _janitor
 
     _janitor.call_later(functools.partial(observer.abandoned, state))
 
