@@ -259,6 +259,32 @@ def test_a_dropped_stream_ends_its_span(otel: Telemetry) -> None:
     assert span.status.status_code is StatusCode.UNSET
 
 
+def test_an_async_stream_dropped_after_its_loop_closed_still_ends_its_spans(
+    otel: Telemetry,
+) -> None:
+    from funcs.call_model import call_model_async
+    from openrouter_core._machinery.janitor import _janitor
+
+    core = FakeOpenRouter().reply_stream(["a", "b", "c"], split=40).core(api_key=KEY)
+
+    async def start() -> tuple[Any, Any]:
+        chat = (await chat_send_async(core, PARAMS, stream=True)).unwrap()
+        loop = (await call_model_async(core, STREAM_PARAMS, stream=True)).unwrap()
+        return chat, loop
+
+    streams = asyncio.run(start())  # returns with the loop closed, the streams still open
+    assert otel.finished() == []
+    del streams
+    gc.collect()
+    reported = threading.Event()
+    _janitor.call_later(reported.set)  # past this marker the janitor has ended them
+    assert reported.wait(5.0)
+    spans = otel.finished()
+    assert sorted(s.name for s in spans) == [f"chat {MODEL}", f"chat {MODEL}", "invoke_agent"]
+    for span in spans:
+        assert (span.attributes or {})["openrouter.stream.outcome"] == "abandoned"
+
+
 def test_a_cut_stream_is_an_error_span(otel: Telemetry) -> None:
     import httpx2
 

@@ -101,10 +101,12 @@ class AgentRun:
     def watch(self, stream: object, loop: asyncio.AbstractEventLoop | None) -> None:
         """End the span as ``abandoned`` should ``stream`` be dropped before it ends; ``loop``:
         an async stream's event loop (None: a sync stream)."""
-        if loop is None:
-            from openrouter_core._machinery.janitor import _janitor
+        from openrouter_core._machinery.janitor import _janitor
 
-            _janitor.ready()  # started here, never from the finalizer
+        # Started here, never from the finalizer; an async stream needs it too, should it be
+        # dropped after its loop closed.
+        _janitor.ready()
+        if loop is None:
             self._abandon = weakref.finalize(stream, _dropped, self)
         else:
             self._abandon = weakref.finalize(stream, _dropped_async, self, loop)
@@ -139,7 +141,8 @@ def _dropped(run: AgentRun) -> None:
 
 
 def _dropped_async(run: AgentRun, loop: asyncio.AbstractEventLoop) -> None:
-    if loop.is_closed():
-        return
-    with contextlib.suppress(RuntimeError):  # the loop closed in between
-        loop.call_soon_threadsafe(run.abandoned)
+    if not loop.is_closed():
+        with contextlib.suppress(RuntimeError):  # the loop closed in between
+            loop.call_soon_threadsafe(run.abandoned)
+            return
+    _dropped(run)  # its loop is gone: the janitor's thread ends the span

@@ -283,7 +283,12 @@ class Observer:
         self.ttfc = http.elapsed if http is not None else None
         stream._observer = self
         state = stream._state
-        # The finalizer holds the observer and the stream's state, never the stream.
+        # The finalizer holds the observer and the stream's state, never the stream. The
+        # janitor's thread ends the span of a stream dropped without its event loop (or any
+        # dropped sync stream): started here, never from the finalizer.
+        from openrouter_core._machinery.janitor import _janitor
+
+        _janitor.ready()
         if self.sync:
             self._abandon = weakref.finalize(stream, _abandoned, self, state)
         else:
@@ -361,16 +366,18 @@ _reporting: set[Any] = set()
 
 
 def _abandoned_async(observer: Observer, state: Any, loop: asyncio.AbstractEventLoop) -> None:
-    if loop.is_closed():
-        return
-
     def start() -> None:
         task = loop.create_task(observer.aabandoned(state))
         _reporting.add(task)
         task.add_done_callback(_reporting.discard)
 
-    with contextlib.suppress(RuntimeError):  # the loop closed in between
-        loop.call_soon_threadsafe(start)
+    if not loop.is_closed():
+        with contextlib.suppress(RuntimeError):  # the loop closed in between
+            loop.call_soon_threadsafe(start)
+            return
+    # Dropped after its event loop closed (asyncio.run returned): the span still ends, on the
+    # janitor's thread, where only sync hooks can run.
+    _abandoned(observer, state)
 
 
 def _start(
