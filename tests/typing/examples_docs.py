@@ -1363,8 +1363,8 @@ def telemetry_line_11(core: OpenRouterCore) -> None:
         stream.collect()
 
 
-def telemetry_line_155(core: OpenRouterCore) -> None:
-    """docs/telemetry.md, line 155."""
+def telemetry_line_157(core: OpenRouterCore) -> None:
+    """docs/telemetry.md, line 157."""
     import os
 
     import attrs
