@@ -1,6 +1,6 @@
 """Event hooks on the core: what each hook gets, in the scenarios a call goes through (a reply, a
-stream read, closed or dropped, a retry, a 401, another operation, a refused request), sync and
-async; a raising hook is logged and changes nothing; the key is in no event."""
+stream read, closed or dropped, a retry, a 401, another operation, a tool loop, a refused
+request), sync and async; a raising hook is logged and changes nothing; the key is in no event."""
 
 from __future__ import annotations
 
@@ -122,6 +122,27 @@ def test_another_operation_tells_the_same_hooks() -> None:
     assert request.body_size == 0
     assert events[-1].operation == "models_list"
     assert events[-1].result is result
+
+
+def test_call_model_with_a_tool_tells_the_hooks_of_each_turn() -> None:
+    from funcs.call_model import call_model
+    from openrouter_core.testing import tool_call
+
+    def get_weather(city: str) -> dict[str, object]:
+        """The weather in a city."""
+        return {"city": city, "celsius": 21}
+
+    events: list[Any] = []
+    fake = FakeOpenRouter().reply_tool_calls(tool_call("get_weather", {"city": "Paris"}))
+    core = fake.reply("Sunny").core(api_key=KEY, hooks=_recording(events))
+    result = call_model(core, PARAMS, tools=[get_weather])
+    assert result.unwrap().text == "Sunny"
+    # One chat call a turn: the tool's call, then the answer that uses its result.
+    assert _kinds(events) == ["RequestEvent", "ResponseEvent", "ResultEvent"] * 2
+    turns = [e for e in events if isinstance(e, ResultEvent)]
+    assert [t.result.unwrap().choices[0].finish_reason for t in turns] == ["tool_calls", "stop"]
+    assert all(e.operation == "chat_send" for e in events if isinstance(e, RequestEvent))
+    _assert_no_key(events)
 
 
 def test_a_refused_request_has_a_result_and_no_request() -> None:
