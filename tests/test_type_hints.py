@@ -166,3 +166,21 @@ def test_a_lazy_module_imports_on_first_use_only() -> None:
         "assert lazy.CreditsGetCreditsResponse is credits.CreditsGetCreditsResponse\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=60)
+
+
+@pytest.mark.parametrize("name", OPERATIONS)
+def test_help_names_every_keyword_with_its_type(name: str) -> None:
+    # help() shows ``**arguments: Unpack[<Op>Arguments]``: its text must still say which
+    # keywords those are, with their types, and the per-call options.
+    import pydoc
+
+    module = importlib.import_module(f"funcs.{name}")
+    declare = getattr(module, "operation", None)
+    if not callable(declare) or not hasattr(declare(), "query_params"):
+        pytest.skip("written by hand, without a declaration of its own")
+    op = declare()
+    text = pydoc.render_doc(getattr(module, name), renderer=pydoc.plaintext)
+    for param in op.path_params + op.query_params:
+        assert f"``{param.name}`` (``" in text, param.name
+    for option in ("timeout", "retries", "extra_headers", "first_content_timeout"):
+        assert f"``{option}``" in text, option
