@@ -179,7 +179,7 @@ def test_help_names_every_keyword_with_its_type(name: str) -> None:
     if not callable(declare) or not hasattr(declare(), "query_params"):
         pytest.skip("written by hand, without a declaration of its own")
     op = declare()
-    text = pydoc.render_doc(getattr(module, name), renderer=pydoc.plaintext)
+    text = pydoc.render_doc(getattr(module, name), renderer=pydoc.TextDoc())
     for param in op.path_params + op.query_params:
         assert f"``{param.name}`` (``" in text, param.name
     for option in ("timeout", "retries", "extra_headers", "first_content_timeout"):
