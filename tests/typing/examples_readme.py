@@ -48,8 +48,8 @@ def readme_line_25() -> None:
             print("chat failed:", error)  # a value with everything needed to act on it
 
 
-def readme_line_79(core: OpenRouterCore) -> None:
-    """README.md, line 79."""
+def readme_line_80(core: OpenRouterCore) -> None:
+    """README.md, line 80."""
     from funcs.api_keys_get_current_key_metadata import api_keys_get_current_key_metadata
     from funcs.generations_get_generation import generations_get_generation
     from funcs.models_list import models_list, models_list_iter
@@ -66,8 +66,8 @@ def readme_line_79(core: OpenRouterCore) -> None:
     cost = generations_get_generation(core, id="gen-1234567890")  # 404s retried while it appears
 
 
-def readme_line_129(core: OpenRouterCore) -> None:
-    """README.md, line 129."""
+def readme_line_130(core: OpenRouterCore) -> None:
+    """README.md, line 130."""
     from funcs.responses_send import responses_send
     from openrouter_core.models.responses import TextDeltaEvent
 
@@ -80,8 +80,8 @@ def readme_line_129(core: OpenRouterCore) -> None:
                 print(event.delta, end="")
 
 
-def readme_line_150(core: OpenRouterCore) -> None:
-    """README.md, line 150."""
+def readme_line_151(core: OpenRouterCore) -> None:
+    """README.md, line 151."""
     from funcs.files_upload import files_upload
     from funcs.tts_create_speech import tts_create_speech
     from funcs.video_generation_generate import video_generation_generate
@@ -97,8 +97,8 @@ def readme_line_150(core: OpenRouterCore) -> None:
     done = video_generation_wait(core, job_id=job.id, max_wait=600)  # polls, backing off
 
 
-def readme_line_177(core: OpenRouterCore) -> None:
-    """README.md, line 177."""
+def readme_line_178(core: OpenRouterCore) -> None:
+    """README.md, line 178."""
     from funcs.o_auth_create_authorization_url import o_auth_create_authorization_url
     from funcs.o_auth_create_sha256_code_challenge import o_auth_create_sha256_code_challenge
     from funcs.o_auth_exchange_auth_code_for_api_key import o_auth_exchange_auth_code_for_api_key
@@ -122,8 +122,8 @@ def readme_line_177(core: OpenRouterCore) -> None:
     )  # the user's new API key
 
 
-def readme_line_308() -> None:
-    """README.md, line 308."""
+def readme_line_309() -> None:
+    """README.md, line 309."""
     from typing import Annotated
 
     from returns.result import Failure, Success
@@ -159,8 +159,8 @@ def readme_line_308() -> None:
             print("failed after", len(error.steps), "steps:", error.cause)
 
 
-def readme_line_396(params: ChatGenerationParamsDict) -> None:
-    """README.md, line 396."""
+def readme_line_397(params: ChatGenerationParamsDict) -> None:
+    """README.md, line 397."""
     from funcs.chat_send import chat_send_async
 
     async def main() -> None:
@@ -168,14 +168,14 @@ def readme_line_396(params: ChatGenerationParamsDict) -> None:
             result = await chat_send_async(core, params)
 
 
-def readme_line_412(core: OpenRouterCore) -> None:
-    """README.md, line 412."""
+def readme_line_413(core: OpenRouterCore) -> None:
+    """README.md, line 413."""
     print(chat_send(core, {"messages": [{"role": "wizard", "content": "hi"}]}))
     # <Failure: messages[0].role: unknown role 'wizard'>
 
 
-def readme_line_420(core: OpenRouterCore) -> None:
-    """README.md, line 420."""
+def readme_line_421(core: OpenRouterCore) -> None:
+    """README.md, line 421."""
     from openrouter_core.models import (
         ChatContentImage,
         ChatContentText,
@@ -216,8 +216,8 @@ def readme_line_420(core: OpenRouterCore) -> None:
     params.to_dict()  # the wire JSON, unset fields omitted
 
 
-def readme_line_454(core: OpenRouterCore) -> None:
-    """README.md, line 454."""
+def readme_line_455(core: OpenRouterCore) -> None:
+    """README.md, line 455."""
     from openrouter_core.params.chat import ChatGenerationParamsDict
 
     request: ChatGenerationParamsDict = {
@@ -228,14 +228,14 @@ def readme_line_454(core: OpenRouterCore) -> None:
     chat_send(core, request, stream=False)
 
 
-def readme_line_493(core: OpenRouterCore, params: ChatGenerationParamsDict, cache: Cache) -> None:
-    """README.md, line 493."""
+def readme_line_494(core: OpenRouterCore, params: ChatGenerationParamsDict, cache: Cache) -> None:
+    """README.md, line 494."""
     response = chat_send(core, params, stream=False).unwrap()
     cache.store(response.received_json)  # what OpenRouter sent, not a re-serialisation
 
 
-def readme_line_507() -> None:
-    """README.md, line 507."""
+def readme_line_508() -> None:
+    """README.md, line 508."""
     import attrs
 
     from openrouter_core import converter
@@ -261,8 +261,8 @@ def readme_line_507() -> None:
     assert saved.answer == answer
 
 
-def readme_line_541(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
-    """README.md, line 541."""
+def readme_line_542(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
+    """README.md, line 542."""
     from openrouter_core import StreamError
     from openrouter_core.chat import ChatStream
     from openrouter_core.models import ChatStreamChunk
@@ -281,8 +281,8 @@ def readme_line_541(core: OpenRouterCore, params: ChatGenerationParamsDict) -> N
             print("request failed:", error)
 
 
-def readme_line_594(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
-    """README.md, line 594."""
+def readme_line_595(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
+    """README.md, line 595."""
     chat_send(
         core,
         params,
@@ -296,22 +296,22 @@ def readme_line_594(core: OpenRouterCore, params: ChatGenerationParamsDict) -> N
     )
 
 
-def readme_line_617(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
-    """README.md, line 617."""
+def readme_line_618(core: OpenRouterCore, params: ChatGenerationParamsDict) -> None:
+    """README.md, line 618."""
     response = chat_send(core, params, stream=False).unwrap()
     if response.http:  # None only on an object you build
         print(response.http.headers.get("x-ratelimit-remaining"), response.http.attempts)
 
 
-def readme_line_628(core: OpenRouterCore) -> None:
-    """README.md, line 628."""
+def readme_line_629(core: OpenRouterCore) -> None:
+    """README.md, line 629."""
     import attrs
 
     slow = attrs.evolve(core, timeout=120.0, app_title="Batch job")
 
 
-def readme_line_695() -> None:
-    """README.md, line 695."""
+def readme_line_696() -> None:
+    """README.md, line 696."""
     from openrouter_core import RetryConfig
 
     core = OpenRouterCore(
@@ -319,8 +319,8 @@ def readme_line_695() -> None:
     )
 
 
-def readme_line_705(params: ChatGenerationParamsDict) -> None:
-    """README.md, line 705."""
+def readme_line_706(params: ChatGenerationParamsDict) -> None:
+    """README.md, line 706."""
     import httpx2
 
     from openrouter_core.testing import FakeOpenRouter
@@ -337,8 +337,8 @@ def readme_line_705(params: ChatGenerationParamsDict) -> None:
     assert fake.requests[0].json["messages"] == params["messages"]
 
 
-def readme_line_748(my_ssl_context: ssl.SSLContext) -> None:
-    """README.md, line 748."""
+def readme_line_749(my_ssl_context: ssl.SSLContext) -> None:
+    """README.md, line 749."""
     import httpx
 
     core = OpenRouterCore(
@@ -347,8 +347,8 @@ def readme_line_748(my_ssl_context: ssl.SSLContext) -> None:
     )
 
 
-def readme_line_764() -> None:
-    """README.md, line 764."""
+def readme_line_765() -> None:
+    """README.md, line 765."""
     from openrouter_core.hooks import Hooks, ResultEvent, RetryEvent
 
     def on_retry(event: RetryEvent) -> None:
@@ -360,8 +360,8 @@ def readme_line_764() -> None:
     watched = OpenRouterCore(hooks=Hooks(retry=on_retry, result=on_result))
 
 
-def readme_line_792(core: OpenRouterCore) -> None:
-    """README.md, line 792."""
+def readme_line_793(core: OpenRouterCore) -> None:
+    """README.md, line 793."""
     from opentelemetry import trace
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import ConsoleSpanExporter, SimpleSpanProcessor
@@ -378,8 +378,8 @@ def readme_line_792(core: OpenRouterCore) -> None:
     # prints the span "chat openai/gpt-4o-mini" with gen_ai.usage.*, openrouter.cost, ...
 
 
-def readme_line_812() -> None:
-    """README.md, line 812."""
+def readme_line_813() -> None:
+    """README.md, line 813."""
     from pathlib import Path
 
     def current_key() -> str:
