@@ -2163,12 +2163,15 @@ def docs_page(
             signature.append(f"params: {op.body}{typed} | Mapping[str, Any]")
         params = op.path_params + op.query_params
         ordered = [p for p in params if p["required"]] + [p for p in params if not p["required"]]
-        if ordered:
+        required = required_params(op)
+        if required:
             signature.append("*")
-        for p in ordered:
-            default = "" if p["required"] else " = None"
-            signature.append(f"{p['name']}: {p['annotation']}{default}")
-        signature.append("**options")
+        signature += [f"{p['name']}: {p['annotation']}" for p in required]
+        typed_arguments = arguments_class(op)
+        if typed_arguments:
+            signature.append(f"**arguments: Unpack[{typed_arguments}]")
+        else:
+            signature.append("**options: Unpack[CallOptions]")
         lines.append(", ".join(signature) + f") -> Result[{op.response}, OpenRouterCoreError]")
         if op.paging:
             lines.append(
@@ -2187,6 +2190,13 @@ def docs_page(
                 lines.append(
                     f"- `{p['name']}` (`{p['wire']}`, {needed}): {p['description']}".rstrip(": ")
                 )
+            lines.append("")
+        if typed_arguments:
+            lines.append(
+                f"`{typed_arguments}` (a TypedDict of `funcs.{op.name}`) holds the optional "
+                "parameters and the per-call options; every function of the operation takes it "
+                "as `**arguments`."
+            )
             lines.append("")
         module = types.models[op.response].module if op.response in types.models else None
         # A class of a private module is named from the group's, which re-exports it.

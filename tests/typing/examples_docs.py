@@ -12,8 +12,8 @@ those (or the generator), not this file.
 from openrouter_core import OpenRouterCore
 
 
-def analytics_line_33(core: OpenRouterCore) -> None:
-    """docs/analytics.md, line 33."""
+def analytics_line_35(core: OpenRouterCore) -> None:
+    """docs/analytics.md, line 35."""
     from returns.result import Failure, Success
 
     from funcs.analytics_get_user_activity import analytics_get_user_activity
@@ -26,8 +26,8 @@ def analytics_line_33(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def analytics_line_58(core: OpenRouterCore) -> None:
-    """docs/analytics.md, line 58."""
+def analytics_line_60(core: OpenRouterCore) -> None:
+    """docs/analytics.md, line 60."""
     from returns.result import Failure, Success
 
     from funcs.analytics_get_analytics_meta import analytics_get_analytics_meta
@@ -40,8 +40,8 @@ def analytics_line_58(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def analytics_line_85(core: OpenRouterCore) -> None:
-    """docs/analytics.md, line 85."""
+def analytics_line_87(core: OpenRouterCore) -> None:
+    """docs/analytics.md, line 87."""
     from returns.result import Failure, Success
 
     from funcs.analytics_query_analytics import analytics_query_analytics
@@ -70,8 +70,8 @@ def api_keys_line_30(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def api_keys_line_60(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 60."""
+def api_keys_line_62(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 62."""
     from returns.result import Failure, Success
 
     from funcs.api_keys_list import api_keys_list
@@ -89,8 +89,8 @@ def api_keys_line_60(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def api_keys_line_92(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 92."""
+def api_keys_line_94(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 94."""
     from returns.result import Failure, Success
 
     from funcs.api_keys_create import api_keys_create
@@ -105,8 +105,8 @@ def api_keys_line_92(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def api_keys_line_121(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 121."""
+def api_keys_line_123(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 123."""
     from returns.result import Failure, Success
 
     from funcs.api_keys_get import api_keys_get
@@ -121,8 +121,8 @@ def api_keys_line_121(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def api_keys_line_150(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 150."""
+def api_keys_line_152(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 152."""
     from returns.result import Failure, Success
 
     from funcs.api_keys_update import api_keys_update
@@ -139,8 +139,8 @@ def api_keys_line_150(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def api_keys_line_179(core: OpenRouterCore) -> None:
-    """docs/api_keys.md, line 179."""
+def api_keys_line_181(core: OpenRouterCore) -> None:
+    """docs/api_keys.md, line 181."""
     from returns.result import Failure, Success
 
     from funcs.api_keys_delete import api_keys_delete
@@ -155,8 +155,8 @@ def api_keys_line_179(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def benchmarks_line_35(core: OpenRouterCore) -> None:
-    """docs/benchmarks.md, line 35."""
+def benchmarks_line_37(core: OpenRouterCore) -> None:
+    """docs/benchmarks.md, line 37."""
     from returns.result import Failure, Success
 
     from funcs.benchmarks_get_benchmarks import benchmarks_get_benchmarks
@@ -169,8 +169,8 @@ def benchmarks_line_35(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def byok_line_35(core: OpenRouterCore) -> None:
-    """docs/byok.md, line 35."""
+def byok_line_37(core: OpenRouterCore) -> None:
+    """docs/byok.md, line 37."""
     from returns.result import Failure, Success
 
     from funcs.byok_list import byok_list
@@ -188,8 +188,8 @@ def byok_line_35(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def byok_line_67(core: OpenRouterCore) -> None:
-    """docs/byok.md, line 67."""
+def byok_line_69(core: OpenRouterCore) -> None:
+    """docs/byok.md, line 69."""
     from returns.result import Failure, Success
 
     from funcs.byok_create import byok_create
@@ -204,8 +204,8 @@ def byok_line_67(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def byok_line_96(core: OpenRouterCore) -> None:
-    """docs/byok.md, line 96."""
+def byok_line_98(core: OpenRouterCore) -> None:
+    """docs/byok.md, line 98."""
     from returns.result import Failure, Success
 
     from funcs.byok_get import byok_get
@@ -218,8 +218,8 @@ def byok_line_96(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def byok_line_125(core: OpenRouterCore) -> None:
-    """docs/byok.md, line 125."""
+def byok_line_127(core: OpenRouterCore) -> None:
+    """docs/byok.md, line 127."""
     from returns.result import Failure, Success
 
     from funcs.byok_update import byok_update
@@ -234,8 +234,8 @@ def byok_line_125(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def byok_line_154(core: OpenRouterCore) -> None:
-    """docs/byok.md, line 154."""
+def byok_line_156(core: OpenRouterCore) -> None:
+    """docs/byok.md, line 156."""
     from returns.result import Failure, Success
 
     from funcs.byok_delete import byok_delete
@@ -248,8 +248,8 @@ def byok_line_154(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def classifications_line_27(core: OpenRouterCore) -> None:
-    """docs/classifications.md, line 27."""
+def classifications_line_29(core: OpenRouterCore) -> None:
+    """docs/classifications.md, line 29."""
     from returns.result import Failure, Success
 
     from funcs.classifications_get_task_classifications import (
@@ -278,8 +278,8 @@ def credits_line_25(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def datasets_line_36(core: OpenRouterCore) -> None:
-    """docs/datasets.md, line 36."""
+def datasets_line_38(core: OpenRouterCore) -> None:
+    """docs/datasets.md, line 38."""
     from returns.result import Failure, Success
 
     from funcs.datasets_get_app_rankings import datasets_get_app_rankings
@@ -297,8 +297,8 @@ def datasets_line_36(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def datasets_line_74(core: OpenRouterCore) -> None:
-    """docs/datasets.md, line 74."""
+def datasets_line_78(core: OpenRouterCore) -> None:
+    """docs/datasets.md, line 78."""
     from returns.result import Failure, Success
 
     from funcs.datasets_get_rankings_daily import datasets_get_rankings_daily
@@ -311,8 +311,8 @@ def datasets_line_74(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def datasets_line_106(core: OpenRouterCore) -> None:
-    """docs/datasets.md, line 106."""
+def datasets_line_112(core: OpenRouterCore) -> None:
+    """docs/datasets.md, line 112."""
     from returns.result import Failure, Success
 
     from funcs.datasets_get_session_cost import datasets_get_session_cost
@@ -346,8 +346,8 @@ def embeddings_line_28(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def embeddings_line_59(core: OpenRouterCore) -> None:
-    """docs/embeddings.md, line 59."""
+def embeddings_line_61(core: OpenRouterCore) -> None:
+    """docs/embeddings.md, line 61."""
     from returns.result import Failure, Success
 
     from funcs.embeddings_list_models import embeddings_list_models
@@ -393,8 +393,8 @@ def endpoints_line_54(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def files_line_39(core: OpenRouterCore) -> None:
-    """docs/files.md, line 39."""
+def files_line_41(core: OpenRouterCore) -> None:
+    """docs/files.md, line 41."""
     from returns.result import Failure, Success
 
     from funcs.files_list import files_list
@@ -412,8 +412,8 @@ def files_line_39(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def files_line_72(core: OpenRouterCore) -> None:
-    """docs/files.md, line 72."""
+def files_line_76(core: OpenRouterCore) -> None:
+    """docs/files.md, line 76."""
     from returns.result import Failure, Success
 
     from funcs.files_upload import files_upload
@@ -426,8 +426,8 @@ def files_line_72(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def files_line_101(core: OpenRouterCore) -> None:
-    """docs/files.md, line 101."""
+def files_line_107(core: OpenRouterCore) -> None:
+    """docs/files.md, line 107."""
     from returns.result import Failure, Success
 
     from funcs.files_retrieve import files_retrieve
@@ -440,8 +440,8 @@ def files_line_101(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def files_line_130(core: OpenRouterCore) -> None:
-    """docs/files.md, line 130."""
+def files_line_138(core: OpenRouterCore) -> None:
+    """docs/files.md, line 138."""
     from returns.result import Failure, Success
 
     from funcs.files_delete import files_delete
@@ -454,8 +454,8 @@ def files_line_130(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def files_line_159(core: OpenRouterCore) -> None:
-    """docs/files.md, line 159."""
+def files_line_169(core: OpenRouterCore) -> None:
+    """docs/files.md, line 169."""
     from funcs.files_download import files_download
 
     result = files_download(core, file_id="or_file_011CNha8iCJcU1wXNR6q4V8w")
@@ -510,8 +510,8 @@ def generations_line_83(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def guardrails_line_42(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 42."""
+def guardrails_line_44(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 44."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_list import guardrails_list
@@ -529,8 +529,8 @@ def guardrails_line_42(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def guardrails_line_74(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 74."""
+def guardrails_line_76(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 76."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_create import guardrails_create
@@ -545,8 +545,8 @@ def guardrails_line_74(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def guardrails_line_103(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 103."""
+def guardrails_line_105(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 105."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_get import guardrails_get
@@ -559,8 +559,8 @@ def guardrails_line_103(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def guardrails_line_132(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 132."""
+def guardrails_line_134(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 134."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_update import guardrails_update
@@ -575,8 +575,8 @@ def guardrails_line_132(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def guardrails_line_161(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 161."""
+def guardrails_line_163(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 163."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_delete import guardrails_delete
@@ -589,8 +589,8 @@ def guardrails_line_161(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def guardrails_line_191(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 191."""
+def guardrails_line_195(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 195."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_list_guardrail_key_assignments import (
@@ -616,8 +616,8 @@ def guardrails_line_191(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def guardrails_line_225(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 225."""
+def guardrails_line_229(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 229."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_bulk_assign_keys import guardrails_bulk_assign_keys
@@ -632,8 +632,8 @@ def guardrails_line_225(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def guardrails_line_256(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 256."""
+def guardrails_line_260(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 260."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_bulk_unassign_keys import guardrails_bulk_unassign_keys
@@ -648,8 +648,8 @@ def guardrails_line_256(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def guardrails_line_288(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 288."""
+def guardrails_line_294(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 294."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_list_guardrail_member_assignments import (
@@ -675,8 +675,8 @@ def guardrails_line_288(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def guardrails_line_322(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 322."""
+def guardrails_line_328(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 328."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_bulk_assign_members import guardrails_bulk_assign_members
@@ -691,8 +691,8 @@ def guardrails_line_322(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def guardrails_line_353(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 353."""
+def guardrails_line_359(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 359."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_bulk_unassign_members import guardrails_bulk_unassign_members
@@ -709,8 +709,8 @@ def guardrails_line_353(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def guardrails_line_384(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 384."""
+def guardrails_line_392(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 392."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_list_key_assignments import guardrails_list_key_assignments
@@ -728,8 +728,8 @@ def guardrails_line_384(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def guardrails_line_418(core: OpenRouterCore) -> None:
-    """docs/guardrails.md, line 418."""
+def guardrails_line_428(core: OpenRouterCore) -> None:
+    """docs/guardrails.md, line 428."""
     from returns.result import Failure, Success
 
     from funcs.guardrails_list_member_assignments import guardrails_list_member_assignments
@@ -805,8 +805,8 @@ def models_line_31(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def models_line_87(core: OpenRouterCore) -> None:
-    """docs/models.md, line 87."""
+def models_line_89(core: OpenRouterCore) -> None:
+    """docs/models.md, line 89."""
     from returns.result import Failure, Success
 
     from funcs.models_list import models_list
@@ -824,8 +824,8 @@ def models_line_87(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def models_line_119(core: OpenRouterCore) -> None:
-    """docs/models.md, line 119."""
+def models_line_123(core: OpenRouterCore) -> None:
+    """docs/models.md, line 123."""
     from returns.result import Failure, Success
 
     from funcs.models_count import models_count
@@ -838,8 +838,8 @@ def models_line_119(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def models_line_148(core: OpenRouterCore) -> None:
-    """docs/models.md, line 148."""
+def models_line_154(core: OpenRouterCore) -> None:
+    """docs/models.md, line 154."""
     from returns.result import Failure, Success
 
     from funcs.models_list_for_user import models_list_for_user
@@ -910,8 +910,8 @@ def o_auth_line_81(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def observability_line_34(core: OpenRouterCore) -> None:
-    """docs/observability.md, line 34."""
+def observability_line_36(core: OpenRouterCore) -> None:
+    """docs/observability.md, line 36."""
     from returns.result import Failure, Success
 
     from funcs.observability_list import observability_list
@@ -929,8 +929,8 @@ def observability_line_34(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def observability_line_66(core: OpenRouterCore) -> None:
-    """docs/observability.md, line 66."""
+def observability_line_68(core: OpenRouterCore) -> None:
+    """docs/observability.md, line 68."""
     from returns.result import Failure, Success
 
     from funcs.observability_create import observability_create
@@ -949,8 +949,8 @@ def observability_line_66(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def observability_line_95(core: OpenRouterCore) -> None:
-    """docs/observability.md, line 95."""
+def observability_line_97(core: OpenRouterCore) -> None:
+    """docs/observability.md, line 97."""
     from returns.result import Failure, Success
 
     from funcs.observability_get import observability_get
@@ -963,8 +963,8 @@ def observability_line_95(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def observability_line_124(core: OpenRouterCore) -> None:
-    """docs/observability.md, line 124."""
+def observability_line_126(core: OpenRouterCore) -> None:
+    """docs/observability.md, line 126."""
     from returns.result import Failure, Success
 
     from funcs.observability_update import observability_update
@@ -979,8 +979,8 @@ def observability_line_124(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def observability_line_153(core: OpenRouterCore) -> None:
-    """docs/observability.md, line 153."""
+def observability_line_155(core: OpenRouterCore) -> None:
+    """docs/observability.md, line 155."""
     from returns.result import Failure, Success
 
     from funcs.observability_delete import observability_delete
@@ -993,8 +993,8 @@ def observability_line_153(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def organization_line_29(core: OpenRouterCore) -> None:
-    """docs/organization.md, line 29."""
+def organization_line_31(core: OpenRouterCore) -> None:
+    """docs/organization.md, line 31."""
     from returns.result import Failure, Success
 
     from funcs.organization_list_members import organization_list_members
@@ -1012,8 +1012,8 @@ def organization_line_29(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def presets_line_35(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 35."""
+def presets_line_37(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 37."""
     from returns.result import Failure, Success
 
     from funcs.presets_list import presets_list
@@ -1031,8 +1031,8 @@ def presets_line_35(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def presets_line_67(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 67."""
+def presets_line_69(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 69."""
     from returns.result import Failure, Success
 
     from funcs.presets_get import presets_get
@@ -1045,8 +1045,8 @@ def presets_line_67(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def presets_line_96(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 96."""
+def presets_line_98(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 98."""
     from returns.result import Failure, Success
 
     from funcs.presets_create_presets_chat_completions import (
@@ -1063,8 +1063,8 @@ def presets_line_96(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def presets_line_127(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 127."""
+def presets_line_129(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 129."""
     from returns.result import Failure, Success
 
     from funcs.presets_create_presets_messages import presets_create_presets_messages
@@ -1082,8 +1082,8 @@ def presets_line_127(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def presets_line_158(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 158."""
+def presets_line_160(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 160."""
     from returns.result import Failure, Success
 
     from funcs.presets_create_presets_responses import presets_create_presets_responses
@@ -1098,8 +1098,8 @@ def presets_line_158(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def presets_line_190(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 190."""
+def presets_line_194(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 194."""
     from returns.result import Failure, Success
 
     from funcs.presets_list_versions import presets_list_versions
@@ -1117,8 +1117,8 @@ def presets_line_190(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def presets_line_223(core: OpenRouterCore) -> None:
-    """docs/presets.md, line 223."""
+def presets_line_227(core: OpenRouterCore) -> None:
+    """docs/presets.md, line 227."""
     from returns.result import Failure, Success
 
     from funcs.presets_get_version import presets_get_version
@@ -1203,8 +1203,8 @@ def responses_line_49(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def scim_line_34(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 34."""
+def scim_line_36(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 36."""
     from returns.result import Failure, Success
 
     from funcs.scim_list_mappings import scim_list_mappings
@@ -1222,8 +1222,8 @@ def scim_line_34(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def scim_line_66(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 66."""
+def scim_line_68(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 68."""
     from returns.result import Failure, Success
 
     from funcs.scim_create import scim_create
@@ -1242,8 +1242,8 @@ def scim_line_66(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def scim_line_95(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 95."""
+def scim_line_97(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 97."""
     from returns.result import Failure, Success
 
     from funcs.scim_read import scim_read
@@ -1256,8 +1256,8 @@ def scim_line_95(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def scim_line_124(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 124."""
+def scim_line_126(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 126."""
     from returns.result import Failure, Success
 
     from funcs.scim_update import scim_update
@@ -1272,8 +1272,8 @@ def scim_line_124(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def scim_line_154(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 154."""
+def scim_line_156(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 156."""
     from returns.result import Failure, Success
 
     from funcs.scim_delete import scim_delete
@@ -1286,8 +1286,8 @@ def scim_line_154(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def scim_line_183(core: OpenRouterCore) -> None:
-    """docs/scim.md, line 183."""
+def scim_line_187(core: OpenRouterCore) -> None:
+    """docs/scim.md, line 187."""
     from returns.result import Failure, Success
 
     from funcs.scim_list_groups import scim_list_groups
@@ -1587,8 +1587,8 @@ def video_generation_line_76(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def video_generation_line_109(core: OpenRouterCore) -> None:
-    """docs/video_generation.md, line 109."""
+def video_generation_line_111(core: OpenRouterCore) -> None:
+    """docs/video_generation.md, line 111."""
     from funcs.video_generation_get_video_content import video_generation_get_video_content
 
     result = video_generation_get_video_content(core, job_id="job-abc123")
@@ -1596,8 +1596,8 @@ def video_generation_line_109(core: OpenRouterCore) -> None:
         print(body.content_type, len(body.read().unwrap()), "bytes")
 
 
-def video_generation_line_129(core: OpenRouterCore) -> None:
-    """docs/video_generation.md, line 129."""
+def video_generation_line_131(core: OpenRouterCore) -> None:
+    """docs/video_generation.md, line 131."""
     from returns.result import Failure, Success
 
     from funcs.video_generation_list_videos_models import video_generation_list_videos_models
@@ -1610,8 +1610,8 @@ def video_generation_line_129(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_40(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 40."""
+def workspaces_line_42(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 42."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_list import workspaces_list
@@ -1629,8 +1629,8 @@ def workspaces_line_40(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def workspaces_line_72(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 72."""
+def workspaces_line_74(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 74."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_create import workspaces_create
@@ -1645,8 +1645,8 @@ def workspaces_line_72(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_101(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 101."""
+def workspaces_line_103(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 103."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_get import workspaces_get
@@ -1659,8 +1659,8 @@ def workspaces_line_101(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_130(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 130."""
+def workspaces_line_132(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 132."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_update import workspaces_update
@@ -1675,8 +1675,8 @@ def workspaces_line_130(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_159(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 159."""
+def workspaces_line_161(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 161."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_delete import workspaces_delete
@@ -1689,8 +1689,8 @@ def workspaces_line_159(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_186(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 186."""
+def workspaces_line_188(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 188."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_list_budgets import workspaces_list_budgets
@@ -1703,8 +1703,8 @@ def workspaces_line_186(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_214(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 214."""
+def workspaces_line_216(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 216."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_get_budget import workspaces_get_budget
@@ -1717,8 +1717,8 @@ def workspaces_line_214(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_244(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 244."""
+def workspaces_line_246(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 246."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_set_budget import workspaces_set_budget
@@ -1733,8 +1733,8 @@ def workspaces_line_244(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_274(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 274."""
+def workspaces_line_276(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 276."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_delete_budget import workspaces_delete_budget
@@ -1747,8 +1747,8 @@ def workspaces_line_274(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_304(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 304."""
+def workspaces_line_308(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 308."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_list_members import workspaces_list_members
@@ -1766,8 +1766,8 @@ def workspaces_line_304(core: OpenRouterCore) -> None:
         print(item.value_or("failed: the walk ends here"))
 
 
-def workspaces_line_338(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 338."""
+def workspaces_line_342(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 342."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_bulk_add_members import workspaces_bulk_add_members
@@ -1782,8 +1782,8 @@ def workspaces_line_338(core: OpenRouterCore) -> None:
             print("failed:", error)
 
 
-def workspaces_line_369(core: OpenRouterCore) -> None:
-    """docs/workspaces.md, line 369."""
+def workspaces_line_373(core: OpenRouterCore) -> None:
+    """docs/workspaces.md, line 373."""
     from returns.result import Failure, Success
 
     from funcs.workspaces_bulk_remove_members import workspaces_bulk_remove_members
