@@ -157,3 +157,38 @@ def test_bad_arguments_are_failures_before_sending(
     error = prepare(MODELS_LIST, core, {"a": 1}, arguments={"author": "a"}).failure()
     assert "takes no request body" in error.message
     assert server.requests == []
+
+
+def test_the_attempt_loop_leaves_making_streams_and_bodies_to_its_drivers() -> None:
+    # The loop is pure: it asks for the stream (Open) and the body (Hold), of whichever kind the
+    # driver makes, and goes on with what it is given.
+    import httpx2
+
+    from funcs.chat_send import operation as chat
+    from funcs.files_download import operation as download
+    from openrouter_core._machinery.attempts import Hold, Open, Peek, attempts
+
+    core = OpenRouterCore(api_key="sk-or-v1-pure", retry_config=RetryConfig.disabled())
+    params = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    stream_response = httpx2.Response(200, headers={"content-type": "text/event-stream"})
+    steps = attempts(
+        core, prepare(chat(), core, params, stream=True).unwrap(), lambda: 0.0, lambda: 0.0
+    )
+    next(steps)  # Send
+    opened = steps.send(stream_response)
+    assert isinstance(opened, Open)
+    assert (opened.response, opened.spec) == (stream_response, chat().stream)
+    made = object()
+    assert steps.send(made) == Peek(made)
+
+    body_response = httpx2.Response(200, headers={"content-type": "application/octet-stream"})
+    prepared = prepare(download(), core, arguments={"file_id": "file-1"}).unwrap()
+    steps = attempts(core, prepared, lambda: 0.0, lambda: 0.0)
+    next(steps)
+    held = steps.send(body_response)
+    assert isinstance(held, Hold)
+    assert held.response is body_response
+    with pytest.raises(StopIteration) as done:
+        steps.send(made)
+    assert done.value.value.unwrap() is made
+    core.close()

@@ -3,8 +3,9 @@
 Why a step machine: the loop's every decision (what a response or an exception means, whether
 and how long to wait before another attempt, ``Retry-After``, when a stream has started, the
 early 404 an operation retries, logging) is made once, in :func:`attempts`, a generator that
-does no I/O. It yields what it needs done (check and read the request's files, send the
-request, read a body, open a stream, sleep) and receives the outcome. :func:`run_sync` and
+does no I/O and makes no stream. It yields what it needs done (check and read the request's
+files, send the request, read a body, make and peek a stream, hand a body over, sleep) and
+receives the outcome. :func:`run_sync` and
 :func:`run_async` perform those steps, one with plain calls and one with ``await``: about twenty
 lines each, with nothing in them to drift. They do all the I/O of a call, files included:
 ``prepare`` before them touches none.
@@ -66,6 +67,27 @@ class Load:
 
 
 @attrs.frozen
+class Open:
+    """Make the operation's stream over ``response``, of the driver's kind (sync or async, the
+    operation's own classes when it names them); the outcome is the stream."""
+
+    response: Any
+    spec: StreamSpec[Any, Any]
+    first_content_timeout: float | None
+    chunk_gap_timeout: float | None
+    started_at: float
+
+
+@attrs.frozen
+class Hold:
+    """Hand ``response`` over unread, as the driver's ``Body`` or ``AsyncBody``; the outcome is
+    it."""
+
+    response: Any
+    http: HTTPInfo
+
+
+@attrs.frozen
 class Send:
     """Send the request ``build(client, opened)`` makes (files it opens go on ``opened``); the
     outcome is the response (body unread) or the exception."""
@@ -119,7 +141,7 @@ class Note:
     args: tuple[Any, ...]
 
 
-Step = Load | Send | Read | Peek | Collect | Sleep | Key | Note
+Step = Load | Send | Read | Open | Peek | Collect | Hold | Sleep | Key | Note
 Steps = Generator[Step, Any, Result[Any, OpenRouterCoreError]]
 
 
@@ -254,32 +276,16 @@ def _stamp(value: Any, http: HTTPInfo) -> Any:
 # neither streams nor downloads loads none of that code.
 
 
-def _stream_class(spec: StreamSpec[Any, Any], sync: bool) -> Any:
-    named = spec.sync_class if sync else spec.async_class
-    if named is not None:
-        return named
-    from openrouter_core._machinery.stream import AsyncStream, Stream
-
-    return Stream if sync else AsyncStream
-
-
-def _body_class(sync: bool) -> Any:
-    from openrouter_core._machinery.binary import AsyncBody, Body
-
-    return Body if sync else AsyncBody
-
-
 def attempts(
     core: OpenRouterCore,
     prepared: Prepared,
     clock: Callable[[], float],
     rand: Callable[[], float],
     *,
-    sync: bool,
     observer: Any = None,
 ) -> Steps:
-    """The attempt loop as steps; its return value is the call's Result. Streams and binary
-    bodies are made of the sync or the async classes (an operation may name its own streams).
+    """The attempt loop as steps; its return value is the call's Result. The drivers make the
+    streams and binary bodies (``Open``, ``Hold``), of their own kind, sync or async.
     ``observer`` (hooks, telemetry) is told of each request, response and retry; None: no one
     listens, and no step is spent on it."""
     spec = prepared.op.stream
@@ -320,13 +326,15 @@ def attempts(
             if observer is not None:
                 yield Note(observer, "response", (attempt, response, clock() - attempt_started))
             if spec is not None and _is_event_stream(status, response.headers):
-                stream = _stream_class(spec, sync)(
+                stream = yield Open(
                     response,
                     spec,
-                    first_content_timeout=prepared.first_content_timeout,
-                    chunk_gap_timeout=prepared.chunk_gap_timeout,
-                    started_at=started,
+                    prepared.first_content_timeout,
+                    prepared.chunk_gap_timeout,
+                    started,
                 )
+                if isinstance(stream, Exception):
+                    raise stream  # making a stream does no I/O: a failure is a bug, not a verdict
                 failed = _stream_start((yield Peek(stream)), prepared)
                 if failed is None:
                     stream.http = _http(response, attempt, clock() - started)
@@ -339,8 +347,10 @@ def attempts(
                     return result
                 verdict = failed
             elif prepared.op.binary and 200 <= status < 300:
-                body_class = _body_class(sync)
-                return Success(body_class(response, _http(response, attempt, clock() - started)))
+                held = yield Hold(response, _http(response, attempt, clock() - started))
+                if isinstance(held, Exception):
+                    raise held  # as for Open
+                return Success(held)
             else:
                 body = yield Read(response)
                 if isinstance(body, Exception):
@@ -398,12 +408,40 @@ def _load(client: Any, step: Any, sleep: Any) -> Any:
     return load(step.prepared)
 
 
+# The stream and body classes are imported when an answer first needs them: a call that
+# neither streams nor downloads loads none of that code.
+
+
+def _open(step: Open, sync: bool) -> Any:
+    spec = step.spec
+    named = spec.sync_class if sync else spec.async_class
+    if named is None:
+        from openrouter_core._machinery.stream import AsyncStream, Stream
+
+        named = Stream if sync else AsyncStream
+    return named(
+        step.response,
+        spec,
+        first_content_timeout=step.first_content_timeout,
+        chunk_gap_timeout=step.chunk_gap_timeout,
+        started_at=step.started_at,
+    )
+
+
+def _hold(step: Hold, sync: bool) -> Any:
+    from openrouter_core._machinery.binary import AsyncBody, Body
+
+    return (Body if sync else AsyncBody)(step.response, step.http)
+
+
 _SYNC: dict[type, Callable[[Any, Any, Any], Any]] = {
     Load: _load,
     Send: _send,
     Read: _read,
+    Open: lambda client, step, sleep: _open(step, sync=True),
     Peek: lambda client, step, sleep: step.stream.peek(),
     Collect: lambda client, step, sleep: step.stream.collect(),
+    Hold: lambda client, step, sleep: _hold(step, sync=True),
     Sleep: lambda client, step, sleep: sleep(step.seconds),
     Key: lambda client, step, sleep: _ask_sync(step.provider),
     Note: lambda client, step, sleep: step.observer.note(step.kind, step.args),
@@ -436,6 +474,14 @@ async def _aread(client: Any, step: Any, sleep: Any) -> Any:
         await step.response.aclose()
 
 
+async def _aopen(client: Any, step: Any, sleep: Any) -> Any:
+    return _open(step, sync=False)
+
+
+async def _ahold(client: Any, step: Any, sleep: Any) -> Any:
+    return _hold(step, sync=False)
+
+
 async def _apeek(client: Any, step: Any, sleep: Any) -> Any:
     return await step.stream.peek()
 
@@ -461,8 +507,10 @@ _ASYNC: dict[type, Callable[[Any, Any, Any], Awaitable[Any]]] = {
     Load: _aload,
     Send: _asend,
     Read: _aread,
+    Open: _aopen,
     Peek: _apeek,
     Collect: _acollect,
+    Hold: _ahold,
     Sleep: _asleep,
     Key: _akey,
     Note: _anote,
@@ -494,7 +542,7 @@ def run_sync(
 ) -> Result[Any, OpenRouterCoreError]:
     """Perform the steps of :func:`attempts` with the sync client."""
     client = sync_client(core)
-    steps = attempts(core, prepared, clock, rand, sync=True, observer=observer)
+    steps = attempts(core, prepared, clock, rand, observer=observer)
     outcome: Any = None
     while not isinstance(step := _advance(steps, outcome), Done):
         outcome = _perform(client, step, sleep)
@@ -514,7 +562,7 @@ async def run_async(
     import asyncio
 
     client = async_client(core)
-    steps = attempts(core, prepared, clock, rand, sync=False, observer=observer)
+    steps = attempts(core, prepared, clock, rand, observer=observer)
     outcome: Any = None
     while not isinstance(step := _advance(steps, outcome), Done):
         outcome = await _aperform(client, step, sleep or asyncio.sleep)
