@@ -85,7 +85,7 @@ def _observed(core: OpenRouterCore) -> bool:
     if otel is None:
         from openrouter_core.telemetry import _otel
 
-        return _otel.listening()
+        otel = _otel
     return bool(otel.listening())
 
 

@@ -72,7 +72,6 @@ class CallOptions(TypedDict, total=False):
 
 #: The names of the per-call options.
 OPTION_NAMES: Final = frozenset(CallOptions.__annotations__)
-_KNOWN: Final = OPTION_NAMES
 
 #: No timeout at all, as a tuple both httpx and httpx2 understand.
 _NO_TIMEOUT: TimeoutTuple = (None, None, None, None)
@@ -128,9 +127,9 @@ def _check_query(extra: object) -> str | None:
 
 def resolve(core: OpenRouterCore, options: Mapping[str, Any]) -> Resolved | tuple[str, str]:
     """The checked options, or ``(option, problem)`` for the first bad one. Pure."""
-    unknown = sorted(set(options) - _KNOWN)
+    unknown = sorted(set(options) - OPTION_NAMES)
     if unknown:
-        return unknown[0], f"unknown option (known: {', '.join(sorted(_KNOWN))})"
+        return unknown[0], f"unknown option (known: {', '.join(sorted(OPTION_NAMES))})"
     timeout = options.get("timeout", NOT_GIVEN)
     if timeout is NOT_GIVEN:
         wire_timeout = None if core.timeout is None else timeout_tuple(core.timeout)

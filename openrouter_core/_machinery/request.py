@@ -142,14 +142,14 @@ def _nearest(name: str, known: list[str]) -> str:
 
 def _unknown_keyword(op: Operation[Any], name: str) -> tuple[str, str]:
     """What to say about a keyword argument that is neither a parameter nor an option."""
-    from openrouter_core._machinery.options import _KNOWN
+    from openrouter_core._machinery.options import OPTION_NAMES
 
     own = [p.name for p in (*op.path_params, *op.query_params)]
     if op.stream is not None:
         own.append("stream")
     if op.retry_not_found_for is not None:
         own.append("retry_not_found_for")
-    options = sorted(_KNOWN)
+    options = sorted(OPTION_NAMES)
     listed = f"its parameters: {', '.join(own)}; " if own else "it takes no parameters; "
     return name, (
         f"{op.name} has no parameter or option {name!r}{_nearest(name, own + options)} "
@@ -435,12 +435,12 @@ def _prepare(
     if not core.api_key:
         _refuse("api_key", _MISSING_KEY)
     if options:
-        from openrouter_core._machinery.options import _KNOWN
+        from openrouter_core._machinery.options import OPTION_NAMES
 
         for name in options:
             if name == "stream" and op.stream is not None:
                 _refuse("stream", f"{op.name}'s stream function always streams; leave it out")
-            if name not in _KNOWN:
+            if name not in OPTION_NAMES:
                 _refuse(*_unknown_keyword(op, str(name)))
         resolved = resolve(core, options)
     else:

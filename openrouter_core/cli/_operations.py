@@ -178,11 +178,11 @@ def _parameters(func: Callable[..., Any]) -> list[inspect.Parameter]:
 
 
 def _annotations(typed_dict: type) -> dict[str, str]:
-    """A TypedDict's keys and their annotations, as text (its module postpones them)."""
+    """A TypedDict's keys, inherited ones included, and their annotations as text (its module
+    postpones them)."""
     return {
         name: getattr(hint, "__forward_arg__", hint if isinstance(hint, str) else str(hint))
-        for klass in reversed(typed_dict.__mro__)
-        for name, hint in vars(klass).get("__annotations__", {}).items()
+        for name, hint in typed_dict.__annotations__.items()
     }
 
 
