@@ -1318,9 +1318,8 @@ def func_docstring(op: Operation, *, extra: str = "") -> list[str]:
 
 #: Every operation's docstring ends with its per-call options.
 _OPTIONS_NOTE = (
-    "Per-call options (``CallOptions``; ``None`` turns one off): ``timeout``, ``retries``, "
-    "``extra_headers``, ``extra_query``, ``extra_body``, ``first_content_timeout``, "
-    "``chunk_gap_timeout``. Never raises: a bad argument is a Failure naming it."
+    "Options (``CallOptions``): ``timeout``, ``retries``, ``extra_headers``, ``extra_query``, "
+    "``extra_body``, ``first_content_timeout``, ``chunk_gap_timeout``. Never raises."
 )
 
 
@@ -1353,6 +1352,10 @@ def _stream_classes(op: Operation) -> tuple[str, str] | None:
         return None
     name = op.stream["alias"].removesuffix("Event")
     return name, f"Async{name}"
+
+
+#: Why an operation's aliases are not plain imports.
+_LAZY_NOTE = "imported on first use (a call, get_type_hints), not with this module"
 
 
 def funcs_module(op: Operation, types: Types, params_dict: str | None = None) -> str:
@@ -1417,14 +1420,9 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
     names = [op.name, f"{op.name}_async"]
     if op.paging:
         names += [f"{op.name}_iter", f"{op.name}_iter_async"]
-    lines = wrap(
-        f"``{op.name}`` (``{op.method} {op.path}``): {op.summary.rstrip('.')}.", "", WIDTH - 3
-    )
-    lines[0] = '"""' + lines[0]
+    lines = [f"# {FUNCS_HEADER}"]
+    lines += docstring(f"``{op.name}`` (``{op.method} {op.path}``): {op.summary.rstrip('.')}.", "")
     lines += [
-        "",
-        FUNCS_HEADER,
-        '"""',
         "",
         "from __future__ import annotations",
         "",
@@ -1437,7 +1435,9 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         abc.append("Mapping")
     if abc:
         lines.append(f"from collections.abc import {', '.join(abc)}")
-    typing_names = ["TYPE_CHECKING"]
+    typing_names = ["TYPE_CHECKING"] * any(
+        not module.startswith("openrouter_core._machinery.") for module in lazy
+    )
     params_in_path = op.path_params + op.query_params
     if (
         "Any" in op.response
@@ -1455,14 +1455,23 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
     lines.append(f"from typing import {', '.join(typing_names)}")
     lines += ["", "from returns.result import Result", ""]
     lines.append("from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError")
-    lines.append("from openrouter_core._machinery.lazy import lazy_module")
-    lines += ["", "if TYPE_CHECKING:"]
-    for module, alias in sorted(lazy.items()):
-        parent, leaf = module.rsplit(".", 1)
-        lines.append(f"    from {parent} import {leaf} as {alias}")
-    lines.append("else:  # imported on first use (a call, get_type_hints), not with this module")
-    for module, alias in sorted(lazy.items(), key=lambda kv: kv[1]):
-        lines.append(f'    {alias} = lazy_module("{module}")')
+    # The machinery's aliases are shared (``_machinery/lazy.py``); the rest are this module's.
+    shared = sorted(
+        (module.rsplit(".", 1)[1], alias)
+        for module, alias in lazy.items()
+        if module.startswith("openrouter_core._machinery.")
+    )
+    own = {module: alias for module, alias in lazy.items() if alias not in dict(shared).values()}
+    imported = [f"{leaf} as {alias}" for leaf, alias in shared] + ["lazy_module"] * bool(own)
+    lines.append(f"from openrouter_core._machinery.lazy import {', '.join(sorted(imported))}")
+    if own:
+        lines += ["", "if TYPE_CHECKING:"]
+        for module, alias in sorted(own.items()):
+            parent, leaf = module.rsplit(".", 1)
+            lines.append(f"    from {parent} import {leaf} as {alias}")
+        lines.append(f"else:  # {_LAZY_NOTE}")
+        for module, alias in sorted(own.items(), key=lambda kv: kv[1]):
+            lines.append(f'    {alias} = lazy_module("{module}")')
     typed_arguments = arguments_class(op)
     if typed_arguments:
         names.append(typed_arguments)
@@ -1474,33 +1483,19 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
     answer_type = "Any" if op.binary else q(op.response)
     lines.append(f"def operation() -> _operation.Operation[{answer_type}]:")
     lines += docstring(f"The declaration of ``{op.method} {op.path}``, built on first use.", "    ")
-    runtime_imports = ["Operation"] + (["Param"] if op.path_params or op.query_params else [])
-    if op.stream is not None:
-        runtime_imports.append("lazy_stream")
-    if op.form:
-        runtime_imports.insert(0, "Form")
     # A JSON field that also takes a file names the operation's own encoder ("module:function").
     encoders: dict[str, str] = {}
     if not op.form:
         encoders = dict(types.doc.overlay["file_fields"].get(op.operation_id, {}))
-    if encoders:
-        runtime_imports.insert(0, "FileField")
-    lines.append(
-        f"    from openrouter_core._machinery.operation import {', '.join(runtime_imports)}"
-    )
     for module, function in sorted({tuple(e.split(":")) for e in encoders.values()}):
         lines.append(f"    from {module} import {function}")
-    read_expr: str | None = f"{op.response}.from_dict"
+    read_expr: str | None = f"{q(op.response)}.from_dict"
     if op.binary:
         read_expr = None  # the answer is bytes: the operation says so with ``binary=True``
     elif op.response not in types.models:
         lines.append("    from openrouter_core.models._converter import reader")
-        read_expr = f"reader({op.response})"
-    for module in sorted(models):
-        lines.append(
-            f"    from openrouter_core.models.{module} import {', '.join(sorted(models[module]))}"
-        )
-    lines += ["", "    return Operation("]
+        read_expr = f"reader({q(op.response)})"
+    lines.append("    return _operation.Operation(")
     lines.append(f'        name="{op.name}",')
     lines.append(f'        method="{op.method}",')
     lines.append(f'        path="{op.path}",')
@@ -1514,10 +1509,10 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
                 required = ", required=True"
             check = f", {p['check']}" if p["check"] else ""
             name = "" if p["name"] == p["wire"] else f', "{p["name"]}"'
-            lines.append(f'            Param("{p["wire"]}"{name}{required}{check}),')
+            lines.append(f'            _operation.Param("{p["wire"]}"{name}{required}{check}),')
         lines.append("        ),")
     if op.body:
-        lines.append(f"        body={op.body},")
+        lines.append(f"        body={q(op.body)},")
     if read_expr is not None:
         lines.append(f"        read={read_expr},")
     if op.management:
@@ -1528,14 +1523,14 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         lines.append("        binary=True,")
         lines.append(f"        accept={op.content_type!r},")
     if op.stream is not None:
-        lines.append("        stream=lazy_stream(_stream),")
+        lines.append("        stream=_operation.lazy_stream(_stream),")
     if encoders:
         declared = "".join(
-            f"FileField({name!r}, {encoder.split(':')[1]}), " for name, encoder in encoders.items()
+            f"_operation.FileField({name!r}, {encoder.split(':')[1]}), " for name, encoder in encoders.items()
         )
         lines.append(f"        file_fields=({declared}),")
     if op.form:
-        lines.append("        form=Form(")
+        lines.append("        form=_operation.Form(")
         for key in ("files", "fields", "required"):
             listed = "".join(f"{n!r}, " for n in op.form[key])
             lines.append(f"            {key}=({listed}),")
