@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import Any, Unpack
 
 from returns.result import Result
 
+from funcs._aliases import (
+    call as _call,
+    models_analytics as _models,
+    operation as _operation,
+    params_analytics as _params,
+)
 from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import call as _call, lazy_module, operation as _operation
-
-if TYPE_CHECKING:
-    from openrouter_core.models import analytics as _models
-    from openrouter_core.params import analytics as _params
-else:  # imported on first use (a call, get_type_hints), not with this module
-    _models = lazy_module("openrouter_core.models.analytics")
-    _params = lazy_module("openrouter_core.params.analytics")
 
 __all__ = ["analytics_query_analytics", "analytics_query_analytics_async"]
 

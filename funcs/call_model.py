@@ -16,23 +16,14 @@ holds (by default ``step_count_is(5)``). See ``docs/tools.md``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal, TypeVar, Unpack, overload
+from typing import Any, Literal, TypeVar, Unpack, overload
 
 from returns.result import Failure, Result
 
+# Each a stand-in that imports its module on first use (a call, typing.get_type_hints).
+from funcs._aliases import models as _models, params_chat as _params, tools as _tools
 from openrouter_core._machinery.options import CallOptions
 from openrouter_core.core import OpenRouterCore
-
-if TYPE_CHECKING:
-    from openrouter_core import models as _models, tools as _tools
-    from openrouter_core.params import chat as _params
-else:
-    from openrouter_core._machinery.lazy import lazy_module
-
-    # Imported on first use, not with this module (see openrouter_core._machinery.lazy).
-    _models = lazy_module("openrouter_core.models")
-    _params = lazy_module("openrouter_core.params.chat")
-    _tools = lazy_module("openrouter_core.tools")
 
 __all__ = ["call_model", "call_model_async"]
 

@@ -18,24 +18,15 @@ into it by cattrs (pydantic by pydantic). See ``docs/tools.md``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, Unpack
+from typing import Any, TypeVar, Unpack
 
 from returns.result import Failure, Result, Success
 
+# Each a stand-in that imports its module on first use (a call, typing.get_type_hints).
+from funcs._aliases import models as _models, params_chat as _params, tools as _tools
 from openrouter_core._machinery.options import CallOptions
 from openrouter_core.core import OpenRouterCore
 from openrouter_core.errors import InvalidRequestError, OpenRouterCoreError
-
-if TYPE_CHECKING:
-    from openrouter_core import models as _models, tools as _tools
-    from openrouter_core.params import chat as _params
-else:
-    from openrouter_core._machinery.lazy import lazy_module
-
-    # Imported on first use, not with this module (see openrouter_core._machinery.lazy).
-    _models = lazy_module("openrouter_core.models")
-    _params = lazy_module("openrouter_core.params.chat")
-    _tools = lazy_module("openrouter_core.tools")
 
 __all__ = ["chat_parse", "chat_parse_async"]
 

@@ -13,26 +13,19 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
+from typing import Any, Literal, Unpack, overload
 
 from returns.result import Result
 
+# Each a stand-in that imports its module on first use (a call, typing.get_type_hints).
+from funcs._aliases import (
+    call as _call,
+    chat_stream as _streams,
+    models as _models,
+    operation as _operation,
+    params_chat as _params,
+)
 from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import lazy_module
-
-if TYPE_CHECKING:
-    from openrouter_core import models as _models
-    from openrouter_core._machinery import call as _call, operation as _operation
-    from openrouter_core.chat import stream as _streams
-    from openrouter_core.params import chat as _params
-else:
-    # Imported on first use (a call, typing.get_type_hints), not with this module: the
-    # annotations name their classes through these (see openrouter_core._machinery.lazy).
-    _call = lazy_module("openrouter_core._machinery.call")
-    _models = lazy_module("openrouter_core.models")
-    _operation = lazy_module("openrouter_core._machinery.operation")
-    _params = lazy_module("openrouter_core.params.chat")
-    _streams = lazy_module("openrouter_core.chat.stream")
 
 __all__ = ["chat_send", "chat_send_async", "chat_stream", "chat_stream_async"]
 

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import Any, Unpack
 
 from returns.result import Result
 
+from funcs._aliases import (
+    call as _call,
+    models_guardrails as _models,
+    operation as _operation,
+    params_guardrails as _params,
+)
 from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import call as _call, lazy_module, operation as _operation
-
-if TYPE_CHECKING:
-    from openrouter_core.models import guardrails as _models
-    from openrouter_core.params import guardrails as _params
-else:  # imported on first use (a call, get_type_hints), not with this module
-    _models = lazy_module("openrouter_core.models.guardrails")
-    _params = lazy_module("openrouter_core.params.guardrails")
 
 __all__ = ["guardrails_create", "guardrails_create_async"]
 

@@ -7,22 +7,17 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Unpack
+from typing import Unpack
 
 from returns.result import Result
 
-from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import (
+from funcs._aliases import (
     call as _call,
-    lazy_module,
+    models_guardrails as _models,
     operation as _operation,
     pages as _pages,
 )
-
-if TYPE_CHECKING:
-    from openrouter_core.models import guardrails as _models
-else:  # imported on first use (a call, get_type_hints), not with this module
-    _models = lazy_module("openrouter_core.models.guardrails")
+from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
 
 __all__ = [
     "GuardrailsListMemberAssignmentsArguments",

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
+from typing import Any, Literal, Unpack, overload
 
 from returns.result import Result
 
+from funcs._aliases import (
+    call as _call,
+    images_stream as _streams,
+    models_images as _models,
+    operation as _operation,
+    params_images as _params,
+)
 from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import call as _call, lazy_module, operation as _operation
-
-if TYPE_CHECKING:
-    from openrouter_core.images import stream as _streams
-    from openrouter_core.models import images as _models
-    from openrouter_core.params import images as _params
-else:  # imported on first use (a call, get_type_hints), not with this module
-    _models = lazy_module("openrouter_core.models.images")
-    _params = lazy_module("openrouter_core.params.images")
-    _streams = lazy_module("openrouter_core.images.stream")
 
 __all__ = ["images_generate", "images_generate_async"]
 

@@ -7,20 +7,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import Any, Unpack
 
 from returns.result import Result
 
+from funcs._aliases import (
+    call as _call,
+    models_presets as _models,
+    models_request as _models_request,
+    operation as _operation,
+    params_presets as _params,
+)
 from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import call as _call, lazy_module, operation as _operation
-
-if TYPE_CHECKING:
-    from openrouter_core.models import presets as _models, request as _models_request
-    from openrouter_core.params import presets as _params
-else:  # imported on first use (a call, get_type_hints), not with this module
-    _models = lazy_module("openrouter_core.models.presets")
-    _models_request = lazy_module("openrouter_core.models.request")
-    _params = lazy_module("openrouter_core.params.presets")
 
 __all__ = [
     "presets_create_presets_chat_completions",

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, Unpack, overload
+from typing import Any, Literal, Unpack, overload
 
 from returns.result import Result
 
+from funcs._aliases import (
+    call as _call,
+    models_responses as _models,
+    operation as _operation,
+    params_responses as _params,
+    responses_stream as _streams,
+)
 from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import call as _call, lazy_module, operation as _operation
-
-if TYPE_CHECKING:
-    from openrouter_core.models import responses as _models
-    from openrouter_core.params import responses as _params
-    from openrouter_core.responses import stream as _streams
-else:  # imported on first use (a call, get_type_hints), not with this module
-    _models = lazy_module("openrouter_core.models.responses")
-    _params = lazy_module("openrouter_core.params.responses")
-    _streams = lazy_module("openrouter_core.responses.stream")
 
 __all__ = ["responses_send", "responses_send_async"]
 

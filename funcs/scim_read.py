@@ -4,17 +4,12 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Unpack
+from typing import Unpack
 
 from returns.result import Result
 
+from funcs._aliases import call as _call, models_scim as _models, operation as _operation
 from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import call as _call, lazy_module, operation as _operation
-
-if TYPE_CHECKING:
-    from openrouter_core.models import scim as _models
-else:  # imported on first use (a call, get_type_hints), not with this module
-    _models = lazy_module("openrouter_core.models.scim")
 
 __all__ = ["scim_read", "scim_read_async"]
 

@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import Any, Unpack
 
 from returns.result import Result
 
+from funcs._aliases import (
+    binary as _binary,
+    call as _call,
+    models_tts as _models,
+    operation as _operation,
+    params_tts as _params,
+)
 from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import call as _call, lazy_module, operation as _operation
-
-if TYPE_CHECKING:
-    from openrouter_core import binary as _binary
-    from openrouter_core.models import tts as _models
-    from openrouter_core.params import tts as _params
-else:  # imported on first use (a call, get_type_hints), not with this module
-    _binary = lazy_module("openrouter_core.binary")
-    _models = lazy_module("openrouter_core.models.tts")
-    _params = lazy_module("openrouter_core.params.tts")
 
 __all__ = ["tts_create_speech", "tts_create_speech_async"]
 

@@ -6,17 +6,12 @@ video content.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Unpack
+from typing import Any, Unpack
 
 from returns.result import Result
 
+from funcs._aliases import binary as _binary, call as _call, operation as _operation
 from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError
-from openrouter_core._machinery.lazy import call as _call, lazy_module, operation as _operation
-
-if TYPE_CHECKING:
-    from openrouter_core import binary as _binary
-else:  # imported on first use (a call, get_type_hints), not with this module
-    _binary = lazy_module("openrouter_core.binary")
 
 __all__ = [
     "VideoGenerationGetVideoContentArguments",

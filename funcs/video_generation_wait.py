@@ -11,10 +11,12 @@ the Failure (after its own retries).
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Unpack
+from typing import Unpack
 
 from returns.result import Failure, Result
 
+# A stand-in that imports the module on first use (a call, typing.get_type_hints).
+from funcs._aliases import models_video_generation as _models
 from funcs.video_generation_get_generation import (
     video_generation_get_generation,
     video_generation_get_generation_async,
@@ -23,14 +25,6 @@ from openrouter_core._machinery.options import CallOptions
 from openrouter_core.core import OpenRouterCore
 from openrouter_core.errors import InvalidRequestError, OpenRouterCoreError
 from openrouter_core.video.poll import Poller, poller
-
-if TYPE_CHECKING:
-    from openrouter_core.models import video_generation as _models
-else:
-    from openrouter_core._machinery.lazy import lazy_module
-
-    # Imported on first use (a call, typing.get_type_hints), not with this module.
-    _models = lazy_module("openrouter_core.models.video_generation")
 
 __all__ = ["Poller", "video_generation_wait", "video_generation_wait_async"]
 

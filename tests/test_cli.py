@@ -108,9 +108,10 @@ def test_a_list_with_query_options_prints_the_received_json(
         env, "models-list", "--category", "programming", "--limit", "2", "--pretty", verbose=True
     )
     assert proc.returncode == 0, proc.stderr
-    # Of funcs/, only the operation that runs is imported (the rest are only listed).
+    # Of funcs/, only the operation that runs is imported (the rest are only listed), with the
+    # operations' shared module aliases.
     imported = set(re.findall(r"^import '(funcs(?:\.\w+)?)'", proc.stderr.decode(), re.MULTILINE))
-    assert imported == {"funcs", "funcs.models_list"}
+    assert imported == {"funcs", "funcs._aliases", "funcs.models_list"}
     assert json.loads(proc.stdout) == answer  # as received, unknown fields and nulls included
     assert proc.stdout.startswith(b'{\n  "data": [')  # --pretty indents
     request = last(server)
@@ -310,7 +311,7 @@ def test_top_level_help_lists_the_shortcuts_and_every_operation(
     assert code == 0
     for name in ("chat PROMPT", "key", "credits", "generation ID", "models [--search TEXT]"):
         assert f"\n  {name}" in out
-    operations = sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if p.stem != "__init__")
+    operations = sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if not p.stem.startswith("_"))
     assert len(operations) >= 90
     for name in operations:
         assert (f"\n  {name} " in out) != python_only(name), name
@@ -701,7 +702,7 @@ def test_every_operation_gets_its_options_and_help_from_its_signature() -> None:
 
     names = operation_names()
     assert names == tuple(
-        sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if p.stem != "__init__")
+        sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if not p.stem.startswith("_"))
     )
     for name in names:
         func = getattr(importlib.import_module(f"funcs.{name}"), name)

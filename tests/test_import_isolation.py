@@ -20,7 +20,7 @@ from openrouter_core.testing import completion_body, sse_bytes, stream_chunks
 from tests.loopback import LoopbackServer, json_response, sse
 
 ROOT = Path(__file__).resolve().parents[1]
-OPERATIONS = sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if p.stem != "__init__")
+OPERATIONS = sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if not p.stem.startswith("_"))
 CHAT_MODULES = {"common", "request", "response", "stream", "error"}
 
 

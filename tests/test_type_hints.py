@@ -26,7 +26,7 @@ from openrouter_core.models import ChatGenerationParams, WireModel
 from openrouter_core.params.chat import ChatGenerationParamsDict
 
 ROOT = Path(__file__).resolve().parents[1]
-OPERATIONS = sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if p.stem != "__init__")
+OPERATIONS = sorted(p.stem for p in (ROOT / "funcs").glob("*.py") if not p.stem.startswith("_"))
 PARAMS = sorted(
     p.stem for p in (ROOT / "openrouter_core" / "params").glob("*.py") if p.stem != "__init__"
 )

@@ -1354,8 +1354,65 @@ def _stream_classes(op: Operation) -> tuple[str, str] | None:
     return name, f"Async{name}"
 
 
-#: Why an operation's aliases are not plain imports.
-_LAZY_NOTE = "imported on first use (a call, get_type_hints), not with this module"
+#: module -> its name in ``funcs/_aliases.py``: every module an operation names, gathered as the
+#: operations are written.
+ALIASES: dict[str, str] = {}
+
+
+#: The modules the hand-written operations (chat_send, chat_parse, call_model,
+#: video_generation_wait) name beside those of the generated ones.
+HAND_WRITTEN_ALIASES = (
+    "openrouter_core.chat.stream",
+    "openrouter_core.models",
+    "openrouter_core.models.video_generation",
+    "openrouter_core.params.chat",
+    "openrouter_core.tools",
+)
+
+
+def shared_alias(module: str) -> str:
+    """The name ``funcs/_aliases.py`` gives ``module``: its leaf for the machinery's modules and
+    a top-level one (``call``, ``binary``), else ``<package>_<leaf>`` (``models_files``,
+    ``params_files``, ``responses_stream``)."""
+    parts = module.split(".")
+    if module.startswith("openrouter_core._machinery.") or len(parts) == 2:
+        return parts[-1]
+    return f"{parts[-2]}_{parts[-1].lstrip('_')}"
+
+
+def aliases_module() -> str:
+    """``funcs/_aliases.py``: every module the operations name, each a lazy stand-in."""
+    lines = [
+        f"# {FUNCS_HEADER}",
+        '"""The modules the operations name, each a stand-in that imports it on first use.',
+        "",
+        "An operation names its classes and reaches its machinery through these",
+        "(``_models.FilesListResponse``, ``_call.call(...)``): for the type checkers each is the",
+        "module itself; at run time a ``lazy_module`` (``openrouter_core._machinery.lazy``). So",
+        "importing an operation loads no models and no machinery, and ``typing.get_type_hints`` on",
+        "its functions still resolves every annotation, loading only the modules they name.",
+        '"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING",
+        "",
+        "from openrouter_core._machinery.lazy import lazy_module",
+        "",
+        "__all__ = [" + ", ".join(f'"{a}"' for a in sorted(ALIASES.values())) + "]",
+        "",
+        "if TYPE_CHECKING:",
+    ]
+    by_parent: dict[str, list[str]] = defaultdict(list)
+    for module, alias in ALIASES.items():
+        parent, leaf = module.rsplit(".", 1)
+        by_parent[parent].append(leaf if leaf == alias else f"{leaf} as {alias}")
+    for parent, names in sorted(by_parent.items()):
+        lines.append(f"    from {parent} import {', '.join(sorted(names))}")
+    lines.append("else:")
+    for module, alias in sorted(ALIASES.items(), key=lambda kv: kv[1]):
+        lines.append(f'    {alias} = lazy_module("{module}")')
+    return "\n".join(lines) + "\n"
 
 
 def funcs_module(op: Operation, types: Types, params_dict: str | None = None) -> str:
@@ -1435,9 +1492,7 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         abc.append("Mapping")
     if abc:
         lines.append(f"from collections.abc import {', '.join(abc)}")
-    typing_names = ["TYPE_CHECKING"] * any(
-        not module.startswith("openrouter_core._machinery.") for module in lazy
-    )
+    typing_names: list[str] = []
     params_in_path = op.path_params + op.query_params
     if (
         "Any" in op.response
@@ -1454,24 +1509,13 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
     typing_names.append("Unpack")
     lines.append(f"from typing import {', '.join(typing_names)}")
     lines += ["", "from returns.result import Result", ""]
+    # Each alias is a shared stand-in (``funcs/_aliases.py``), imported under this module's name.
+    imported = []
+    for module, alias in lazy.items():
+        ALIASES[module] = shared_alias(module)
+        imported.append(f"{ALIASES[module]} as {alias}")
+    lines.append(f"from funcs._aliases import {', '.join(sorted(imported))}")
     lines.append("from openrouter_core import CallOptions, OpenRouterCore, OpenRouterCoreError")
-    # The machinery's aliases are shared (``_machinery/lazy.py``); the rest are this module's.
-    shared = sorted(
-        (module.rsplit(".", 1)[1], alias)
-        for module, alias in lazy.items()
-        if module.startswith("openrouter_core._machinery.")
-    )
-    own = {module: alias for module, alias in lazy.items() if alias not in dict(shared).values()}
-    imported = [f"{leaf} as {alias}" for leaf, alias in shared] + ["lazy_module"] * bool(own)
-    lines.append(f"from openrouter_core._machinery.lazy import {', '.join(sorted(imported))}")
-    if own:
-        lines += ["", "if TYPE_CHECKING:"]
-        for module, alias in sorted(own.items()):
-            parent, leaf = module.rsplit(".", 1)
-            lines.append(f"    from {parent} import {leaf} as {alias}")
-        lines.append(f"else:  # {_LAZY_NOTE}")
-        for module, alias in sorted(own.items(), key=lambda kv: kv[1]):
-            lines.append(f'    {alias} = lazy_module("{module}")')
     typed_arguments = arguments_class(op)
     if typed_arguments:
         names.append(typed_arguments)
@@ -1526,7 +1570,8 @@ def funcs_module(op: Operation, types: Types, params_dict: str | None = None) ->
         lines.append("        stream=_operation.lazy_stream(_stream),")
     if encoders:
         declared = "".join(
-            f"_operation.FileField({name!r}, {encoder.split(':')[1]}), " for name, encoder in encoders.items()
+            f"_operation.FileField({name!r}, {encoder.split(':')[1]}), "
+            for name, encoder in encoders.items()
         )
         lines.append(f"        file_fields=({declared}),")
     if op.form:
@@ -2431,11 +2476,14 @@ def build() -> dict[Path, str]:
     files.update(params)
     primary = {op.operation_id: op for op in operations if not op.alias_of}
     REEXPORTS.clear()
+    ALIASES.clear()
+    ALIASES.update((module, shared_alias(module)) for module in HAND_WRITTEN_ALIASES)
     for op in operations:
         if op.alias_of:
             files[ROOT / "funcs" / f"{op.name}.py"] = alias_module(op, primary[op.operation_id])
             continue
         files[ROOT / "funcs" / f"{op.name}.py"] = funcs_module(op, types, bodies.get(op.name))
+    files[ROOT / "funcs" / "_aliases.py"] = aliases_module()
     # After the operations: a group's module re-exports the shared classes they name.
     modules = sorted(
         {m.module for m in types.models.values() if m.module and not m.external} | set(REEXPORTS)

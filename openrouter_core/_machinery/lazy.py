@@ -7,18 +7,15 @@ time it is a :func:`lazy_module`, which imports the module when an attribute is 
 importing an operation loads no models, and ``typing.get_type_hints`` (or
 ``inspect.signature(..., eval_str=True)``) on its functions still resolves every annotation to
 the real class, loading only the modules those annotations name.
-
-The machinery every operation reaches (``call``, ``operation``, ``pages``) is named here once, so
-an operation module takes its aliases in one import.
 """
 
 from __future__ import annotations
 
 import importlib
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-__all__ = ["LazyModule", "call", "lazy_module", "operation", "pages"]
+__all__ = ["LazyModule", "lazy_module"]
 
 
 class LazyModule:
@@ -50,11 +47,3 @@ class LazyModule:
 def lazy_module(name: str) -> LazyModule:
     """A stand-in for the module ``name`` that imports it when first used."""
     return LazyModule(name)
-
-
-if TYPE_CHECKING:
-    from openrouter_core._machinery import call, operation, pages
-else:
-    call = LazyModule("openrouter_core._machinery.call")
-    operation = LazyModule("openrouter_core._machinery.operation")
-    pages = LazyModule("openrouter_core._machinery.pages")
