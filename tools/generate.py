@@ -1418,16 +1418,12 @@ def aliases_module() -> str:
 def funcs_module(op: Operation, types: Types, params_dict: str | None = None) -> str:
     """``funcs/<name>.py``; ``params_dict`` names the body's TypedDict (``openrouter_core.params``).
 
-    The annotations name every class through a module alias that is a real import for the type
-    checkers and, at run time, a ``lazy_module`` that imports on first use: importing the
-    operation loads no models, and ``typing.get_type_hints`` on its functions resolves (loading
-    only the modules they name: the group's models, the shared ones, its TypedDicts)."""
+    The annotations and the declaration name every class, and reach the machinery, through a
+    module alias from ``funcs/_aliases.py``: a real import for the type checkers and, at run
+    time, a ``lazy_module`` that imports on first use. So importing the operation loads no models
+    and no machinery, and ``typing.get_type_hints`` on its functions resolves (loading only the
+    modules they name: the group's models, the shared ones, its TypedDicts)."""
     item = op.item
-    models: dict[str, set[str]] = defaultdict(set)
-    for name in sorted(n for n in op.response_uses if n in types.models):
-        models[types.models[name].module].add(name)
-    if op.body:
-        models[types.models[op.body].module].add(op.body)
 
     def public(name: str) -> str:
         """The public module a signature names ``name`` from: its own, or (for a class of a

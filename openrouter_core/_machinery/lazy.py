@@ -3,7 +3,8 @@
 An operation module names its classes through module aliases (``_models.ApiKeysCreateResponse``)
 and reaches the machinery that runs a call the same way (``_call.call(...)``, ``_pages.walk``):
 for the type checkers each alias is the module itself (imported under ``TYPE_CHECKING``); at run
-time it is a :func:`lazy_module`, which imports the module when an attribute is first read. So
+time it is a :func:`lazy_module`, which imports the module when an attribute is first read (the
+operations share one table of them, ``funcs/_aliases.py``). So
 importing an operation loads no models, and ``typing.get_type_hints`` (or
 ``inspect.signature(..., eval_str=True)``) on its functions still resolves every annotation to
 the real class, loading only the modules those annotations name.
