@@ -96,6 +96,8 @@ class Config:
     import_runs: int = 15
     # Runs of each funcs/ module imported alone; about 100 modules, so a few runs each.
     op_import_runs: int = 3
+    # How many of those modules are measured: 0 for all; a smoke run takes a spread sample.
+    op_import_modules: int = 0
     reps: int = 5
     warmup: int = 30
     figures: tuple[str, ...] = (

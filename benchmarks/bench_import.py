@@ -89,9 +89,12 @@ COLD_STREAM_CHUNKS = 20
 
 
 def operation_modules() -> list[str]:
-    """``funcs.<name>`` for every operation module in funcs/ (all but ``__init__``), sorted."""
+    """``funcs.<name>`` for every operation module in funcs/ (not ``__init__`` or the shared
+    ``_aliases``), sorted."""
     return sorted(
-        f"funcs.{path.stem}" for path in (ROOT / "funcs").glob("*.py") if path.stem != "__init__"
+        f"funcs.{path.stem}"
+        for path in (ROOT / "funcs").glob("*.py")
+        if not path.stem.startswith("_")
     )
 
 
@@ -448,8 +451,12 @@ def run_import(cfg: Config) -> list[Row]:
     programs = {name: _PROBE.format(stmt=stmt) for name, (stmt, _) in IMPORTS.items()}
     # The "every operation" program's untimed run writes the .pyc of every module of funcs/
     # before any of these runs.
+    measured = _OPS
+    if cfg.op_import_modules:
+        measured = _OPS[:: max(1, len(_OPS) // cfg.op_import_modules)]
     singles = {
-        module: _PROBE.format(stmt=f"import openrouter_core; import {module}") for module in _OPS
+        module: _PROBE.format(stmt=f"import openrouter_core; import {module}")
+        for module in measured
     }
     samples, missing = _measure(programs, cfg.import_runs, singles, cfg.op_import_runs)
     rows: list[Row] = []
@@ -494,7 +501,7 @@ def run_coldstart(cfg: Config, server: Server) -> list[Row]:
     }
     no_bytecode = [name for name in programs if name.startswith(NO_PYC)]
     samples, missing = _measure(programs, coldstart_runs(cfg), no_bytecode=no_bytecode)
-    rows = []
+    rows: list[Row] = []
     for figure, variants, prefix, floor, target in _COLD_FIGURES:
         group: dict[str, Row] = {}
         for name in variants:

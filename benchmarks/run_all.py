@@ -74,6 +74,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         default=_env_int("BENCH_OP_IMPORT_RUNS", 3),
         help="runs of each funcs/ module imported alone (the slowest single operation row)",
     )
+    parser.add_argument(
+        "--op-import-modules",
+        type=int,
+        default=0,
+        help="how many funcs/ modules that row measures, spread over them (default 0: all)",
+    )
     parser.add_argument("--reps", type=int, default=_env_int("BENCH_REPS", 5))
     parser.add_argument(
         "--quick", action="store_true", help="tiny sizes: a smoke run of every path in seconds"
@@ -99,6 +105,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if args.quick:
         args.calls, args.concurrency, args.stream_chunks = 40, 4, 200
         args.import_runs, args.op_import_runs, args.reps = 2, 1, 2
+        args.op_import_modules = 6
     unknown = set(args.only.split(",")) - set(FIGURES)
     if unknown:
         parser.error(f"unknown figure(s) in --only: {sorted(unknown)}")
@@ -162,6 +169,7 @@ def main(argv: list[str]) -> int:
         stream_chunks=args.stream_chunks,
         import_runs=args.import_runs,
         op_import_runs=args.op_import_runs,
+        op_import_modules=args.op_import_modules,
         reps=args.reps,
         warmup=5 if args.quick else 30,
         figures=tuple(args.only.split(",")),
