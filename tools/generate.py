@@ -219,8 +219,10 @@ class Document:
     """The OpenAPI document with this project's overlay."""
 
     def __init__(self) -> None:
-        self.spec: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
-        self.overlay: dict[str, Any] = yaml.safe_load(OVERLAY.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: the same values, ten times sooner.
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        self.spec: dict[str, Any] = yaml.load(SPEC.read_text(encoding="utf-8"), Loader=loader)
+        self.overlay: dict[str, Any] = yaml.load(OVERLAY.read_text(encoding="utf-8"), Loader=loader)
         self.schemas: dict[str, Any] = self.spec["components"]["schemas"]
         self.schemas.update(self.overlay.get("schemas") or {})
 

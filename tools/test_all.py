@@ -201,6 +201,20 @@ def _checks() -> bool:
     return ok
 
 
+def once_files() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The test files with a test marked ``once``, and those whose every test is (module-level
+    ``pytestmark``). A run leaves out the files it would deselect whole: importing them to
+    collect nothing costs seconds (the document's schemas are loaded at import)."""
+    some, whole = [], []
+    for path in sorted((ROOT / "tests").glob("test_*.py")):
+        text = path.read_text(encoding="utf-8")
+        if "mark.once" in text:
+            some.append(str(path.relative_to(ROOT)))
+            if re.search(r"^pytestmark = pytest\.mark\.once$", text, re.MULTILINE):
+                whole.append(str(path.relative_to(ROOT)))
+    return tuple(some), tuple(whole)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2, help="runs at a time (default 2)")
@@ -215,6 +229,8 @@ def main() -> int:
         print(" ".join(supported()), "|", " ".join(lowest()))
         return 0
     default = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    some_once, all_once = once_files()
+    not_once = ("-m", "not once", *(f"--ignore={path}" for path in all_once))
     jobs: list[tuple[str, Path, str, tuple[str, ...], tuple[str, ...], int]] = []
     skipped = []
     once: tuple[str, Path, str, tuple[str, ...], tuple[str, ...], int] | None = None
@@ -228,12 +244,12 @@ def main() -> int:
         # Every test runs on every Python; the randomised ones run all their examples on
         # make's Python and a quarter of them on the others.
         share = 1 if version == default else SHARE
-        jobs.append((f"Python {version}", venv, exe, (), ("-m", "not once"), share))
+        jobs.append((f"Python {version}", venv, exe, (), not_once, share))
         if version == default:
             # The tests marked ``once`` (not tied to the Python version) run with make's Python
             # only, as a run of their own (after the others start) so that the two runs at a
             # time end close together.
-            once = (f"Python {version}, once", venv, exe, (), ("-m", "once"), share)
+            once = (f"Python {version}, once", venv, exe, (), ("-m", "once", *some_once), share)
     if not jobs:
         print(f"== no supported Python ({', '.join(supported())}) found")
         return 1
